@@ -1,0 +1,46 @@
+// createApp builds the whole HTTP app from its dependencies and never listens: tests call
+// app.handle(request); only the entry point (src/cli/serve.ts) binds a port.
+import { Elysia } from "elysia";
+import { createAppsService } from "./apps/service";
+import { createCustomersService } from "./customers/service";
+import { customerRoutes } from "./customers/index";
+import type { Db } from "./db";
+import { AppError, errorResponse } from "./errors";
+import { eventRoutes } from "./events/index";
+import { createEventsService } from "./events/service";
+import { healthRoutes } from "./health/index";
+import { ingestRoutes } from "./ingest/index";
+import { createIngestService } from "./ingest/service";
+import { consoleLogger, type Logger } from "./log";
+import type { Writer } from "./writer";
+
+export interface AppDeps {
+  db: Db;
+  writer: Writer;
+  clock?: () => number;
+  logger?: Logger;
+}
+
+export function createApp({ db, writer, clock = Date.now, logger = consoleLogger }: AppDeps) {
+  const apps = createAppsService(db, clock);
+  const customers = createCustomersService(db);
+  const ingest = createIngestService({ db, writer, clock, customers });
+  const events = createEventsService(db, customers);
+
+  return new Elysia()
+    .onError(({ code, error, request }) => {
+      if (error instanceof AppError) return errorResponse(error);
+      const { pathname } = new URL(request.url);
+      if (code === "NOT_FOUND") {
+        return errorResponse(new AppError("NOT_FOUND", `no route for ${request.method} ${pathname}`));
+      }
+      logger.error("unhandled error", { method: request.method, path: pathname, error: String(error) });
+      return errorResponse(new AppError("INTERNAL", "internal error; the details are in the server log"));
+    })
+    .use(healthRoutes(db))
+    .use(ingestRoutes({ apps, ingest, clock }))
+    .use(customerRoutes({ apps, customers }))
+    .use(eventRoutes({ apps, events }));
+}
+
+export type App = ReturnType<typeof createApp>;

@@ -1,0 +1,42 @@
+// API keys look like `tk_<keyId>_<secret>`. The key id is public (it names the key in
+// `trackd keys revoke`) and lets auth fetch one row by primary key; only a SHA-256 of the
+// secret is stored. A fast hash is right here: the secret is 256 random bits, not a password.
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+
+const KEY_PATTERN = /^tk_([0-9a-f]{12})_([0-9a-f]{64})$/;
+
+export interface GeneratedKey {
+  keyId: string;
+  apiKey: string;
+  secretHash: string;
+}
+
+export function generateKey(): GeneratedKey {
+  const idPart = randomBytes(6).toString("hex");
+  const secret = randomBytes(32).toString("hex");
+  return { keyId: `key_${idPart}`, apiKey: `tk_${idPart}_${secret}`, secretHash: hashSecret(secret) };
+}
+
+export function parseKey(apiKey: string): { keyId: string; secret: string } | null {
+  const match = KEY_PATTERN.exec(apiKey);
+  return match ? { keyId: `key_${match[1]}`, secret: match[2] } : null;
+}
+
+export function hashSecret(secret: string): string {
+  return createHash("sha256").update(secret).digest("hex");
+}
+
+/** Constant-time comparison of two hex digests of equal length. */
+export function sameDigest(a: string, b: string): boolean {
+  const left = Buffer.from(a, "hex");
+  const right = Buffer.from(b, "hex");
+  return left.length === right.length && timingSafeEqual(left, right);
+}
+
+export function randomId(prefix: string, bytes = 8): string {
+  return `${prefix}_${randomBytes(bytes).toString("hex")}`;
+}
+
+export function generateSigningSecret(): string {
+  return randomBytes(32).toString("hex");
+}

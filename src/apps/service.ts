@@ -1,0 +1,100 @@
+import { count, eq, isNull, and, sql } from "drizzle-orm";
+import type { Db } from "../db";
+import { apiKeys, apps, type AppRow } from "../db/schema";
+import { generateKey, generateSigningSecret, hashSecret, parseKey, randomId, sameDigest } from "./keys";
+
+export interface CreatedApp {
+  appId: string;
+  name: string;
+  keyId: string;
+  apiKey: string;
+  signingSecret: string;
+}
+
+export interface CreatedKey {
+  keyId: string;
+  appId: string;
+  apiKey: string;
+}
+
+// Compared against when the key id is unknown, so a miss costs the same as a hit.
+const DUMMY_DIGEST = hashSecret("");
+
+export function createAppsService(db: Db, clock: () => number = Date.now) {
+  const keyById = db
+    .select({ appId: apiKeys.appId, secretHash: apiKeys.secretHash, revokedAt: apiKeys.revokedAt })
+    .from(apiKeys)
+    .where(eq(apiKeys.id, sql.placeholder("id")))
+    .prepare();
+  const appById = db.select().from(apps).where(eq(apps.id, sql.placeholder("id"))).prepare();
+
+  function insertKey(appId: string, now: number): CreatedKey {
+    const key = generateKey();
+    db.insert(apiKeys).values({ id: key.keyId, appId, secretHash: key.secretHash, createdAt: now }).run();
+    return { keyId: key.keyId, appId, apiKey: key.apiKey };
+  }
+
+  return {
+    createApp(name: string): CreatedApp {
+      const now = clock();
+      return db.transaction(() => {
+        const app = { id: randomId("app"), name, signingSecret: generateSigningSecret(), createdAt: now };
+        db.insert(apps).values(app).run();
+        const key = insertKey(app.id, now);
+        return { appId: app.id, name, keyId: key.keyId, apiKey: key.apiKey, signingSecret: app.signingSecret };
+      });
+    },
+
+    /** A further key for the app, e.g. to rotate: create the new one, deploy it, revoke the old one. */
+    createKey(appId: string): CreatedKey | null {
+      if (!appById.get({ id: appId })) return null;
+      return insertKey(appId, clock());
+    },
+
+    /** Returns false when no active key has that id. */
+    revokeKey(keyId: string): boolean {
+      const revoked = db
+        .update(apiKeys)
+        .set({ revokedAt: clock() })
+        .where(and(eq(apiKeys.id, keyId), isNull(apiKeys.revokedAt)))
+        .returning({ id: apiKeys.id })
+        .all();
+      return revoked.length === 1;
+    },
+
+    listApps() {
+      const activeKeys = db
+        .select({ appId: apiKeys.appId, keys: count().as("keys") })
+        .from(apiKeys)
+        .where(isNull(apiKeys.revokedAt))
+        .groupBy(apiKeys.appId)
+        .as("active_keys");
+      return db
+        .select({ appId: apps.id, name: apps.name, createdAt: apps.createdAt, activeKeys: activeKeys.keys })
+        .from(apps)
+        .leftJoin(activeKeys, eq(activeKeys.appId, apps.id))
+        .orderBy(apps.createdAt)
+        .all()
+        .map((row) => ({ ...row, activeKeys: row.activeKeys ?? 0, createdAt: new Date(row.createdAt).toISOString() }));
+    },
+
+    countApps(): number {
+      return db.select({ n: count() }).from(apps).get()?.n ?? 0;
+    },
+
+    findApp(appId: string): AppRow | undefined {
+      return appById.get({ id: appId });
+    },
+
+    /** The app the key belongs to, if the key is well-formed, active, matches and is that app's. */
+    authenticate(appId: string, apiKey: string): AppRow | null {
+      const parsed = parseKey(apiKey);
+      const key = parsed ? keyById.get({ id: parsed.keyId }) : undefined;
+      const matches = sameDigest(parsed ? hashSecret(parsed.secret) : DUMMY_DIGEST, key?.secretHash ?? DUMMY_DIGEST);
+      if (!parsed || !key || !matches || key.revokedAt !== null || key.appId !== appId) return null;
+      return appById.get({ id: appId }) ?? null;
+    },
+  };
+}
+
+export type AppsService = ReturnType<typeof createAppsService>;

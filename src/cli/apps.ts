@@ -1,0 +1,81 @@
+// trackd apps … and trackd keys … : managing apps and their API keys.
+import { createAppsService, type CreatedApp } from "../apps/service";
+import { UsageError } from "../config";
+import { dbOption, jsonOption, parseCommandArgs } from "./args";
+import { openForCommand } from "./db";
+
+export function appsCommand(args: string[], env: Record<string, string | undefined>): number {
+  const [sub, ...rest] = args;
+  if (sub === "create") {
+    const { values } = parseCommandArgs(rest, { ...dbOption, ...jsonOption, name: { type: "string" } });
+    if (!values.name?.trim()) throw new UsageError("apps create needs --name NAME");
+    const created = withApps(values, env, (apps) => apps.createApp(values.name!.trim()));
+    if (values.json) printJson({ appId: created.appId, apiKey: created.apiKey, signingSecret: created.signingSecret });
+    else console.log(credentialsBanner(`Created app "${created.name}"`, created));
+    return 0;
+  }
+  if (sub === "list") {
+    const { values } = parseCommandArgs(rest, { ...dbOption, ...jsonOption });
+    const list = withApps(values, env, (apps) => apps.listApps());
+    if (values.json) printJson(list);
+    else if (list.length === 0) console.log("no apps yet: trackd apps create --name NAME");
+    else for (const app of list) console.log(`${app.appId}  ${app.name}  keys: ${app.activeKeys}  created ${app.createdAt}`);
+    return 0;
+  }
+  throw new UsageError(sub ? `unknown apps command "${sub}"` : "apps needs a command: create or list");
+}
+
+export function keysCommand(args: string[], env: Record<string, string | undefined>): number {
+  const [sub, ...rest] = args;
+  if (sub === "create") {
+    const { values } = parseCommandArgs(rest, { ...dbOption, ...jsonOption, app: { type: "string" } });
+    if (!values.app) throw new UsageError("keys create needs --app APP_ID");
+    const key = withApps(values, env, (apps) => apps.createKey(values.app!));
+    if (!key) return fail(`no app with id ${values.app}`);
+    if (values.json) printJson(key);
+    else console.log(`Created key ${key.keyId} for app ${key.appId}\n  API key: ${key.apiKey}\n  (shown once: store it now)`);
+    return 0;
+  }
+  if (sub === "revoke") {
+    const { values, positionals } = parseCommandArgs(rest, dbOption, 1);
+    const [keyId] = positionals;
+    if (!keyId) throw new UsageError("keys revoke needs a KEY_ID");
+    if (!withApps(values, env, (apps) => apps.revokeKey(keyId))) return fail(`no active key with id ${keyId}`);
+    console.log(`Revoked key ${keyId}`);
+    return 0;
+  }
+  throw new UsageError(sub ? `unknown keys command "${sub}"` : "keys needs a command: create or revoke");
+}
+
+export function credentialsBanner(title: string, app: CreatedApp): string {
+  return [
+    title,
+    `  App ID:          ${app.appId}`,
+    `  API key:         ${app.apiKey}`,
+    `  Signing secret:  ${app.signingSecret}`,
+    "The API key is shown only this once and stored as a hash: keep it now.",
+    "Send it as x-ck-api-key and the app id as x-ck-app. Never put either secret in a browser.",
+  ].join("\n");
+}
+
+function withApps<T>(
+  values: { db?: string },
+  env: Record<string, string | undefined>,
+  run: (apps: ReturnType<typeof createAppsService>) => T,
+): T {
+  const db = openForCommand(values, env);
+  try {
+    return run(createAppsService(db));
+  } finally {
+    db.$client.close();
+  }
+}
+
+function printJson(value: unknown): void {
+  console.log(JSON.stringify(value));
+}
+
+function fail(message: string): number {
+  console.error(`trackd: ${message}`);
+  return 1;
+}

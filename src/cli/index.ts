@@ -1,0 +1,74 @@
+import { UsageError, settings } from "../config";
+import { appsCommand, keysCommand } from "./apps";
+import { dbOption, parseCommandArgs } from "./args";
+import { openForCommand } from "./db";
+import { serveCommand } from "./serve";
+import { version } from "../../package.json";
+
+const HELP = `trackd ${version}: per-customer product events and attributes, in one binary
+
+Usage: trackd [command] [flags]
+
+Commands:
+  serve                            run the server (the default command)
+  apps create --name NAME [--json] create an app; prints its id, API key and signing secret
+  apps list [--json]               list apps
+  keys create --app APP_ID [--json]
+                                   another API key for an app (to rotate keys)
+  keys revoke KEY_ID               revoke an API key
+  migrate                          apply database migrations and exit
+
+Flags (each defaults from its environment variable):
+${Object.values(settings)
+  .map((s) => `  --${`${s.flag} VALUE`.padEnd(18)} ${s.env}, default ${s.default}\n${" ".repeat(23)}${s.description}`)
+  .join("\n")}
+  --port, --host and --durability apply to serve; --db to every command.
+
+  -h, --help       this text
+  -v, --version    the version
+`;
+
+const INFO_FLAGS = new Set(["--help", "--version"]);
+
+/** Runs one command; resolves to the exit code, or never settles for `serve`. */
+export async function runCli(argv: string[], env: Record<string, string | undefined>): Promise<number | "serving"> {
+  try {
+    const [command, ...args] = argv;
+    if (command === "serve") await serveCommand(args, env);
+    // No command, or only flags (`trackd --port 4000`): serve.
+    else if (command === undefined || (command.startsWith("--") && !INFO_FLAGS.has(command))) await serveCommand(argv, env);
+    else return runCommand(command, args, env);
+    return "serving";
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    console.error(`trackd: ${error.message}\nRun 'trackd --help' for usage.`);
+    return 2;
+  }
+}
+
+function runCommand(command: string, args: string[], env: Record<string, string | undefined>): number {
+  switch (command) {
+    case "-h":
+    case "--help":
+    case "help":
+      console.log(HELP);
+      return 0;
+    case "-v":
+    case "--version":
+    case "version":
+      console.log(version);
+      return 0;
+    case "apps":
+      return appsCommand(args, env);
+    case "keys":
+      return keysCommand(args, env);
+    case "migrate": {
+      const { values } = parseCommandArgs(args, dbOption);
+      openForCommand(values, env).$client.close(); // opening migrates
+      console.log("database is up to date");
+      return 0;
+    }
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}

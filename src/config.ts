@@ -1,0 +1,69 @@
+// Every setting in one place: a flag, the env var it defaults from, a default and a check.
+// Parsed once by the CLI; nothing else reads process.env.
+import type { Durability } from "./db";
+
+export class UsageError extends Error {}
+
+interface Setting<T> {
+  flag: string;
+  env: string;
+  default: string;
+  description: string;
+  parse(raw: string): T;
+}
+
+export const settings = {
+  db: {
+    flag: "db",
+    env: "TRACKD_DB",
+    default: "./data/trackd.db",
+    description: "SQLite database file (its folder is created); :memory: for a throwaway one",
+    parse: (raw: string) => {
+      if (raw.trim() === "") throw new UsageError("--db must not be empty");
+      return raw;
+    },
+  },
+  port: {
+    flag: "port",
+    env: "TRACKD_PORT",
+    default: "3000",
+    description: "TCP port to listen on (0 picks a free one)",
+    parse: (raw: string) => {
+      const port = Number(raw);
+      if (!/^\d+$/.test(raw) || port > 65535) throw new UsageError(`--port must be 0-65535, got "${raw}"`);
+      return port;
+    },
+  },
+  host: {
+    flag: "host",
+    env: "TRACKD_HOST",
+    default: "0.0.0.0",
+    description: "address to bind",
+    parse: (raw: string) => raw,
+  },
+  durability: {
+    flag: "durability",
+    env: "TRACKD_DURABILITY",
+    default: "full",
+    description: "full: an acknowledged event survives power loss; normal: survives a crash of trackd only, faster",
+    parse: (raw: string): Durability => {
+      if (raw !== "full" && raw !== "normal") throw new UsageError(`--durability must be full or normal, got "${raw}"`);
+      return raw;
+    },
+  },
+} satisfies Record<string, Setting<unknown>>;
+
+type Settings = typeof settings;
+export type Config = { [K in keyof Settings]: ReturnType<Settings[K]["parse"]> };
+
+/** Flag, else env var, else default, each checked. */
+export function resolveSetting<K extends keyof Settings>(
+  key: K,
+  flags: Record<string, unknown>,
+  env: Record<string, string | undefined>,
+): Config[K] {
+  const setting = settings[key];
+  const flag = flags[setting.flag];
+  const raw = typeof flag === "string" ? flag : (env[setting.env] ?? setting.default);
+  return setting.parse(raw) as Config[K];
+}

@@ -1,0 +1,40 @@
+import { Database } from "bun:sqlite";
+import { mkdirSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { drizzle, type BunSQLiteDatabase } from "drizzle-orm/bun-sqlite";
+import { migrate } from "drizzle-orm/bun-sqlite/migrator";
+import * as schema from "./schema";
+
+export type Durability = "full" | "normal";
+export type Db = BunSQLiteDatabase<typeof schema> & { $client: Database };
+
+// Inside the compiled binary the folder passed with --asset=drizzle sits beside the entry
+// module; in a source run it is the repository's drizzle/ folder.
+const migrationsFolder = Bun.isStandaloneExecutable
+  ? join(import.meta.dir, "drizzle")
+  : join(import.meta.dir, "..", "..", "drizzle");
+
+/** Opens (creating the parent folder) and configures a database. `:memory:` is allowed. */
+export function openDatabase(path: string, durability: Durability = "full"): Db {
+  if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+  const client = new Database(path, { create: true, strict: true });
+  // WAL lets readers proceed while the writer commits; FULL syncs the WAL on every commit so an
+  // acknowledged write survives power loss, NORMAL only survives a process crash.
+  client.run("PRAGMA journal_mode = WAL");
+  client.run(`PRAGMA synchronous = ${durability === "full" ? "FULL" : "NORMAL"}`);
+  client.run("PRAGMA busy_timeout = 5000");
+  client.run("PRAGMA foreign_keys = ON");
+  client.run("PRAGMA temp_store = MEMORY");
+  return drizzle({ client, schema }) as Db;
+}
+
+export function migrateDatabase(db: Db): void {
+  migrate(db, { migrationsFolder });
+}
+
+/** The usual pair: open and bring the schema up to date. */
+export function openMigratedDatabase(path: string, durability: Durability = "full"): Db {
+  const db = openDatabase(path, durability);
+  migrateDatabase(db);
+  return db;
+}

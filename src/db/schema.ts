@@ -1,0 +1,114 @@
+// The only place tables exist. snake_case in SQL, camelCase in TypeScript.
+// Times are integer milliseconds since the epoch (UTC); JSON attributes are TEXT.
+import { sql } from "drizzle-orm";
+import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+export const apps = sqliteTable("apps", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  // Kept retrievable (not hashed): the server must recompute client HMACs with it.
+  signingSecret: text("signing_secret").notNull(),
+  createdAt: integer("created_at").notNull(),
+});
+
+export const apiKeys = sqliteTable(
+  "api_keys",
+  {
+    id: text("id").primaryKey(),
+    appId: text("app_id")
+      .notNull()
+      .references(() => apps.id),
+    // SHA-256 of the secret part of the key; the key itself is shown once and never stored.
+    secretHash: text("secret_hash").notNull(),
+    createdAt: integer("created_at").notNull(),
+    revokedAt: integer("revoked_at"),
+  },
+  (table) => [index("api_keys_app_idx").on(table.appId)],
+);
+
+export const customers = sqliteTable(
+  "customers",
+  {
+    pk: integer("pk").primaryKey(),
+    appId: text("app_id")
+      .notNull()
+      .references(() => apps.id),
+    customerId: text("customer_id"),
+    uid: text("uid"),
+    email: text("email"),
+    data: text("data", { mode: "json" }).$type<Record<string, unknown>>().notNull().default({}),
+    // Follow the events' eventDate (not arrival), so backfilled history lands in place.
+    firstSeen: integer("first_seen"),
+    lastSeen: integer("last_seen"),
+    eventCount: integer("event_count").notNull().default(0),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (table) => [
+    uniqueIndex("customers_app_customer_id_uq")
+      .on(table.appId, table.customerId)
+      .where(sql`${table.customerId} is not null`),
+    uniqueIndex("customers_app_uid_uq").on(table.appId, table.uid).where(sql`${table.uid} is not null`),
+    index("customers_app_email_idx").on(table.appId, table.email).where(sql`${table.email} is not null`),
+  ],
+);
+
+// B2B: the people inside a customer account. A user record belongs to exactly one customer; the
+// same uid seen under two customers (a person in two workspaces) is two records, so per-account
+// activity and seat counts stay per account.
+export const users = sqliteTable(
+  "users",
+  {
+    pk: integer("pk").primaryKey(),
+    appId: text("app_id")
+      .notNull()
+      .references(() => apps.id),
+    customerPk: integer("customer_pk")
+      .notNull()
+      .references(() => customers.pk),
+    uid: text("uid").notNull(),
+    data: text("data", { mode: "json" }).$type<Record<string, unknown>>().notNull().default({}),
+    firstSeen: integer("first_seen"),
+    lastSeen: integer("last_seen"),
+    eventCount: integer("event_count").notNull().default(0),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (table) => [
+    uniqueIndex("users_customer_uid_uq").on(table.customerPk, table.uid),
+  ],
+);
+
+// The hot table. `seq` is the rowid (no AUTOINCREMENT: it costs a write to sqlite_sequence
+// per insert); `id` is a UUIDv7, time-ordered, so its unique index is appended to, not split.
+// No foreign keys here: the writer resolves app and customer first, and an FK check would cost
+// an extra lookup on every insert.
+export const events = sqliteTable(
+  "events",
+  {
+    seq: integer("seq").primaryKey(),
+    id: text("id").notNull().unique("events_id_uq"),
+    appId: text("app_id").notNull(),
+    customerPk: integer("customer_pk").notNull(),
+    userPk: integer("user_pk"),
+    event: text("event").notNull(),
+    eventDate: integer("event_date").notNull(),
+    receivedAt: integer("received_at").notNull(),
+    eventData: text("event_data"),
+    source: text("source", { enum: ["server", "bulk", "client"] }).notNull(),
+    verified: integer("verified", { mode: "boolean" }).notNull(),
+    messageId: text("message_id"),
+  },
+  (table) => [
+    uniqueIndex("events_app_message_id_uq")
+      .on(table.appId, table.messageId)
+      .where(sql`${table.messageId} is not null`),
+    index("events_app_date_idx").on(table.appId, table.eventDate, table.seq),
+    index("events_customer_date_idx").on(table.customerPk, table.eventDate, table.seq),
+  ],
+);
+
+export type AppRow = typeof apps.$inferSelect;
+export type CustomerRow = typeof customers.$inferSelect;
+export type UserRow = typeof users.$inferSelect;
+export type EventRow = typeof events.$inferSelect;

@@ -1,0 +1,54 @@
+// One error model: code → HTTP status, one JSON shape. Anything else becomes INTERNAL,
+// whose detail goes to the log and never to the client.
+export const errorStatus = {
+  VALIDATION_FAILED: 400,
+  INVALID_JSON: 400,
+  UNAUTHORIZED: 401,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  SERVICE_UNAVAILABLE: 503,
+  INTERNAL: 500,
+} as const;
+
+export type ErrorCode = keyof typeof errorStatus;
+
+export interface ErrorDetail {
+  /** JSON Pointer into the request (body or query), e.g. "/eventDate" or "/3/user/uid". */
+  path: string;
+  message: string;
+  /** For array bodies (bulk): the index of the offending item and its field. */
+  index?: number;
+  field?: string;
+}
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly details?: ErrorDetail[];
+  readonly headers?: Record<string, string>;
+
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { details?: ErrorDetail[]; headers?: Record<string, string> } = {},
+  ) {
+    super(message);
+    this.code = code;
+    this.details = options.details;
+    this.headers = options.headers;
+  }
+
+  get status(): number {
+    return errorStatus[this.code];
+  }
+
+  toJSON() {
+    return {
+      error: { code: this.code, message: this.message, ...(this.details ? { details: this.details } : {}) },
+    };
+  }
+}
+
+export function errorResponse(error: AppError): Response {
+  return Response.json(error.toJSON(), { status: error.status, headers: error.headers });
+}

@@ -1,0 +1,89 @@
+import { aliasedTable, and, desc, eq, gte, lt, or, type SQL } from "drizzle-orm";
+import type { Db } from "../db";
+import { customers, events, users } from "../db/schema";
+import { toIso } from "../dates";
+import type { CustomersService } from "../customers/service";
+import { encodeCursor, type Position } from "./cursor";
+import type { EventView } from "./model";
+
+export interface EventFilter {
+  customerId?: string;
+  uid?: string;
+  event?: string;
+  from?: number;
+  to?: number;
+  after?: Position;
+  limit: number;
+}
+
+const eventUser = aliasedTable(users, "event_user");
+
+export function createEventsService(db: Db, customersService: CustomersService) {
+  /** Finds the customer the filter names; null when it names one that doesn't exist (or two different ones). */
+  function customerFilter(appId: string, filter: EventFilter): number | undefined | null {
+    if (filter.customerId === undefined && filter.uid === undefined) return undefined;
+    const customer =
+      filter.customerId !== undefined
+        ? customersService.find(appId, filter.customerId, "customerId")
+        : customersService.find(appId, filter.uid!, "uid");
+    if (!customer || (filter.uid !== undefined && customer.uid !== filter.uid)) return null;
+    return customer.pk;
+  }
+
+  return {
+    /** Newest first. Always scoped to `appId`, whatever the filter or cursor says. */
+    list(appId: string, filter: EventFilter): { events: EventView[]; nextCursor: string | null } {
+      const customerPk = customerFilter(appId, filter);
+      if (customerPk === null) return { events: [], nextCursor: null };
+      const conditions: (SQL | undefined)[] = [
+        eq(events.appId, appId),
+        customerPk === undefined ? undefined : eq(events.customerPk, customerPk),
+        filter.event === undefined ? undefined : eq(events.event, filter.event),
+        filter.from === undefined ? undefined : gte(events.eventDate, filter.from),
+        filter.to === undefined ? undefined : lt(events.eventDate, filter.to),
+        filter.after === undefined
+          ? undefined
+          : or(
+              lt(events.eventDate, filter.after.eventDate),
+              and(eq(events.eventDate, filter.after.eventDate), lt(events.seq, filter.after.seq)),
+            ),
+      ];
+      const rows = db
+        .select({
+          seq: events.seq,
+          id: events.id,
+          event: events.event,
+          customerId: customers.customerId,
+          uid: customers.uid,
+          userUid: eventUser.uid,
+          eventDate: events.eventDate,
+          receivedAt: events.receivedAt,
+          eventData: events.eventData,
+          source: events.source,
+          verified: events.verified,
+          messageId: events.messageId,
+        })
+        .from(events)
+        .innerJoin(customers, eq(customers.pk, events.customerPk))
+        .leftJoin(eventUser, eq(eventUser.pk, events.userPk))
+        .where(and(...conditions))
+        .orderBy(desc(events.eventDate), desc(events.seq))
+        .limit(filter.limit + 1)
+        .all();
+      const page = rows.slice(0, filter.limit);
+      const last = page.at(-1);
+      return {
+        events: page.map(({ seq: _seq, userUid, ...row }) => ({
+          ...row,
+          user: userUid === null ? null : { uid: userUid },
+          eventDate: toIso(row.eventDate),
+          receivedAt: toIso(row.receivedAt),
+          eventData: row.eventData === null ? null : JSON.parse(row.eventData),
+        })),
+        nextCursor: rows.length > filter.limit && last ? encodeCursor({ eventDate: last.eventDate, seq: last.seq }) : null,
+      };
+    },
+  };
+}
+
+export type EventsService = ReturnType<typeof createEventsService>;

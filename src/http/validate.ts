@@ -1,0 +1,86 @@
+// One validation mechanism for bodies and queries: `t` schemas compiled with TypeBox, every
+// failure reported (not just the first), each naming its field. Elysia's built-in validation
+// stops at the first error and silently strips unknown fields, which is why routes call this.
+import type { Static, TSchema } from "@sinclair/typebox";
+import { TypeCompiler } from "@sinclair/typebox/compiler";
+import { Value } from "@sinclair/typebox/value";
+import { ValueErrorType, type ValueError } from "@sinclair/typebox/errors";
+import { AppError, type ErrorDetail } from "../errors";
+
+export interface Validator<T extends TSchema> {
+  schema: T;
+  check(value: unknown): value is Static<T>;
+  /** One detail per failing path, in document order. */
+  errors(value: unknown, basePath?: string): ErrorDetail[];
+}
+
+export function compile<T extends TSchema>(schema: T): Validator<T> {
+  const compiled = TypeCompiler.Compile(schema);
+  return {
+    schema,
+    check: (value): value is Static<T> => compiled.Check(value),
+    errors(value, basePath = "") {
+      const seen = new Set<string>();
+      const details: ErrorDetail[] = [];
+      for (const error of compiled.Errors(value)) {
+        const path = basePath + error.path;
+        if (seen.has(path)) continue; // a missing field also fails its type check: report it once
+        seen.add(path);
+        details.push({ path, message: describe(error) });
+      }
+      return details;
+    },
+  };
+}
+
+/** Returns the value typed by the schema, or throws VALIDATION_FAILED listing every problem. */
+export function validate<T extends TSchema>(validator: Validator<T>, value: unknown): Static<T> {
+  if (validator.check(value)) return value;
+  throw validationError(validator.errors(value));
+}
+
+/** Query strings carry only strings: numbers and booleans are converted by the schema first. */
+export function validateQuery<T extends TSchema>(validator: Validator<T>, query: Record<string, unknown>): Static<T> {
+  return validate(validator, Value.Convert(validator.schema, { ...query }));
+}
+
+export function validationError(details: ErrorDetail[]): AppError {
+  const more = details.length > 1 ? ` (and ${details.length - 1} more)` : "";
+  return new AppError("VALIDATION_FAILED", `${details[0]?.message ?? "invalid request"}${more}`, { details });
+}
+
+/** "/user/uid" → "user.uid"; the root is "body". */
+export function fieldName(path: string): string {
+  return path === "" ? "body" : path.slice(1).replaceAll("/", ".");
+}
+
+function describe(error: ValueError): string {
+  const field = fieldName(error.path);
+  const custom = (error.schema as { error?: unknown }).error;
+  if (typeof custom === "string") return `${field} ${custom}`;
+  const schema = error.schema as Record<string, number>;
+  switch (error.type) {
+    case ValueErrorType.ObjectRequiredProperty:
+      return `${field} is required`;
+    case ValueErrorType.ObjectAdditionalProperties:
+      return `${field} is not a known field`;
+    case ValueErrorType.Object:
+      return `${field} must be a JSON object`;
+    case ValueErrorType.Array:
+      return `${field} must be a JSON array`;
+    case ValueErrorType.String:
+      return `${field} must be a string`;
+    case ValueErrorType.Boolean:
+      return `${field} must be true or false`;
+    case ValueErrorType.StringMinLength:
+      return `${field} must be at least ${schema.minLength} characters`;
+    case ValueErrorType.StringMaxLength:
+      return `${field} must be at most ${schema.maxLength} characters`;
+    case ValueErrorType.ArrayMinItems:
+      return `${field} must hold at least ${schema.minItems} items`;
+    case ValueErrorType.ArrayMaxItems:
+      return `${field} must hold at most ${schema.maxItems} items`;
+    default:
+      return `${field}: ${error.message.charAt(0).toLowerCase()}${error.message.slice(1)}`;
+  }
+}

@@ -1,0 +1,73 @@
+// Finding (or creating) the customer a write is about. A customer is known by customerId
+// (the billing provider's id) and/or uid (the product's own id); a write carrying both links
+// them. When the two point at different existing customers, customerId wins and nothing is
+// merged: the write goes to the customerId's customer and the caller gets a warning.
+import type { CustomerRow, UserRow } from "../db/schema";
+import type { ErrorDetail } from "../errors";
+import type { Attributes } from "./model";
+import type { IngestStore } from "./store";
+
+export interface Identity {
+  customerId?: string;
+  uid?: string;
+}
+
+export interface Resolved {
+  customer: CustomerRow;
+  warnings: ErrorDetail[];
+}
+
+export function resolveCustomer(store: IngestStore, appId: string, identity: Identity, now: number): Resolved {
+  const { customerId, uid } = identity;
+  const byCustomerId = customerId === undefined ? undefined : store.customerByCustomerId(appId, customerId);
+  const byUid = uid === undefined ? undefined : store.customerByUid(appId, uid);
+
+  if (byCustomerId) {
+    if (uid === undefined || byCustomerId.uid === uid) return { customer: byCustomerId, warnings: [] };
+    if (byUid) return { customer: byCustomerId, warnings: [uidTaken(uid, byUid)] };
+    if (byCustomerId.uid !== null) {
+      return {
+        customer: byCustomerId,
+        warnings: [{ path: "/uid", message: `customer ${customerId} already has uid ${byCustomerId.uid}; uid ${uid} was not linked` }],
+      };
+    }
+    return { customer: link(store, byCustomerId, { uid }, now), warnings: [] };
+  }
+
+  if (byUid) {
+    if (customerId === undefined) return { customer: byUid, warnings: [] };
+    if (byUid.customerId === null) return { customer: link(store, byUid, { customerId }, now), warnings: [] };
+    // The uid is already another billing customer's: customerId wins, as a new customer.
+    const customer = store.insertCustomer({ appId, customerId, uid: null, now });
+    return { customer, warnings: [uidTaken(uid!, byUid)] };
+  }
+
+  return { customer: store.insertCustomer({ appId, customerId: customerId ?? null, uid: uid ?? null, now }), warnings: [] };
+}
+
+export function resolveUser(store: IngestStore, appId: string, customerPk: number, uid: string, now: number): UserRow {
+  return store.userByUid(customerPk, uid) ?? store.insertUser({ appId, customerPk, uid, now });
+}
+
+/** Shallow merge; a key set to null is removed. */
+export function mergeAttributes(current: Attributes, update: Attributes): Attributes {
+  const merged = { ...current };
+  for (const [key, value] of Object.entries(update)) {
+    if (value === null) delete merged[key];
+    else merged[key] = value;
+  }
+  return merged;
+}
+
+function link(store: IngestStore, customer: CustomerRow, ids: Identity, now: number): CustomerRow {
+  const linked = { ...customer, customerId: ids.customerId ?? customer.customerId, uid: ids.uid ?? customer.uid };
+  store.setCustomerIdentity({ pk: customer.pk, customerId: linked.customerId, uid: linked.uid, now });
+  return linked;
+}
+
+function uidTaken(uid: string, owner: CustomerRow): ErrorDetail {
+  return {
+    path: "/uid",
+    message: `uid ${uid} belongs to another customer (customerId ${owner.customerId}); identities were not merged`,
+  };
+}

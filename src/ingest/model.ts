@@ -1,0 +1,44 @@
+import { t } from "elysia";
+
+const Identifier = t.String({ minLength: 1, maxLength: 255, error: "must be a string of 1 to 255 characters" });
+const Attributes = t.Record(t.String(), t.Unknown(), { error: "must be a JSON object" });
+
+export const UserInput = t.Object({ uid: Identifier, data: t.Optional(Attributes) }, { additionalProperties: false });
+
+/** One event, as sent to /events/new and as each item of /events/bulk. */
+export const EventInput = t.Object(
+  {
+    event: Identifier,
+    customerId: t.Optional(Identifier),
+    uid: t.Optional(Identifier),
+    eventDate: t.Optional(
+      t.Union([t.String(), t.Number()], {
+        error: "must be YYYY-MM-DD, an ISO 8601 date-time with offset, or epoch milliseconds",
+      }),
+    ),
+    eventData: t.Optional(Attributes),
+    user: t.Optional(UserInput),
+    customerData: t.Optional(Attributes),
+    messageId: t.Optional(Identifier),
+  },
+  { additionalProperties: false },
+);
+
+export const BULK_MAX_EVENTS = 100;
+export const CustomerUpdateInput = t.Object(
+  {
+    customerId: t.Optional(Identifier),
+    uid: t.Optional(Identifier),
+    customerEmail: t.Optional(
+      t.String({ maxLength: 320, pattern: "^[^\\s@]+@[^\\s@]+$", error: "must be an email address" }),
+    ),
+    customerData: t.Optional(Attributes),
+    user: t.Optional(UserInput),
+  },
+  { additionalProperties: false },
+);
+
+export type EventInput = typeof EventInput.static;
+export type UserInput = typeof UserInput.static;
+export type CustomerUpdateInput = typeof CustomerUpdateInput.static;
+export type Attributes = typeof Attributes.static;

@@ -1,0 +1,83 @@
+// The validate-and-normalise step of the ingestion pipeline: raw JSON in, a NormalizedEvent or
+// the reasons it was refused out. Pure: no database, the clock is passed in.
+import { parseDate } from "../dates";
+import type { ErrorDetail } from "../errors";
+import { compile } from "../http/validate";
+import { EventInput, type Attributes, type UserInput } from "./model";
+
+export const MAX_EVENT_DATA_BYTES = 32 * 1024;
+export const MAX_FUTURE_MS = 60 * 60 * 1000;
+// Nothing a SaaS product records predates this; an earlier date is almost always a unit mistake.
+export const EARLIEST_EVENT_DATE = Date.UTC(2000, 0, 1);
+
+export interface NormalizedEvent {
+  event: string;
+  customerId?: string;
+  uid?: string;
+  eventDate: number;
+  /** eventData serialised once, here: it is measured here and stored as is. */
+  eventData: string | null;
+  user?: UserInput;
+  customerData?: Attributes;
+  messageId?: string;
+}
+
+/** Bulk requests may not carry attribute updates (as in the Churnkey API). */
+export type EventContext = "single" | "bulk";
+
+const eventInput = compile(EventInput);
+
+export function normalizeEvent(
+  raw: unknown,
+  context: EventContext,
+  now: number,
+): { ok: true; event: NormalizedEvent } | { ok: false; details: ErrorDetail[] } {
+  const schemaErrors = eventInput.errors(raw);
+  if (schemaErrors.length > 0) return { ok: false, details: schemaErrors };
+  const input = raw as EventInput;
+  const details: ErrorDetail[] = [];
+
+  if (input.customerId === undefined && input.uid === undefined) {
+    details.push({ path: "/customerId", message: "customerId or uid is required to know whose event this is" });
+  }
+  if (context === "bulk" && input.customerData !== undefined) {
+    details.push({ path: "/customerData", message: BULK_UPDATE_MESSAGE("customerData") });
+  }
+  if (context === "bulk" && input.user?.data !== undefined) {
+    details.push({ path: "/user/data", message: BULK_UPDATE_MESSAGE("user.data") });
+  }
+
+  let eventDate = now;
+  if (input.eventDate !== undefined) {
+    const parsed = parseDate(input.eventDate, "eventDate");
+    if (!parsed.ok) details.push({ path: "/eventDate", message: parsed.message });
+    else if (parsed.ms > now + MAX_FUTURE_MS) {
+      details.push({ path: "/eventDate", message: "eventDate is more than 1 hour in the future" });
+    } else if (parsed.ms < EARLIEST_EVENT_DATE) {
+      details.push({ path: "/eventDate", message: "eventDate is before 2000-01-01" });
+    } else eventDate = parsed.ms;
+  }
+
+  const eventData = input.eventData === undefined ? null : JSON.stringify(input.eventData);
+  if (eventData !== null && Buffer.byteLength(eventData) > MAX_EVENT_DATA_BYTES) {
+    details.push({ path: "/eventData", message: `eventData must be at most ${MAX_EVENT_DATA_BYTES / 1024} KB serialized` });
+  }
+
+  if (details.length > 0) return { ok: false, details };
+  return {
+    ok: true,
+    event: {
+      event: input.event,
+      customerId: input.customerId,
+      uid: input.uid,
+      eventDate,
+      eventData,
+      user: input.user,
+      customerData: input.customerData,
+      messageId: input.messageId,
+    },
+  };
+}
+
+const BULK_UPDATE_MESSAGE = (field: string) =>
+  `${field} is not accepted by /events/bulk; send attribute updates to POST /v1/api/events/customer-update`;

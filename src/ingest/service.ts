@@ -1,0 +1,108 @@
+// The write step of the pipeline. Every function here hands a job to the writer, so it runs
+// inside the batch transaction and its promise settles after commit.
+import type { Db } from "../db";
+import type { CustomerRow, UserRow } from "../db/schema";
+import type { ErrorDetail } from "../errors";
+import type { CustomerView } from "../customers/model";
+import type { CustomersService } from "../customers/service";
+import type { Writer } from "../writer";
+import { mergeAttributes, resolveCustomer, resolveUser } from "./identity";
+import type { Attributes, CustomerUpdateInput, UserInput } from "./model";
+import type { NormalizedEvent } from "./normalize";
+import { createIngestStore } from "./store";
+
+export type EventSource = "server" | "bulk" | "client";
+
+export interface WriteResult {
+  id: string;
+  duplicate: boolean;
+  warnings: ErrorDetail[];
+}
+
+export interface IngestDeps {
+  db: Db;
+  writer: Writer;
+  clock: () => number;
+  customers: CustomersService;
+}
+
+export function createIngestService({ db, writer, clock, customers }: IngestDeps) {
+  const store = createIngestStore(db);
+
+  function updateCustomerAttributes(
+    customer: CustomerRow,
+    update: { customerData?: Attributes; customerEmail?: string },
+    now: number,
+  ): void {
+    if (update.customerData === undefined && update.customerEmail === undefined) return;
+    store.setCustomerAttributes({
+      pk: customer.pk,
+      data: update.customerData ? mergeAttributes(customer.data, update.customerData) : customer.data,
+      email: update.customerEmail ?? customer.email,
+      now,
+    });
+  }
+
+  /** Finds or creates the B2B user and merges its attributes. */
+  function upsertUser(appId: string, customerPk: number, input: UserInput, now: number): UserRow {
+    const user = resolveUser(store, appId, customerPk, input.uid, now);
+    if (input.data) store.setUserData({ pk: user.pk, data: mergeAttributes(user.data, input.data), now });
+    return user;
+  }
+
+  // Runs inside the writer's transaction.
+  function writeEvent(appId: string, event: NormalizedEvent, source: EventSource, verified: boolean): WriteResult {
+    if (event.messageId !== undefined) {
+      // Idempotency is permanent, not windowed: the unique index keeps every messageId.
+      const original = store.eventIdByMessageId(appId, event.messageId);
+      if (original) return { id: original, duplicate: true, warnings: [] };
+    }
+    const now = clock();
+    const { customer, warnings } = resolveCustomer(store, appId, event, now);
+    updateCustomerAttributes(customer, event, now);
+    const user = event.user ? upsertUser(appId, customer.pk, event.user, now) : null;
+    const id = `evt_${Bun.randomUUIDv7("hex")}`;
+    store.insertEvent({
+      id,
+      appId,
+      customerPk: customer.pk,
+      userPk: user?.pk ?? null,
+      event: event.event,
+      eventDate: event.eventDate,
+      receivedAt: now,
+      eventData: event.eventData,
+      source,
+      verified,
+      messageId: event.messageId ?? null,
+    });
+    store.touchCustomer(customer.pk, event.eventDate);
+    if (user) store.touchUser(user.pk, event.eventDate);
+    return { id, duplicate: false, warnings };
+  }
+
+  return {
+    recordEvent(appId: string, event: NormalizedEvent, source: EventSource, verified = true): Promise<WriteResult> {
+      return writer.submit(() => writeEvent(appId, event, source, verified));
+    },
+
+    /** All or nothing: the events are one job, so one failure undoes them all. */
+    recordEvents(appId: string, batch: NormalizedEvent[], source: EventSource, verified = true): Promise<WriteResult[]> {
+      return writer.submit(() => batch.map((event) => writeEvent(appId, event, source, verified)));
+    },
+
+    updateCustomer(
+      appId: string,
+      update: CustomerUpdateInput,
+    ): Promise<{ customer: CustomerView; warnings: ErrorDetail[] }> {
+      return writer.submit(() => {
+        const now = clock();
+        const { customer, warnings } = resolveCustomer(store, appId, update, now);
+        updateCustomerAttributes(customer, update, now);
+        if (update.user) upsertUser(appId, customer.pk, update.user, now);
+        return { customer: customers.viewByPk(customer.pk)!, warnings };
+      });
+    },
+  };
+}
+
+export type IngestService = ReturnType<typeof createIngestService>;

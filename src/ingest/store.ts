@@ -1,0 +1,131 @@
+// Prepared statements for the write path. Drizzle's query builder re-prepares on every call
+// (~10× slower than a prepared statement), so everything here is prepared once per database.
+import { and, eq, sql } from "drizzle-orm";
+import type { Db } from "../db";
+import { customers, events, users, type CustomerRow, type UserRow } from "../db/schema";
+
+const p = sql.placeholder;
+
+export function createIngestStore(db: Db) {
+  const eventByMessageId = db
+    .select({ id: events.id })
+    .from(events)
+    .where(and(eq(events.appId, p("appId")), eq(events.messageId, p("messageId"))))
+    .prepare();
+  const customerByCustomerId = db
+    .select()
+    .from(customers)
+    .where(and(eq(customers.appId, p("appId")), eq(customers.customerId, p("customerId"))))
+    .prepare();
+  const customerByUid = db
+    .select()
+    .from(customers)
+    .where(and(eq(customers.appId, p("appId")), eq(customers.uid, p("uid"))))
+    .prepare();
+  const insertCustomer = db
+    .insert(customers)
+    .values({
+      appId: p("appId"),
+      customerId: p("customerId"),
+      uid: p("uid"),
+      createdAt: p("now"),
+      updatedAt: p("now"),
+    })
+    .returning()
+    .prepare();
+  const setCustomerIdentity = db
+    .update(customers)
+    .set({ customerId: sql`${p("customerId")}`, uid: sql`${p("uid")}`, updatedAt: sql`${p("now")}` })
+    .where(eq(customers.pk, p("pk")))
+    .prepare();
+  const setCustomerAttributes = db
+    .update(customers)
+    .set({ data: sql`${p("data")}`, email: sql`${p("email")}`, updatedAt: sql`${p("now")}` })
+    .where(eq(customers.pk, p("pk")))
+    .prepare();
+  // first/last seen follow eventDate, so a backfilled event can move firstSeen back in time.
+  const touchCustomer = db
+    .update(customers)
+    .set({
+      firstSeen: sql`min(coalesce(${customers.firstSeen}, ${p("eventDate")}), ${p("eventDate")})`,
+      lastSeen: sql`max(coalesce(${customers.lastSeen}, ${p("eventDate")}), ${p("eventDate")})`,
+      eventCount: sql`${customers.eventCount} + 1`,
+    })
+    .where(eq(customers.pk, p("pk")))
+    .prepare();
+  const userByUid = db
+    .select()
+    .from(users)
+    .where(and(eq(users.customerPk, p("customerPk")), eq(users.uid, p("uid"))))
+    .prepare();
+  const insertUser = db
+    .insert(users)
+    .values({ appId: p("appId"), customerPk: p("customerPk"), uid: p("uid"), createdAt: p("now"), updatedAt: p("now") })
+    .returning()
+    .prepare();
+  const setUserData = db
+    .update(users)
+    .set({ data: sql`${p("data")}`, updatedAt: sql`${p("now")}` })
+    .where(eq(users.pk, p("pk")))
+    .prepare();
+  const touchUser = db
+    .update(users)
+    .set({
+      firstSeen: sql`min(coalesce(${users.firstSeen}, ${p("eventDate")}), ${p("eventDate")})`,
+      lastSeen: sql`max(coalesce(${users.lastSeen}, ${p("eventDate")}), ${p("eventDate")})`,
+      eventCount: sql`${users.eventCount} + 1`,
+    })
+    .where(eq(users.pk, p("pk")))
+    .prepare();
+  const insertEvent = db
+    .insert(events)
+    .values({
+      id: p("id"),
+      appId: p("appId"),
+      customerPk: p("customerPk"),
+      userPk: p("userPk"),
+      event: p("event"),
+      eventDate: p("eventDate"),
+      receivedAt: p("receivedAt"),
+      eventData: p("eventData"),
+      source: p("source"),
+      verified: p("verified"),
+      messageId: p("messageId"),
+    })
+    .prepare();
+
+  return {
+    eventIdByMessageId: (appId: string, messageId: string): string | undefined =>
+      eventByMessageId.get({ appId, messageId })?.id,
+    customerByCustomerId: (appId: string, customerId: string): CustomerRow | undefined =>
+      customerByCustomerId.get({ appId, customerId }),
+    customerByUid: (appId: string, uid: string): CustomerRow | undefined => customerByUid.get({ appId, uid }),
+    insertCustomer: (row: { appId: string; customerId: string | null; uid: string | null; now: number }) =>
+      insertCustomer.get(row) as CustomerRow,
+    setCustomerIdentity: (row: { pk: number; customerId: string | null; uid: string | null; now: number }) =>
+      setCustomerIdentity.run(row),
+    setCustomerAttributes: (row: { pk: number; data: Record<string, unknown>; email: string | null; now: number }) =>
+      setCustomerAttributes.run({ ...row, data: JSON.stringify(row.data) }),
+    touchCustomer: (pk: number, eventDate: number) => touchCustomer.run({ pk, eventDate }),
+    userByUid: (customerPk: number, uid: string): UserRow | undefined => userByUid.get({ customerPk, uid }),
+    insertUser: (row: { appId: string; customerPk: number; uid: string; now: number }) => insertUser.get(row) as UserRow,
+    setUserData: (row: { pk: number; data: Record<string, unknown>; now: number }) =>
+      setUserData.run({ ...row, data: JSON.stringify(row.data) }),
+    touchUser: (pk: number, eventDate: number) => touchUser.run({ pk, eventDate }),
+    insertEvent: (row: {
+      id: string;
+      appId: string;
+      customerPk: number;
+      userPk: number | null;
+      event: string;
+      eventDate: number;
+      receivedAt: number;
+      eventData: string | null;
+      source: "server" | "bulk" | "client";
+      verified: boolean;
+      messageId: string | null;
+    }) => insertEvent.run(row),
+  };
+}
+
+export type IngestStore = ReturnType<typeof createIngestStore>;

@@ -1,0 +1,108 @@
+// Group commit: every write of the process goes through here. Jobs submitted during one
+// event-loop turn run in ONE SQLite transaction, flushed on the next turn (setImmediate) or at
+// once when `maxBatch` jobs are waiting. A job's promise settles only after its transaction
+// has committed, so a request answered "ok" is on disk (with synchronous=FULL, even across
+// power loss). A fixed timer would add latency and, measured, cut throughput 4×; one
+// transaction per request pays an fsync each and is ~10× slower.
+import type { Database } from "bun:sqlite";
+import { AppError } from "../errors";
+
+/** A unit of work run synchronously inside the batch transaction. It may throw to reject itself alone. */
+export type Job<T> = () => T;
+
+interface Pending {
+  run: Job<unknown>;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+export interface WriterOptions {
+  /** Flush early once this many jobs are waiting. */
+  maxBatch?: number;
+}
+
+export class Writer {
+  private queue: Pending[] = [];
+  private scheduled = false;
+  private closed = false;
+  private readonly maxBatch: number;
+  private readonly begin;
+  private readonly commit;
+  private readonly rollback;
+  private readonly savepoint;
+  private readonly release;
+  private readonly rollbackToSavepoint;
+
+  constructor(db: Database, options: WriterOptions = {}) {
+    this.maxBatch = options.maxBatch ?? 1000;
+    // IMMEDIATE takes the write lock up front, so a second process (the CLI) waits on
+    // busy_timeout instead of failing half way through the batch.
+    this.begin = db.prepare("BEGIN IMMEDIATE");
+    this.commit = db.prepare("COMMIT");
+    this.rollback = db.prepare("ROLLBACK");
+    this.savepoint = db.prepare("SAVEPOINT job");
+    this.release = db.prepare("RELEASE job");
+    this.rollbackToSavepoint = db.prepare("ROLLBACK TO job");
+  }
+
+  submit<T>(run: Job<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new AppError("SERVICE_UNAVAILABLE", "server is shutting down"));
+    const { promise, resolve, reject } = Promise.withResolvers<T>();
+    this.queue.push({ run, resolve: resolve as (value: unknown) => void, reject });
+    if (this.queue.length >= this.maxBatch) this.flush();
+    else if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.flush());
+    }
+    return promise;
+  }
+
+  /** Commits everything waiting. Synchronous: when it returns, the batch is on disk or rejected. */
+  flush(): void {
+    this.scheduled = false;
+    const batch = this.queue;
+    if (batch.length === 0) return;
+    this.queue = [];
+    const outcomes: { ok: boolean; value: unknown }[] = [];
+    try {
+      this.begin.run();
+      for (const job of batch) outcomes.push(this.runIsolated(job.run));
+      this.commit.run();
+    } catch (error) {
+      // The transaction itself failed (disk full, I/O error): nothing of the batch was stored.
+      try {
+        this.rollback.run();
+      } catch {
+        // already rolled back by SQLite
+      }
+      for (const job of batch) job.reject(error);
+      return;
+    }
+    batch.forEach((job, i) => (outcomes[i].ok ? job.resolve(outcomes[i].value) : job.reject(outcomes[i].value)));
+  }
+
+  /** Stops accepting work and commits what is queued. */
+  close(): void {
+    this.closed = true;
+    this.flush();
+  }
+
+  get pending(): number {
+    return this.queue.length;
+  }
+
+  // A savepoint per job: a job that throws (a conflict found half way through a bulk request)
+  // is undone alone, and the other requests of the batch still commit.
+  private runIsolated(run: Job<unknown>): { ok: boolean; value: unknown } {
+    this.savepoint.run();
+    try {
+      const value = run();
+      this.release.run();
+      return { ok: true, value };
+    } catch (error) {
+      this.rollbackToSavepoint.run();
+      this.release.run();
+      return { ok: false, value: error };
+    }
+  }
+}
