@@ -56,12 +56,12 @@ export function fieldName(path: string): string {
 
 function describe(error: ValueError): string {
   const field = fieldName(error.path);
+  // Checked before the schema's own message: a missing field reports the field's schema too.
+  if (error.type === ValueErrorType.ObjectRequiredProperty) return `${field} is required`;
   const custom = (error.schema as { error?: unknown }).error;
   if (typeof custom === "string") return `${field} ${custom}`;
   const schema = error.schema as Record<string, number>;
   switch (error.type) {
-    case ValueErrorType.ObjectRequiredProperty:
-      return `${field} is required`;
     case ValueErrorType.ObjectAdditionalProperties:
       return `${field} is not a known field`;
     case ValueErrorType.Object:

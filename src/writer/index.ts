@@ -22,6 +22,8 @@ export interface WriterOptions {
 }
 
 export class Writer {
+  /** Committed so far: batches (transactions) and jobs. */
+  readonly stats = { batches: 0, jobs: 0 };
   private queue: Pending[] = [];
   private scheduled = false;
   private closed = false;
@@ -68,6 +70,8 @@ export class Writer {
       this.begin.run();
       for (const job of batch) outcomes.push(this.runIsolated(job.run));
       this.commit.run();
+      this.stats.batches += 1;
+      this.stats.jobs += batch.length;
     } catch (error) {
       // The transaction itself failed (disk full, I/O error): nothing of the batch was stored.
       try {

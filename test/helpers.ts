@@ -1,0 +1,76 @@
+// Test harness: each call to setup() gives a fresh in-memory database migrated with the real
+// migrations, a real writer, the real app (called through app.handle, no port), and a clock
+// the test controls.
+import { createApp } from "../src/app";
+import { createAppsService } from "../src/apps/service";
+import { openMigratedDatabase } from "../src/db";
+import { silentLogger } from "../src/log";
+import { Writer } from "../src/writer";
+
+export const T0 = Date.UTC(2026, 0, 15, 12, 0, 0);
+
+export interface Tenant {
+  appId: string;
+  apiKey: string;
+  keyId: string;
+  signingSecret: string;
+  headers: Record<string, string>;
+}
+
+export interface CallOptions {
+  body?: unknown;
+  /** Sent as is when a string (to test broken JSON), else JSON-encoded. */
+  headers?: Record<string, string>;
+  as?: Tenant;
+}
+
+export function setup(options: { now?: number } = {}) {
+  const clock = { now: options.now ?? T0 };
+  const db = openMigratedDatabase(":memory:");
+  const writer = new Writer(db.$client);
+  const app = createApp({ db, writer, clock: () => clock.now, logger: silentLogger });
+  const apps = createAppsService(db, () => clock.now);
+
+  function tenant(name = "test"): Tenant {
+    const created = apps.createApp(name);
+    return {
+      appId: created.appId,
+      apiKey: created.apiKey,
+      keyId: created.keyId,
+      signingSecret: created.signingSecret,
+      headers: { "x-ck-api-key": created.apiKey, "x-ck-app": created.appId },
+    };
+  }
+
+  async function call(method: string, path: string, options: CallOptions = {}) {
+    const headers: Record<string, string> = { ...options.as?.headers, ...options.headers };
+    let body: string | undefined;
+    if (options.body !== undefined) {
+      body = typeof options.body === "string" ? options.body : JSON.stringify(options.body);
+      headers["content-type"] ??= "application/json";
+    }
+    const response = await app.handle(new Request(`http://localhost${path}`, { method, headers, body }));
+    const text = await response.text();
+    return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
+  }
+
+  /** Rows straight from SQLite, to check what was (not) stored independently of the read API. */
+  function count(table: "events" | "customers" | "users", where = "1=1"): number {
+    return (db.$client.query(`select count(*) as n from ${table} where ${where}`).get() as { n: number }).n;
+  }
+
+  return {
+    app,
+    db,
+    writer,
+    apps,
+    clock,
+    tenant,
+    call,
+    count,
+    post: (path: string, as: Tenant, body: unknown) => call("POST", path, { as, body }),
+    get: (path: string, as: Tenant) => call("GET", path, { as }),
+  };
+}
+
+export type Harness = ReturnType<typeof setup>;
