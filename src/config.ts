@@ -56,7 +56,7 @@ export const settings = {
 type Settings = typeof settings;
 export type Config = { [K in keyof Settings]: ReturnType<Settings[K]["parse"]> };
 
-/** Flag, else env var, else default, each checked. */
+/** Flag, else env var (an empty one counts as unset), else default, each checked. */
 export function resolveSetting<K extends keyof Settings>(
   key: K,
   flags: Record<string, unknown>,
@@ -64,6 +64,6 @@ export function resolveSetting<K extends keyof Settings>(
 ): Config[K] {
   const setting = settings[key];
   const flag = flags[setting.flag];
-  const raw = typeof flag === "string" ? flag : (env[setting.env] ?? setting.default);
+  const raw = typeof flag === "string" ? flag : (env[setting.env] || setting.default);
   return setting.parse(raw) as Config[K];
 }

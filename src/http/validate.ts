@@ -3,7 +3,6 @@
 // stops at the first error and silently strips unknown fields, which is why routes call this.
 import type { Static, TSchema } from "@sinclair/typebox";
 import { TypeCompiler } from "@sinclair/typebox/compiler";
-import { Value } from "@sinclair/typebox/value";
 import { ValueErrorType, type ValueError } from "@sinclair/typebox/errors";
 import { AppError, type ErrorDetail } from "../errors";
 
@@ -39,9 +38,20 @@ export function validate<T extends TSchema>(validator: Validator<T>, value: unkn
   throw validationError(validator.errors(value));
 }
 
-/** Query strings carry only strings: numbers and booleans are converted by the schema first. */
+/**
+ * Query strings carry only strings. Where the schema wants an integer or a boolean, only the
+ * canonical spelling is converted ("50", "true"); "1e1", "0x10" or "1.5" stay strings and
+ * fail the type check, unlike TypeBox's lenient Value.Convert.
+ */
 export function validateQuery<T extends TSchema>(validator: Validator<T>, query: Record<string, unknown>): Static<T> {
-  return validate(validator, Value.Convert(validator.schema, { ...query }));
+  const properties = (validator.schema.properties ?? {}) as Record<string, TSchema>;
+  const converted: Record<string, unknown> = { ...query };
+  for (const [key, value] of Object.entries(query)) {
+    const type = properties[key]?.type;
+    if (type === "integer" && typeof value === "string" && /^-?\d{1,15}$/.test(value)) converted[key] = Number(value);
+    if (type === "boolean" && (value === "true" || value === "false")) converted[key] = value === "true";
+  }
+  return validate(validator, converted);
 }
 
 export function validationError(details: ErrorDetail[]): AppError {

@@ -1,0 +1,67 @@
+// Smoke test of the compiled binary, run by .ci/run after `bun run build`: from an empty
+// temporary directory outside the repository, create an app, serve, hit every route, read
+// back, stop with SIGTERM. Exits non-zero on the first surprise.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+const binary = resolve(process.argv[2] ?? "dist/trackd");
+const dir = mkdtempSync(join(tmpdir(), "trackd-smoke-"));
+const run = (args: string[]) => Bun.spawnSync([binary, ...args], { cwd: dir, env: { ...process.env, TRACKD_DB: "" } });
+
+function check(condition: unknown, what: string): asserts condition {
+  if (!condition) throw new Error(`smoke: ${what}`);
+  console.log(`ok - ${what}`);
+}
+
+try {
+  const created = run(["apps", "create", "--name", "smoke", "--json", "--db", "./data/trackd.db"]);
+  check(created.exitCode === 0, "apps create --json exits 0");
+  const { appId, apiKey, signingSecret } = JSON.parse(created.stdout.toString());
+  check(appId && apiKey && signingSecret, "apps create prints appId, apiKey and signingSecret");
+
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const server = Bun.spawn([binary, "serve", "--port", String(port), "--host", "127.0.0.1"], {
+    cwd: dir,
+    env: { ...process.env, TRACKD_DB: "" },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const base = `http://127.0.0.1:${port}`;
+  const startedAt = performance.now();
+  let healthy = false;
+  while (!healthy && performance.now() - startedAt < 10_000) {
+    healthy = await fetch(`${base}/healthz`).then((r) => r.ok, () => false);
+    if (!healthy) await Bun.sleep(50);
+  }
+  if (!healthy) {
+    server.kill();
+    console.error(await new Response(server.stdout).text(), await new Response(server.stderr).text());
+  }
+  check(healthy, `serve answers /healthz (after ${Math.round(performance.now() - startedAt)} ms)`);
+
+  const headers = { "x-ck-api-key": apiKey, "x-ck-app": appId, "content-type": "application/json" };
+  const post = (path: string, body: unknown) => fetch(`${base}${path}`, { method: "POST", headers, body: JSON.stringify(body) });
+  const single = await post("/v1/api/events/new", { event: "Post Created", customerId: "cus_abc", uid: "user_xyz", eventData: { postType: "image" } });
+  check(single.status === 201, "POST /v1/api/events/new → 201");
+  const bulk = await post("/v1/api/events/bulk", [
+    { event: "Post Created", customerId: "cus_abc", eventDate: "2022-05-01" },
+    { event: "Post Created", uid: "user_xyz", eventDate: "2022-05-02" },
+  ]);
+  check(bulk.status === 201 && (await bulk.json()).count === 2, "POST /v1/api/events/bulk → 201, count 2");
+  const update = await post("/v1/api/events/customer-update", { customerId: "cus_abc", customerData: { numSeats: 7 } });
+  check(update.status === 200, "POST /v1/api/events/customer-update → 200");
+  const customer = await (await fetch(`${base}/v1/api/customers/cus_abc`, { headers })).json();
+  check(customer.eventCount === 3 && customer.data.numSeats === 7, "GET customer reads back 3 events and the attribute");
+  const events = await (await fetch(`${base}/v1/api/events?customerId=cus_abc`, { headers })).json();
+  check(events.events.length === 3, "GET /v1/api/events lists the 3 events");
+  const unauthorized = await fetch(`${base}/v1/api/events`, { headers: { "x-ck-app": appId } });
+  check(unauthorized.status === 401, "a request without a key → 401");
+
+  server.kill("SIGTERM");
+  check((await server.exited) === 0, "SIGTERM stops the server with exit code 0");
+  const listed = run(["apps", "list", "--json"]);
+  check(JSON.parse(listed.stdout.toString()).length === 1, "the default database under ./data holds the app");
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,26 @@
+# Build with the same Bun version and the same build command as CI, then run the single
+# binary on a glibc base (the binary needs glibc: distroless/static or scratch won't do).
+FROM oven/bun:1.4.5 AS build
+WORKDIR /src
+COPY package.json bun.lock ./
+RUN bun install --frozen-lockfile
+COPY tsconfig.json drizzle.config.ts ./
+COPY src ./src
+COPY drizzle ./drizzle
+RUN bun run build
+# distroless has no shell to mkdir with: create the data folder here, owned by "nonroot", so a
+# fresh named volume mounted on /data inherits an owner the server can write as.
+RUN mkdir -p /out/data && chown 65532:65532 /out/data
+
+FROM gcr.io/distroless/base-debian12:nonroot
+COPY --from=build /src/dist/trackd /usr/local/bin/trackd
+COPY --from=build --chown=65532:65532 /out/data /data
+ENV NODE_ENV=production \
+    TRACKD_DB=/data/trackd.db \
+    TRACKD_HOST=0.0.0.0 \
+    TRACKD_PORT=3000
+VOLUME /data
+EXPOSE 3000
+USER nonroot
+ENTRYPOINT ["/usr/local/bin/trackd"]
+CMD ["serve"]
