@@ -21,9 +21,11 @@ export interface CreatedKey {
 const DUMMY_DIGEST = hashSecret("");
 
 export function createAppsService(db: Db, clock: () => number = Date.now) {
+  // One query per authenticated request: the key and its app together.
   const keyById = db
-    .select({ appId: apiKeys.appId, secretHash: apiKeys.secretHash, revokedAt: apiKeys.revokedAt })
+    .select({ secretHash: apiKeys.secretHash, revokedAt: apiKeys.revokedAt, app: apps })
     .from(apiKeys)
+    .innerJoin(apps, eq(apps.id, apiKeys.appId))
     .where(eq(apiKeys.id, sql.placeholder("id")))
     .prepare();
   const appById = db.select().from(apps).where(eq(apps.id, sql.placeholder("id"))).prepare();
@@ -91,8 +93,8 @@ export function createAppsService(db: Db, clock: () => number = Date.now) {
       const parsed = parseKey(apiKey);
       const key = parsed ? keyById.get({ id: parsed.keyId }) : undefined;
       const matches = sameDigest(parsed ? hashSecret(parsed.secret) : DUMMY_DIGEST, key?.secretHash ?? DUMMY_DIGEST);
-      if (!parsed || !key || !matches || key.revokedAt !== null || key.appId !== appId) return null;
-      return appById.get({ id: appId }) ?? null;
+      if (!parsed || !key || !matches || key.revokedAt !== null || key.app.id !== appId) return null;
+      return key.app;
     },
   };
 }
