@@ -19,7 +19,7 @@ export const settings = {
     default: "./data/trackd.db",
     description: "SQLite database file (its folder is created); :memory: for a throwaway one",
     parse: (raw: string) => {
-      if (raw.trim() === "") throw new UsageError("--db must not be empty");
+      if (raw.trim() === "") throw new UsageError("must not be empty");
       return raw;
     },
   },
@@ -30,7 +30,7 @@ export const settings = {
     description: "TCP port to listen on (0 picks a free one)",
     parse: (raw: string) => {
       const port = Number(raw);
-      if (!/^\d+$/.test(raw) || port > 65535) throw new UsageError(`--port must be 0-65535, got "${raw}"`);
+      if (!/^\d+$/.test(raw) || port > 65535) throw new UsageError(`must be 0-65535, got "${raw}"`);
       return port;
     },
   },
@@ -47,8 +47,19 @@ export const settings = {
     default: "full",
     description: "full: an acknowledged event survives power loss; normal: survives a crash of trackd only, faster",
     parse: (raw: string): Durability => {
-      if (raw !== "full" && raw !== "normal") throw new UsageError(`--durability must be full or normal, got "${raw}"`);
+      if (raw !== "full" && raw !== "normal") throw new UsageError(`must be full or normal, got "${raw}"`);
       return raw;
+    },
+  },
+  drainTimeout: {
+    flag: "drain-timeout",
+    env: "TRACKD_DRAIN_TIMEOUT",
+    default: "10",
+    description: "seconds SIGTERM waits for in-flight requests before closing their connections",
+    parse: (raw: string) => {
+      const seconds = Number(raw);
+      if (!/^\d+(\.\d+)?$/.test(raw) || seconds > 3600) throw new UsageError(`must be 0-3600 seconds, got "${raw}"`);
+      return seconds;
     },
   },
 } satisfies Record<string, Setting<unknown>>;
@@ -64,6 +75,13 @@ export function resolveSetting<K extends keyof Settings>(
 ): Config[K] {
   const setting = settings[key];
   const flag = flags[setting.flag];
-  const raw = typeof flag === "string" ? flag : (env[setting.env] || setting.default);
-  return setting.parse(raw) as Config[K];
+  const [source, raw] =
+    typeof flag === "string" ? [`--${setting.flag}`, flag]
+    : env[setting.env] ? [setting.env, env[setting.env]!]
+    : ["default", setting.default];
+  try {
+    return setting.parse(raw) as Config[K];
+  } catch (error) {
+    throw new UsageError(`${source} ${(error as Error).message}`);
+  }
 }

@@ -16,7 +16,7 @@ export function appsCommand(args: string[], env: Record<string, string | undefin
   }
   if (sub === "list") {
     const { values } = parseCommandArgs(rest, { ...dbOption, ...jsonOption });
-    const list = withApps(values, env, (apps) => apps.listApps());
+    const list = withApps(values, env, (apps) => apps.listApps(), { mustExist: true });
     if (values.json) printJson(list);
     else if (list.length === 0) console.log("no apps yet: trackd apps create --name NAME");
     else for (const app of list) console.log(`${app.appId}  ${app.name}  keys: ${app.activeKeys}  created ${app.createdAt}`);
@@ -30,7 +30,7 @@ export function keysCommand(args: string[], env: Record<string, string | undefin
   if (sub === "create") {
     const { values } = parseCommandArgs(rest, { ...dbOption, ...jsonOption, app: { type: "string" } });
     if (!values.app) throw new UsageError("keys create needs --app APP_ID");
-    const key = withApps(values, env, (apps) => apps.createKey(values.app!));
+    const key = withApps(values, env, (apps) => apps.createKey(values.app!), { mustExist: true });
     if (!key) return fail(`no app with id ${values.app}`);
     if (values.json) printJson(key);
     else console.log(`Created key ${key.keyId} for app ${key.appId}\n  API key: ${key.apiKey}\n  (shown once: store it now)`);
@@ -40,7 +40,8 @@ export function keysCommand(args: string[], env: Record<string, string | undefin
     const { values, positionals } = parseCommandArgs(rest, dbOption, 1);
     const [keyId] = positionals;
     if (!keyId) throw new UsageError("keys revoke needs a KEY_ID");
-    if (!withApps(values, env, (apps) => apps.revokeKey(keyId))) return fail(`no active key with id ${keyId}`);
+    const revoked = withApps(values, env, (apps) => apps.revokeKey(keyId), { mustExist: true });
+    if (!revoked) return fail(`no active key with id ${keyId}`);
     console.log(`Revoked key ${keyId}`);
     return 0;
   }
@@ -62,8 +63,9 @@ function withApps<T>(
   values: { db?: string },
   env: Record<string, string | undefined>,
   run: (apps: ReturnType<typeof createAppsService>) => T,
+  options: { mustExist?: boolean } = {},
 ): T {
-  const db = openForCommand(values, env);
+  const db = openForCommand(values, env, options);
   try {
     return run(createAppsService(db));
   } finally {

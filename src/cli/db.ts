@@ -1,7 +1,20 @@
-import { resolveSetting } from "../config";
+import { existsSync } from "node:fs";
+import { UsageError, resolveSetting } from "../config";
 import { openMigratedDatabase, type Db } from "../db";
 
-/** Every command opens the database named by --db / TRACKD_DB and brings its schema up to date. */
-export function openForCommand(values: { db?: string }, env: Record<string, string | undefined>): Db {
-  return openMigratedDatabase(resolveSetting("db", values, env));
+/**
+ * Opens the database named by --db / TRACKD_DB and brings its schema up to date. Commands
+ * that only read or change existing data pass `mustExist`, so a mistyped path is an error
+ * rather than a new empty database.
+ */
+export function openForCommand(
+  values: { db?: string },
+  env: Record<string, string | undefined>,
+  options: { mustExist?: boolean } = {},
+): Db {
+  const path = resolveSetting("db", values, env);
+  if (options.mustExist && path !== ":memory:" && !existsSync(path)) {
+    throw new UsageError(`no database at ${path} (create one with 'trackd apps create' or 'trackd serve')`);
+  }
+  return openMigratedDatabase(path);
 }

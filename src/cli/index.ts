@@ -20,9 +20,9 @@ Commands:
 
 Flags (each defaults from its environment variable):
 ${Object.values(settings)
-  .map((s) => `  --${`${s.flag} VALUE`.padEnd(18)} ${s.env}, default ${s.default}\n${" ".repeat(23)}${s.description}`)
+  .map((s) => `  --${`${s.flag} VALUE`.padEnd(20)} ${s.env}, default ${s.default}\n${" ".repeat(25)}${s.description}`)
   .join("\n")}
-  --port, --host and --durability apply to serve; --db to every command.
+  --port, --host, --durability and --drain-timeout apply to serve; --db to every command.
 
   -h, --help       this text
   -v, --version    the version

@@ -1,7 +1,7 @@
 // The only place that listens and handles signals.
 import { createApp } from "../app";
 import { createAppsService } from "../apps/service";
-import { resolveSetting } from "../config";
+import { UsageError, resolveSetting } from "../config";
 import { openMigratedDatabase } from "../db";
 import { BULK_BODY_LIMIT } from "../ingest/index";
 import { consoleLogger as log } from "../log";
@@ -17,31 +17,36 @@ export async function serveCommand(args: string[], env: Record<string, string | 
     port: { type: "string" },
     host: { type: "string" },
     durability: { type: "string" },
+    "drain-timeout": { type: "string" },
   });
   const config = {
     db: resolveSetting("db", values, env),
     port: resolveSetting("port", values, env),
     host: resolveSetting("host", values, env),
     durability: resolveSetting("durability", values, env),
+    drainTimeoutMs: resolveSetting("drainTimeout", values, env) * 1000,
   };
 
   const db = openMigratedDatabase(config.db, config.durability);
+  const writer = new Writer(db.$client);
+  const app = createApp({ db, writer });
+  try {
+    // Bun's own body cap answers before our error handler runs, so it sits above the largest
+    // per-route limit; each route enforces its own (64 KB, bulk 1 MB) with a proper error.
+    app.listen({ port: config.port, hostname: config.host, maxRequestBodySize: 2 * BULK_BODY_LIMIT });
+  } catch (error) {
+    db.$client.close();
+    const code = (error as { code?: string }).code;
+    if (code === "EADDRINUSE") throw new UsageError(`port ${config.port} on ${config.host} is already in use`);
+    throw error;
+  }
+
   const apps = createAppsService(db);
   if (apps.countApps() === 0) {
     // First run: make the quick start one command long.
     console.log(`${credentialsBanner('Created the app "default" for this new database', apps.createApp("default"))}\n`);
   }
-
-  const writer = new Writer(db.$client);
-  // Bun's own body cap answers before our error handler runs, so it sits above the largest
-  // per-route limit; each route enforces its own (64 KB, bulk 1 MB) with a proper error.
-  const app = createApp({ db, writer }).listen({
-    port: config.port,
-    hostname: config.host,
-    maxRequestBodySize: 2 * BULK_BODY_LIMIT,
-  });
-  const url = `http://${config.host}:${app.server!.port}`;
-  log.info(`trackd ${version} listening on ${url}`, {
+  log.info(`trackd ${version} listening on http://${config.host}:${app.server!.port}`, {
     db: config.db,
     durability: config.durability,
     startupMs: Math.round(performance.now() - startedAt),
@@ -49,12 +54,21 @@ export async function serveCommand(args: string[], env: Record<string, string | 
 
   let stopping = false;
   const shutdown = async (signal: string) => {
-    if (stopping) return;
+    if (stopping) {
+      // A second signal means "now": commit what is queued and go.
+      log.info(`${signal} again: exiting without waiting for in-flight requests`);
+      writer.close();
+      process.exit(1);
+    }
     stopping = true;
-    log.info(`${signal}: draining`);
-    // Stop accepting, let in-flight requests finish (their writes commit on the way), then
-    // commit whatever is still queued and close the database cleanly.
-    await app.server!.stop();
+    log.info(`${signal}: draining (up to ${config.drainTimeoutMs / 1000} s)`);
+    // Stop accepting and let in-flight requests finish (their writes commit on the way); a
+    // client that stalls mid-request doesn't get to hold the shutdown hostage.
+    const drained = await Promise.race([app.server!.stop().then(() => true), Bun.sleep(config.drainTimeoutMs).then(() => false)]);
+    if (!drained) {
+      log.info("drain timed out: closing the remaining connections");
+      await app.server!.stop(true);
+    }
     writer.close();
     db.$client.close();
     log.info("stopped");

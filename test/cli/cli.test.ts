@@ -1,0 +1,416 @@
+// The CLI as a real process: `bun src/index.ts …`, each test on its own temporary database file.
+import { Database } from "bun:sqlite";
+import { afterEach, describe, expect, test } from "bun:test";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { version } from "../../package.json";
+import { createApp } from "../../src/app";
+import { openMigratedDatabase } from "../../src/db";
+import { silentLogger } from "../../src/log";
+import { Writer } from "../../src/writer";
+
+const ENTRY = join(import.meta.dir, "..", "..", "src", "index.ts");
+const API_KEY = /^tk_[0-9a-f]{12}_[0-9a-f]{64}$/;
+
+const tempDirs: string[] = [];
+afterEach(() => {
+  for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh folder for one test: its database lives here and the CLI runs with it as cwd. */
+function scratch() {
+  const dir = mkdtempSync(join(tmpdir(), "trackd-cli-"));
+  tempDirs.push(dir);
+  return { dir, db: join(dir, "trackd.db") };
+}
+
+/** The environment of this process without any TRACKD_* setting, so only what a test passes counts. */
+function cleanEnv(extra: Record<string, string> = {}): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(process.env)) {
+    if (value !== undefined && !name.startsWith("TRACKD_")) env[name] = value;
+  }
+  return { ...env, ...extra };
+}
+
+function trackd(args: string[], options: { cwd: string; env?: Record<string, string> }) {
+  const result = Bun.spawnSync([process.execPath, ENTRY, ...args], {
+    cwd: options.cwd,
+    env: cleanEnv(options.env),
+    stdout: "pipe",
+    stderr: "pipe",
+    timeout: 15_000,
+  });
+  return { code: result.exitCode, stdout: result.stdout.toString(), stderr: result.stderr.toString() };
+}
+
+/** Runs a command against `db` and expects it to succeed. */
+function ok(args: string[], s: { dir: string; db: string }) {
+  const result = trackd([...args, "--db", s.db], { cwd: s.dir });
+  if (result.code !== 0) throw new Error(`trackd ${args.join(" ")} exited ${result.code}: ${result.stderr}`);
+  return result;
+}
+
+function createAppJson(s: { dir: string; db: string }, name: string) {
+  return JSON.parse(ok(["apps", "create", "--name", name, "--json"], s).stdout) as {
+    appId: string;
+    apiKey: string;
+    signingSecret: string;
+  };
+}
+
+/** Sends one event to the real app built in-process on the same database file; returns the status. */
+async function sendEvent(dbPath: string, appId: string, apiKey: string): Promise<number> {
+  const db = openMigratedDatabase(dbPath);
+  try {
+    const app = createApp({ db, writer: new Writer(db.$client), logger: silentLogger });
+    const response = await app.handle(
+      new Request("http://localhost/v1/api/events/new", {
+        method: "POST",
+        headers: { "x-ck-api-key": apiKey, "x-ck-app": appId, "content-type": "application/json" },
+        body: JSON.stringify({ event: "Test Done", customerId: "cus_1" }),
+      }),
+    );
+    return response.status;
+  } finally {
+    db.$client.close();
+  }
+}
+
+function readDb<T>(dbPath: string, read: (db: Database) => T): T {
+  const db = new Database(dbPath, { readonly: true });
+  try {
+    return read(db);
+  } finally {
+    db.close();
+  }
+}
+
+describe("trackd apps create", () => {
+  test("--json prints exactly one JSON object with appId, apiKey and signingSecret", () => {
+    const s = scratch();
+    const result = trackd(["apps", "create", "--name", "Acme", "--json", "--db", s.db], { cwd: s.dir });
+    expect(result.code).toBe(0);
+    const lines = result.stdout.split("\n");
+    expect(lines).toEqual([expect.stringMatching(/^\{.*\}$/), ""]); // one line, then the final newline
+    const created = JSON.parse(lines[0]);
+    expect(Object.keys(created).sort()).toEqual(["apiKey", "appId", "signingSecret"]);
+    expect(created.apiKey).toMatch(API_KEY);
+    expect(created.appId).toMatch(/^app_[0-9a-f]+$/);
+    expect(created.signingSecret).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  test("the API key is stored only as a hash, the signing secret is retrievable", () => {
+    const s = scratch();
+    const created = createAppJson(s, "Acme");
+    const secretPart = created.apiKey.split("_")[2];
+    expect(secretPart).toHaveLength(64);
+
+    const { keyRows, signingSecret } = readDb(s.db, (db) => ({
+      keyRows: db.query("select * from api_keys").all() as Record<string, unknown>[],
+      signingSecret: (db.query("select signing_secret from apps where id = ?").get(created.appId) as { signing_secret: string })
+        .signing_secret,
+    }));
+    expect(keyRows).toHaveLength(1);
+    for (const row of keyRows) {
+      for (const value of Object.values(row)) {
+        expect(String(value)).not.toContain(secretPart);
+        expect(String(value)).not.toContain(created.apiKey);
+      }
+    }
+    expect(signingSecret).toBe(created.signingSecret);
+    // Nor anywhere in the file itself (the CLI has closed it, so the WAL is checkpointed).
+    const bytes = readFileSync(s.db).toString("latin1");
+    expect(bytes).not.toContain(secretPart);
+    expect(bytes).toContain(created.signingSecret);
+  });
+
+  test("the printed key authenticates its app", async () => {
+    const s = scratch();
+    const created = createAppJson(s, "Acme");
+    expect(await sendEvent(s.db, created.appId, created.apiKey)).toBe(201);
+  });
+
+  test("human output shows the app id, the API key and the signing secret", async () => {
+    const s = scratch();
+    const result = trackd(["apps", "create", "--name", "Acme", "--db", s.db], { cwd: s.dir });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('"Acme"');
+    const appId = /App ID:\s+(app_[0-9a-f]+)/.exec(result.stdout)?.[1];
+    const apiKey = /API key:\s+(tk_\S+)/.exec(result.stdout)?.[1];
+    const secret = /Signing secret:\s+([0-9a-f]{64})/.exec(result.stdout)?.[1];
+    expect(appId).toBeDefined();
+    expect(apiKey).toMatch(API_KEY);
+    expect(secret).toBeDefined();
+    const stored = readDb(s.db, (db) => db.query("select id, signing_secret from apps").all());
+    expect(stored).toEqual([{ id: appId, signing_secret: secret }]);
+    expect(await sendEvent(s.db, appId!, apiKey!)).toBe(201);
+  });
+});
+
+describe("trackd apps list", () => {
+  test("--json lists every app with its number of active keys", () => {
+    const s = scratch();
+    const acme = createAppJson(s, "Acme");
+    const globex = createAppJson(s, "Globex");
+    ok(["keys", "create", "--app", globex.appId], s);
+
+    const result = ok(["apps", "list", "--json"], s);
+    const list = JSON.parse(result.stdout);
+    expect(list).toEqual([
+      { appId: acme.appId, name: "Acme", activeKeys: 1, createdAt: expect.any(String) },
+      { appId: globex.appId, name: "Globex", activeKeys: 2, createdAt: expect.any(String) },
+    ]);
+  });
+
+  test("--json on an empty database is an empty array", () => {
+    const s = scratch();
+    ok(["migrate"], s);
+    expect(JSON.parse(ok(["apps", "list", "--json"], s).stdout)).toEqual([]);
+  });
+
+  test("human output names each app", () => {
+    const s = scratch();
+    const acme = createAppJson(s, "Acme Corp");
+    createAppJson(s, "Globex");
+    const result = ok(["apps", "list"], s);
+    expect(result.stdout).toContain("Acme Corp");
+    expect(result.stdout).toContain("Globex");
+    expect(result.stdout).toContain(acme.appId);
+  });
+});
+
+describe("trackd keys create", () => {
+  test("--json gives a second key that works alongside the first", async () => {
+    const s = scratch();
+    const created = createAppJson(s, "Acme");
+    const result = ok(["keys", "create", "--app", created.appId, "--json"], s);
+    const key = JSON.parse(result.stdout);
+    expect(key).toEqual({ keyId: expect.stringMatching(/^key_[0-9a-f]{12}$/), appId: created.appId, apiKey: expect.stringMatching(API_KEY) });
+    expect(key.apiKey).not.toBe(created.apiKey);
+    expect(await sendEvent(s.db, created.appId, key.apiKey)).toBe(201);
+    expect(await sendEvent(s.db, created.appId, created.apiKey)).toBe(201);
+  });
+
+  test("a key of one app does not open another app", async () => {
+    const s = scratch();
+    const acme = createAppJson(s, "Acme");
+    const globex = createAppJson(s, "Globex");
+    const key = JSON.parse(ok(["keys", "create", "--app", acme.appId, "--json"], s).stdout);
+    expect(await sendEvent(s.db, globex.appId, key.apiKey)).toBe(401);
+  });
+
+  test("for an unknown app exits 1 with a message on stderr", () => {
+    const s = scratch();
+    ok(["migrate"], s);
+    const result = trackd(["keys", "create", "--app", "app_nope", "--db", s.db], { cwd: s.dir });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("app_nope");
+    expect(result.stdout).toBe("");
+    expect(readDb(s.db, (db) => db.query("select count(*) as n from api_keys").get())).toEqual({ n: 0 });
+  });
+});
+
+describe("trackd keys revoke", () => {
+  test("a revoked key is refused while the app's other key keeps working", async () => {
+    const s = scratch();
+    const created = createAppJson(s, "Acme");
+    const second = JSON.parse(ok(["keys", "create", "--app", created.appId, "--json"], s).stdout);
+    expect(await sendEvent(s.db, created.appId, second.apiKey)).toBe(201);
+
+    const result = trackd(["keys", "revoke", second.keyId, "--db", s.db], { cwd: s.dir });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(second.keyId);
+
+    expect(await sendEvent(s.db, created.appId, second.apiKey)).toBe(401);
+    expect(await sendEvent(s.db, created.appId, created.apiKey)).toBe(201);
+    expect(JSON.parse(ok(["apps", "list", "--json"], s).stdout)[0].activeKeys).toBe(1);
+  });
+
+  test("revoking the same key again exits 1", () => {
+    const s = scratch();
+    createAppJson(s, "Acme");
+    const { id } = readDb(s.db, (db) => db.query("select id from api_keys").get() as { id: string });
+    expect(trackd(["keys", "revoke", id, "--db", s.db], { cwd: s.dir }).code).toBe(0);
+    const again = trackd(["keys", "revoke", id, "--db", s.db], { cwd: s.dir });
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain(id);
+  });
+
+  test("an unknown key id exits 1 and revokes nothing", async () => {
+    const s = scratch();
+    const created = createAppJson(s, "Acme");
+    const result = trackd(["keys", "revoke", "key_000000000000", "--db", s.db], { cwd: s.dir });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("key_000000000000");
+    expect(await sendEvent(s.db, created.appId, created.apiKey)).toBe(201);
+  });
+});
+
+describe("trackd migrate", () => {
+  test("creates the database file, with its folder, on a fresh path", () => {
+    const s = scratch();
+    const path = join(s.dir, "nested", "deeper", "fresh.db");
+    const result = trackd(["migrate", "--db", path], { cwd: s.dir });
+    expect(result.code).toBe(0);
+    expect(existsSync(path)).toBe(true);
+    const tables = readDb(path, (db) =>
+      (db.query("select name from sqlite_master where type = 'table'").all() as { name: string }[]).map((t) => t.name),
+    );
+    expect(tables).toEqual(expect.arrayContaining(["apps", "api_keys", "customers", "users", "events"]));
+  });
+
+  test("running it again changes nothing and keeps the data", () => {
+    const s = scratch();
+    expect(trackd(["migrate", "--db", s.db], { cwd: s.dir }).code).toBe(0);
+    const created = createAppJson(s, "Acme");
+    const snapshot = () =>
+      readDb(s.db, (db) => ({
+        schema: db.query("select type, name, sql from sqlite_master order by name").all(),
+        migrations: db.query("select * from __drizzle_migrations").all(),
+        apps: db.query("select * from apps").all(),
+      }));
+    const before = snapshot();
+
+    expect(trackd(["migrate", "--db", s.db], { cwd: s.dir }).code).toBe(0);
+    expect(snapshot()).toEqual(before);
+    expect(before.apps).toEqual([expect.objectContaining({ id: created.appId })]);
+  });
+});
+
+describe("trackd --help and --version", () => {
+  test.each([["--help"], ["-h"], ["help"]])("%s prints usage and exits 0", (flag) => {
+    const s = scratch();
+    const result = trackd([flag], { cwd: s.dir });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain("Usage: trackd");
+    for (const command of ["serve", "apps create", "apps list", "keys create", "keys revoke", "migrate"]) {
+      expect(result.stdout).toContain(command);
+    }
+    expect(existsSync(join(s.dir, "data"))).toBe(false);
+  });
+
+  test.each([["--version"], ["-v"], ["version"]])("%s prints the package version and exits 0", (flag) => {
+    const s = scratch();
+    const result = trackd([flag], { cwd: s.dir });
+    expect(result.code).toBe(0);
+    expect(result.stdout.trim()).toBe(version);
+  });
+});
+
+describe("TRACKD_DB", () => {
+  type Scratch = ReturnType<typeof scratch>;
+  // Each case: prepare the database through --db, run the command with only TRACKD_DB, check its effect.
+  test.each<[string, (s: Scratch) => string[], (s: Scratch, stdout: string) => void]>([
+    [
+      "migrate",
+      () => ["migrate"],
+      (s) => expect(readDb(s.db, (db) => db.query("select count(*) as n from __drizzle_migrations").get())).toEqual({ n: 1 }),
+    ],
+    [
+      "apps create",
+      () => ["apps", "create", "--name", "FromEnv", "--json"],
+      (s, stdout) => {
+        const { appId } = JSON.parse(stdout);
+        expect(readDb(s.db, (db) => db.query("select name from apps where id = ?").get(appId))).toEqual({ name: "FromEnv" });
+      },
+    ],
+    [
+      "apps list",
+      (s) => {
+        createAppJson(s, "Listed");
+        return ["apps", "list", "--json"];
+      },
+      (_, stdout) => expect(JSON.parse(stdout).map((app: { name: string }) => app.name)).toEqual(["Listed"]),
+    ],
+    [
+      "keys create",
+      (s) => ["keys", "create", "--app", createAppJson(s, "Acme").appId, "--json"],
+      (s, stdout) => {
+        const { keyId } = JSON.parse(stdout);
+        expect(readDb(s.db, (db) => db.query("select count(*) as n from api_keys where id = ?").get(keyId))).toEqual({ n: 1 });
+      },
+    ],
+    [
+      "keys revoke",
+      (s) => {
+        createAppJson(s, "Acme");
+        return ["keys", "revoke", readDb(s.db, (db) => (db.query("select id from api_keys").get() as { id: string }).id)];
+      },
+      (s) =>
+        expect(readDb(s.db, (db) => db.query("select count(*) as n from api_keys where revoked_at is not null").get())).toEqual({ n: 1 }),
+    ],
+  ])("%s uses the database named by TRACKD_DB when --db is absent", (_, prepare, check) => {
+    const s = scratch();
+    const args = prepare(s);
+    const result = trackd(args, { cwd: s.dir, env: { TRACKD_DB: s.db } });
+    expect(result.code).toBe(0);
+    check(s, result.stdout);
+    expect(existsSync(join(s.dir, "data"))).toBe(false); // not the default ./data/trackd.db
+  });
+
+  test("--db wins over TRACKD_DB", () => {
+    const s = scratch();
+    const other = join(s.dir, "other.db");
+    const result = trackd(["apps", "create", "--name", "Flag", "--json", "--db", s.db], { cwd: s.dir, env: { TRACKD_DB: other } });
+    expect(result.code).toBe(0);
+    expect(readDb(s.db, (db) => db.query("select name from apps").all())).toEqual([{ name: "Flag" }]);
+    expect(existsSync(other)).toBe(false);
+  });
+});
+
+describe("usage errors", () => {
+  test.each([
+    ["unknown command", ["frobnicate"], "frobnicate"],
+    ["unknown apps subcommand", ["apps", "delete"], "delete"],
+    ["unknown flag on apps create", ["apps", "create", "--nmae", "x"], "--nmae"],
+    ["unknown flag on serve", ["serve", "--prot", "1"], "--prot"],
+    ["unknown flag on migrate", ["migrate", "--force"], "--force"],
+    ["port out of range", ["serve", "--port", "99999"], "99999"],
+    ["port that is not a number", ["serve", "--port", "http"], "http"],
+    ["unknown durability", ["serve", "--durability", "sometimes"], "sometimes"],
+  ])("%s exits 2 and names the bad word on stderr", (_, args, word) => {
+    const s = scratch();
+    const result = trackd([...args, "--db", s.db], { cwd: s.dir });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(word);
+    expect(result.stderr).toContain("--help");
+    expect(result.stdout).toBe("");
+  });
+
+  test.each([
+    ["TRACKD_PORT", "99999"],
+    ["TRACKD_DURABILITY", "sometimes"],
+  ])("a bad %s from the environment exits 2 and names the variable", (name, value) => {
+    const s = scratch();
+    const result = trackd(["serve", "--db", s.db], { cwd: s.dir, env: { [name]: value } });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`${name} must be`);
+    expect(result.stderr).toContain(value);
+  });
+
+  test.each([
+    ["apps list", ["apps", "list"]],
+    ["keys create", ["keys", "create", "--app", "app_0000000000000000"]],
+    ["keys revoke", ["keys", "revoke", "key_000000000000"]],
+  ])("%s on a database that does not exist exits 2 and creates nothing", (_, args) => {
+    const s = scratch();
+    const typo = join(s.dir, "typo.db");
+    const result = trackd([...args, "--db", typo], { cwd: s.dir });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`no database at ${typo}`);
+    expect(existsSync(typo)).toBe(false);
+  });
+
+  test.each([
+    ["apps create without --name", ["apps", "create"], "--name"],
+    ["keys create without --app", ["keys", "create"], "--app"],
+    ["keys revoke without a key id", ["keys", "revoke"], "KEY_ID"],
+  ])("%s exits 2 and says what is missing", (_, args, missing) => {
+    const s = scratch();
+    const result = trackd([...args, "--db", s.db], { cwd: s.dir });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(missing);
+  });
+});

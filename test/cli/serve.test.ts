@@ -1,0 +1,390 @@
+// `trackd serve` as a real process on a real port: first-run credentials, where the database
+// goes, and a graceful drain on SIGTERM.
+import { Database } from "bun:sqlite";
+import { afterEach, describe, expect, test } from "bun:test";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Subprocess } from "bun";
+
+const ENTRY = join(import.meta.dir, "..", "..", "src", "index.ts");
+
+const tempDirs: string[] = [];
+const processes: Subprocess[] = [];
+afterEach(async () => {
+  for (const proc of processes.splice(0)) {
+    if (proc.exitCode === null && proc.signalCode === null) proc.kill("SIGKILL");
+    await proc.exited;
+  }
+  for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+function scratch(): string {
+  const dir = mkdtempSync(join(tmpdir(), "trackd-serve-"));
+  tempDirs.push(dir);
+  return dir;
+}
+
+function cleanEnv(extra: Record<string, string> = {}): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(process.env)) {
+    if (value !== undefined && !name.startsWith("TRACKD_")) env[name] = value;
+  }
+  return { ...env, ...extra };
+}
+
+/** A port nobody listens on right now: bind port 0, read what the OS chose, let it go. */
+function freePort(): number {
+  const probe = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() });
+  const port = probe.port!;
+  probe.stop(true);
+  return port;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The promise's value, or `fallback` if it has not settled within `ms`. */
+async function within<T, F>(promise: Promise<T>, ms: number, fallback: F): Promise<T | F> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<F>((resolve) => {
+    timer = setTimeout(() => resolve(fallback), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Collects a stream's text as it arrives, so a running server's stdout can be read. */
+function collect(stream: ReadableStream<Uint8Array>) {
+  const state = { text: "" };
+  const done = (async () => {
+    const decoder = new TextDecoder();
+    for await (const chunk of stream) state.text += decoder.decode(chunk, { stream: true });
+  })();
+  return { get text() { return state.text; }, done };
+}
+
+interface Server {
+  proc: Subprocess<"ignore", "pipe", "pipe">;
+  base: string;
+  stdout: ReturnType<typeof collect>;
+  stderr: ReturnType<typeof collect>;
+}
+
+/**
+ * Starts `trackd serve` on a free port and resolves once GET /healthz answers (at most 5 s).
+ * Tries another port if someone else took the chosen one in between.
+ */
+async function startServer(options: { args?: string[]; cwd: string; env?: Record<string, string> }): Promise<Server> {
+  for (let attempt = 1; ; attempt++) {
+    const port = freePort();
+    const proc = Bun.spawn([process.execPath, ENTRY, "serve", "--port", String(port), "--host", "127.0.0.1", ...(options.args ?? [])], {
+      cwd: options.cwd,
+      env: cleanEnv(options.env),
+      stdin: "ignore",
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    processes.push(proc);
+    const server = { proc, base: `http://127.0.0.1:${port}`, stdout: collect(proc.stdout), stderr: collect(proc.stderr) };
+    const deadline = Date.now() + 5_000;
+    while (Date.now() < deadline && proc.exitCode === null) {
+      try {
+        if ((await fetch(`${server.base}/healthz`)).ok) return server;
+      } catch {
+        // not listening yet
+      }
+      await sleep(50);
+    }
+    await within(server.stderr.done, 1_000, undefined);
+    if (attempt < 3 && proc.exitCode !== null && /EADDRINUSE|in use/i.test(server.stderr.text)) continue;
+    throw new Error(`trackd did not become ready (exit ${proc.exitCode}):\n${server.stderr.text}`);
+  }
+}
+
+/** SIGTERM, then the exit code and the complete output. */
+async function stopServer(server: Server) {
+  server.proc.kill("SIGTERM");
+  const code = await within(server.proc.exited, 10_000, "still running after SIGTERM");
+  await Promise.all([server.stdout.done, server.stderr.done]);
+  return { code, stdout: server.stdout.text, stderr: server.stderr.text };
+}
+
+/** Polls `check` every 20 ms until it returns something other than undefined (at most 5 s). */
+async function waitFor<T>(what: string, check: () => T | undefined | Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + 5_000;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+function waitForText(source: { text: string }, pattern: RegExp): Promise<RegExpExecArray> {
+  return waitFor(`${pattern} in the output`, () => pattern.exec(source.text) ?? undefined);
+}
+
+/** A plain TCP connection, to send a request in pieces and see exactly what comes back. */
+async function rawConnection(port: number) {
+  const decoder = new TextDecoder();
+  const state = { text: "", closed: false };
+  const socket = await Bun.connect({
+    hostname: "127.0.0.1",
+    port,
+    socket: {
+      data(_, chunk) {
+        state.text += decoder.decode(chunk, { stream: true });
+      },
+      close() {
+        state.closed = true;
+      },
+      error() {
+        state.closed = true;
+      },
+    },
+  });
+  return { socket, state };
+}
+
+function postEvent(base: string, creds: { appId: string; apiKey: string }, body: unknown, signal?: AbortSignal) {
+  return fetch(`${base}/v1/api/events/new`, {
+    method: "POST",
+    headers: { "x-ck-api-key": creds.apiKey, "x-ck-app": creds.appId, "content-type": "application/json" },
+    body: JSON.stringify(body),
+    signal,
+  });
+}
+
+async function firstRunCredentials(server: Server) {
+  const [, appId, apiKey, signingSecret] = await waitForText(
+    server.stdout,
+    /App ID:\s+(app_[0-9a-f]+)\s+API key:\s+(tk_[0-9a-f]{12}_[0-9a-f]{64})\s+Signing secret:\s+([0-9a-f]{64})/,
+  );
+  return { appId, apiKey, signingSecret };
+}
+
+describe("trackd serve", () => {
+  test("the first start prints working credentials for the app \"default\", a restart does not", async () => {
+    const dir = scratch();
+    const db = join(dir, "trackd.db");
+
+    const first = await startServer({ args: ["--db", db], cwd: dir });
+    const creds = await firstRunCredentials(first);
+    expect(first.stdout.text).toContain('"default"');
+
+    const health = await fetch(`${first.base}/healthz`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({ ok: true });
+
+    const sent = await postEvent(first.base, creds, { event: "Test Done", customerId: "cus_1" });
+    expect(sent.status).toBe(201);
+    expect(await sent.json()).toEqual({ ok: true, id: expect.stringMatching(/^evt_/) });
+    expect((await stopServer(first)).code).toBe(0);
+
+    const second = await startServer({ args: ["--db", db], cwd: dir });
+    expect((await postEvent(second.base, creds, { event: "Test Done", customerId: "cus_1" })).status).toBe(201);
+    const { code, stdout } = await stopServer(second);
+    expect(code).toBe(0);
+    expect(stdout).not.toContain("API key");
+    expect(stdout).not.toContain("Signing secret");
+
+    const stored = new Database(db, { readonly: true });
+    try {
+      expect(stored.query("select name from apps").all()).toEqual([{ name: "default" }]);
+      expect(stored.query("select count(*) as n from events").get()).toEqual({ n: 2 });
+    } finally {
+      stored.close();
+    }
+  });
+
+  test("--db in a folder that does not exist yet creates the folder", async () => {
+    const dir = scratch();
+    const db = join(dir, "not", "yet", "here", "trackd.db");
+    const server = await startServer({ args: ["--db", db], cwd: dir });
+    expect(existsSync(db)).toBe(true);
+    expect((await stopServer(server)).code).toBe(0);
+  });
+
+  test("without --db or TRACKD_DB the database is ./data/trackd.db in the working directory", async () => {
+    const dir = scratch();
+    const server = await startServer({ cwd: dir });
+    expect(existsSync(join(dir, "data", "trackd.db"))).toBe(true);
+    expect((await stopServer(server)).code).toBe(0);
+  });
+
+  test("TRACKD_DB names the database when --db is absent", async () => {
+    const dir = scratch();
+    const db = join(dir, "from-env", "events.db");
+    const server = await startServer({ cwd: dir, env: { TRACKD_DB: db } });
+    const creds = await firstRunCredentials(server);
+    expect((await postEvent(server.base, creds, { event: "Test Done", customerId: "cus_1" })).status).toBe(201);
+    expect((await stopServer(server)).code).toBe(0);
+    expect(existsSync(join(dir, "data"))).toBe(false);
+    const stored = new Database(db, { readonly: true });
+    try {
+      expect(stored.query("select count(*) as n from events").get()).toEqual({ n: 1 });
+    } finally {
+      stored.close();
+    }
+  });
+
+  test("SIGTERM lets a request that is still arriving finish: answered 201, stored, then exit 0", async () => {
+    const dir = scratch();
+    const db = join(dir, "trackd.db");
+    const server = await startServer({ args: ["--db", db], cwd: dir });
+    const creds = await firstRunCredentials(server);
+    const port = Number(new URL(server.base).port);
+
+    // Headers and half the body now; "Expect: 100-continue" makes the server say when it has the request.
+    const body = JSON.stringify({ event: "Slow Upload Done", customerId: "cus_slow", messageId: "slow-1" });
+    const half = Math.floor(body.length / 2);
+    const conn = await rawConnection(port);
+    conn.socket.write(
+      "POST /v1/api/events/new HTTP/1.1\r\nHost: 127.0.0.1\r\n" +
+        `x-ck-api-key: ${creds.apiKey}\r\nx-ck-app: ${creds.appId}\r\ncontent-type: application/json\r\n` +
+        `content-length: ${body.length}\r\nexpect: 100-continue\r\n\r\n${body.slice(0, half)}`,
+    );
+    await waitFor("100 Continue", () => (conn.state.text.includes("100 Continue") ? true : undefined));
+
+    server.proc.kill("SIGTERM");
+    // Once new connections are refused the server is stopping; the request above is still open.
+    await waitFor("new connections to be refused", () =>
+      fetch(`${server.base}/healthz`).then(
+        () => undefined,
+        () => true,
+      ),
+    );
+    conn.socket.write(body.slice(half));
+    const [, status, json] = await waitFor("the response", () => {
+      const match = /HTTP\/1\.1 (\d{3}) [^\r]*\r\n(?:[^\r]+\r\n)*\r\n(\{.*\})$/.exec(conn.state.text.replace("HTTP/1.1 100 Continue\r\n\r\n", ""));
+      if (match) return match;
+      if (conn.state.closed) return [conn.state.text, "closed without a response", ""];
+      return undefined;
+    });
+    expect(status).toBe("201");
+    const id = JSON.parse(json).id;
+    expect(await within(server.proc.exited, 10_000, "still running after SIGTERM")).toBe(0);
+
+    const stored = new Database(db, { readonly: true });
+    try {
+      expect(stored.query("select id, event from events where message_id = 'slow-1'").all()).toEqual([{ id, event: "Slow Upload Done" }]);
+    } finally {
+      stored.close();
+    }
+  });
+
+  test("a client that stalls mid-request cannot hold the shutdown hostage: exit 0 after --drain-timeout", async () => {
+    const dir = scratch();
+    const server = await startServer({ args: ["--db", join(dir, "trackd.db"), "--drain-timeout", "0.5"], cwd: dir });
+    const creds = await firstRunCredentials(server);
+    const conn = await rawConnection(Number(new URL(server.base).port));
+    conn.socket.write(
+      "POST /v1/api/events/new HTTP/1.1\r\nHost: 127.0.0.1\r\n" +
+        `x-ck-api-key: ${creds.apiKey}\r\nx-ck-app: ${creds.appId}\r\ncontent-length: 100\r\nexpect: 100-continue\r\n\r\n{"ev`,
+    );
+    await waitFor("100 Continue", () => (conn.state.text.includes("100 Continue") ? true : undefined));
+    const { code, stderr } = await stopServer(server);
+    expect(code).toBe(0);
+    expect(stderr).toContain("drain timed out");
+    await waitFor("the stalled connection to be closed", () => (conn.state.closed ? true : undefined));
+  });
+
+  test("a second signal during the drain exits at once with code 1", async () => {
+    const dir = scratch();
+    const server = await startServer({ args: ["--db", join(dir, "trackd.db"), "--drain-timeout", "60"], cwd: dir });
+    const creds = await firstRunCredentials(server);
+    const conn = await rawConnection(Number(new URL(server.base).port));
+    conn.socket.write(
+      "POST /v1/api/events/new HTTP/1.1\r\nHost: 127.0.0.1\r\n" +
+        `x-ck-api-key: ${creds.apiKey}\r\nx-ck-app: ${creds.appId}\r\ncontent-length: 100\r\nexpect: 100-continue\r\n\r\n{"ev`,
+    );
+    await waitFor("100 Continue", () => (conn.state.text.includes("100 Continue") ? true : undefined));
+    server.proc.kill("SIGTERM");
+    await waitForText(server.stderr, /draining/);
+    server.proc.kill("SIGINT");
+    expect(await within(server.proc.exited, 5_000, "still running after the second signal")).toBe(1);
+  });
+
+  test("a port already in use exits 2 with a clear message and prints no credentials", async () => {
+    const dir = scratch();
+    const squatter = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response("busy") });
+    try {
+      const result = Bun.spawnSync(
+        [process.execPath, ENTRY, "serve", "--port", String(squatter.port), "--host", "127.0.0.1", "--db", join(dir, "t.db")],
+        { cwd: dir, env: cleanEnv(), timeout: 15_000 },
+      );
+      expect(result.exitCode).toBe(2);
+      expect(result.stderr.toString()).toContain(`port ${squatter.port} on 127.0.0.1 is already in use`);
+      expect(result.stdout.toString()).not.toContain("API key");
+    } finally {
+      squatter.stop(true);
+    }
+  });
+
+  test("SIGTERM drains: in-flight requests finish, every acknowledged event is stored, exit 0", async () => {
+    const dir = scratch();
+    const db = join(dir, "trackd.db");
+    const server = await startServer({ args: ["--db", db], cwd: dir });
+    const creds = await firstRunCredentials(server);
+
+    // 50 clients each send events one after another (distinct messageIds) until the server goes
+    // away; SIGTERM lands after the first 100 answers, so requests are in flight when it arrives.
+    const CLIENTS = 50;
+    const MAX_PER_CLIENT = 100;
+    type Outcome = { messageId: string; status: number } | { messageId: string; error: string } | { messageId: string; hung: true };
+    let answered = 0;
+    let answeredAfterSignal = 0;
+    let signalled = false;
+    const send = async (client: number, messageId: string): Promise<Outcome> => {
+      const abort = new AbortController();
+      const request = postEvent(server.base, creds, { event: "Test Done", customerId: `cus_${client}`, messageId }, abort.signal)
+        .then(async (response): Promise<Outcome> => {
+          await response.arrayBuffer();
+          if (signalled) answeredAfterSignal++;
+          if (++answered === 100 && !signalled) {
+            signalled = true;
+            server.proc.kill("SIGTERM");
+          }
+          return { messageId, status: response.status };
+        })
+        .catch((error: unknown): Outcome => ({ messageId, error: String(error) }));
+      const outcome = await within(request, 10_000, { messageId, hung: true } as Outcome);
+      abort.abort(); // a hung request must not outlive the test
+      return outcome;
+    };
+    const perClient = await Promise.all(
+      Array.from({ length: CLIENTS }, async (_, client) => {
+        const mine: Outcome[] = [];
+        for (let i = 0; i < MAX_PER_CLIENT; i++) {
+          const outcome = await send(client, `drain-${client}-${i}`);
+          mine.push(outcome);
+          if (!("status" in outcome)) break; // connection refused or reset: the server is gone
+        }
+        return mine;
+      }),
+    );
+    const outcomes = perClient.flat();
+    if (!signalled) server.proc.kill("SIGTERM");
+    const code = await within(server.proc.exited, 10_000, "still running after SIGTERM");
+    expect(code).toBe(0);
+
+    expect(outcomes.filter((o) => "hung" in o)).toEqual([]);
+    const statuses = outcomes.flatMap((o) => ("status" in o ? [o.status] : []));
+    expect(statuses.filter((status) => status !== 201 && status !== 503)).toEqual([]);
+    const acknowledged = outcomes.flatMap((o) => ("status" in o && o.status === 201 ? [o.messageId] : []));
+    expect(acknowledged.length).toBeGreaterThanOrEqual(100);
+    expect(answeredAfterSignal).toBeGreaterThan(0); // the signal really met requests in flight
+
+    const stored = new Database(db, { readonly: true });
+    try {
+      const ids = new Set((stored.query("select message_id from events").all() as { message_id: string }[]).map((r) => r.message_id));
+      expect(acknowledged.filter((id) => !ids.has(id))).toEqual([]);
+      expect(stored.query("pragma integrity_check").all()).toEqual([{ integrity_check: "ok" }]);
+    } finally {
+      stored.close();
+    }
+  });
+});

@@ -1,0 +1,117 @@
+// The real migrations on a real database file (not :memory:), and the pragmas every connection gets.
+import { Database } from "bun:sqlite";
+import { afterEach, describe, expect, test } from "bun:test";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import journal from "../../drizzle/meta/_journal.json";
+import { migrateDatabase, openMigratedDatabase, type Db, type Durability } from "../../src/db";
+
+const tempDirs: string[] = [];
+const open: Db[] = [];
+afterEach(() => {
+  for (const db of open.splice(0)) db.$client.close();
+  for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+function freshPath(): string {
+  const dir = mkdtempSync(join(tmpdir(), "trackd-db-"));
+  tempDirs.push(dir);
+  return join(dir, "trackd.db");
+}
+
+function openAt(path: string, durability?: Durability): Db {
+  const db = openMigratedDatabase(path, durability);
+  open.push(db);
+  return db;
+}
+
+/** Everything migrating could touch: the schema, its version, the migration log and some data. */
+function snapshot(client: Database) {
+  return {
+    schemaVersion: client.query("pragma schema_version").get(),
+    schema: client.query("select type, name, tbl_name, sql from sqlite_master order by type, name").all(),
+    migrations: client.query("select * from __drizzle_migrations order by id").all(),
+    apps: client.query("select * from apps order by id").all(),
+  };
+}
+
+describe("migrations on a file database", () => {
+  test("openMigratedDatabase creates the file, every table and the migration log", () => {
+    const path = freshPath();
+    const db = openAt(path);
+    expect(existsSync(path)).toBe(true);
+    const tables = (db.$client.query("select name from sqlite_master where type = 'table'").all() as { name: string }[]).map(
+      (row) => row.name,
+    );
+    expect(tables).toEqual(expect.arrayContaining(["apps", "api_keys", "customers", "users", "events", "__drizzle_migrations"]));
+    expect(db.$client.query("select count(*) as n from __drizzle_migrations").get()).toEqual({ n: journal.entries.length });
+  });
+
+  test("the indexes that uniqueness and lookups rely on exist", () => {
+    const db = openAt(freshPath());
+    const indexes = (db.$client.query("select name from sqlite_master where type = 'index'").all() as { name: string }[]).map(
+      (row) => row.name,
+    );
+    expect(indexes).toEqual(
+      expect.arrayContaining(["events_id_uq", "events_app_message_id_uq", "customers_app_customer_id_uq", "users_customer_uid_uq"]),
+    );
+  });
+
+  test("migrating a second time on the same connection changes nothing", () => {
+    const db = openAt(freshPath());
+    db.$client.run("insert into apps (id, name, signing_secret, created_at) values ('app_1', 'Acme', 's', 1)");
+    const before = snapshot(db.$client);
+    const changesBefore = db.$client.query("select total_changes() as n").get();
+
+    migrateDatabase(db);
+
+    expect(snapshot(db.$client)).toEqual(before);
+    expect(db.$client.query("select total_changes() as n").get()).toEqual(changesBefore);
+  });
+
+  test("reopening a migrated file changes nothing and keeps the data", () => {
+    const path = freshPath();
+    const first = openAt(path);
+    first.$client.run("insert into apps (id, name, signing_secret, created_at) values ('app_1', 'Acme', 's', 1)");
+    const before = snapshot(first.$client);
+    first.$client.close();
+    open.splice(open.indexOf(first), 1);
+
+    const again = openAt(path);
+    expect(snapshot(again.$client)).toEqual(before);
+    expect(before.apps).toHaveLength(1);
+  });
+});
+
+describe("connection settings", () => {
+  test.each<{ label: string; durability: Durability | undefined; synchronous: number }>([
+    { label: "by default", durability: undefined, synchronous: 2 },
+    { label: "with durability full", durability: "full", synchronous: 2 },
+    { label: "with durability normal", durability: "normal", synchronous: 1 },
+  ])("$label: journal_mode is wal and synchronous is $synchronous", ({ durability, synchronous }) => {
+    const path = freshPath();
+    const db = openAt(path, durability);
+    expect(db.$client.query("pragma journal_mode").get()).toEqual({ journal_mode: "wal" });
+    expect(db.$client.query("pragma synchronous").get()).toEqual({ synchronous });
+  });
+
+  test("WAL mode is stored in the file, so any other connection sees it", () => {
+    const path = freshPath();
+    openAt(path);
+    const other = new Database(path, { readonly: true });
+    try {
+      expect(other.query("pragma journal_mode").get()).toEqual({ journal_mode: "wal" });
+    } finally {
+      other.close();
+    }
+  });
+
+  test("foreign keys are enforced", () => {
+    const db = openAt(freshPath());
+    expect(db.$client.query("pragma foreign_keys").get()).toEqual({ foreign_keys: 1 });
+    expect(() =>
+      db.$client.run("insert into api_keys (id, app_id, secret_hash, created_at) values ('key_1', 'app_missing', 'h', 1)"),
+    ).toThrow(/FOREIGN KEY/);
+  });
+});
