@@ -26,6 +26,17 @@ export const apiKeys = sqliteTable(
   (table) => [index("api_keys_app_idx").on(table.appId)],
 );
 
+/** Attributes and activity, kept the same way for customers and their B2B users. */
+const attributesAndActivity = () => ({
+  data: text("data", { mode: "json" }).$type<Record<string, unknown>>().notNull().default({}),
+  // Follow the events' eventDate (not arrival), so backfilled history lands in place.
+  firstSeen: integer("first_seen"),
+  lastSeen: integer("last_seen"),
+  eventCount: integer("event_count").notNull().default(0),
+  createdAt: integer("created_at").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});
+
 export const customers = sqliteTable(
   "customers",
   {
@@ -36,13 +47,7 @@ export const customers = sqliteTable(
     customerId: text("customer_id"),
     uid: text("uid"),
     email: text("email"),
-    data: text("data", { mode: "json" }).$type<Record<string, unknown>>().notNull().default({}),
-    // Follow the events' eventDate (not arrival), so backfilled history lands in place.
-    firstSeen: integer("first_seen"),
-    lastSeen: integer("last_seen"),
-    eventCount: integer("event_count").notNull().default(0),
-    createdAt: integer("created_at").notNull(),
-    updatedAt: integer("updated_at").notNull(),
+    ...attributesAndActivity(),
   },
   (table) => [
     uniqueIndex("customers_app_customer_id_uq")
@@ -67,12 +72,7 @@ export const users = sqliteTable(
       .notNull()
       .references(() => customers.pk),
     uid: text("uid").notNull(),
-    data: text("data", { mode: "json" }).$type<Record<string, unknown>>().notNull().default({}),
-    firstSeen: integer("first_seen"),
-    lastSeen: integer("last_seen"),
-    eventCount: integer("event_count").notNull().default(0),
-    createdAt: integer("created_at").notNull(),
-    updatedAt: integer("updated_at").notNull(),
+    ...attributesAndActivity(),
   },
   (table) => [
     uniqueIndex("users_customer_uid_uq").on(table.customerPk, table.uid),

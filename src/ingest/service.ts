@@ -27,7 +27,7 @@ export interface IngestDeps {
 }
 
 export function createIngestService({ db, writer, clock, customers }: IngestDeps) {
-  const store = createIngestStore(db);
+  const store = createIngestStore(db, customers);
 
   function updateCustomerAttributes(
     customer: CustomerRow,

@@ -1,26 +1,30 @@
 // Prepared statements for the write path. Drizzle's query builder re-prepares on every call
 // (~10× slower than a prepared statement), so everything here is prepared once per database.
 import { and, eq, sql } from "drizzle-orm";
+import type { CustomersService } from "../customers/service";
 import type { Db } from "../db";
 import { customers, events, users, type CustomerRow, type UserRow } from "../db/schema";
 
 const p = sql.placeholder;
 
-export function createIngestStore(db: Db) {
+/** Counts one more event at `eventDate`; first/last seen follow eventDate, so a backfilled event can move firstSeen back. */
+function prepareTouch(db: Db, table: typeof customers | typeof users) {
+  return db
+    .update(table)
+    .set({
+      firstSeen: sql`min(coalesce(${table.firstSeen}, ${p("eventDate")}), ${p("eventDate")})`,
+      lastSeen: sql`max(coalesce(${table.lastSeen}, ${p("eventDate")}), ${p("eventDate")})`,
+      eventCount: sql`${table.eventCount} + 1`,
+    })
+    .where(eq(table.pk, p("pk")))
+    .prepare();
+}
+
+export function createIngestStore(db: Db, customerLookup: CustomersService) {
   const eventByMessageId = db
     .select({ id: events.id })
     .from(events)
     .where(and(eq(events.appId, p("appId")), eq(events.messageId, p("messageId"))))
-    .prepare();
-  const customerByCustomerId = db
-    .select()
-    .from(customers)
-    .where(and(eq(customers.appId, p("appId")), eq(customers.customerId, p("customerId"))))
-    .prepare();
-  const customerByUid = db
-    .select()
-    .from(customers)
-    .where(and(eq(customers.appId, p("appId")), eq(customers.uid, p("uid"))))
     .prepare();
   const insertCustomer = db
     .insert(customers)
@@ -43,16 +47,7 @@ export function createIngestStore(db: Db) {
     .set({ data: sql`${p("data")}`, email: sql`${p("email")}`, updatedAt: sql`${p("now")}` })
     .where(eq(customers.pk, p("pk")))
     .prepare();
-  // first/last seen follow eventDate, so a backfilled event can move firstSeen back in time.
-  const touchCustomer = db
-    .update(customers)
-    .set({
-      firstSeen: sql`min(coalesce(${customers.firstSeen}, ${p("eventDate")}), ${p("eventDate")})`,
-      lastSeen: sql`max(coalesce(${customers.lastSeen}, ${p("eventDate")}), ${p("eventDate")})`,
-      eventCount: sql`${customers.eventCount} + 1`,
-    })
-    .where(eq(customers.pk, p("pk")))
-    .prepare();
+  const touchCustomer = prepareTouch(db, customers);
   const userByUid = db
     .select()
     .from(users)
@@ -68,15 +63,7 @@ export function createIngestStore(db: Db) {
     .set({ data: sql`${p("data")}`, updatedAt: sql`${p("now")}` })
     .where(eq(users.pk, p("pk")))
     .prepare();
-  const touchUser = db
-    .update(users)
-    .set({
-      firstSeen: sql`min(coalesce(${users.firstSeen}, ${p("eventDate")}), ${p("eventDate")})`,
-      lastSeen: sql`max(coalesce(${users.lastSeen}, ${p("eventDate")}), ${p("eventDate")})`,
-      eventCount: sql`${users.eventCount} + 1`,
-    })
-    .where(eq(users.pk, p("pk")))
-    .prepare();
+  const touchUser = prepareTouch(db, users);
   const insertEvent = db
     .insert(events)
     .values({
@@ -98,8 +85,8 @@ export function createIngestStore(db: Db) {
     eventIdByMessageId: (appId: string, messageId: string): string | undefined =>
       eventByMessageId.get({ appId, messageId })?.id,
     customerByCustomerId: (appId: string, customerId: string): CustomerRow | undefined =>
-      customerByCustomerId.get({ appId, customerId }),
-    customerByUid: (appId: string, uid: string): CustomerRow | undefined => customerByUid.get({ appId, uid }),
+      customerLookup.find(appId, customerId, "customerId"),
+    customerByUid: (appId: string, uid: string): CustomerRow | undefined => customerLookup.find(appId, uid, "uid"),
     insertCustomer: (row: { appId: string; customerId: string | null; uid: string | null; now: number }) =>
       insertCustomer.get(row) as CustomerRow,
     setCustomerIdentity: (row: { pk: number; customerId: string | null; uid: string | null; now: number }) =>

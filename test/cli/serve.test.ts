@@ -149,6 +149,17 @@ async function rawConnection(port: number) {
   return { socket, state };
 }
 
+/** A request whose headers arrived (the server said 100 Continue) but whose body never will. */
+async function stalledRequest(server: Server, creds: { appId: string; apiKey: string }) {
+  const conn = await rawConnection(Number(new URL(server.base).port));
+  conn.socket.write(
+    "POST /v1/api/events/new HTTP/1.1\r\nHost: 127.0.0.1\r\n" +
+      `x-ck-api-key: ${creds.apiKey}\r\nx-ck-app: ${creds.appId}\r\ncontent-length: 100\r\nexpect: 100-continue\r\n\r\n{"ev`,
+  );
+  await waitFor("100 Continue", () => (conn.state.text.includes("100 Continue") ? true : undefined));
+  return conn;
+}
+
 function postEvent(base: string, creds: { appId: string; apiKey: string }, body: unknown, signal?: AbortSignal) {
   return fetch(`${base}/v1/api/events/new`, {
     method: "POST",
@@ -280,12 +291,7 @@ describe("trackd serve", () => {
     const dir = scratch();
     const server = await startServer({ args: ["--db", join(dir, "trackd.db"), "--drain-timeout", "0.5"], cwd: dir });
     const creds = await firstRunCredentials(server);
-    const conn = await rawConnection(Number(new URL(server.base).port));
-    conn.socket.write(
-      "POST /v1/api/events/new HTTP/1.1\r\nHost: 127.0.0.1\r\n" +
-        `x-ck-api-key: ${creds.apiKey}\r\nx-ck-app: ${creds.appId}\r\ncontent-length: 100\r\nexpect: 100-continue\r\n\r\n{"ev`,
-    );
-    await waitFor("100 Continue", () => (conn.state.text.includes("100 Continue") ? true : undefined));
+    const conn = await stalledRequest(server, creds);
     const { code, stderr } = await stopServer(server);
     expect(code).toBe(0);
     expect(stderr).toContain("drain timed out");
@@ -296,12 +302,7 @@ describe("trackd serve", () => {
     const dir = scratch();
     const server = await startServer({ args: ["--db", join(dir, "trackd.db"), "--drain-timeout", "60"], cwd: dir });
     const creds = await firstRunCredentials(server);
-    const conn = await rawConnection(Number(new URL(server.base).port));
-    conn.socket.write(
-      "POST /v1/api/events/new HTTP/1.1\r\nHost: 127.0.0.1\r\n" +
-        `x-ck-api-key: ${creds.apiKey}\r\nx-ck-app: ${creds.appId}\r\ncontent-length: 100\r\nexpect: 100-continue\r\n\r\n{"ev`,
-    );
-    await waitFor("100 Continue", () => (conn.state.text.includes("100 Continue") ? true : undefined));
+    await stalledRequest(server, creds);
     server.proc.kill("SIGTERM");
     await waitForText(server.stderr, /draining/);
     server.proc.kill("SIGINT");
