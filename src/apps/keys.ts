@@ -1,7 +1,7 @@
 // API keys look like `tk_<keyId>_<secret>`. The key id is public (it names the key in
 // `trackd keys revoke`) and lets auth fetch one row by primary key; only a SHA-256 of the
 // secret is stored. A fast hash is right here: the secret is 256 random bits, not a password.
-import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 
 const KEY_PATTERN = /^tk_([0-9a-f]{12})_([0-9a-f]{64})$/;
 
@@ -22,15 +22,14 @@ export function parseKey(apiKey: string): { keyId: string; secret: string } | nu
   return match ? { keyId: `key_${match[1]}`, secret: match[2] } : null;
 }
 
-export function hashSecret(secret: string): string {
-  return createHash("sha256").update(secret).digest("hex");
+/** The SHA-256 of a secret: compared (in constant time) against the stored one. */
+export function digestOf(secret: string): Buffer {
+  return createHash("sha256").update(secret).digest();
 }
 
-/** Constant-time comparison of two hex digests of equal length. */
-export function sameDigest(a: string, b: string): boolean {
-  const left = Buffer.from(a, "hex");
-  const right = Buffer.from(b, "hex");
-  return left.length === right.length && timingSafeEqual(left, right);
+/** As stored in api_keys.secret_hash. */
+export function hashSecret(secret: string): string {
+  return digestOf(secret).toString("hex");
 }
 
 export function randomId(prefix: string, bytes = 8): string {

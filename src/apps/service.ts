@@ -1,7 +1,9 @@
+import { timingSafeEqual } from "node:crypto";
 import { count, eq, isNull, and, sql } from "drizzle-orm";
 import type { Db } from "../db";
 import { apiKeys, apps, type AppRow } from "../db/schema";
-import { generateKey, generateSigningSecret, hashSecret, parseKey, randomId, sameDigest } from "./keys";
+import { keyCacheFor, type CachedKey } from "./key-cache";
+import { digestOf, generateKey, generateSigningSecret, parseKey, randomId } from "./keys";
 
 export interface CreatedApp {
   appId: string;
@@ -18,21 +20,23 @@ export interface CreatedKey {
 }
 
 // Compared against when the key id is unknown, so a miss costs the same as a hit.
-const DUMMY_DIGEST = hashSecret("");
+const DUMMY_DIGEST = digestOf("");
 
 export function createAppsService(db: Db, clock: () => number = Date.now) {
-  // One query per authenticated request: the key and its app together.
-  const keyById = db
-    .select({ secretHash: apiKeys.secretHash, revokedAt: apiKeys.revokedAt, app: apps })
-    .from(apiKeys)
-    .innerJoin(apps, eq(apps.id, apiKeys.appId))
-    .where(eq(apiKeys.id, sql.placeholder("id")))
-    .prepare();
+  const keyById = db.select().from(apiKeys).where(eq(apiKeys.id, sql.placeholder("id"))).prepare();
   const appById = db.select().from(apps).where(eq(apps.id, sql.placeholder("id"))).prepare();
+  const keyCache = keyCacheFor(db.$client);
+
+  function loadKey(keyId: string): CachedKey | undefined {
+    const key = keyById.get({ id: keyId });
+    const app = key && appById.get({ id: key.appId });
+    return app && { app, digest: Buffer.from(key.secretHash, "hex"), revoked: key.revokedAt !== null };
+  }
 
   function insertKey(appId: string, now: number): CreatedKey {
     const key = generateKey();
     db.insert(apiKeys).values({ id: key.keyId, appId, secretHash: key.secretHash, createdAt: now }).run();
+    keyCache.clear();
     return { keyId: key.keyId, appId, apiKey: key.apiKey };
   }
 
@@ -61,6 +65,7 @@ export function createAppsService(db: Db, clock: () => number = Date.now) {
         .where(and(eq(apiKeys.id, keyId), isNull(apiKeys.revokedAt)))
         .returning({ id: apiKeys.id })
         .all();
+      keyCache.clear();
       return revoked.length === 1;
     },
 
@@ -91,9 +96,9 @@ export function createAppsService(db: Db, clock: () => number = Date.now) {
     /** The app the key belongs to, if the key is well-formed, active, matches and is that app's. */
     authenticate(appId: string, apiKey: string): AppRow | null {
       const parsed = parseKey(apiKey);
-      const key = parsed ? keyById.get({ id: parsed.keyId }) : undefined;
-      const matches = sameDigest(parsed ? hashSecret(parsed.secret) : DUMMY_DIGEST, key?.secretHash ?? DUMMY_DIGEST);
-      if (!parsed || !key || !matches || key.revokedAt !== null || key.app.id !== appId) return null;
+      const key = parsed ? keyCache.get(parsed.keyId, loadKey) : undefined;
+      const matches = timingSafeEqual(parsed ? digestOf(parsed.secret) : DUMMY_DIGEST, key?.digest ?? DUMMY_DIGEST);
+      if (!parsed || !key || !matches || key.revoked || key.app.id !== appId) return null;
       return key.app;
     },
   };

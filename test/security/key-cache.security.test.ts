@@ -1,0 +1,60 @@
+// Authentication is cached; revocation must still take effect on the very next request,
+// including when it comes from another process (the CLI) while the server runs.
+import { afterEach, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createApp } from "../../src/app";
+import { createAppsService } from "../../src/apps/service";
+import { openMigratedDatabase } from "../../src/db";
+import { silentLogger } from "../../src/log";
+import { Writer } from "../../src/writer";
+
+const dirs: string[] = [];
+afterEach(() => dirs.splice(0).forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
+function serverOnFile() {
+  const dir = mkdtempSync(join(tmpdir(), "trackd-keycache-"));
+  dirs.push(dir);
+  const path = join(dir, "t.db");
+  const db = openMigratedDatabase(path);
+  const app = createApp({ db, writer: new Writer(db.$client), logger: silentLogger });
+  const created = createAppsService(db).createApp("acme");
+  const send = async (apiKey = created.apiKey) =>
+    (
+      await app.handle(
+        new Request("http://localhost/v1/api/events/new", {
+          method: "POST",
+          headers: { "x-ck-api-key": apiKey, "x-ck-app": created.appId },
+          body: JSON.stringify({ event: "Cache Checked", customerId: "cus_1" }),
+        }),
+      )
+    ).status;
+  return { path, created, send };
+}
+
+test("a key revoked by another connection (the CLI) is refused on the next request", async () => {
+  const server = serverOnFile();
+  expect(await server.send()).toBe(201); // the key is now cached
+  const cli = openMigratedDatabase(server.path);
+  expect(createAppsService(cli).revokeKey(server.created.keyId)).toBe(true);
+  cli.$client.close();
+  expect(await server.send()).toBe(401);
+});
+
+test("a key created by another connection works at once, and events written in between don't drop the cache", async () => {
+  const server = serverOnFile();
+  expect(await server.send()).toBe(201);
+  const cli = openMigratedDatabase(server.path);
+  const second = createAppsService(cli).createKey(server.created.appId)!;
+  cli.$client.close();
+  expect(await server.send(second.apiKey)).toBe(201);
+  expect(await server.send()).toBe(201);
+});
+
+test("a cached key with a wrong secret is still refused", async () => {
+  const server = serverOnFile();
+  expect(await server.send()).toBe(201);
+  const forged = server.created.apiKey.replace(/.$/, (c) => (c === "0" ? "1" : "0"));
+  expect(await server.send(forged)).toBe(401);
+});
