@@ -25,6 +25,10 @@ export function openDatabase(path: string, durability: Durability = "full"): Db 
   client.run("PRAGMA busy_timeout = 5000");
   client.run("PRAGMA foreign_keys = ON");
   client.run("PRAGMA temp_store = MEMORY");
+  // Each commit dirties pages all over the per-customer index and the customer rows; a 64 MB
+  // page cache (SQLite's default is 2 MB) keeps them in memory. A longer WAL checkpoint interval
+  // was tried too: it saved CPU but each checkpoint stalled commits longer (p99 14 ms vs 9 ms).
+  client.run("PRAGMA cache_size = -65536");
   return drizzle({ client, schema }) as Db;
 }
 

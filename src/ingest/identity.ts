@@ -2,10 +2,10 @@
 // (the billing provider's id) and/or uid (the product's own id); a write carrying both links
 // them. When the two point at different existing customers, customerId wins and nothing is
 // merged: the write goes to the customerId's customer and the caller gets a warning.
-import type { CustomerRow, UserRow } from "../db/schema";
+import type { UserRow } from "../db/schema";
 import type { ErrorDetail } from "../errors";
 import type { Attributes } from "./model";
-import type { IngestStore } from "./store";
+import type { CustomerIdentity, IngestStore } from "./store";
 
 export interface Identity {
   customerId?: string;
@@ -13,7 +13,7 @@ export interface Identity {
 }
 
 export interface Resolved {
-  customer: CustomerRow;
+  customer: CustomerIdentity;
   warnings: ErrorDetail[];
 }
 
@@ -59,13 +59,13 @@ export function mergeAttributes(current: Attributes, update: Attributes): Attrib
   return merged;
 }
 
-function link(store: IngestStore, customer: CustomerRow, ids: Identity, now: number): CustomerRow {
+function link(store: IngestStore, customer: CustomerIdentity, ids: Identity, now: number): CustomerIdentity {
   const linked = { ...customer, customerId: ids.customerId ?? customer.customerId, uid: ids.uid ?? customer.uid };
   store.setCustomerIdentity({ pk: customer.pk, customerId: linked.customerId, uid: linked.uid, now });
   return linked;
 }
 
-function uidTaken(uid: string, owner: CustomerRow): ErrorDetail {
+function uidTaken(uid: string, owner: CustomerIdentity): ErrorDetail {
   return {
     path: "/uid",
     message: `uid ${uid} belongs to another customer (customerId ${owner.customerId}); identities were not merged`,

@@ -1,7 +1,7 @@
 // The write step of the pipeline. Every function here hands a job to the writer, so it runs
 // inside the batch transaction and its promise settles after commit.
 import type { Db } from "../db";
-import type { CustomerRow, UserRow } from "../db/schema";
+import type { UserRow } from "../db/schema";
 import type { ErrorDetail } from "../errors";
 import type { CustomerView } from "../customers/model";
 import type { CustomersService } from "../customers/service";
@@ -27,18 +27,19 @@ export interface IngestDeps {
 }
 
 export function createIngestService({ db, writer, clock, customers }: IngestDeps) {
-  const store = createIngestStore(db, customers);
+  const store = createIngestStore(db);
 
   function updateCustomerAttributes(
-    customer: CustomerRow,
+    pk: number,
     update: { customerData?: Attributes; customerEmail?: string },
     now: number,
   ): void {
     if (update.customerData === undefined && update.customerEmail === undefined) return;
+    const current = store.customerAttributes(pk);
     store.setCustomerAttributes({
-      pk: customer.pk,
-      data: update.customerData ? mergeAttributes(customer.data, update.customerData) : customer.data,
-      email: update.customerEmail ?? customer.email,
+      pk,
+      data: update.customerData ? mergeAttributes(current.data, update.customerData) : current.data,
+      email: update.customerEmail ?? current.email,
       now,
     });
   }
@@ -59,7 +60,7 @@ export function createIngestService({ db, writer, clock, customers }: IngestDeps
     }
     const now = clock();
     const { customer, warnings } = resolveCustomer(store, appId, event, now);
-    updateCustomerAttributes(customer, event, now);
+    updateCustomerAttributes(customer.pk, event, now);
     const user = event.user ? upsertUser(appId, customer.pk, event.user, now) : null;
     const id = `evt_${Bun.randomUUIDv7("hex")}`;
     store.insertEvent({
@@ -97,7 +98,7 @@ export function createIngestService({ db, writer, clock, customers }: IngestDeps
       return writer.submit(() => {
         const now = clock();
         const { customer, warnings } = resolveCustomer(store, appId, update, now);
-        updateCustomerAttributes(customer, update, now);
+        updateCustomerAttributes(customer.pk, update, now);
         if (update.user) upsertUser(appId, customer.pk, update.user, now);
         return { customer: customers.viewByPk(customer.pk)!, warnings };
       });

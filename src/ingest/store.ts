@@ -1,9 +1,8 @@
 // Prepared statements for the write path. Drizzle's query builder re-prepares on every call
 // (~10× slower than a prepared statement), so everything here is prepared once per database.
 import { and, eq, sql } from "drizzle-orm";
-import type { CustomersService } from "../customers/service";
 import type { Db } from "../db";
-import { customers, events, users, type CustomerRow, type UserRow } from "../db/schema";
+import { customers, events, users, type UserRow } from "../db/schema";
 
 const p = sql.placeholder;
 
@@ -20,7 +19,30 @@ function prepareTouch(db: Db, table: typeof customers | typeof users) {
     .prepare();
 }
 
-export function createIngestStore(db: Db, customerLookup: CustomersService) {
+/** What identity resolution needs of a customer; attributes are read only when updated. */
+export interface CustomerIdentity {
+  pk: number;
+  customerId: string | null;
+  uid: string | null;
+}
+
+export function createIngestStore(db: Db) {
+  const identityColumns = { pk: customers.pk, customerId: customers.customerId, uid: customers.uid };
+  const customerByCustomerId = db
+    .select(identityColumns)
+    .from(customers)
+    .where(and(eq(customers.appId, p("appId")), eq(customers.customerId, p("value"))))
+    .prepare();
+  const customerByUid = db
+    .select(identityColumns)
+    .from(customers)
+    .where(and(eq(customers.appId, p("appId")), eq(customers.uid, p("value"))))
+    .prepare();
+  const customerAttributes = db
+    .select({ data: customers.data, email: customers.email })
+    .from(customers)
+    .where(eq(customers.pk, p("pk")))
+    .prepare();
   const eventByMessageId = db
     .select({ id: events.id })
     .from(events)
@@ -35,7 +57,7 @@ export function createIngestStore(db: Db, customerLookup: CustomersService) {
       createdAt: p("now"),
       updatedAt: p("now"),
     })
-    .returning()
+    .returning(identityColumns)
     .prepare();
   const setCustomerIdentity = db
     .update(customers)
@@ -84,11 +106,12 @@ export function createIngestStore(db: Db, customerLookup: CustomersService) {
   return {
     eventIdByMessageId: (appId: string, messageId: string): string | undefined =>
       eventByMessageId.get({ appId, messageId })?.id,
-    customerByCustomerId: (appId: string, customerId: string): CustomerRow | undefined =>
-      customerLookup.find(appId, customerId, "customerId"),
-    customerByUid: (appId: string, uid: string): CustomerRow | undefined => customerLookup.find(appId, uid, "uid"),
+    customerByCustomerId: (appId: string, value: string): CustomerIdentity | undefined =>
+      customerByCustomerId.get({ appId, value }),
+    customerByUid: (appId: string, value: string): CustomerIdentity | undefined => customerByUid.get({ appId, value }),
+    customerAttributes: (pk: number) => customerAttributes.get({ pk })!,
     insertCustomer: (row: { appId: string; customerId: string | null; uid: string | null; now: number }) =>
-      insertCustomer.get(row) as CustomerRow,
+      insertCustomer.get(row) as CustomerIdentity,
     setCustomerIdentity: (row: { pk: number; customerId: string | null; uid: string | null; now: number }) =>
       setCustomerIdentity.run(row),
     setCustomerAttributes: (row: { pk: number; data: Record<string, unknown>; email: string | null; now: number }) =>

@@ -7,8 +7,17 @@
 import type { Database } from "bun:sqlite";
 import { AppError } from "../errors";
 
-/** A unit of work run synchronously inside the batch transaction. It may throw to reject itself alone. */
+/**
+ * A unit of work run synchronously inside the batch transaction. It may throw to reject itself
+ * alone. It may run twice (the first run rolled back, when a neighbour threw), so it must have
+ * no effects outside the database.
+ */
 export type Job<T> = () => T;
+
+interface Outcome {
+  ok: boolean;
+  value: unknown;
+}
 
 interface Pending {
   run: Job<unknown>;
@@ -65,23 +74,20 @@ export class Writer {
     const batch = this.queue;
     if (batch.length === 0) return;
     this.queue = [];
-    const outcomes: { ok: boolean; value: unknown }[] = [];
+    let outcomes: Outcome[];
     try {
-      this.begin.run();
-      for (const job of batch) outcomes.push(this.runIsolated(job.run));
-      this.commit.run();
-      this.stats.batches += 1;
-      this.stats.jobs += batch.length;
+      // Jobs almost never throw (they check before they write), so the batch first runs
+      // without a savepoint per job: savepoints copy every touched page to a sub-journal,
+      // measured at ~15% of the write path. If a job does throw, the batch is rolled back and
+      // run again with savepoints, so that job fails alone and the others still commit.
+      outcomes = this.runOptimistic(batch) ?? this.runIsolated(batch);
     } catch (error) {
       // The transaction itself failed (disk full, I/O error): nothing of the batch was stored.
-      try {
-        this.rollback.run();
-      } catch {
-        // already rolled back by SQLite
-      }
       for (const job of batch) job.reject(error);
       return;
     }
+    this.stats.batches += 1;
+    this.stats.jobs += batch.length;
     batch.forEach((job, i) => (outcomes[i].ok ? job.resolve(outcomes[i].value) : job.reject(outcomes[i].value)));
   }
 
@@ -95,18 +101,61 @@ export class Writer {
     return this.queue.length;
   }
 
-  // A savepoint per job: a job that throws (a conflict found half way through a bulk request)
-  // is undone alone, and the other requests of the batch still commit.
-  private runIsolated(run: Job<unknown>): { ok: boolean; value: unknown } {
-    this.savepoint.run();
+  /** The batch in one transaction, no savepoints; null (rolled back) if any job threw. */
+  private runOptimistic(batch: Pending[]): Outcome[] | null {
+    let jobThrew = false;
     try {
-      const value = run();
-      this.release.run();
-      return { ok: true, value };
+      return this.inTransaction(() =>
+        batch.map((job) => {
+          try {
+            return { ok: true, value: job.run() };
+          } catch (error) {
+            jobThrew = true;
+            throw error;
+          }
+        }),
+      );
     } catch (error) {
-      this.rollbackToSavepoint.run();
-      this.release.run();
-      return { ok: false, value: error };
+      if (jobThrew) return null;
+      throw error;
+    }
+  }
+
+  /** The batch in one transaction, each job in a savepoint so a failing one is undone alone. */
+  private runIsolated(batch: Pending[]): Outcome[] {
+    return this.inTransaction(() =>
+      batch.map((job) => {
+        this.savepoint.run();
+        try {
+          const value = job.run();
+          this.release.run();
+          return { ok: true, value };
+        } catch (error) {
+          this.rollbackToSavepoint.run();
+          this.release.run();
+          return { ok: false, value: error };
+        }
+      }),
+    );
+  }
+
+  private inTransaction<T>(body: () => T): T {
+    this.begin.run();
+    try {
+      const result = body();
+      this.commit.run();
+      return result;
+    } catch (error) {
+      this.rollbackQuietly();
+      throw error;
+    }
+  }
+
+  private rollbackQuietly(): void {
+    try {
+      this.rollback.run();
+    } catch {
+      // SQLite already rolled back (some errors end the transaction themselves)
     }
   }
 }
