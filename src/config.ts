@@ -62,6 +62,17 @@ export const settings = {
       return seconds;
     },
   },
+  maxPending: {
+    flag: "max-pending",
+    env: "TRACKD_MAX_PENDING",
+    default: "20000",
+    description: "most events waiting for a commit; past it writes get 503 with Retry-After",
+    parse: (raw: string) => {
+      const events = Number(raw);
+      if (!/^\d+$/.test(raw) || events < 100) throw new UsageError(`must be a whole number of at least 100, got "${raw}"`);
+      return events;
+    },
+  },
 } satisfies Record<string, Setting<unknown>>;
 
 type Settings = typeof settings;

@@ -5,7 +5,7 @@ import { createApp } from "../src/app";
 import { createAppsService } from "../src/apps/service";
 import { openMigratedDatabase } from "../src/db";
 import { silentLogger } from "../src/log";
-import { Writer } from "../src/writer";
+import { Writer, type WriterOptions } from "../src/writer";
 
 export const T0 = Date.UTC(2026, 0, 15, 12, 0, 0);
 
@@ -24,10 +24,10 @@ export interface CallOptions {
   as?: Tenant;
 }
 
-export function setup(options: { now?: number } = {}) {
+export function setup(options: { now?: number; writer?: WriterOptions } = {}) {
   const clock = { now: options.now ?? T0 };
   const db = openMigratedDatabase(":memory:");
-  const writer = new Writer(db.$client);
+  const writer = new Writer(db.$client, options.writer);
   const app = createApp({ db, writer, clock: () => clock.now, logger: silentLogger });
   const apps = createAppsService(db, () => clock.now);
 

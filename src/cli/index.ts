@@ -22,7 +22,7 @@ Flags (each defaults from its environment variable):
 ${Object.values(settings)
   .map((s) => `  --${`${s.flag} VALUE`.padEnd(20)} ${s.env}, default ${s.default}\n${" ".repeat(25)}${s.description}`)
   .join("\n")}
-  --port, --host, --durability and --drain-timeout apply to serve; --db to every command.
+  All but --db apply to serve only; --db applies to every command.
 
   -h, --help       this text
   -v, --version    the version

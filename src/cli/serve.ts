@@ -18,6 +18,7 @@ export async function serveCommand(args: string[], env: Record<string, string | 
     host: { type: "string" },
     durability: { type: "string" },
     "drain-timeout": { type: "string" },
+    "max-pending": { type: "string" },
   });
   const config = {
     db: resolveSetting("db", values, env),
@@ -25,10 +26,11 @@ export async function serveCommand(args: string[], env: Record<string, string | 
     host: resolveSetting("host", values, env),
     durability: resolveSetting("durability", values, env),
     drainTimeoutMs: resolveSetting("drainTimeout", values, env) * 1000,
+    maxPending: resolveSetting("maxPending", values, env),
   };
 
   const db = openMigratedDatabase(config.db, config.durability);
-  const writer = new Writer(db.$client);
+  const writer = new Writer(db.$client, { maxPending: config.maxPending });
   const app = createApp({ db, writer });
   try {
     // Bun's own body cap answers before our error handler runs, so it sits above the largest

@@ -88,7 +88,7 @@ export function createIngestService({ db, writer, clock, customers }: IngestDeps
 
     /** All or nothing: the events are one job, so one failure undoes them all. */
     recordEvents(appId: string, batch: NormalizedEvent[], source: EventSource, verified = true): Promise<WriteResult[]> {
-      return writer.submit(() => batch.map((event) => writeEvent(appId, event, source, verified)));
+      return writer.submit(() => batch.map((event) => writeEvent(appId, event, source, verified)), batch.length);
     },
 
     updateCustomer(

@@ -28,15 +28,28 @@ interface Pending {
 export interface WriterOptions {
   /** Flush early once this many jobs are waiting. */
   maxBatch?: number;
+  /**
+   * Most events waiting to be committed; past it submit() fails with SERVICE_UNAVAILABLE
+   * (503 + Retry-After) instead of queueing work that can't be committed soon. A bulk
+   * request weighs as many events as it carries.
+   */
+  maxPending?: number;
+  /** How the next flush is scheduled: the next event-loop turn, unless a test slows it down. */
+  schedule?: (flush: () => void) => void;
 }
+
+export const DEFAULT_MAX_PENDING = 20_000;
 
 export class Writer {
   /** Committed so far: batches (transactions) and jobs. */
   readonly stats = { batches: 0, jobs: 0 };
   private queue: Pending[] = [];
+  private pendingWeight = 0;
   private scheduled = false;
   private closed = false;
   private readonly maxBatch: number;
+  private readonly maxPending: number;
+  private readonly schedule: (flush: () => void) => void;
   private readonly begin;
   private readonly commit;
   private readonly rollback;
@@ -46,6 +59,8 @@ export class Writer {
 
   constructor(db: Database, options: WriterOptions = {}) {
     this.maxBatch = options.maxBatch ?? 1000;
+    this.maxPending = options.maxPending ?? DEFAULT_MAX_PENDING;
+    this.schedule = options.schedule ?? setImmediate;
     // IMMEDIATE takes the write lock up front, so a second process (the CLI) waits on
     // busy_timeout instead of failing half way through the batch.
     this.begin = db.prepare("BEGIN IMMEDIATE");
@@ -56,14 +71,23 @@ export class Writer {
     this.rollbackToSavepoint = db.prepare("ROLLBACK TO job");
   }
 
-  submit<T>(run: Job<T>): Promise<T> {
+  /** `weight`: how many events the job writes, counted against maxPending. */
+  submit<T>(run: Job<T>, weight = 1): Promise<T> {
     if (this.closed) return Promise.reject(new AppError("SERVICE_UNAVAILABLE", "server is shutting down"));
+    if (this.pendingWeight + weight > this.maxPending) {
+      return Promise.reject(
+        new AppError("SERVICE_UNAVAILABLE", "the write queue is full; retry after the Retry-After delay", {
+          headers: { "retry-after": "1" },
+        }),
+      );
+    }
     const { promise, resolve, reject } = Promise.withResolvers<T>();
     this.queue.push({ run, resolve: resolve as (value: unknown) => void, reject });
+    this.pendingWeight += weight;
     if (this.queue.length >= this.maxBatch) this.flush();
     else if (!this.scheduled) {
       this.scheduled = true;
-      setImmediate(() => this.flush());
+      this.schedule(() => this.flush());
     }
     return promise;
   }
@@ -74,6 +98,7 @@ export class Writer {
     const batch = this.queue;
     if (batch.length === 0) return;
     this.queue = [];
+    this.pendingWeight = 0;
     let outcomes: Outcome[];
     try {
       // Jobs almost never throw (they check before they write), so the batch first runs
@@ -97,8 +122,9 @@ export class Writer {
     this.flush();
   }
 
+  /** Events waiting to be committed. */
   get pending(): number {
-    return this.queue.length;
+    return this.pendingWeight;
   }
 
   /** The batch in one transaction, no savepoints; null (rolled back) if any job threw. */
