@@ -1,0 +1,52 @@
+// wrk scripts, generated with the credentials of the run. Bodies are realistic: 10,000
+// customers, a few dozen event names, eventData of a few fields, some B2B users.
+export const EVENT_NAMES = [
+  "Post Created", "Post Published", "Comment Added", "Report Exported", "Dashboard Viewed", "Invite Sent",
+  "Seat Added", "Integration Connected", "File Uploaded", "Search Performed", "Settings Changed", "Login Succeeded",
+];
+
+const common = (appId: string, apiKey: string) => `
+wrk.method = "POST"
+wrk.headers["content-type"] = "application/json"
+wrk.headers["x-ck-api-key"] = "${apiKey}"
+wrk.headers["x-ck-app"] = "${appId}"
+local names = { ${EVENT_NAMES.map((n) => `"${n}"`).join(", ")} }
+local n = 0
+local function event()
+  n = n + 1
+  local user = ""
+  if n % 3 == 0 then user = string.format(',"user":{"uid":"u_%d"}', n % 40000) end
+  return string.format('{"event":"%s","customerId":"cus_%d","eventData":{"plan":"pro","size":%d,"source":"web","n":%d}%s}',
+    names[(n % #names) + 1], (n * 7919) % 10000, n % 500, n, user)
+end
+`;
+
+export function singleScript(appId: string, apiKey: string, path = "/v1/api/events/new"): string {
+  return `${common(appId, apiKey)}
+request = function()
+  return wrk.format(nil, "${path}", nil, event())
+end
+`;
+}
+
+export function bulkScript(appId: string, apiKey: string): string {
+  return `${common(appId, apiKey)}
+request = function()
+  local items = {}
+  for i = 1, 100 do items[i] = event() end
+  return wrk.format(nil, "/v1/api/events/bulk", nil, "[" .. table.concat(items, ",") .. "]")
+end
+`;
+}
+
+export function profileReadScript(appId: string, apiKey: string): string {
+  return `
+wrk.headers["x-ck-api-key"] = "${apiKey}"
+wrk.headers["x-ck-app"] = "${appId}"
+local n = 0
+request = function()
+  n = n + 1
+  return wrk.format("GET", string.format("/v1/api/customers/cus_%d", (n * 7919) % 10000))
+end
+`;
+}

@@ -1,0 +1,266 @@
+// The ingestion benchmark, one command: `bun bench/run.ts` (see bench/README.md).
+// Builds the binary, then measures every scenario in ONE run with wrk: server pinned to core 0,
+// load generator to core 1, warm-up first. Absolute numbers drift on shared machines, so the
+// verdicts are ratios against a ceiling and a naive baseline measured in the same run.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir, totalmem } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { bulkScript, profileReadScript, singleScript } from "./lua";
+import { parseWrk, type WrkResult } from "./wrk";
+
+const { values: flags } = parseArgs({
+  options: {
+    duration: { type: "string", default: "10" },
+    warmup: { type: "string", default: "3" },
+    connections: { type: "string", default: "64" },
+    "skip-build": { type: "boolean", default: false },
+  },
+});
+const DURATION = Number(flags.duration);
+const WARMUP = Number(flags.warmup);
+const CONNECTIONS = Number(flags.connections);
+const ROOT = join(import.meta.dir, "..");
+const BINARY = join(ROOT, "dist", "trackd");
+const CLK_TCK = 100;
+
+for (const tool of ["wrk", "taskset"]) {
+  if (!Bun.which(tool)) throw new Error(`${tool} is missing: apt-get install -y wrk util-linux`);
+}
+if (!flags["skip-build"]) run(["bun", "run", "build"], ROOT);
+
+const work = mkdtempSync(join(tmpdir(), "trackd-bench-"));
+let nextPort = 24000 + Math.floor(Math.random() * 1000);
+
+interface ServerHandle {
+  pid: number;
+  port: number;
+  stop(): Promise<void>;
+}
+
+interface Scenario {
+  name: string;
+  what: string;
+  eventsPerRequest: number;
+  requestsPerSecond: number;
+  eventsPerSecond: number;
+  latencyMs: { p50: number; p99: number };
+  errors: number;
+  peakRssMb: number;
+  cpuPercent: number;
+  reads?: WrkResult;
+}
+
+try {
+  const results: Scenario[] = [];
+  const creds = (db: string) => JSON.parse(run([BINARY, "apps", "create", "--name", "bench", "--json", "--db", db], work));
+
+  const ceiling = await start(["bun", join(import.meta.dir, "servers", "ceiling.ts")], (port) => [String(port)]);
+  results.push(await measure("ceiling", "bare Bun.serve: parse JSON, answer 201", ceiling, singleScript("x", "x")));
+
+  const naiveDb = join(work, "naive.db");
+  const naive = await start(["bun", join(import.meta.dir, "servers", "naive.ts")], (port) => [String(port), naiveDb]);
+  results.push(await measure("naive", "one INSERT per request, own transaction, synchronous=FULL", naive, singleScript("x", "x")));
+
+  for (const durability of ["full", "normal"]) {
+    const db = join(work, `trackd-${durability}.db`);
+    const { appId, apiKey } = creds(db);
+    const server = await startTrackd(db, ["--durability", durability]);
+    results.push(await measure(`trackd ${durability}`, `POST /v1/api/events/new, --durability=${durability}`, server, singleScript(appId, apiKey)));
+  }
+
+  {
+    const db = join(work, "trackd-bulk.db");
+    const { appId, apiKey } = creds(db);
+    const server = await startTrackd(db, []);
+    results.push(await measure("trackd bulk", "POST /v1/api/events/bulk, 100 events per request, full", server, bulkScript(appId, apiKey), 100));
+  }
+
+  {
+    // Profile reads against customers that exist: seed them with a bulk load first.
+    const db = join(work, "trackd-mixed.db");
+    const { appId, apiKey } = creds(db);
+    const seeder = await startTrackd(db, []);
+    await wrk(seeder.port, bulkScript(appId, apiKey), 3, 8);
+    await seeder.stop();
+    const server = await startTrackd(db, []);
+    results.push(
+      await measure("trackd mixed", "ingest (3/4 of connections) with concurrent profile reads (1/4)", server, singleScript(appId, apiKey), 1, profileReadScript(appId, apiKey)),
+    );
+  }
+
+  const startupMs = await measureStartup();
+  const report = buildReport(results, startupMs);
+  const stamp = new Date().toISOString().slice(0, 10);
+  writeFileSync(join(import.meta.dir, "results", "ingest.json"), `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(join(import.meta.dir, "results", "ingest.md"), markdown(report, stamp));
+  console.log(markdown(report, stamp));
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
+
+function run(command: string[], cwd: string): string {
+  const result = Bun.spawnSync(command, { cwd, stdout: "pipe", stderr: "pipe" });
+  if (result.exitCode !== 0) throw new Error(`${command.join(" ")} failed:\n${result.stderr.toString()}`);
+  return result.stdout.toString();
+}
+
+async function start(command: string[], args: (port: number) => string[]): Promise<ServerHandle> {
+  const port = nextPort++;
+  const proc = Bun.spawn(["taskset", "-c", "0", ...command, ...args(port)], { stdout: "ignore", stderr: "inherit" });
+  const deadline = Date.now() + 10_000;
+  while (!(await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false))) {
+    if (Date.now() > deadline || proc.exitCode !== null) throw new Error(`${command.join(" ")} did not start`);
+    await Bun.sleep(20);
+  }
+  return {
+    pid: proc.pid, // taskset execs the command, so this is the server itself
+    port,
+    async stop() {
+      proc.kill("SIGTERM");
+      await proc.exited;
+    },
+  };
+}
+
+function startTrackd(db: string, extra: string[]): Promise<ServerHandle> {
+  return start([BINARY, "serve", "--db", db, "--host", "127.0.0.1", ...extra], (port) => ["--port", String(port)]);
+}
+
+async function wrk(port: number, script: string, seconds: number, connections: number): Promise<WrkResult> {
+  const file = join(work, `script-${port}-${Math.random().toString(36).slice(2)}.lua`);
+  writeFileSync(file, script);
+  const proc = Bun.spawn(
+    ["taskset", "-c", "1", "wrk", "-t1", `-c${connections}`, `-d${seconds}s`, "--latency", "-s", file, `http://127.0.0.1:${port}`],
+    { stdout: "pipe", stderr: "pipe" },
+  );
+  const output = await new Response(proc.stdout).text();
+  await proc.exited;
+  return parseWrk(output);
+}
+
+async function measure(
+  name: string,
+  what: string,
+  server: ServerHandle,
+  script: string,
+  eventsPerRequest = 1,
+  readScript?: string,
+): Promise<Scenario> {
+  console.error(`-- ${name}: warm-up ${WARMUP}s, measure ${DURATION}s at ${CONNECTIONS} connections`);
+  await wrk(server.port, script, WARMUP, CONNECTIONS);
+  const cpuBefore = cpuTicks(server.pid);
+  const writers = readScript ? Math.round(CONNECTIONS * 0.75) : CONNECTIONS;
+  const [result, reads] = await Promise.all([
+    wrk(server.port, script, DURATION, writers),
+    readScript ? wrk(server.port, readScript, DURATION, CONNECTIONS - writers) : Promise.resolve(undefined),
+  ]);
+  const cpuPercent = ((cpuTicks(server.pid) - cpuBefore) / CLK_TCK / DURATION) * 100;
+  const peakRssMb = peakRss(server.pid);
+  await server.stop();
+  return {
+    name,
+    what,
+    eventsPerRequest,
+    requestsPerSecond: Math.round(result.requestsPerSecond),
+    eventsPerSecond: Math.round(result.requestsPerSecond * eventsPerRequest),
+    latencyMs: { p50: result.p50Ms, p99: result.p99Ms },
+    errors: result.errors,
+    peakRssMb,
+    cpuPercent: Math.round(cpuPercent),
+    reads,
+  };
+}
+
+function cpuTicks(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  return Number(fields[11]) + Number(fields[12]); // utime + stime
+}
+
+function peakRss(pid: number): number {
+  const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return match ? Math.round(Number(match[1]) / 1024) : NaN;
+}
+
+/** From spawn to the first 200 on /healthz, on a fresh database (median of 5). */
+async function measureStartup(): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const port = nextPort++;
+    const started = performance.now();
+    const proc = Bun.spawn([BINARY, "serve", "--db", join(work, `startup-${i}.db`), "--port", String(port), "--host", "127.0.0.1"], {
+      stdout: "ignore",
+      stderr: "ignore",
+    });
+    while (!(await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false))) await Bun.sleep(1);
+    times.push(performance.now() - started);
+    proc.kill("SIGTERM");
+    await proc.exited;
+  }
+  return Math.round(times.sort((a, b) => a - b)[2]);
+}
+
+function buildReport(scenarios: Scenario[], startupMs: number) {
+  const by = (name: string) => scenarios.find((s) => s.name === name)!;
+  const [ceiling, naive, full, bulk] = [by("ceiling"), by("naive"), by("trackd full"), by("trackd bulk")];
+  const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
+  const peak = Math.max(...scenarios.filter((s) => s.name.startsWith("trackd")).map((s) => s.peakRssMb));
+  const targets = [
+    { target: "single durable ingest ≥ 0.6 × ceiling", value: ratio(full.requestsPerSecond, ceiling.requestsPerSecond), met: full.requestsPerSecond >= 0.6 * ceiling.requestsPerSecond },
+    { target: "single durable p99 < 5 ms at 64 connections", value: full.latencyMs.p99, met: full.latencyMs.p99 < 5 },
+    { target: "single durable ≥ 10 × naive", value: ratio(full.requestsPerSecond, naive.requestsPerSecond), met: full.requestsPerSecond >= 10 * naive.requestsPerSecond },
+    { target: "bulk ≥ 250k events/s", value: bulk.eventsPerSecond, met: bulk.eventsPerSecond >= 250_000 },
+    { target: "peak RSS < 200 MB", value: peak, met: peak < 200 },
+    { target: "start to /healthz < 100 ms", value: startupMs, met: startupMs < 100 },
+  ];
+  return {
+    date: new Date().toISOString(),
+    machine: {
+      cpu: cpus()[0]?.model ?? "unknown",
+      cores: cpus().length,
+      memoryGb: Math.round(totalmem() / 2 ** 30),
+      bun: Bun.version,
+      pinning: "server on core 0, wrk on core 1 (taskset)",
+    },
+    settings: { durationSeconds: DURATION, warmupSeconds: WARMUP, connections: CONNECTIONS },
+    scenarios,
+    ratios: {
+      fullToCeiling: ratio(full.requestsPerSecond, ceiling.requestsPerSecond),
+      normalToCeiling: ratio(by("trackd normal").requestsPerSecond, ceiling.requestsPerSecond),
+      fullToNaive: ratio(full.requestsPerSecond, naive.requestsPerSecond),
+    },
+    startupMs,
+    targets,
+    notMeasured: ["trackd client route with signed events: the route arrives with issue 3"],
+  };
+}
+
+function markdown(report: ReturnType<typeof buildReport>, stamp: string): string {
+  const rows = report.scenarios.map(
+    (s) =>
+      `| ${s.name} | ${s.requestsPerSecond.toLocaleString("en")} | ${s.eventsPerSecond.toLocaleString("en")} | ${s.latencyMs.p50} | ${s.latencyMs.p99} | ${s.errors} | ${s.peakRssMb} | ${s.cpuPercent} |`,
+  );
+  const mixed = report.scenarios.find((s) => s.reads);
+  return [
+    `# Ingestion benchmark, ${stamp}`,
+    "",
+    `${report.machine.cpu}, ${report.machine.cores} cores, ${report.machine.memoryGb} GB, Bun ${report.machine.bun}; ${report.machine.pinning}.`,
+    `wrk, ${report.settings.connections} connections, ${report.settings.warmupSeconds} s warm-up, ${report.settings.durationSeconds} s measured per scenario.`,
+    "",
+    "| scenario | req/s | events/s | p50 ms | p99 ms | errors | peak RSS MB | CPU % |",
+    "|---|---|---|---|---|---|---|---|",
+    ...rows,
+    "",
+    mixed?.reads
+      ? `Mixed: profile reads alongside, ${Math.round(mixed.reads.requestsPerSecond).toLocaleString("en")} req/s, p99 ${mixed.reads.p99Ms} ms, ${mixed.reads.errors} errors.`
+      : "",
+    `Ratios: trackd full / ceiling ${report.ratios.fullToCeiling}, normal / ceiling ${report.ratios.normalToCeiling}, full / naive ${report.ratios.fullToNaive}. Start to /healthz: ${report.startupMs} ms (median of 5).`,
+    "",
+    "| target | value | met |",
+    "|---|---|---|",
+    ...report.targets.map((t) => `| ${t.target} | ${t.value} | ${t.met ? "yes" : "**no**"} |`),
+    "",
+    `Not measured: ${report.notMeasured.join("; ")}.`,
+    "",
+  ].join("\n");
+}
