@@ -12,6 +12,17 @@ interface Setting<T> {
   parse(raw: string): T;
 }
 
+/** A parser for a number from `min` to `max`: whole, unless `fractional`. */
+function numberIn(min: number, max: number, options: { fractional?: boolean } = {}) {
+  const pattern = options.fractional ? /^\d+(\.\d+)?$/ : /^\d+$/;
+  const kind = options.fractional ? "a number" : "a whole number";
+  return (raw: string): number => {
+    const value = Number(raw);
+    if (!pattern.test(raw) || value < min || value > max) throw new UsageError(`must be ${kind} from ${min} to ${max}, got "${raw}"`);
+    return value;
+  };
+}
+
 export const settings = {
   db: {
     flag: "db",
@@ -28,11 +39,7 @@ export const settings = {
     env: "TRACKD_PORT",
     default: "3000",
     description: "TCP port to listen on (0 picks a free one)",
-    parse: (raw: string) => {
-      const port = Number(raw);
-      if (!/^\d+$/.test(raw) || port > 65535) throw new UsageError(`must be 0-65535, got "${raw}"`);
-      return port;
-    },
+    parse: numberIn(0, 65535),
   },
   host: {
     flag: "host",
@@ -56,22 +63,14 @@ export const settings = {
     env: "TRACKD_DRAIN_TIMEOUT",
     default: "10",
     description: "seconds SIGTERM waits for in-flight requests before closing their connections",
-    parse: (raw: string) => {
-      const seconds = Number(raw);
-      if (!/^\d+(\.\d+)?$/.test(raw) || seconds > 3600) throw new UsageError(`must be 0-3600 seconds, got "${raw}"`);
-      return seconds;
-    },
+    parse: numberIn(0, 3600, { fractional: true }),
   },
   maxPending: {
     flag: "max-pending",
     env: "TRACKD_MAX_PENDING",
     default: "20000",
     description: "most events waiting for a commit; past it writes get 503 with Retry-After",
-    parse: (raw: string) => {
-      const events = Number(raw);
-      if (!/^\d+$/.test(raw) || events < 100) throw new UsageError(`must be a whole number of at least 100, got "${raw}"`);
-      return events;
-    },
+    parse: numberIn(100, 10_000_000),
   },
 } satisfies Record<string, Setting<unknown>>;
 

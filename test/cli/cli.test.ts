@@ -370,6 +370,8 @@ describe("usage errors", () => {
     ["port out of range", ["serve", "--port", "99999"], "99999"],
     ["port that is not a number", ["serve", "--port", "http"], "http"],
     ["unknown durability", ["serve", "--durability", "sometimes"], "sometimes"],
+    ["a negative drain timeout", ["serve", "--drain-timeout", "-1"], "--drain-timeout"],
+    ["a queue cap below 100 events", ["serve", "--max-pending", "5"], "--max-pending must be a whole number from 100"],
   ])("%s exits 2 and names the bad word on stderr", (_, args, word) => {
     const s = scratch();
     const result = trackd([...args, "--db", s.db], { cwd: s.dir });
