@@ -1,6 +1,7 @@
 // Every setting in one place: a flag, the env var it defaults from, a default and a check.
 // Parsed once by the CLI; nothing else reads process.env.
 import type { Durability } from "./db";
+import { DEFAULT_MAX_PENDING } from "./writer";
 
 export class UsageError extends Error {}
 
@@ -68,7 +69,7 @@ export const settings = {
   maxPending: {
     flag: "max-pending",
     env: "TRACKD_MAX_PENDING",
-    default: "20000",
+    default: String(DEFAULT_MAX_PENDING),
     description: "most events waiting for a commit; past it writes get 503 with Retry-After",
     parse: numberIn(100, 10_000_000),
   },

@@ -62,7 +62,7 @@ export function createIngestService({ db, writer, clock, customers }: IngestDeps
     const { customer, warnings } = resolveCustomer(store, appId, event, now);
     updateCustomerAttributes(customer.pk, event, now);
     const user = event.user ? upsertUser(appId, customer.pk, event.user, now) : null;
-    const id = `evt_${Bun.randomUUIDv7("hex")}`;
+    const id = `evt_${Bun.randomUUIDv7()}`;
     store.insertEvent({
       id,
       appId,
