@@ -1,17 +1,24 @@
 import { Elysia } from "elysia";
 import { AppError } from "../errors";
+import type { Scope } from "./keys";
 import type { AppsService } from "./service";
 
-/** Resolves `app` from x-ck-api-key + x-ck-app, or answers 401 before the body is even read. */
-export function apiKeyAuth(apps: AppsService) {
-  return new Elysia({ name: "api-key-auth", seed: apps }).resolve({ as: "scoped" }, ({ headers }) => {
+/**
+ * Resolves `app` from x-ck-api-key + x-ck-app, or answers 401 before the body is even read;
+ * 403 when the key is valid but lacks `scope`.
+ */
+export function apiKeyAuth(apps: AppsService, scope: Scope) {
+  return new Elysia({ name: `api-key-auth:${scope}`, seed: apps }).resolve({ as: "scoped" }, ({ headers }) => {
     const apiKey = headers["x-ck-api-key"];
     const appId = headers["x-ck-app"];
     if (!apiKey) throw new AppError("UNAUTHORIZED", "missing x-ck-api-key header");
     if (!appId) throw new AppError("UNAUTHORIZED", "missing x-ck-app header");
-    const app = apps.authenticate(appId, apiKey);
+    const authenticated = apps.authenticate(appId, apiKey);
     // One message for unknown, revoked and other-app keys: which one it was is nobody's business.
-    if (!app) throw new AppError("UNAUTHORIZED", "invalid API key for this app id");
-    return { app };
+    if (!authenticated) throw new AppError("UNAUTHORIZED", "invalid API key for this app id");
+    if (!authenticated.scopes.has(scope)) {
+      throw new AppError("FORBIDDEN", `this API key lacks the "${scope}" scope needed here`);
+    }
+    return { app: authenticated.app };
   });
 }

@@ -5,12 +5,14 @@
 // Measured: authentication went from ~13 µs to ~1 µs per request.
 import type { Database } from "bun:sqlite";
 import type { AppRow } from "../db/schema";
+import type { Scope } from "./keys";
 
 export interface CachedKey {
   app: AppRow;
   /** SHA-256 of the key's secret. */
   digest: Buffer;
   revoked: boolean;
+  scopes: ReadonlySet<Scope>;
 }
 
 const MAX_ENTRIES = 10_000;

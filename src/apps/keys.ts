@@ -3,6 +3,17 @@
 // secret is stored. A fast hash is right here: the secret is 256 random bits, not a password.
 import { createHash, randomBytes } from "node:crypto";
 
+/** What a key may do: ingest (the write routes), read (the read routes), admin (erasure). */
+export const SCOPES = ["ingest", "read", "admin"] as const;
+export type Scope = (typeof SCOPES)[number];
+
+/** "ingest,read" → ["ingest", "read"]; null if any part is not a scope (or none is given). */
+export function parseScopes(list: string): Scope[] | null {
+  const parts = [...new Set(list.split(",").map((part) => part.trim()).filter(Boolean))];
+  const valid = parts.every((part): part is Scope => (SCOPES as readonly string[]).includes(part));
+  return valid && parts.length > 0 ? parts : null;
+}
+
 const KEY_PATTERN = /^tk_([0-9a-f]{12})_([0-9a-f]{64})$/;
 
 export interface GeneratedKey {

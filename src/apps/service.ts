@@ -3,7 +3,7 @@ import { count, eq, isNull, and, sql } from "drizzle-orm";
 import type { Db } from "../db";
 import { apiKeys, apps, type AppRow } from "../db/schema";
 import { keyCacheFor, type CachedKey } from "./key-cache";
-import { digestOf, generateKey, generateSigningSecret, parseKey, randomId } from "./keys";
+import { digestOf, generateKey, generateSigningSecret, parseKey, randomId, SCOPES, type Scope } from "./keys";
 
 export interface CreatedApp {
   appId: string;
@@ -17,6 +17,13 @@ export interface CreatedKey {
   keyId: string;
   appId: string;
   apiKey: string;
+  scopes: Scope[];
+}
+
+/** A request's credentials, once checked: the app and what the key may do. */
+export interface Authenticated {
+  app: AppRow;
+  scopes: ReadonlySet<Scope>;
 }
 
 // Compared against when the key id is unknown, so a miss costs the same as a hit.
@@ -30,14 +37,23 @@ export function createAppsService(db: Db, clock: () => number = Date.now) {
   function loadKey(keyId: string): CachedKey | undefined {
     const key = keyById.get({ id: keyId });
     const app = key && appById.get({ id: key.appId });
-    return app && { app, digest: Buffer.from(key.secretHash, "hex"), revoked: key.revokedAt !== null };
+    return (
+      app && {
+        app,
+        digest: Buffer.from(key.secretHash, "hex"),
+        revoked: key.revokedAt !== null,
+        scopes: new Set(key.scopes.split(",") as Scope[]),
+      }
+    );
   }
 
-  function insertKey(appId: string, now: number): CreatedKey {
+  function insertKey(appId: string, scopes: readonly Scope[], now: number): CreatedKey {
     const key = generateKey();
-    db.insert(apiKeys).values({ id: key.keyId, appId, secretHash: key.secretHash, createdAt: now }).run();
+    db.insert(apiKeys)
+      .values({ id: key.keyId, appId, secretHash: key.secretHash, scopes: scopes.join(","), createdAt: now })
+      .run();
     keyCache.clear();
-    return { keyId: key.keyId, appId, apiKey: key.apiKey };
+    return { keyId: key.keyId, appId, apiKey: key.apiKey, scopes: [...scopes] };
   }
 
   return {
@@ -46,15 +62,15 @@ export function createAppsService(db: Db, clock: () => number = Date.now) {
       return db.transaction(() => {
         const app = { id: randomId("app"), name, signingSecret: generateSigningSecret(), createdAt: now };
         db.insert(apps).values(app).run();
-        const key = insertKey(app.id, now);
+        const key = insertKey(app.id, SCOPES, now); // the first key can do everything
         return { appId: app.id, name, keyId: key.keyId, apiKey: key.apiKey, signingSecret: app.signingSecret };
       });
     },
 
-    /** A further key for the app, e.g. to rotate: create the new one, deploy it, revoke the old one. */
-    createKey(appId: string): CreatedKey | null {
+    /** A further key for the app: to rotate (create, deploy, revoke the old one) or to narrow its scopes. */
+    createKey(appId: string, scopes: readonly Scope[] = SCOPES): CreatedKey | null {
       if (!appById.get({ id: appId })) return null;
-      return insertKey(appId, clock());
+      return insertKey(appId, scopes, clock());
     },
 
     /** Returns false when no active key has that id. */
@@ -93,13 +109,13 @@ export function createAppsService(db: Db, clock: () => number = Date.now) {
       return appById.get({ id: appId });
     },
 
-    /** The app the key belongs to, if the key is well-formed, active, matches and is that app's. */
-    authenticate(appId: string, apiKey: string): AppRow | null {
+    /** The app and the key's scopes, if the key is well-formed, active, matches and is that app's. */
+    authenticate(appId: string, apiKey: string): Authenticated | null {
       const parsed = parseKey(apiKey);
       const key = parsed ? keyCache.get(parsed.keyId, loadKey) : undefined;
       const matches = timingSafeEqual(parsed ? digestOf(parsed.secret) : DUMMY_DIGEST, key?.digest ?? DUMMY_DIGEST);
       if (!parsed || !key || !matches || key.revoked || key.app.id !== appId) return null;
-      return key.app;
+      return { app: key.app, scopes: key.scopes };
     },
   };
 }

@@ -1,5 +1,6 @@
 // trackd apps … and trackd keys … : managing apps and their API keys.
 import { createAppsService, type CreatedApp } from "../apps/service";
+import { parseScopes, SCOPES } from "../apps/keys";
 import { UsageError } from "../config";
 import { dbOption, jsonOption, parseCommandArgs } from "./args";
 import { openForCommand } from "./db";
@@ -28,12 +29,23 @@ export function appsCommand(args: string[], env: Record<string, string | undefin
 export function keysCommand(args: string[], env: Record<string, string | undefined>): number {
   const [sub, ...rest] = args;
   if (sub === "create") {
-    const { values } = parseCommandArgs(rest, { ...dbOption, ...jsonOption, app: { type: "string" } });
+    const { values } = parseCommandArgs(rest, {
+      ...dbOption,
+      ...jsonOption,
+      app: { type: "string" },
+      scope: { type: "string" },
+    });
     if (!values.app) throw new UsageError("keys create needs --app APP_ID");
-    const key = withApps(values, env, (apps) => apps.createKey(values.app!), { mustExist: true });
+    const scopes = values.scope === undefined ? SCOPES : parseScopes(values.scope);
+    if (!scopes) throw new UsageError(`--scope must list some of ${SCOPES.join(", ")}, comma-separated; got "${values.scope}"`);
+    const key = withApps(values, env, (apps) => apps.createKey(values.app!, scopes), { mustExist: true });
     if (!key) return fail(`no app with id ${values.app}`);
     if (values.json) printJson(key);
-    else console.log(`Created key ${key.keyId} for app ${key.appId}\n  API key: ${key.apiKey}\n  (shown once: store it now)`);
+    else {
+      console.log(
+        `Created key ${key.keyId} for app ${key.appId}, scopes ${key.scopes.join(",")}\n  API key: ${key.apiKey}\n  (shown once: store it now)`,
+      );
+    }
     return 0;
   }
   if (sub === "revoke") {

@@ -13,8 +13,9 @@ Commands:
   serve                            run the server (the default command)
   apps create --name NAME [--json] create an app; prints its id, API key and signing secret
   apps list [--json]               list apps
-  keys create --app APP_ID [--json]
-                                   another API key for an app (to rotate keys)
+  keys create --app APP_ID [--scope ingest,read,admin] [--json]
+                                   another API key for an app: to rotate keys, or a narrower
+                                   one (default: all three scopes)
   keys revoke KEY_ID               revoke an API key
   migrate                          apply database migrations and exit
 

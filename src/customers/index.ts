@@ -11,7 +11,7 @@ const customerQuery = compile(CustomerQuery);
 export function customerRoutes(deps: { apps: AppsService; customers: CustomersService }) {
   const { customers } = deps;
   return new Elysia({ name: "customers" })
-    .use(apiKeyAuth(deps.apps))
+    .use(apiKeyAuth(deps.apps, "read"))
     .get("/v1/api/customers/:customerId", ({ params, query, app }) => {
       const { by = "customerId" } = validateQuery(customerQuery, query);
       const customer = customers.find(app.id, params.customerId, by);

@@ -20,6 +20,8 @@ export const apiKeys = sqliteTable(
       .references(() => apps.id),
     // SHA-256 of the secret part of the key; the key itself is shown once and never stored.
     secretHash: text("secret_hash").notNull(),
+    // Comma-separated: ingest (write routes), read (read routes), admin (erasure).
+    scopes: text("scopes").notNull().default("ingest,read,admin"),
     createdAt: integer("created_at").notNull(),
     revokedAt: integer("revoked_at"),
   },

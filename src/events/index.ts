@@ -12,7 +12,7 @@ const listEventsQuery = compile(ListEventsQuery);
 
 export function eventRoutes(deps: { apps: AppsService; events: EventsService }) {
   return new Elysia({ name: "events" })
-    .use(apiKeyAuth(deps.apps))
+    .use(apiKeyAuth(deps.apps, "read"))
     .get("/v1/api/events", ({ query, app }) => {
       const input = validateQuery(listEventsQuery, query);
       const problems: ErrorDetail[] = [];

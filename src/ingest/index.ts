@@ -18,7 +18,7 @@ const customerUpdateInput = compile(CustomerUpdateInput);
 export function ingestRoutes(deps: { apps: AppsService; ingest: IngestService; clock: () => number }) {
   const { ingest, clock } = deps;
   return new Elysia({ name: "ingest" })
-    .use(apiKeyAuth(deps.apps))
+    .use(apiKeyAuth(deps.apps, "ingest"))
     .post(
       "/v1/api/events/new",
       async ({ request, app, set }) => {

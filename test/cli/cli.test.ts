@@ -4,6 +4,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import journal from "../../drizzle/meta/_journal.json";
 import { version } from "../../package.json";
 import { createApp } from "../../src/app";
 import { openMigratedDatabase } from "../../src/db";
@@ -187,7 +188,12 @@ describe("trackd keys create", () => {
     const created = createAppJson(s, "Acme");
     const result = ok(["keys", "create", "--app", created.appId, "--json"], s);
     const key = JSON.parse(result.stdout);
-    expect(key).toEqual({ keyId: expect.stringMatching(/^key_[0-9a-f]{12}$/), appId: created.appId, apiKey: expect.stringMatching(API_KEY) });
+    expect(key).toEqual({
+      keyId: expect.stringMatching(/^key_[0-9a-f]{12}$/),
+      appId: created.appId,
+      apiKey: expect.stringMatching(API_KEY),
+      scopes: ["ingest", "read", "admin"],
+    });
     expect(key.apiKey).not.toBe(created.apiKey);
     expect(await sendEvent(s.db, created.appId, key.apiKey)).toBe(201);
     expect(await sendEvent(s.db, created.appId, created.apiKey)).toBe(201);
@@ -209,6 +215,25 @@ describe("trackd keys create", () => {
     expect(result.stderr).toContain("app_nope");
     expect(result.stdout).toBe("");
     expect(readDb(s.db, (db) => db.query("select count(*) as n from api_keys").get())).toEqual({ n: 0 });
+  });
+});
+
+describe("trackd keys create --scope", () => {
+  test("a read-only key can read but is refused ingestion with 403", async () => {
+    const s = scratch();
+    const created = createAppJson(s, "Acme");
+    const key = JSON.parse(ok(["keys", "create", "--app", created.appId, "--scope", "read", "--json"], s).stdout);
+    expect(key.scopes).toEqual(["read"]);
+    expect(await sendEvent(s.db, created.appId, key.apiKey)).toBe(403);
+    expect(await sendEvent(s.db, created.appId, created.apiKey)).toBe(201);
+  });
+
+  test.each([["ingest,write"], [""], ["READ"]])("--scope %p exits 2 and lists the valid scopes", (scope) => {
+    const s = scratch();
+    const created = createAppJson(s, "Acme");
+    const result = trackd(["keys", "create", "--app", created.appId, "--scope", scope, "--db", s.db], { cwd: s.dir });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("ingest, read, admin");
   });
 });
 
@@ -306,7 +331,10 @@ describe("TRACKD_DB", () => {
     [
       "migrate",
       () => ["migrate"],
-      (s) => expect(readDb(s.db, (db) => db.query("select count(*) as n from __drizzle_migrations").get())).toEqual({ n: 1 }),
+      (s) =>
+        expect(readDb(s.db, (db) => db.query("select count(*) as n from __drizzle_migrations").get())).toEqual({
+          n: journal.entries.length,
+        }),
     ],
     [
       "apps create",
