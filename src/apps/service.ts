@@ -105,9 +105,6 @@ export function createAppsService(db: Db, clock: () => number = Date.now) {
       return db.select({ n: count() }).from(apps).get()?.n ?? 0;
     },
 
-    findApp(appId: string): AppRow | undefined {
-      return appById.get({ id: appId });
-    },
 
     /** The app and the key's scopes, if the key is well-formed, active, matches and is that app's. */
     authenticate(appId: string, apiKey: string): Authenticated | null {

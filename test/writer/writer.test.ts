@@ -53,7 +53,7 @@ describe("Writer", () => {
     const ok1 = writer.submit(() => insert("keep-1"));
     const bad = writer.submit(() => {
       insert("undo-me");
-      throw new AppError("CONFLICT", "no");
+      throw new AppError("VALIDATION_FAILED", "no");
     });
     const ok2 = writer.submit(() => insert("keep-2"));
     await expect(bad).rejects.toThrow("no");
