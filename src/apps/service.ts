@@ -2,8 +2,9 @@ import { timingSafeEqual } from "node:crypto";
 import { count, eq, isNull, and, sql } from "drizzle-orm";
 import type { Db } from "../db";
 import { apiKeys, apps, type AppRow } from "../db/schema";
-import { keyCacheFor, type CachedKey } from "./key-cache";
+import { credentialsCacheFor } from "./cache";
 import { digestOf, generateKey, generateSigningSecret, parseKey, randomId, SCOPES, type Scope } from "./keys";
+import { originAllowed } from "./origins";
 
 export interface CreatedApp {
   appId: string;
@@ -20,6 +21,21 @@ export interface CreatedKey {
   scopes: Scope[];
 }
 
+interface CachedKey {
+  app: AppRow;
+  /** SHA-256 of the key's secret. */
+  digest: Buffer;
+  revoked: boolean;
+  scopes: ReadonlySet<Scope>;
+}
+
+/** How an app treats browser events; changed with `trackd apps update`. */
+export interface AppSettings {
+  requireVerified: boolean;
+  /** Canonical origins, or ["*"]. */
+  allowedOrigins: string[];
+}
+
 /** A request's credentials, once checked: the app and what the key may do. */
 export interface Authenticated {
   app: AppRow;
@@ -32,7 +48,7 @@ const DUMMY_DIGEST = digestOf("");
 export function createAppsService(db: Db, clock: () => number = Date.now) {
   const keyById = db.select().from(apiKeys).where(eq(apiKeys.id, sql.placeholder("id"))).prepare();
   const appById = db.select().from(apps).where(eq(apps.id, sql.placeholder("id"))).prepare();
-  const keyCache = keyCacheFor(db.$client);
+  const cache = credentialsCacheFor(db.$client);
 
   function loadKey(keyId: string): CachedKey | undefined {
     const key = keyById.get({ id: keyId });
@@ -52,7 +68,7 @@ export function createAppsService(db: Db, clock: () => number = Date.now) {
     db.insert(apiKeys)
       .values({ id: key.keyId, appId, secretHash: key.secretHash, scopes: scopes.join(","), createdAt: now })
       .run();
-    keyCache.clear();
+    cache.clear();
     return { keyId: key.keyId, appId, apiKey: key.apiKey, scopes: [...scopes] };
   }
 
@@ -81,8 +97,31 @@ export function createAppsService(db: Db, clock: () => number = Date.now) {
         .where(and(eq(apiKeys.id, keyId), isNull(apiKeys.revokedAt)))
         .returning({ id: apiKeys.id })
         .all();
-      keyCache.clear();
+      cache.clear();
       return revoked.length === 1;
+    },
+
+    /** The app named by a browser request (no key there): cached like keys. */
+    findApp(appId: string): AppRow | undefined {
+      return cache.get(`app:${appId}`, () => appById.get({ id: appId }));
+    },
+
+    /** Preflights carry no app id: an origin gets a CORS grant there if any app allows it. */
+    originAllowedByAnyApp(origin: string): boolean {
+      const lists = cache.get("origins", () => db.selectDistinct({ allowed: apps.allowedOrigins }).from(apps).all());
+      return (lists ?? []).some(({ allowed }) => originAllowed(allowed, origin));
+    },
+
+    /** Returns the settings after the change, or null when there is no such app. */
+    updateSettings(appId: string, change: Partial<AppSettings>): AppSettings | null {
+      const updated = db
+        .update(apps)
+        .set({ requireVerified: change.requireVerified, allowedOrigins: change.allowedOrigins?.join(",") })
+        .where(eq(apps.id, appId))
+        .returning()
+        .get();
+      cache.clear();
+      return updated ? settingsOf(updated) : null;
     },
 
     listApps() {
@@ -93,28 +132,37 @@ export function createAppsService(db: Db, clock: () => number = Date.now) {
         .groupBy(apiKeys.appId)
         .as("active_keys");
       return db
-        .select({ appId: apps.id, name: apps.name, createdAt: apps.createdAt, activeKeys: activeKeys.keys })
+        .select({ app: apps, activeKeys: activeKeys.keys })
         .from(apps)
         .leftJoin(activeKeys, eq(activeKeys.appId, apps.id))
         .orderBy(apps.createdAt)
         .all()
-        .map((row) => ({ ...row, activeKeys: row.activeKeys ?? 0, createdAt: new Date(row.createdAt).toISOString() }));
+        .map(({ app, activeKeys }) => ({
+          appId: app.id,
+          name: app.name,
+          activeKeys: activeKeys ?? 0,
+          ...settingsOf(app),
+          createdAt: new Date(app.createdAt).toISOString(),
+        }));
     },
 
     countApps(): number {
       return db.select({ n: count() }).from(apps).get()?.n ?? 0;
     },
 
-
     /** The app and the key's scopes, if the key is well-formed, active, matches and is that app's. */
     authenticate(appId: string, apiKey: string): Authenticated | null {
       const parsed = parseKey(apiKey);
-      const key = parsed ? keyCache.get(parsed.keyId, loadKey) : undefined;
+      const key = parsed ? cache.get(`key:${parsed.keyId}`, () => loadKey(parsed.keyId)) : undefined;
       const matches = timingSafeEqual(parsed ? digestOf(parsed.secret) : DUMMY_DIGEST, key?.digest ?? DUMMY_DIGEST);
       if (!parsed || !key || !matches || key.revoked || key.app.id !== appId) return null;
       return { app: key.app, scopes: key.scopes };
     },
   };
+}
+
+function settingsOf(app: AppRow): AppSettings {
+  return { requireVerified: app.requireVerified, allowedOrigins: app.allowedOrigins.split(",") };
 }
 
 export type AppsService = ReturnType<typeof createAppsService>;

@@ -1,6 +1,7 @@
 // trackd apps … and trackd keys … : managing apps and their API keys.
-import { createAppsService, type CreatedApp } from "../apps/service";
+import { createAppsService, type AppSettings, type CreatedApp } from "../apps/service";
 import { parseScopes, SCOPES } from "../apps/keys";
+import { parseAllowedOrigins } from "../apps/origins";
 import { UsageError } from "../config";
 import { dbOption, jsonOption, parseCommandArgs } from "./args";
 import { openForCommand } from "./db";
@@ -20,10 +21,31 @@ export function appsCommand(args: string[], env: Record<string, string | undefin
     const list = withApps(values, env, (apps) => apps.listApps(), { mustExist: true });
     if (values.json) printJson(list);
     else if (list.length === 0) console.log("no apps yet: trackd apps create --name NAME");
-    else for (const app of list) console.log(`${app.appId}  ${app.name}  keys: ${app.activeKeys}  created ${app.createdAt}`);
+    else for (const app of list) console.log(`${app.appId}  ${app.name}  keys: ${app.activeKeys}  ${describeSettings(app)}  created ${app.createdAt}`);
     return 0;
   }
-  throw new UsageError(sub ? `unknown apps command "${sub}"` : "apps needs a command: create or list");
+  if (sub === "update") {
+    const { values, positionals } = parseCommandArgs(
+      rest,
+      {
+        ...dbOption,
+        ...jsonOption,
+        "require-verified": { type: "boolean" },
+        "no-require-verified": { type: "boolean" },
+        "allowed-origins": { type: "string" },
+      },
+      1,
+    );
+    const [appId] = positionals;
+    if (!appId) throw new UsageError("apps update needs an APP_ID");
+    const change = settingsChange(values);
+    const settings = withApps(values, env, (apps) => apps.updateSettings(appId, change), { mustExist: true });
+    if (!settings) return fail(`no app with id ${appId}`);
+    if (values.json) printJson({ appId, ...settings });
+    else console.log(`Updated app ${appId}: ${describeSettings(settings)}`);
+    return 0;
+  }
+  throw new UsageError(sub ? `unknown apps command "${sub}"` : "apps needs a command: create, list or update");
 }
 
 export function keysCommand(args: string[], env: Record<string, string | undefined>): number {
@@ -58,6 +80,35 @@ export function keysCommand(args: string[], env: Record<string, string | undefin
     return 0;
   }
   throw new UsageError(sub ? `unknown keys command "${sub}"` : "keys needs a command: create or revoke");
+}
+
+function settingsChange(values: {
+  "require-verified"?: boolean;
+  "no-require-verified"?: boolean;
+  "allowed-origins"?: string;
+}): Partial<AppSettings> {
+  if (values["require-verified"] && values["no-require-verified"]) {
+    throw new UsageError("--require-verified and --no-require-verified contradict each other");
+  }
+  const change: Partial<AppSettings> = {};
+  if (values["require-verified"]) change.requireVerified = true;
+  if (values["no-require-verified"]) change.requireVerified = false;
+  if (values["allowed-origins"] !== undefined) {
+    try {
+      change.allowedOrigins = parseAllowedOrigins(values["allowed-origins"]);
+    } catch (error) {
+      throw new UsageError(`--allowed-origins: ${(error as Error).message}`);
+    }
+  }
+  if (Object.keys(change).length === 0) {
+    throw new UsageError("apps update needs a change: --require-verified, --no-require-verified or --allowed-origins LIST");
+  }
+  return change;
+}
+
+function describeSettings(settings: AppSettings): string {
+  const verification = settings.requireVerified ? "signed browser events only" : "unsigned browser events accepted";
+  return `${verification}, origins ${settings.allowedOrigins.join(",")}`;
 }
 
 export function credentialsBanner(title: string, app: CreatedApp): string {

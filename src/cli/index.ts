@@ -12,7 +12,11 @@ Usage: trackd [command] [flags]
 Commands:
   serve                            run the server (the default command)
   apps create --name NAME [--json] create an app; prints its id, API key and signing secret
-  apps list [--json]               list apps
+  apps list [--json]               list apps and their browser-event settings
+  apps update APP_ID [--require-verified | --no-require-verified]
+                     [--allowed-origins https://a.com,https://b.com | '*'] [--json]
+                                   how the app treats browser events: refuse unsigned ones,
+                                   and which web origins may send them (default: any)
   keys create --app APP_ID [--scope ingest,read,admin] [--json]
                                    another API key for an app: to rotate keys, or a narrower
                                    one (default: all three scopes)

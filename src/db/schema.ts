@@ -8,6 +8,10 @@ export const apps = sqliteTable("apps", {
   name: text("name").notNull(),
   // Kept retrievable (not hashed): the server must recompute client HMACs with it.
   signingSecret: text("signing_secret").notNull(),
+  // Browser events (POST /v1/api/events/client): refuse those without a valid authHash?
+  requireVerified: integer("require_verified", { mode: "boolean" }).notNull().default(false),
+  // Comma-separated origins (scheme://host[:port]) browsers may send events from; "*" is any.
+  allowedOrigins: text("allowed_origins").notNull().default("*"),
   createdAt: integer("created_at").notNull(),
 });
 

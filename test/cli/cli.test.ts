@@ -160,8 +160,8 @@ describe("trackd apps list", () => {
     const result = ok(["apps", "list", "--json"], s);
     const list = JSON.parse(result.stdout);
     expect(list).toEqual([
-      { appId: acme.appId, name: "Acme", activeKeys: 1, createdAt: expect.any(String) },
-      { appId: globex.appId, name: "Globex", activeKeys: 2, createdAt: expect.any(String) },
+      { appId: acme.appId, name: "Acme", activeKeys: 1, ...DEFAULT_SETTINGS, createdAt: expect.any(String) },
+      { appId: globex.appId, name: "Globex", activeKeys: 2, ...DEFAULT_SETTINGS, createdAt: expect.any(String) },
     ]);
   });
 
@@ -179,6 +179,64 @@ describe("trackd apps list", () => {
     expect(result.stdout).toContain("Acme Corp");
     expect(result.stdout).toContain("Globex");
     expect(result.stdout).toContain(acme.appId);
+  });
+});
+
+const DEFAULT_SETTINGS = { requireVerified: false, allowedOrigins: ["*"] };
+
+describe("trackd apps update", () => {
+  test("--require-verified and --allowed-origins change the stored settings", () => {
+    const s = scratch();
+    const { appId } = createAppJson(s, "Acme");
+    const result = ok(
+      ["apps", "update", appId, "--require-verified", "--allowed-origins", "https://app.acme.com, http://localhost:5173/", "--json"],
+      s,
+    );
+    const expected = { requireVerified: true, allowedOrigins: ["https://app.acme.com", "http://localhost:5173"] };
+    expect(JSON.parse(result.stdout)).toEqual({ appId, ...expected });
+    expect(JSON.parse(ok(["apps", "list", "--json"], s).stdout)[0]).toMatchObject(expected);
+    const stored = readDb(s.db, (db) => db.query("select require_verified, allowed_origins from apps").get());
+    expect(stored).toEqual({ require_verified: 1, allowed_origins: "https://app.acme.com,http://localhost:5173" });
+  });
+
+  test("--no-require-verified turns the requirement off and leaves the origins alone", () => {
+    const s = scratch();
+    const { appId } = createAppJson(s, "Acme");
+    ok(["apps", "update", appId, "--require-verified", "--allowed-origins", "https://a.com"], s);
+    const result = ok(["apps", "update", appId, "--no-require-verified"], s);
+    expect(result.stdout).toContain("unsigned browser events accepted, origins https://a.com");
+  });
+
+  test('"*" among the origins means any origin', () => {
+    const s = scratch();
+    const { appId } = createAppJson(s, "Acme");
+    const result = ok(["apps", "update", appId, "--allowed-origins", "https://a.com,*", "--json"], s);
+    expect(JSON.parse(result.stdout).allowedOrigins).toEqual(["*"]);
+  });
+
+  for (const [args, message] of [
+    [["--require-verified", "--no-require-verified"], "contradict each other"],
+    [[], "apps update needs a change"],
+    [["--allowed-origins", "https://a.com/app"], '"https://a.com/app" is not an origin'],
+    [["--allowed-origins", "a.com"], '"a.com" is not an origin'],
+    [["--allowed-origins", " , "], "list at least one origin"],
+  ] as const) {
+    test(`${args.join(" ") || "no flags"} exits 2: ${message}`, () => {
+      const s = scratch();
+      const { appId } = createAppJson(s, "Acme");
+      const result = trackd(["apps", "update", appId, ...args, "--db", s.db], { cwd: s.dir });
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain(message);
+      expect(JSON.parse(ok(["apps", "list", "--json"], s).stdout)[0]).toMatchObject(DEFAULT_SETTINGS);
+    });
+  }
+
+  test("an unknown app exits 1", () => {
+    const s = scratch();
+    createAppJson(s, "Acme");
+    const result = trackd(["apps", "update", "app_0000", "--require-verified", "--db", s.db], { cwd: s.dir });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("no app with id app_0000");
   });
 });
 
