@@ -3,7 +3,9 @@ import { t } from "elysia";
 export const CustomerQuery = t.Object(
   {
     by: t.Optional(
-      t.Union([t.Literal("customerId"), t.Literal("uid")], { error: "must be customerId or uid" }),
+      t.Union([t.Literal("customerId"), t.Literal("uid"), t.Literal("email")], {
+        error: "must be customerId, uid or email",
+      }),
     ),
   },
   { additionalProperties: false },

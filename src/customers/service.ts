@@ -6,7 +6,7 @@ import type { CustomerView } from "./model";
 
 const p = sql.placeholder;
 
-export type CustomerKey = "customerId" | "uid";
+export type CustomerKey = "customerId" | "uid" | "email";
 
 export function createCustomersService(db: Db) {
   const byCustomerId = db
@@ -18,6 +18,14 @@ export function createCustomersService(db: Db) {
     .select()
     .from(customers)
     .where(and(eq(customers.appId, p("appId")), eq(customers.uid, p("value"))))
+    .prepare();
+  // Emails are not unique: the oldest customer with it is the answer (as for browser events).
+  const byEmail = db
+    .select()
+    .from(customers)
+    .where(and(eq(customers.appId, p("appId")), eq(customers.email, p("value"))))
+    .orderBy(asc(customers.pk))
+    .limit(1)
     .prepare();
   const byPk = db.select().from(customers).where(eq(customers.pk, p("pk"))).prepare();
   const usersOf = db
@@ -51,7 +59,8 @@ export function createCustomersService(db: Db) {
   return {
     /** Always scoped to the app: another app's customer with the same id is never found. */
     find(appId: string, value: string, by: CustomerKey = "customerId"): CustomerRow | undefined {
-      return (by === "uid" ? byUid : byCustomerId).get({ appId, value });
+      const query = { customerId: byCustomerId, uid: byUid, email: byEmail }[by];
+      return query.get({ appId, value });
     },
     viewByPk(pk: number): CustomerView | undefined {
       const row = byPk.get({ pk });

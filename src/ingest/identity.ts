@@ -2,6 +2,9 @@
 // (the billing provider's id) and/or uid (the product's own id); a write carrying both links
 // them. When the two point at different existing customers, customerId wins and nothing is
 // merged: the write goes to the customerId's customer and the caller gets a warning.
+// Browser events may know only the customer's email: it finds the customer last, after
+// customerId and uid. An event whose identity is not proven (an unsigned browser event) never
+// links or changes an existing customer: see attachUnverified.
 import type { UserRow } from "../db/schema";
 import type { ErrorDetail } from "../errors";
 import type { Attributes } from "./model";
@@ -10,6 +13,7 @@ import type { CustomerIdentity, IngestStore } from "./store";
 export interface Identity {
   customerId?: string;
   uid?: string;
+  customerEmail?: string;
 }
 
 export interface Resolved {
@@ -38,11 +42,33 @@ export function resolveCustomer(store: IngestStore, appId: string, identity: Ide
     if (customerId === undefined) return { customer: byUid, warnings: [] };
     if (byUid.customerId === null) return { customer: link(store, byUid, { customerId }, now), warnings: [] };
     // The uid is already another billing customer's: customerId wins, as a new customer.
-    const customer = store.insertCustomer({ appId, customerId, uid: null, now });
+    const customer = store.insertCustomer({ appId, customerId, uid: null, email: null, now });
     return { customer, warnings: [uidTaken(uid!, byUid)] };
   }
 
-  return { customer: store.insertCustomer({ appId, customerId: customerId ?? null, uid: uid ?? null, now }), warnings: [] };
+  if (customerId === undefined && uid === undefined && identity.customerEmail !== undefined) {
+    const byEmail = store.customerByEmail(appId, identity.customerEmail);
+    if (byEmail) return { customer: byEmail, warnings: [] };
+  }
+  return { customer: insertCustomer(store, appId, identity, now), warnings: [] };
+}
+
+/**
+ * For an unproven identity: the customer the first known identifier (customerId, uid, email)
+ * finds, as it is; else a new customer with the identifiers as sent (no existing record changes).
+ */
+export function attachUnverified(store: IngestStore, appId: string, identity: Identity, now: number): Resolved {
+  const { customerId, uid, customerEmail } = identity;
+  const found =
+    (customerId !== undefined ? store.customerByCustomerId(appId, customerId) : undefined) ??
+    (uid !== undefined ? store.customerByUid(appId, uid) : undefined) ??
+    (customerEmail !== undefined ? store.customerByEmail(appId, customerEmail) : undefined);
+  return { customer: found ?? insertCustomer(store, appId, identity, now), warnings: [] };
+}
+
+function insertCustomer(store: IngestStore, appId: string, identity: Identity, now: number): CustomerIdentity {
+  const { customerId = null, uid = null, customerEmail = null } = identity;
+  return store.insertCustomer({ appId, customerId, uid, email: customerEmail, now });
 }
 
 export function resolveUser(store: IngestStore, appId: string, customerPk: number, uid: string, now: number): UserRow {

@@ -1,7 +1,12 @@
 import { t } from "elysia";
 
-const Identifier = t.String({ minLength: 1, maxLength: 255, error: "must be a string of 1 to 255 characters" });
-const Attributes = t.Record(t.String(), t.Unknown(), { error: "must be a JSON object" });
+// Field schemas shared by every ingestion route (the browser one included).
+export const Identifier = t.String({ minLength: 1, maxLength: 255, error: "must be a string of 1 to 255 characters" });
+export const Attributes = t.Record(t.String(), t.Unknown(), { error: "must be a JSON object" });
+export const EventDate = t.Union([t.String(), t.Number()], {
+  error: "must be YYYY-MM-DD, an ISO 8601 date-time with offset, or epoch milliseconds",
+});
+export const Email = t.String({ maxLength: 320, pattern: "^[^\\s@]+@[^\\s@]+$", error: "must be an email address" });
 
 export const UserInput = t.Object({ uid: Identifier, data: t.Optional(Attributes) }, { additionalProperties: false });
 
@@ -11,11 +16,7 @@ export const EventInput = t.Object(
     event: Identifier,
     customerId: t.Optional(Identifier),
     uid: t.Optional(Identifier),
-    eventDate: t.Optional(
-      t.Union([t.String(), t.Number()], {
-        error: "must be YYYY-MM-DD, an ISO 8601 date-time with offset, or epoch milliseconds",
-      }),
-    ),
+    eventDate: t.Optional(EventDate),
     eventData: t.Optional(Attributes),
     user: t.Optional(UserInput),
     customerData: t.Optional(Attributes),
@@ -29,9 +30,7 @@ export const CustomerUpdateInput = t.Object(
   {
     customerId: t.Optional(Identifier),
     uid: t.Optional(Identifier),
-    customerEmail: t.Optional(
-      t.String({ maxLength: 320, pattern: "^[^\\s@]+@[^\\s@]+$", error: "must be an email address" }),
-    ),
+    customerEmail: t.Optional(Email),
     customerData: t.Optional(Attributes),
     user: t.Optional(UserInput),
   },

@@ -17,9 +17,13 @@ export interface NormalizedEvent {
   eventDate: number;
   /** eventData serialised once, here: it is measured here and stored as is. */
   eventData: string | null;
+  /** Browser events only: finds the customer when there is no customerId or uid. */
+  customerEmail?: string;
   user?: UserInput;
   customerData?: Attributes;
   messageId?: string;
+  /** Whether the identity is proven (API key, or a valid authHash): only then may it link or change a customer. */
+  verified: boolean;
 }
 
 /** Bulk requests may not carry attribute updates (as in the Churnkey API). */
@@ -47,21 +51,8 @@ export function normalizeEvent(
     details.push({ path: "/user/data", message: BULK_UPDATE_MESSAGE("user.data") });
   }
 
-  let eventDate = now;
-  if (input.eventDate !== undefined) {
-    const parsed = parseDate(input.eventDate, "eventDate");
-    if (!parsed.ok) details.push({ path: "/eventDate", message: parsed.message });
-    else if (parsed.ms > now + MAX_FUTURE_MS) {
-      details.push({ path: "/eventDate", message: "eventDate is more than 1 hour in the future" });
-    } else if (parsed.ms < EARLIEST_EVENT_DATE) {
-      details.push({ path: "/eventDate", message: "eventDate is before 2000-01-01" });
-    } else eventDate = parsed.ms;
-  }
-
-  const eventData = input.eventData === undefined ? null : JSON.stringify(input.eventData);
-  if (eventData !== null && Buffer.byteLength(eventData) > MAX_EVENT_DATA_BYTES) {
-    details.push({ path: "/eventData", message: `eventData must be at most ${MAX_EVENT_DATA_BYTES / 1024} KB serialized` });
-  }
+  const eventDate = eventDateOf(input.eventDate, now, details);
+  const eventData = eventDataOf(input.eventData, details);
 
   if (details.length > 0) return { ok: false, details };
   return {
@@ -75,8 +66,40 @@ export function normalizeEvent(
       user: input.user,
       customerData: input.customerData,
       messageId: input.messageId,
+      verified: true, // the API key vouches for server-side events
     },
   };
+}
+
+// Steps shared with the browser route (src/client/normalize.ts).
+
+/** The event's date in ms (now when absent); a problem is added to `details` instead. */
+export function eventDateOf(
+  raw: string | number | undefined,
+  now: number,
+  details: ErrorDetail[],
+  options: { clampFuture?: boolean } = {},
+): number {
+  if (raw === undefined) return now;
+  const parsed = parseDate(raw, "eventDate");
+  if (!parsed.ok) details.push({ path: "/eventDate", message: parsed.message });
+  else if (parsed.ms > now + MAX_FUTURE_MS) {
+    // A browser's clock is its owner's to set: the future means "now" there, not a mistake.
+    if (options.clampFuture) return now;
+    details.push({ path: "/eventDate", message: "eventDate is more than 1 hour in the future" });
+  } else if (parsed.ms < EARLIEST_EVENT_DATE) {
+    details.push({ path: "/eventDate", message: "eventDate is before 2000-01-01" });
+  } else return parsed.ms;
+  return now;
+}
+
+/** eventData serialised once, here: it is measured here and stored as is. */
+export function eventDataOf(raw: Attributes | undefined, details: ErrorDetail[]): string | null {
+  const eventData = raw === undefined ? null : JSON.stringify(raw);
+  if (eventData !== null && Buffer.byteLength(eventData) > MAX_EVENT_DATA_BYTES) {
+    details.push({ path: "/eventData", message: `eventData must be at most ${MAX_EVENT_DATA_BYTES / 1024} KB serialized` });
+  }
+  return eventData;
 }
 
 const BULK_UPDATE_MESSAGE = (field: string) =>

@@ -6,7 +6,7 @@ import type { ErrorDetail } from "../errors";
 import type { CustomerView } from "../customers/model";
 import type { CustomersService } from "../customers/service";
 import type { Writer } from "../writer";
-import { mergeAttributes, resolveCustomer, resolveUser } from "./identity";
+import { attachUnverified, mergeAttributes, resolveCustomer, resolveUser } from "./identity";
 import type { Attributes, CustomerUpdateInput, UserInput } from "./model";
 import type { NormalizedEvent } from "./normalize";
 import { createIngestStore } from "./store";
@@ -52,15 +52,17 @@ export function createIngestService({ db, writer, clock, customers }: IngestDeps
   }
 
   // Runs inside the writer's transaction.
-  function writeEvent(appId: string, event: NormalizedEvent, source: EventSource, verified: boolean): WriteResult {
+  function writeEvent(appId: string, event: NormalizedEvent, source: EventSource): WriteResult {
     if (event.messageId !== undefined) {
       // Idempotency is permanent, not windowed: the unique index keeps every messageId.
       const original = store.eventIdByMessageId(appId, event.messageId);
       if (original) return { id: original, duplicate: true, warnings: [] };
     }
     const now = clock();
-    const { customer, warnings } = resolveCustomer(store, appId, event, now);
-    updateCustomerAttributes(customer.pk, event, now);
+    const { customer, warnings } = (event.verified ? resolveCustomer : attachUnverified)(store, appId, event, now);
+    updateCustomerAttributes(customer.pk, { customerData: event.customerData }, now);
+    // An event's email fills a gap but never replaces one: /customer-update does that.
+    if (event.customerEmail !== undefined && event.verified) store.fillCustomerEmail(customer.pk, event.customerEmail, now);
     const user = event.user ? upsertUser(appId, customer.pk, event.user, now) : null;
     const id = `evt_${Bun.randomUUIDv7()}`;
     store.insertEvent({
@@ -73,7 +75,7 @@ export function createIngestService({ db, writer, clock, customers }: IngestDeps
       receivedAt: now,
       eventData: event.eventData,
       source,
-      verified,
+      verified: event.verified,
       messageId: event.messageId ?? null,
     });
     store.touchCustomer(customer.pk, event.eventDate);
@@ -82,13 +84,13 @@ export function createIngestService({ db, writer, clock, customers }: IngestDeps
   }
 
   return {
-    recordEvent(appId: string, event: NormalizedEvent, source: EventSource, verified = true): Promise<WriteResult> {
-      return writer.submit(() => writeEvent(appId, event, source, verified));
+    recordEvent(appId: string, event: NormalizedEvent, source: EventSource): Promise<WriteResult> {
+      return writer.submit(() => writeEvent(appId, event, source));
     },
 
     /** All or nothing: the events are one job, so one failure undoes them all. */
-    recordEvents(appId: string, batch: NormalizedEvent[], source: EventSource, verified = true): Promise<WriteResult[]> {
-      return writer.submit(() => batch.map((event) => writeEvent(appId, event, source, verified)), batch.length);
+    recordEvents(appId: string, batch: NormalizedEvent[], source: EventSource): Promise<WriteResult[]> {
+      return writer.submit(() => batch.map((event) => writeEvent(appId, event, source)), batch.length);
     },
 
     updateCustomer(

@@ -1,6 +1,6 @@
 // Prepared statements for the write path. Drizzle's query builder re-prepares on every call
 // (~10× slower than a prepared statement), so everything here is prepared once per database.
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, isNull, sql } from "drizzle-orm";
 import type { Db } from "../db";
 import { customers, events, users, type UserRow } from "../db/schema";
 
@@ -38,6 +38,14 @@ export function createIngestStore(db: Db) {
     .from(customers)
     .where(and(eq(customers.appId, p("appId")), eq(customers.uid, p("value"))))
     .prepare();
+  // Emails are not unique: the oldest customer with it wins, so the answer never changes.
+  const customerByEmail = db
+    .select(identityColumns)
+    .from(customers)
+    .where(and(eq(customers.appId, p("appId")), eq(customers.email, p("value"))))
+    .orderBy(customers.pk)
+    .limit(1)
+    .prepare();
   const customerAttributes = db
     .select({ data: customers.data, email: customers.email })
     .from(customers)
@@ -54,6 +62,7 @@ export function createIngestStore(db: Db) {
       appId: p("appId"),
       customerId: p("customerId"),
       uid: p("uid"),
+      email: p("email"),
       createdAt: p("now"),
       updatedAt: p("now"),
     })
@@ -68,6 +77,11 @@ export function createIngestStore(db: Db) {
     .update(customers)
     .set({ data: sql`${p("data")}`, email: sql`${p("email")}`, updatedAt: sql`${p("now")}` })
     .where(eq(customers.pk, p("pk")))
+    .prepare();
+  const fillCustomerEmail = db
+    .update(customers)
+    .set({ email: sql`${p("email")}`, updatedAt: sql`${p("now")}` })
+    .where(and(eq(customers.pk, p("pk")), isNull(customers.email)))
     .prepare();
   const touchCustomer = prepareTouch(db, customers);
   const userByUid = db
@@ -109,9 +123,12 @@ export function createIngestStore(db: Db) {
     customerByCustomerId: (appId: string, value: string): CustomerIdentity | undefined =>
       customerByCustomerId.get({ appId, value }),
     customerByUid: (appId: string, value: string): CustomerIdentity | undefined => customerByUid.get({ appId, value }),
+    customerByEmail: (appId: string, value: string): CustomerIdentity | undefined => customerByEmail.get({ appId, value }),
     customerAttributes: (pk: number) => customerAttributes.get({ pk })!,
-    insertCustomer: (row: { appId: string; customerId: string | null; uid: string | null; now: number }) =>
+    insertCustomer: (row: { appId: string; customerId: string | null; uid: string | null; email: string | null; now: number }) =>
       insertCustomer.get(row) as CustomerIdentity,
+    /** Sets the email only where none is known: a browser event never overwrites one. */
+    fillCustomerEmail: (pk: number, email: string, now: number) => fillCustomerEmail.run({ pk, email, now }),
     setCustomerIdentity: (row: { pk: number; customerId: string | null; uid: string | null; now: number }) =>
       setCustomerIdentity.run(row),
     setCustomerAttributes: (row: { pk: number; data: Record<string, unknown>; email: string | null; now: number }) =>

@@ -129,6 +129,19 @@ describe("GET /v1/api/customers/:customerId", () => {
     expect((await h.get("/v1/api/customers/cus_1?by=customerId", acme)).body).toEqual(byId.body);
   });
 
+  test("?by=email finds the customer by its email; of two with one email, the older", async () => {
+    const h = setup();
+    const acme = h.tenant();
+    const other = h.tenant("other");
+    await h.post("/v1/api/events/customer-update", acme, { customerId: "cus_1", customerEmail: "ada@example.com" });
+    await h.post("/v1/api/events/customer-update", acme, { customerId: "cus_2", customerEmail: "ada@example.com" });
+    await h.post("/v1/api/events/customer-update", other, { customerId: "cus_9", customerEmail: "bob@example.com" });
+    const byEmail = await h.get("/v1/api/customers/ada%40example.com?by=email", acme);
+    expect(byEmail.status).toBe(200);
+    expect(byEmail.body).toMatchObject({ customerId: "cus_1", email: "ada@example.com" });
+    expect((await h.get("/v1/api/customers/bob%40example.com?by=email", acme)).status).toBe(404);
+  });
+
   test("a customer known only by uid is found with ?by=uid and not by customerId", async () => {
     const h = setup();
     const acme = h.tenant();
