@@ -2,6 +2,8 @@
 // app.handle(request); only the entry point (src/cli/serve.ts) binds a port.
 import { Elysia } from "elysia";
 import { createAppsService } from "./apps/service";
+import { clientRoutes } from "./client/index";
+import { DEFAULT_CLIENT_OPTIONS, type ClientOptions } from "./client/model";
 import { createCustomersService } from "./customers/service";
 import { customerRoutes } from "./customers/index";
 import type { Db } from "./db";
@@ -19,9 +21,11 @@ export interface AppDeps {
   writer: Writer;
   clock?: () => number;
   logger?: Logger;
+  /** Rate limits and proxy trust for the browser route. */
+  client?: ClientOptions;
 }
 
-export function createApp({ db, writer, clock = Date.now, logger = consoleLogger }: AppDeps) {
+export function createApp({ db, writer, clock = Date.now, logger = consoleLogger, client = DEFAULT_CLIENT_OPTIONS }: AppDeps) {
   const apps = createAppsService(db, clock);
   const customers = createCustomersService(db);
   const ingest = createIngestService({ db, writer, clock, customers });
@@ -39,6 +43,7 @@ export function createApp({ db, writer, clock = Date.now, logger = consoleLogger
     })
     .use(healthRoutes(db))
     .use(ingestRoutes({ apps, ingest, clock }))
+    .use(clientRoutes({ apps, ingest, clock, options: client }))
     .use(customerRoutes({ apps, customers }))
     .use(eventRoutes({ apps, events }));
 }

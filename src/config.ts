@@ -1,5 +1,6 @@
 // Every setting in one place: a flag, the env var it defaults from, a default and a check.
 // Parsed once by the CLI; nothing else reads process.env.
+import { DEFAULT_CLIENT_OPTIONS } from "./client/model";
 import type { Durability } from "./db";
 import { DEFAULT_MAX_PENDING } from "./writer";
 
@@ -72,6 +73,44 @@ export const settings = {
     default: String(DEFAULT_MAX_PENDING),
     description: "most events waiting for a commit; past it writes get 503 with Retry-After",
     parse: numberIn(100, 10_000_000),
+  },
+  clientIpRate: {
+    flag: "client-ip-rate",
+    env: "TRACKD_CLIENT_IP_RATE",
+    default: String(DEFAULT_CLIENT_OPTIONS.perIp.rate),
+    description: "browser-event requests per second per client IP; past it (and the burst) 429",
+    parse: numberIn(0.1, 1_000_000, { fractional: true }),
+  },
+  clientIpBurst: {
+    flag: "client-ip-burst",
+    env: "TRACKD_CLIENT_IP_BURST",
+    default: String(DEFAULT_CLIENT_OPTIONS.perIp.burst),
+    description: "browser-event requests a client IP may send at once above its rate",
+    parse: numberIn(1, 1_000_000),
+  },
+  clientAppRate: {
+    flag: "client-app-rate",
+    env: "TRACKD_CLIENT_APP_RATE",
+    default: String(DEFAULT_CLIENT_OPTIONS.perApp.rate),
+    description: "browser-event requests per second per app, all clients together",
+    parse: numberIn(0.1, 1_000_000, { fractional: true }),
+  },
+  clientAppBurst: {
+    flag: "client-app-burst",
+    env: "TRACKD_CLIENT_APP_BURST",
+    default: String(DEFAULT_CLIENT_OPTIONS.perApp.burst),
+    description: "browser-event requests an app may receive at once above its rate",
+    parse: numberIn(1, 1_000_000),
+  },
+  trustProxy: {
+    flag: "trust-proxy",
+    env: "TRACKD_TRUST_PROXY",
+    default: "false",
+    description: "true behind your own reverse proxy: the client IP is the last X-Forwarded-For address",
+    parse: (raw: string): boolean => {
+      if (raw !== "true" && raw !== "false") throw new UsageError(`must be true or false, got "${raw}"`);
+      return raw === "true";
+    },
   },
 } satisfies Record<string, Setting<unknown>>;
 

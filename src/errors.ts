@@ -7,6 +7,7 @@ export const errorStatus = {
   FORBIDDEN: 403,
   NOT_FOUND: 404,
   PAYLOAD_TOO_LARGE: 413,
+  RATE_LIMITED: 429,
   SERVICE_UNAVAILABLE: 503,
   INTERNAL: 500,
 } as const;
@@ -36,6 +37,11 @@ export class AppError extends Error {
     this.code = code;
     this.details = options.details;
     this.headers = options.headers;
+  }
+
+  /** The same error with more response headers (e.g. a CORS grant). */
+  withHeaders(headers: Record<string, string>): AppError {
+    return new AppError(this.code, this.message, { details: this.details, headers: { ...this.headers, ...headers } });
   }
 
   get status(): number {

@@ -2,6 +2,7 @@
 // migrations, a real writer, the real app (called through app.handle, no port), and a clock
 // the test controls.
 import { createApp } from "../src/app";
+import { DEFAULT_CLIENT_OPTIONS, type ClientOptions } from "../src/client/model";
 import { createAppsService } from "../src/apps/service";
 import { openMigratedDatabase } from "../src/db";
 import { silentLogger } from "../src/log";
@@ -24,11 +25,12 @@ export interface CallOptions {
   as?: Tenant;
 }
 
-export function setup(options: { now?: number; writer?: WriterOptions } = {}) {
+export function setup(options: { now?: number; writer?: WriterOptions; client?: Partial<ClientOptions> } = {}) {
   const clock = { now: options.now ?? T0 };
   const db = openMigratedDatabase(":memory:");
   const writer = new Writer(db.$client, options.writer);
-  const app = createApp({ db, writer, clock: () => clock.now, logger: silentLogger });
+  const client = { ...DEFAULT_CLIENT_OPTIONS, ...options.client };
+  const app = createApp({ db, writer, clock: () => clock.now, logger: silentLogger, client });
   const apps = createAppsService(db, () => clock.now);
 
   function tenant(name = "test"): Tenant {

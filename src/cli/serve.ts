@@ -19,6 +19,11 @@ export async function serveCommand(args: string[], env: Record<string, string | 
     durability: { type: "string" },
     "drain-timeout": { type: "string" },
     "max-pending": { type: "string" },
+    "client-ip-rate": { type: "string" },
+    "client-ip-burst": { type: "string" },
+    "client-app-rate": { type: "string" },
+    "client-app-burst": { type: "string" },
+    "trust-proxy": { type: "string" },
   });
   const config = {
     db: resolveSetting("db", values, env),
@@ -27,11 +32,16 @@ export async function serveCommand(args: string[], env: Record<string, string | 
     durability: resolveSetting("durability", values, env),
     drainTimeoutMs: resolveSetting("drainTimeout", values, env) * 1000,
     maxPending: resolveSetting("maxPending", values, env),
+    client: {
+      perIp: { rate: resolveSetting("clientIpRate", values, env), burst: resolveSetting("clientIpBurst", values, env) },
+      perApp: { rate: resolveSetting("clientAppRate", values, env), burst: resolveSetting("clientAppBurst", values, env) },
+      trustProxy: resolveSetting("trustProxy", values, env),
+    },
   };
 
   const db = openMigratedDatabase(config.db, config.durability);
   const writer = new Writer(db.$client, { maxPending: config.maxPending });
-  const app = createApp({ db, writer });
+  const app = createApp({ db, writer, client: config.client });
   try {
     // Bun's own body cap answers before our error handler runs, so it sits above the largest
     // per-route limit; each route enforces its own (64 KB, bulk 1 MB) with a proper error.

@@ -5,9 +5,11 @@ import { apiKeyAuth } from "../apps/auth";
 import type { AppsService } from "../apps/service";
 import { AppError, type ErrorDetail } from "../errors";
 import { KB, readJsonBody } from "../http/body";
-import { compile, fieldName, validate, validationError } from "../http/validate";
+import { compile, validate, validationError } from "../http/validate";
+import { batchItems, normalizeAll, normalizeOne } from "./batch";
 import { BULK_MAX_EVENTS, CustomerUpdateInput } from "./model";
 import { normalizeEvent, type NormalizedEvent } from "./normalize";
+import { batchReply, singleReply, withWarnings } from "./reply";
 import type { IngestService } from "./service";
 
 export const SINGLE_BODY_LIMIT = 64 * KB;
@@ -22,11 +24,11 @@ export function ingestRoutes(deps: { apps: AppsService; ingest: IngestService; c
     .post(
       "/v1/api/events/new",
       async ({ request, app, set }) => {
-        const normalized = normalizeEvent(await readJsonBody(request, SINGLE_BODY_LIMIT), "single", clock());
-        if (!normalized.ok) throw validationError(normalized.details);
-        const { id, duplicate, warnings } = await ingest.recordEvent(app.id, normalized.event, "server");
-        set.status = duplicate ? 200 : 201;
-        return duplicate ? { ok: true, id, duplicate } : { ok: true, id, ...withWarnings(warnings) };
+        const body = await readJsonBody(request, SINGLE_BODY_LIMIT);
+        const event = normalizeOne(body, (item) => normalizeEvent(item, "single", clock()));
+        const result = await ingest.recordEvent(app.id, event, "server");
+        set.status = result.duplicate ? 200 : 201;
+        return singleReply(result);
       },
       { parse: "none" },
     )
@@ -34,12 +36,9 @@ export function ingestRoutes(deps: { apps: AppsService; ingest: IngestService; c
       "/v1/api/events/bulk",
       async ({ request, app, set }) => {
         const batch = normalizeBulk(await readJsonBody(request, BULK_BODY_LIMIT), clock());
-        const results = await ingest.recordEvents(app.id, batch, "bulk");
-        const duplicates = results.flatMap((result, index) => (result.duplicate ? [index] : []));
-        const count = results.length - duplicates.length;
-        set.status = count > 0 ? 201 : 200;
-        const warnings = results.flatMap((result, index) => result.warnings.map((warning) => ({ index, ...warning })));
-        return { ok: true, count, ids: results.map((result) => result.id), duplicates, ...withWarnings(warnings) };
+        const reply = batchReply(await ingest.recordEvents(app.id, batch, "bulk"));
+        set.status = reply.count > 0 ? 201 : 200;
+        return reply;
       },
       { parse: "none" },
     )
@@ -62,34 +61,11 @@ export function ingestRoutes(deps: { apps: AppsService; ingest: IngestService; c
     );
 }
 
-/** All or nothing: one detail per bad item (its first problem), and nothing is written. */
 function normalizeBulk(body: unknown, now: number): NormalizedEvent[] {
   if (!Array.isArray(body)) {
     throw new AppError("VALIDATION_FAILED", "bulk body must be a JSON array of events", {
       details: [{ path: "", message: "body must be a JSON array of events" }],
     });
   }
-  if (body.length === 0 || body.length > BULK_MAX_EVENTS) {
-    const message = `bulk accepts 1 to ${BULK_MAX_EVENTS} events per request; this one has ${body.length}`;
-    throw new AppError("VALIDATION_FAILED", message, { details: [{ path: "", message }] });
-  }
-  const events: NormalizedEvent[] = [];
-  const details: ErrorDetail[] = [];
-  body.forEach((item, index) => {
-    const result = normalizeEvent(item, "bulk", now);
-    if (result.ok) events.push(result.event);
-    else {
-      const [first] = result.details;
-      details.push({ index, field: fieldName(first.path), path: `/${index}${first.path}`, message: first.message });
-    }
-  });
-  if (details.length > 0) {
-    const message = `${details.length} of ${body.length} events are invalid; nothing was stored`;
-    throw new AppError("VALIDATION_FAILED", message, { details });
-  }
-  return events;
-}
-
-function withWarnings(warnings: ErrorDetail[]) {
-  return warnings.length > 0 ? { warnings } : {};
+  return normalizeAll(batchItems(body, BULK_MAX_EVENTS, "bulk"), (item) => normalizeEvent(item, "bulk", now));
 }

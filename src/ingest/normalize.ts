@@ -3,6 +3,7 @@
 import { parseDate } from "../dates";
 import type { ErrorDetail } from "../errors";
 import { compile } from "../http/validate";
+import type { Normalized } from "./batch";
 import { EventInput, type Attributes, type UserInput } from "./model";
 
 export const MAX_EVENT_DATA_BYTES = 32 * 1024;
@@ -35,7 +36,7 @@ export function normalizeEvent(
   raw: unknown,
   context: EventContext,
   now: number,
-): { ok: true; event: NormalizedEvent } | { ok: false; details: ErrorDetail[] } {
+): Normalized<NormalizedEvent> {
   // The compiled check is fast; the error walk is not, so it runs only for bad input.
   if (!eventInput.check(raw)) return { ok: false, details: eventInput.errors(raw) };
   const input = raw as EventInput;

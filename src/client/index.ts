@@ -1,0 +1,85 @@
+// POST /v1/api/events/client: events straight from a browser (the /sdk.js snippet). No API
+// key: the app is named in the body or x-ck-app, and each event may prove its customer with an
+// authHash (src/client/signature.ts). The pipeline steps live in ./service.ts; this file adds
+// what is HTTP: the client's IP, CORS, and the reply.
+import { Elysia } from "elysia";
+import type { Server } from "bun";
+import { originAllowed } from "../apps/origins";
+import type { AppsService } from "../apps/service";
+import { AppError } from "../errors";
+import { readJsonBody } from "../http/body";
+import { RateLimiter } from "../http/rate-limit";
+import { batchReply, singleReply } from "../ingest/reply";
+import type { IngestService } from "../ingest/service";
+import { CLIENT_BODY_LIMIT, CLIENT_PATH, type ClientOptions } from "./model";
+import { appOf, checkOrigin, checkRate, itemsOf, normalizeClientEvents, verifySignatures } from "./service";
+
+export function clientRoutes(deps: { apps: AppsService; ingest: IngestService; clock: () => number; options: ClientOptions }) {
+  const { apps, ingest, clock, options } = deps;
+  const perIp = new RateLimiter(options.perIp, clock);
+  const perApp = new RateLimiter(options.perApp, clock);
+
+  return new Elysia({ name: "client" })
+    .options(CLIENT_PATH, ({ request }) => {
+      // A preflight names no app, so an origin is granted here if any app allows it; the POST
+      // then checks the origin against its own app.
+      const origin = request.headers.get("origin");
+      const allowed = origin !== null && apps.originAllowedByAnyApp(origin);
+      if (origin !== null && !allowed) throw new AppError("FORBIDDEN", `origin ${origin} may not send browser events here`);
+      return new Response(null, {
+        status: 204,
+        headers: {
+          ...corsGrant(origin, allowed),
+          "access-control-allow-methods": "POST",
+          "access-control-allow-headers": "content-type, x-ck-app",
+          "access-control-max-age": "86400",
+        },
+      });
+    })
+    .post(
+      CLIENT_PATH,
+      async ({ request, server, set }) => {
+        const origin = request.headers.get("origin");
+        // Until the app is known, errors carry the same grant as a preflight, so the snippet can
+        // read them (and stop retrying a request that will never succeed).
+        let cors = corsGrant(origin, origin !== null && apps.originAllowedByAnyApp(origin));
+        try {
+          checkRate(perIp, clientIp(request, server, options.trustProxy), "IP address");
+          const { items, isBatch } = itemsOf(await readJsonBody(request, CLIENT_BODY_LIMIT));
+          const app = appOf(items, request.headers.get("x-ck-app"), apps);
+          cors = corsGrant(origin, origin !== null && originAllowed(app.allowedOrigins, origin));
+          checkOrigin(app, origin);
+          checkRate(perApp, app.id, "app");
+          const events = normalizeClientEvents(items, isBatch, clock());
+          verifySignatures(app, events, isBatch);
+          const results = await ingest.recordEvents(app.id, events.map(({ event }) => event), "client");
+
+          Object.assign(set.headers, cors);
+          if (isBatch) {
+            const reply = batchReply(results);
+            set.status = reply.count > 0 ? 201 : 200;
+            return reply;
+          }
+          set.status = results[0].duplicate ? 200 : 201;
+          return { ...singleReply(results[0]), verified: events[0].event.verified };
+        } catch (error) {
+          throw error instanceof AppError ? error.withHeaders(cors) : error;
+        }
+      },
+      { parse: "none" },
+    );
+}
+
+/** Lets the page read the reply; `Vary` because the answer depends on the Origin. No credentials. */
+function corsGrant(origin: string | null, allowed: boolean): Record<string, string> {
+  if (origin === null) return {};
+  return allowed ? { "access-control-allow-origin": origin, vary: "Origin" } : { vary: "Origin" };
+}
+
+function clientIp(request: Request, server: Server<unknown> | null, trustProxy: boolean): string {
+  if (trustProxy) {
+    const forwarded = request.headers.get("x-forwarded-for")?.split(",").at(-1)?.trim();
+    if (forwarded) return forwarded;
+  }
+  return server?.requestIP(request)?.address ?? "unknown";
+}
