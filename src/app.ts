@@ -14,6 +14,7 @@ import { healthRoutes } from "./health/index";
 import { ingestRoutes } from "./ingest/index";
 import { createIngestService } from "./ingest/service";
 import { consoleLogger, type Logger } from "./log";
+import { sdkRoutes } from "./sdk/index";
 import type { Writer } from "./writer";
 
 export interface AppDeps {
@@ -42,6 +43,7 @@ export function createApp({ db, writer, clock = Date.now, logger = consoleLogger
       return errorResponse(new AppError("INTERNAL", "internal error; the details are in the server log"));
     })
     .use(healthRoutes(db))
+    .use(sdkRoutes())
     .use(ingestRoutes({ apps, ingest, clock }))
     .use(clientRoutes({ apps, ingest, clock, options: client }))
     .use(customerRoutes({ apps, customers }))

@@ -10,8 +10,8 @@ import { createApp } from "../../src/app";
 import { openMigratedDatabase } from "../../src/db";
 import { silentLogger } from "../../src/log";
 import { Writer } from "../../src/writer";
+import { cleanEnv, ENTRY } from "../support/process";
 
-const ENTRY = join(import.meta.dir, "..", "..", "src", "index.ts");
 const API_KEY = /^tk_[0-9a-f]{12}_[0-9a-f]{64}$/;
 
 const tempDirs: string[] = [];
@@ -24,15 +24,6 @@ function scratch() {
   const dir = mkdtempSync(join(tmpdir(), "trackd-cli-"));
   tempDirs.push(dir);
   return { dir, db: join(dir, "trackd.db") };
-}
-
-/** The environment of this process without any TRACKD_* setting, so only what a test passes counts. */
-function cleanEnv(extra: Record<string, string> = {}): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [name, value] of Object.entries(process.env)) {
-    if (value !== undefined && !name.startsWith("TRACKD_")) env[name] = value;
-  }
-  return { ...env, ...extra };
 }
 
 function trackd(args: string[], options: { cwd: string; env?: Record<string, string> }) {

@@ -6,8 +6,8 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
+import { cleanEnv, ENTRY, freePort } from "../support/process";
 
-const ENTRY = join(import.meta.dir, "..", "..", "src", "index.ts");
 
 const tempDirs: string[] = [];
 const processes: Subprocess[] = [];
@@ -23,22 +23,6 @@ function scratch(): string {
   const dir = mkdtempSync(join(tmpdir(), "trackd-serve-"));
   tempDirs.push(dir);
   return dir;
-}
-
-function cleanEnv(extra: Record<string, string> = {}): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [name, value] of Object.entries(process.env)) {
-    if (value !== undefined && !name.startsWith("TRACKD_")) env[name] = value;
-  }
-  return { ...env, ...extra };
-}
-
-/** A port nobody listens on right now: bind port 0, read what the OS chose, let it go. */
-function freePort(): number {
-  const probe = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() });
-  const port = probe.port!;
-  probe.stop(true);
-  return port;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

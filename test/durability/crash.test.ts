@@ -9,8 +9,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createAppsService } from "../../src/apps/service";
 import { openMigratedDatabase } from "../../src/db";
+import { freePort, startTrackd } from "../support/process";
 
-const ENTRY = join(import.meta.dir, "..", "..", "src", "index.ts");
 const ROUNDS = 5;
 const CONCURRENCY = 24;
 
@@ -48,17 +48,9 @@ function plan(round: number): Planned[] {
 }
 
 async function startServer(db: string, port: number) {
-  const proc = Bun.spawn([process.execPath, ENTRY, "serve", "--db", db, "--port", String(port), "--host", "127.0.0.1"], {
-    stdout: "ignore",
-    stderr: "ignore",
-  });
+  const proc = await startTrackd(db, port);
   processes.push(proc);
-  const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline) {
-    if (await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false)) return proc;
-    await Bun.sleep(25);
-  }
-  throw new Error("server did not start");
+  return proc;
 }
 
 /**
@@ -121,7 +113,7 @@ test(
       const app = createAppsService(setup).createApp("crash");
       setup.$client.close();
       const headers = { "x-ck-api-key": app.apiKey, "x-ck-app": app.appId, "content-type": "application/json" };
-      const port = 21000 + Math.floor(Math.random() * 20000);
+      const port = freePort();
       const requests = plan(round);
 
       const server = await startServer(db, port);
