@@ -70,10 +70,14 @@ export function clientRoutes(deps: { apps: AppsService; ingest: IngestService; c
     );
 }
 
-/** Lets the page read the reply; `Vary` because the answer depends on the Origin. No credentials. */
+/**
+ * Lets the page read the reply, and Retry-After (not readable cross-origin by default) so the
+ * snippet can honour it; `Vary` because the answer depends on the Origin. No credentials.
+ */
 function corsGrant(origin: string | null, allowed: boolean): Record<string, string> {
   if (origin === null) return {};
-  return allowed ? { "access-control-allow-origin": origin, vary: "Origin" } : { vary: "Origin" };
+  if (!allowed) return { vary: "Origin" };
+  return { "access-control-allow-origin": origin, "access-control-expose-headers": "Retry-After", vary: "Origin" };
 }
 
 function clientIp(request: Request, server: Server<unknown> | null, trustProxy: boolean): string {

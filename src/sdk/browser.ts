@@ -49,6 +49,7 @@ const MAX_REQUEST_EVENTS = 100;
   const settlers = new Map<string, Settle>();
   const finished = new Set<string>(); // messageIds accepted or refused while this page lived
   const warned = new Set<string>();
+  const beaconed = new Set<string>();
   let queue: Pending[] = readStored();
   let timer: ReturnType<typeof setTimeout> | undefined;
   let sending = false;
@@ -93,11 +94,11 @@ const MAX_REQUEST_EVENTS = 100;
     if (settle) outcome instanceof Error ? settle[1](outcome) : settle[0](outcome);
   }
 
-  /** A request's events: the oldest from `from` on, of one app, up to 100 and 60 KB. */
-  function nextBatch(from = 0): Pending[] {
+  /** A request's events: the first of `items`, of one app, up to 100 and 60 KB. */
+  function batchOf(items: Pending[]): Pending[] {
     const batch: Pending[] = [];
     let size = 2;
-    for (const item of queue.slice(from)) {
+    for (const item of items) {
       size += bytes(JSON.stringify(item)) + 1;
       if (batch.length === MAX_REQUEST_EVENTS || (batch.length > 0 && (size > MAX_REQUEST_BYTES || item.appId !== batch[0].appId))) break;
       batch.push(item);
@@ -126,7 +127,7 @@ const MAX_REQUEST_EVENTS = 100;
   }
 
   async function send() {
-    const batch = nextBatch();
+    const batch = batchOf(queue);
     if (sending || batch.length === 0) return;
     sending = true;
     let retryAfterSeconds = 0;
@@ -200,8 +201,10 @@ const MAX_REQUEST_EVENTS = 100;
   // Leaving the page: hand everything waiting to the browser, which sends it even as the page
   // goes away. The events stay stored until a reply says otherwise, so a lost beacon is re-sent
   // by the next page (the messageId makes that harmless).
+  // Leaving fires both visibilitychange and pagehide: each event is handed over once.
   function beacon() {
-    for (let from = 0, batch = nextBatch(); batch.length > 0; from += batch.length, batch = nextBatch(from)) {
+    for (let rest = queue.filter((item) => !beaconed.has(item.messageId)), batch; (batch = batchOf(rest)).length > 0; rest = rest.slice(batch.length)) {
+      batch.forEach((item) => beaconed.add(item.messageId));
       const body = JSON.stringify(batch);
       if (!navigator.sendBeacon?.(url(), body)) {
         fetch(url(), { method: "POST", body, keepalive: true, credentials: "omit", headers: { "content-type": "text/plain" } }).catch(() => {});

@@ -144,6 +144,7 @@ describe("browser events: rate limits", () => {
     expect(limited.body.error.code).toBe("RATE_LIMITED");
     expect(limited.headers.get("retry-after")).toBe("1");
     expect(limited.headers.get("access-control-allow-origin")).toBe(PAGE_ORIGIN);
+    expect(limited.headers.get("access-control-expose-headers")).toBe("Retry-After");
     expect((await sendClient(h, event(acme.appId), from("192.0.2.2"))).status).toBe(201);
     h.clock.now += 1000;
     expect((await sendClient(h, event(acme.appId), from("192.0.2.1"))).status).toBe(201);

@@ -1,0 +1,340 @@
+// The snippet in a real browser: Debian's Chromium driven by playwright-core. trackd runs as a
+// real process; the pages come from a second origin (another port), as on a customer's site.
+import { Database } from "bun:sqlite";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import type { Subprocess } from "bun";
+import { createHmac } from "node:crypto";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { createAppsService, type CreatedApp } from "../../src/apps/service";
+import { openMigratedDatabase } from "../../src/db";
+import { SDK_SOURCE } from "../../src/sdk/index";
+import { freePort, startTrackd } from "../support/process";
+
+const CHROMIUM = "/usr/bin/chromium";
+// Without the background-networking flags Chromium keeps dialling Google, which this network refuses.
+const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+
+// The queue stub from the README, verbatim: calls made before /sdk.js has loaded.
+const QUEUE_STUB = `!function(w){var c=w.churnkey=w.churnkey||{};c.q=c.q||[];["init","event"].forEach(function(m){if(!c[m]){c[m]=function(){var a=[].slice.call(arguments);return new Promise(function(r,j){c.q.push([m,a,r,j])})};c[m].stub=1}})}(window);`;
+
+let browser: Browser;
+let trackd: Subprocess | undefined;
+let pages: ReturnType<typeof Bun.serve>;
+let dir: string;
+let dbPath: string;
+let port: number;
+let app: CreatedApp;
+let trackdBase: string;
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (see README, Development)`);
+  dir = mkdtempSync(join(tmpdir(), "trackd-browser-"));
+  dbPath = join(dir, "trackd.db");
+  const db = openMigratedDatabase(dbPath);
+  app = createAppsService(db).createApp("browser");
+  db.$client.close();
+  port = freePort();
+  trackdBase = `http://127.0.0.1:${port}`;
+  trackd = await startTrackd(dbPath, port);
+  pages = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: servePage });
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  trackd?.kill("SIGKILL");
+  pages?.stop(true);
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+/** The customer's site: a few pages that load the snippet in the documented ways. */
+function servePage(request: Request): Response {
+  const { pathname } = new URL(request.url);
+  const html = (body: string) => new Response(`<!doctype html><html><body>${body}</body></html>`, { headers: { "content-type": "text/html" } });
+  const tag = `<script src="${trackdBase}/sdk.js" data-app-id="${app.appId}" async></script>`;
+  switch (pathname) {
+    case "/":
+      return html(tag);
+    case "/stub":
+      return html(`<script>${QUEUE_STUB}
+        churnkey.init({ appId: "${app.appId}" });
+        window.early = churnkey.event({ customerId: "cus_stub", event: "Early Called" });
+      </script><script src="${trackdBase}/sdk.js" async></script>`);
+    case "/foreign":
+      return html(`<script>window.churnkey = { version: "cancel-flow", init: function (mode) { window.foreignInit = mode; } };</script>${tag}`);
+    case "/self-hosted":
+      // The snippet from this origin, pointed at trackd: the page loads even while trackd is down.
+      return html(`<script src="/copy/sdk.js"></script><script>churnkey.init({ appId: "${app.appId}", endpoint: "${trackdBase}" });</script>`);
+    case "/copy/sdk.js":
+      return new Response(SDK_SOURCE, { headers: { "content-type": "application/javascript" } });
+    case "/other":
+      return html("<p>another page</p>");
+    default:
+      return new Response("not found", { status: 404 });
+  }
+}
+
+function pageUrl(path: string) {
+  return `http://127.0.0.1:${pages.port}${path}`;
+}
+
+/** A fresh browser profile (own localStorage) on `path`, with the snippet ready. */
+async function openPage(path: string): Promise<{ page: Page; warnings: string[]; errors: string[]; requests: string[] }> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const warnings: string[] = [];
+  const errors: string[] = [];
+  const requests: string[] = [];
+  page.on("console", (message) => message.type() === "warning" && warnings.push(message.text()));
+  page.on("pageerror", (error) => errors.push(String(error)));
+  page.on("request", (request) => request.url().endsWith("/v1/api/events/client") && requests.push(request.resourceType()));
+  await page.goto(pageUrl(path));
+  await page.waitForFunction(() => typeof (window as any).churnkey?.event === "function" && (window as any).churnkey.__trackd);
+  return { page, warnings, errors, requests };
+}
+
+const sign = (identity: string) => createHmac("sha256", app.signingSecret).update(identity).digest("hex");
+
+interface StoredEvent {
+  id: string;
+  event: string;
+  verified: number;
+  source: string;
+  messageId: string;
+}
+
+/** What the database holds for a customer, read through a separate connection. */
+function storedFor(customerId: string): StoredEvent[] {
+  const db = new Database(dbPath, { readonly: true });
+  try {
+    return db
+      .query(
+        `select e.id, e.event, e.verified, e.source, e.message_id as messageId from events e
+         join customers c on c.pk = e.customer_pk where c.customer_id = ?1 or c.email = ?1 order by e.seq`,
+      )
+      .all(customerId) as StoredEvent[];
+  } finally {
+    db.close();
+  }
+}
+
+async function eventually<T>(check: () => T | undefined, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error("timed out waiting");
+    await Bun.sleep(50);
+  }
+}
+
+const untilStored = (customerId: string, count: number, timeoutMs?: number) =>
+  eventually(() => {
+    const rows = storedFor(customerId);
+    return rows.length >= count ? rows : undefined;
+  }, timeoutMs);
+
+function setAllowedOrigins(origins: string) {
+  const db = openMigratedDatabase(dbPath);
+  createAppsService(db).updateSettings(app.appId, { allowedOrigins: [origins] });
+  db.$client.close();
+}
+
+describe("the snippet in Chromium", () => {
+  test("a signed event is stored verified, and the promise resolves with its id", async () => {
+    const { page } = await openPage("/");
+    const result = await page.evaluate(
+      (authHash) =>
+        (window as any).churnkey.event({
+          customerId: "cus_signed",
+          customerEmail: "jane@example.com",
+          authHash,
+          event: "Post Created",
+          eventData: { postType: "image" },
+        }),
+      sign("cus_signed"),
+    );
+    const stored = storedFor("cus_signed");
+    expect(stored).toEqual([expect.objectContaining({ id: result.id, event: "Post Created", verified: 1, source: "client" })]);
+    await page.context().close();
+  });
+
+  test("an unsigned event is stored unverified", async () => {
+    const { page } = await openPage("/");
+    await page.evaluate(() => (window as any).churnkey.event({ customerId: "cus_unsigned", event: "Page Viewed" }));
+    expect(storedFor("cus_unsigned")).toEqual([expect.objectContaining({ verified: 0 })]);
+    await page.context().close();
+  });
+
+  test("a forged event is rejected: the promise rejects, the console says why once, nothing is stored", async () => {
+    const { page, warnings } = await openPage("/");
+    const outcome = await page.evaluate(async () => {
+      const forged = { customerId: "cus_forged", authHash: "ab".repeat(32), event: "Plan Upgraded" };
+      const results = await Promise.allSettled([(window as any).churnkey.event(forged), (window as any).churnkey.event(forged)]);
+      return results.map((result) => (result.status === "rejected" ? String(result.reason.message) : "resolved"));
+    });
+    expect(outcome).toHaveLength(2);
+    for (const message of outcome) expect(message).toContain("signature did not match");
+    expect(warnings.filter((text) => text.includes("signature did not match"))).toHaveLength(1);
+    await Bun.sleep(1500); // a retry would have happened by now
+    expect(storedFor("cus_forged")).toEqual([]);
+    await page.context().close();
+  });
+
+  test("a batch of 25 arrives complete and exactly once, in two requests", async () => {
+    const { page, requests } = await openPage("/");
+    const ids = await page.evaluate(
+      (authHash) =>
+        Promise.all(
+          Array.from({ length: 25 }, (_, i) =>
+            (window as any).churnkey.event({ customerId: "cus_batch", authHash, event: `Step ${i} Done` }).then((r: { id: string }) => r.id),
+          ),
+        ),
+      sign("cus_batch"),
+    );
+    const stored = storedFor("cus_batch");
+    expect(stored.map((row) => row.event)).toEqual(Array.from({ length: 25 }, (_, i) => `Step ${i} Done`));
+    expect(stored.map((row) => row.id)).toEqual(ids);
+    expect(new Set(stored.map((row) => row.messageId)).size).toBe(25);
+    expect(stored.every((row) => row.verified === 1)).toBe(true);
+    expect(requests).toHaveLength(2); // the first 10 at once, then the 15 that queued meanwhile
+    await page.context().close();
+  });
+
+  test("events fired just before navigating away arrive, by beacon", async () => {
+    const { page } = await openPage("/");
+    await page.evaluate((target) => {
+      // Count beacons where the next page (same tab, same origin) can read the count.
+      const sendBeacon = navigator.sendBeacon.bind(navigator);
+      navigator.sendBeacon = (url, data) => {
+        sessionStorage.setItem("beacons", String(Number(sessionStorage.getItem("beacons")) + 1));
+        return sendBeacon(url, data);
+      };
+      for (let i = 0; i < 3; i++) (window as any).churnkey.event({ customerId: "cus_leaving", event: `Link ${i} Clicked` });
+      location.href = target; // the 1 s batch timer never fires on this page
+    }, pageUrl("/other"));
+    await page.waitForURL(pageUrl("/other"));
+    const stored = await untilStored("cus_leaving", 3);
+    expect(stored.map((row) => row.event)).toEqual(["Link 0 Clicked", "Link 1 Clicked", "Link 2 Clicked"]);
+    expect(await page.evaluate(() => sessionStorage.getItem("beacons"))).toBe("1");
+    await page.context().close();
+  });
+
+  test("the queue stub keeps calls made before the script loaded, and resolves them", async () => {
+    const { page } = await openPage("/stub");
+    const result = await page.evaluate(() => (window as any).early);
+    expect(storedFor("cus_stub")).toEqual([expect.objectContaining({ id: result.id, event: "Early Called" })]);
+    await page.context().close();
+  });
+
+  test("other members of window.churnkey survive, and a foreign init keeps working", async () => {
+    const { page } = await openPage("/foreign");
+    const state = await page.evaluate(async () => {
+      const ck = (window as any).churnkey;
+      ck.init("show", { customerId: "cus_x" });
+      await ck.event({ customerId: "cus_foreign", event: "Page Viewed" });
+      return { version: ck.version, foreignInit: (window as any).foreignInit };
+    });
+    expect(state).toEqual({ version: "cancel-flow", foreignInit: "show" });
+    expect(storedFor("cus_foreign")).toHaveLength(1);
+    await page.context().close();
+  });
+
+  test("bad calls never throw into the page: they reject, and warn", async () => {
+    const { page, errors, warnings } = await openPage("/");
+    const outcome = await page.evaluate(async () => {
+      const ck = (window as any).churnkey;
+      const calls = [() => ck.event(), () => ck.event(null), () => ck.event({ event: "No One Did" }), () => ck.event({ customerId: "c" })];
+      const results = [];
+      for (const call of calls) {
+        try {
+          results.push(await call().then(() => "resolved", (error: Error) => `rejected: ${error.message}`));
+        } catch (error) {
+          results.push(`threw: ${error}`);
+        }
+      }
+      ck.event(); // not awaited, not caught: must not become an unhandled rejection
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      return results;
+    });
+    expect(outcome.every((result) => result.startsWith("rejected: "))).toBe(true);
+    expect(warnings.length).toBeGreaterThan(0);
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+
+  test("CORS in the browser: a preflighted request passes; an origin the app disallows gets nothing through", async () => {
+    const { page } = await openPage("/");
+    const send = (body: object, preflighted: boolean) =>
+      page.evaluate(
+        async ({ url, body, preflighted, appId }) => {
+          const headers: Record<string, string> = preflighted ? { "content-type": "application/json", "x-ck-app": appId } : { "content-type": "text/plain" };
+          try {
+            const response = await fetch(url, { method: "POST", headers, body: JSON.stringify(body) });
+            return `${response.status} ${(await response.json()).ok ? "readable" : ""}`;
+          } catch (error) {
+            return `blocked: ${(error as Error).name}`;
+          }
+        },
+        { url: `${trackdBase}/v1/api/events/client`, body, preflighted, appId: app.appId },
+      );
+    expect(await send({ customerId: "cus_cors", event: "Preflight Passed" }, true)).toBe("201 readable");
+    setAllowedOrigins("https://elsewhere.test");
+    try {
+      expect(await send({ customerId: "cus_cors", event: "Preflight Blocked" }, true)).toBe("blocked: TypeError");
+      expect(await send({ appId: app.appId, customerId: "cus_cors", event: "Simple Blocked" }, false)).toBe("blocked: TypeError");
+    } finally {
+      setAllowedOrigins("*");
+    }
+    expect(storedFor("cus_cors").map((row) => row.event)).toEqual(["Preflight Passed"]);
+    await page.context().close();
+  });
+});
+
+describe("the snippet while trackd is down", () => {
+  async function restartTrackd() {
+    trackd = await startTrackd(dbPath, port);
+  }
+
+  test("events fired while the server is down arrive once it is back (retry)", async () => {
+    const { page } = await openPage("/self-hosted");
+    trackd!.kill("SIGKILL");
+    await trackd!.exited;
+    await page.evaluate(() => {
+      (window as any).delivered = Promise.all(
+        [0, 1, 2, 3].map((i) => (window as any).churnkey.event({ customerId: "cus_retry", event: `Offline ${i} Done` })),
+      );
+    });
+    await Bun.sleep(2000); // the first send and a retry fail
+    expect(storedFor("cus_retry")).toEqual([]);
+    await restartTrackd();
+    const ids = await page.evaluate(() => (window as any).delivered.then((results: { id: string }[]) => results.map((r) => r.id)));
+    expect(storedFor("cus_retry").map((row) => row.id)).toEqual(ids);
+    await page.context().close();
+  }, 40_000);
+
+  test("events unsent when the page closed are sent by the next page (localStorage), exactly once", async () => {
+    const { page } = await openPage("/self-hosted");
+    const context = page.context();
+    trackd!.kill("SIGKILL");
+    await trackd!.exited;
+    await page.evaluate(() => {
+      for (let i = 0; i < 3; i++) (window as any).churnkey.event({ customerId: "cus_persisted", event: `Draft ${i} Saved` });
+    });
+    const waiting = await page.evaluate(() => JSON.parse(localStorage.getItem("trackd:queue") || "[]").length);
+    expect(waiting).toBe(3);
+    await page.close(); // its beacon goes nowhere: trackd is down
+    await restartTrackd();
+    const next = await context.newPage();
+    await next.goto(pageUrl("/self-hosted"));
+    const stored = await untilStored("cus_persisted", 3);
+    expect(stored.map((row) => row.event)).toEqual(["Draft 0 Saved", "Draft 1 Saved", "Draft 2 Saved"]);
+    await eventually(() => (storedFor("cus_persisted").length === 3 ? true : undefined));
+    await next.waitForFunction(() => JSON.parse(localStorage.getItem("trackd:queue") || "[]").length === 0);
+    expect(storedFor("cus_persisted")).toHaveLength(3);
+    await context.close();
+  }, 40_000);
+});
