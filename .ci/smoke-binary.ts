@@ -1,6 +1,7 @@
 // Smoke test of the compiled binary, run by .ci/run after `bun run build`: from an empty
 // temporary directory outside the repository, create an app, serve, hit every route, read
 // back, stop with SIGTERM. Exits non-zero on the first surprise.
+import { createHmac } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -55,6 +56,28 @@ try {
   check(customer.eventCount === 3 && customer.data.numSeats === 7, "GET customer reads back 3 events and the attribute");
   const events = await (await fetch(`${base}/v1/api/events?customerId=cus_abc`, { headers })).json();
   check(events.events.length === 3, "GET /v1/api/events lists the 3 events");
+  const sdk = await fetch(`${base}/sdk.js`);
+  const sdkSource = await sdk.text();
+  check(sdk.status === 200 && sdkSource.includes("churnkey") && sdk.headers.get("etag"), "GET /sdk.js serves the embedded snippet");
+  const cached = await fetch(`${base}/sdk.js`, { headers: { "if-none-match": sdk.headers.get("etag")! } });
+  check(cached.status === 304, "GET /sdk.js with its ETag → 304");
+  const authHash = createHmac("sha256", signingSecret).update("cus_abc").digest("hex");
+  const browserEvent = await fetch(`${base}/v1/api/events/client`, {
+    method: "POST",
+    headers: { "content-type": "text/plain", origin: "https://app.example.com" },
+    body: JSON.stringify([{ appId, customerId: "cus_abc", authHash, event: "Page Viewed" }]),
+  });
+  check(
+    browserEvent.status === 201 && browserEvent.headers.get("access-control-allow-origin") === "https://app.example.com",
+    "POST /v1/api/events/client with a signed event → 201 with a CORS grant",
+  );
+  const updated = run(["apps", "update", appId, "--require-verified", "--db", "./data/trackd.db"]);
+  check(updated.exitCode === 0, "apps update --require-verified exits 0 while the server runs");
+  const unsigned = await fetch(`${base}/v1/api/events/client`, {
+    method: "POST",
+    body: JSON.stringify({ appId, customerId: "cus_abc", event: "Page Viewed" }),
+  });
+  check(unsigned.status === 401, "then an unsigned browser event → 401 (the running server saw the change)");
   const unauthorized = await fetch(`${base}/v1/api/events`, { headers: { "x-ck-app": appId } });
   check(unauthorized.status === 401, "a request without a key → 401");
 
