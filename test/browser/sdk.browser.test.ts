@@ -50,9 +50,19 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
+/** Requests seen by /busy: the first is answered 429, the rest are passed on to trackd. */
+const busyArrivals: number[] = [];
+const BUSY_RETRY_AFTER_S = 2;
+
 /** The customer's site: a few pages that load the snippet in the documented ways. */
-function servePage(request: Request): Response {
+async function servePage(request: Request): Promise<Response> {
   const { pathname } = new URL(request.url);
+  if (pathname === "/busy/v1/api/events/client") {
+    // A stand-in for a trackd that is shedding load, on the page's own origin (no CORS needed).
+    busyArrivals.push(Date.now());
+    if (busyArrivals.length === 1) return new Response("{}", { status: 429, headers: { "retry-after": String(BUSY_RETRY_AFTER_S) } });
+    return fetch(`${trackdBase}/v1/api/events/client`, { method: "POST", body: await request.text() });
+  }
   const html = (body: string) => new Response(`<!doctype html><html><body>${body}</body></html>`, { headers: { "content-type": "text/html" } });
   const tag = `<script src="${trackdBase}/sdk.js" data-app-id="${app.appId}" async></script>`;
   switch (pathname) {
@@ -65,6 +75,8 @@ function servePage(request: Request): Response {
       </script><script src="${trackdBase}/sdk.js" async></script>`);
     case "/foreign":
       return html(`<script>window.churnkey = { version: "cancel-flow", init: function (mode) { window.foreignInit = mode; } };</script>${tag}`);
+    case "/busy":
+      return html(`<script src="/copy/sdk.js"></script><script>churnkey.init({ appId: "${app.appId}", endpoint: "/busy" });</script>`);
     case "/self-hosted":
       // The snippet from this origin, pointed at trackd: the page loads even while trackd is down.
       return html(`<script src="/copy/sdk.js"></script><script>churnkey.init({ appId: "${app.appId}", endpoint: "${trackdBase}" });</script>`);
@@ -169,8 +181,8 @@ describe("the snippet in Chromium", () => {
     await page.context().close();
   });
 
-  test("a forged event is rejected: the promise rejects, the console says why once, nothing is stored", async () => {
-    const { page, warnings } = await openPage("/");
+  test("a forged event is rejected: the promise rejects, the console says why once, nothing is stored or retried", async () => {
+    const { page, warnings, requests } = await openPage("/");
     const outcome = await page.evaluate(async () => {
       const forged = { customerId: "cus_forged", authHash: "ab".repeat(32), event: "Plan Upgraded" };
       const results = await Promise.allSettled([(window as any).churnkey.event(forged), (window as any).churnkey.event(forged)]);
@@ -180,7 +192,18 @@ describe("the snippet in Chromium", () => {
     for (const message of outcome) expect(message).toContain("signature did not match");
     expect(warnings.filter((text) => text.includes("signature did not match"))).toHaveLength(1);
     await Bun.sleep(1500); // a retry would have happened by now
+    expect(requests).toHaveLength(1);
     expect(storedFor("cus_forged")).toEqual([]);
+    await page.context().close();
+  });
+
+  test("a 429 is retried after the Retry-After it names, and the event is stored once", async () => {
+    const { page } = await openPage("/busy");
+    const result = await page.evaluate(() => (window as any).churnkey.event({ customerId: "cus_busy", event: "Report Exported" }));
+    expect(busyArrivals).toHaveLength(2);
+    // The backoff alone would retry after about 1 s; Retry-After asked for 2.
+    expect(busyArrivals[1] - busyArrivals[0]).toBeGreaterThanOrEqual(BUSY_RETRY_AFTER_S * 1000 - 50);
+    expect(storedFor("cus_busy")).toEqual([expect.objectContaining({ id: result.id })]);
     await page.context().close();
   });
 
