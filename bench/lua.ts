@@ -1,5 +1,7 @@
 // wrk scripts, generated with the credentials of the run. Bodies are realistic: 10,000
 // customers, a few dozen event names, eventData of a few fields, some B2B users.
+import { createHmac } from "node:crypto";
+
 export const EVENT_NAMES = [
   "Post Created", "Post Published", "Comment Added", "Report Exported", "Dashboard Viewed", "Invite Sent",
   "Seat Added", "Integration Connected", "File Uploaded", "Search Performed", "Settings Changed", "Login Succeeded",
@@ -35,6 +37,29 @@ request = function()
   local items = {}
   for i = 1, 100 do items[i] = event() end
   return wrk.format(nil, "/v1/api/events/bulk", nil, "[" .. table.concat(items, ",") .. "]")
+end
+`;
+}
+
+/**
+ * Signed browser events as the snippet sends them (text/plain, an Origin, appId and authHash in
+ * the body). wrk's Lua has no HMAC, so the signatures of the 10,000 customers are computed here.
+ */
+export function clientScript(appId: string, signingSecret: string): string {
+  const signatures = Array.from({ length: 10_000 }, (_, i) => `"${createHmac("sha256", signingSecret).update(`cus_${i}`).digest("hex")}"`);
+  return `
+wrk.method = "POST"
+wrk.headers["content-type"] = "text/plain;charset=UTF-8"
+wrk.headers["origin"] = "https://app.example.com"
+local names = { ${EVENT_NAMES.map((n) => `"${n}"`).join(", ")} }
+local signatures = { ${signatures.join(",")} }
+local n = 0
+request = function()
+  n = n + 1
+  local customer = (n * 7919) % 10000
+  return wrk.format(nil, "/v1/api/events/client", nil, string.format(
+    '{"appId":"${appId}","event":"%s","customerId":"cus_%d","authHash":"%s","eventData":{"plan":"pro","size":%d,"source":"web","n":%d}}',
+    names[(n % #names) + 1], customer, signatures[customer + 1], n % 500, n))
 end
 `;
 }
