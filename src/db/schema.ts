@@ -1,7 +1,7 @@
 // The only place tables exist. snake_case in SQL, camelCase in TypeScript.
 // Times are integer milliseconds since the epoch (UTC); JSON attributes are TEXT.
 import { sql } from "drizzle-orm";
-import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 export const apps = sqliteTable("apps", {
   id: text("id").primaryKey(),
@@ -112,6 +112,56 @@ export const events = sqliteTable(
     index("events_app_date_idx").on(table.appId, table.eventDate, table.seq),
     index("events_customer_date_idx").on(table.customerPk, table.eventDate, table.seq),
   ],
+);
+
+// Counts kept at write time, in the same transaction as the event, so that profiles, charts and
+// metrics read a few small rows instead of scanning events. A duplicate (known messageId) is
+// not counted; erasing a customer subtracts its counts. Days are UTC days since the epoch.
+
+/** Per customer and event name: all-time count and first/last occurrence (by eventDate). */
+export const customerEventStats = sqliteTable(
+  "customer_event_stats",
+  {
+    customerPk: integer("customer_pk").notNull(),
+    appId: text("app_id").notNull(),
+    event: text("event").notNull(),
+    count: integer("count").notNull(),
+    firstSeen: integer("first_seen").notNull(),
+    lastSeen: integer("last_seen").notNull(),
+  },
+  (table) => [
+    primaryKey({ columns: [table.customerPk, table.event] }),
+    index("customer_event_stats_app_event_idx").on(table.appId, table.event),
+  ],
+);
+
+/** Per customer, UTC day and event name: what activity charts and "last 7/30 days" sum. */
+export const customerDailyCounts = sqliteTable(
+  "customer_daily_counts",
+  {
+    customerPk: integer("customer_pk").notNull(),
+    appId: text("app_id").notNull(),
+    day: integer("day").notNull(),
+    event: text("event").notNull(),
+    count: integer("count").notNull(),
+  },
+  (table) => [
+    primaryKey({ columns: [table.customerPk, table.day, table.event] }),
+    // Distinct active customers per interval, app-wide.
+    index("customer_daily_counts_app_day_idx").on(table.appId, table.day, table.customerPk),
+  ],
+);
+
+/** Per app, UTC day and event name: app-wide metrics. */
+export const appDailyCounts = sqliteTable(
+  "app_daily_counts",
+  {
+    appId: text("app_id").notNull(),
+    day: integer("day").notNull(),
+    event: text("event").notNull(),
+    count: integer("count").notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.appId, table.day, table.event] })],
 );
 
 export type AppRow = typeof apps.$inferSelect;

@@ -9,6 +9,7 @@ import type { Writer } from "../writer";
 import { attachUnverified, mergeAttributes, resolveCustomer, resolveUser } from "./identity";
 import type { Attributes, CustomerUpdateInput, UserInput } from "./model";
 import type { NormalizedEvent } from "./normalize";
+import { createCounters } from "./counters";
 import { createIngestStore } from "./store";
 
 export type EventSource = "server" | "bulk" | "client";
@@ -28,6 +29,7 @@ export interface IngestDeps {
 
 export function createIngestService({ db, writer, clock, customers }: IngestDeps) {
   const store = createIngestStore(db);
+  const counters = createCounters(db);
 
   function updateCustomerAttributes(
     pk: number,
@@ -79,6 +81,7 @@ export function createIngestService({ db, writer, clock, customers }: IngestDeps
       messageId: event.messageId ?? null,
     });
     store.touchCustomer(customer.pk, event.eventDate);
+    counters.count({ appId, customerPk: customer.pk, event: event.event, eventDate: event.eventDate });
     if (user) store.touchUser(user.pk, event.eventDate);
     return { id, duplicate: false, warnings };
   }

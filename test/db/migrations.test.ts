@@ -1,11 +1,12 @@
 // The real migrations on a real database file (not :memory:), and the pragmas every connection gets.
 import { Database } from "bun:sqlite";
 import { afterEach, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import journal from "../../drizzle/meta/_journal.json";
-import { migrateDatabase, openMigratedDatabase, type Db, type Durability } from "../../src/db";
+import { migrate } from "drizzle-orm/bun-sqlite/migrator";
+import { migrateDatabase, openDatabase, openMigratedDatabase, type Db, type Durability } from "../../src/db";
 
 const tempDirs: string[] = [];
 const open: Db[] = [];
@@ -113,5 +114,51 @@ describe("connection settings", () => {
     expect(() =>
       db.$client.run("insert into api_keys (id, app_id, secret_hash, created_at) values ('key_1', 'app_missing', 'h', 1)"),
     ).toThrow(/FOREIGN KEY/);
+  });
+});
+
+describe("0003_event_counts on a database that already holds events", () => {
+  test("backfills the per-customer, per-day and per-app counts from the events", () => {
+    // The migrations as they were before 0003, in a copy of drizzle/ with a shortened journal.
+    const before = join(mkdtempSync(join(tmpdir(), "trackd-migrations-")), "drizzle");
+    tempDirs.push(join(before, ".."));
+    cpSync(join(import.meta.dir, "..", "..", "drizzle"), before, { recursive: true });
+    const index = journal.entries.findIndex((entry) => entry.tag === "0003_event_counts");
+    writeFileSync(join(before, "meta", "_journal.json"), JSON.stringify({ ...journal, entries: journal.entries.slice(0, index) }));
+
+    const db = openDatabase(freshPath());
+    open.push(db);
+    migrate(db, { migrationsFolder: before });
+    const day = 86_400_000;
+    db.$client.run("insert into apps (id, name, signing_secret, created_at) values ('app_1', 'Acme', 's', 1)");
+    db.$client.run("insert into customers (pk, app_id, customer_id, created_at, updated_at) values (1, 'app_1', 'cus_1', 1, 1), (2, 'app_1', 'cus_2', 1, 1)");
+    const insert = db.$client.prepare(
+      "insert into events (id, app_id, customer_pk, event, event_date, received_at, source, verified) values (?, 'app_1', ?, ?, ?, 0, 'server', 1)",
+    );
+    const t = 20_000 * day;
+    [[1, "A Done", t], [1, "A Done", t + 5], [1, "A Done", t + day], [1, "B Done", t], [2, "A Done", t + 2 * day]].forEach(
+      ([customerPk, event, date], i) => insert.run(`evt_${i}`, customerPk, event, date),
+    );
+
+    migrateDatabase(db);
+
+    const all = (sql: string) => db.$client.query(sql).all();
+    expect(all("select customer_pk, event, count, first_seen, last_seen from customer_event_stats order by 1, 2")).toEqual([
+      { customer_pk: 1, event: "A Done", count: 3, first_seen: t, last_seen: t + day },
+      { customer_pk: 1, event: "B Done", count: 1, first_seen: t, last_seen: t },
+      { customer_pk: 2, event: "A Done", count: 1, first_seen: t + 2 * day, last_seen: t + 2 * day },
+    ]);
+    expect(all("select customer_pk, day, event, count from customer_daily_counts order by 1, 2, 3")).toEqual([
+      { customer_pk: 1, day: 20_000, event: "A Done", count: 2 },
+      { customer_pk: 1, day: 20_000, event: "B Done", count: 1 },
+      { customer_pk: 1, day: 20_001, event: "A Done", count: 1 },
+      { customer_pk: 2, day: 20_002, event: "A Done", count: 1 },
+    ]);
+    expect(all("select day, event, count from app_daily_counts order by 1, 2")).toEqual([
+      { day: 20_000, event: "A Done", count: 2 },
+      { day: 20_000, event: "B Done", count: 1 },
+      { day: 20_001, event: "A Done", count: 1 },
+      { day: 20_002, event: "A Done", count: 1 },
+    ]);
   });
 });
