@@ -5,7 +5,7 @@ import { createAppsService } from "./apps/service";
 import { clientRoutes } from "./client/index";
 import { DEFAULT_CLIENT_OPTIONS, type ClientOptions } from "./client/model";
 import { createCustomersService } from "./customers/service";
-import { customerRoutes } from "./customers/index";
+import { customerRoutes, erasureRoutes } from "./customers/index";
 import type { Db } from "./db";
 import { AppError, errorResponse } from "./errors";
 import { eventRoutes } from "./events/index";
@@ -46,7 +46,8 @@ export function createApp({ db, writer, clock = Date.now, logger = consoleLogger
     .use(sdkRoutes())
     .use(ingestRoutes({ apps, ingest, clock }))
     .use(clientRoutes({ apps, ingest, clock, options: client }))
-    .use(customerRoutes({ apps, customers }))
+    .use(customerRoutes({ apps, customers, events, clock }))
+    .use(erasureRoutes({ apps, customers, writer, db }))
     .use(eventRoutes({ apps, events }));
 }
 

@@ -1,8 +1,9 @@
-import { and, asc, eq, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gte, lte, sql } from "drizzle-orm";
 import type { Db } from "../db";
-import { customers, users, type CustomerRow } from "../db/schema";
+import { customerDailyCounts, customerEventStats, customers, users, type CustomerRow } from "../db/schema";
 import { toIso } from "../dates";
-import type { CustomerView } from "./model";
+import { dayOf } from "../ingest/counters";
+import type { CustomerView, EventCount } from "./model";
 
 const p = sql.placeholder;
 
@@ -35,6 +36,41 @@ export function createCustomersService(db: Db) {
     .orderBy(asc(users.uid))
     .prepare();
 
+  const eventStats = db
+    .select()
+    .from(customerEventStats)
+    .where(eq(customerEventStats.customerPk, p("pk")))
+    .orderBy(desc(customerEventStats.count), asc(customerEventStats.event))
+    .prepare();
+  const recentByEvent = db
+    .select({
+      event: customerDailyCounts.event,
+      last7d: sql<number>`sum(case when ${customerDailyCounts.day} >= ${p("since7")} then ${customerDailyCounts.count} else 0 end)`,
+      last30d: sql<number>`sum(${customerDailyCounts.count})`,
+    })
+    .from(customerDailyCounts)
+    .where(and(eq(customerDailyCounts.customerPk, p("pk")), gte(customerDailyCounts.day, p("since30"))))
+    .groupBy(customerDailyCounts.event)
+    .prepare();
+  const dailyCounts = db
+    .select({ day: customerDailyCounts.day, count: sql<number>`sum(${customerDailyCounts.count})` })
+    .from(customerDailyCounts)
+    .where(and(eq(customerDailyCounts.customerPk, p("pk")), gte(customerDailyCounts.day, p("fromDay")), lte(customerDailyCounts.day, p("toDay"))))
+    .groupBy(customerDailyCounts.day)
+    .prepare();
+  const dailyCountsOfEvent = db
+    .select({ day: customerDailyCounts.day, count: customerDailyCounts.count })
+    .from(customerDailyCounts)
+    .where(
+      and(
+        eq(customerDailyCounts.customerPk, p("pk")),
+        eq(customerDailyCounts.event, p("event")),
+        gte(customerDailyCounts.day, p("fromDay")),
+        lte(customerDailyCounts.day, p("toDay")),
+      ),
+    )
+    .prepare();
+
   function view(row: CustomerRow): CustomerView {
     return {
       customerId: row.customerId,
@@ -62,6 +98,26 @@ export function createCustomersService(db: Db) {
       const query = { customerId: byCustomerId, uid: byUid, email: byEmail }[by];
       return query.get({ appId, value });
     },
+    /** Per event name: all time from the stats, the last 7/30 days from the daily counts. */
+    eventCounts(pk: number, now: number): EventCount[] {
+      const today = dayOf(now);
+      const recent = new Map(recentByEvent.all({ pk, since7: today - 6, since30: today - 29 }).map((row) => [row.event, row]));
+      return eventStats.all({ pk }).map((stat) => ({
+        event: stat.event,
+        count: stat.count,
+        last7d: recent.get(stat.event)?.last7d ?? 0,
+        last30d: recent.get(stat.event)?.last30d ?? 0,
+        firstSeen: toIso(stat.firstSeen),
+        lastSeen: toIso(stat.lastSeen),
+      }));
+    },
+
+    /** Event counts per UTC day from `fromMs` to `toMs` (exclusive), optionally of one event name. */
+    dailyCounts(pk: number, fromMs: number, toMs: number, event?: string): { day: number; count: number }[] {
+      const range = { pk, fromDay: dayOf(fromMs), toDay: dayOf(toMs - 1) };
+      return event === undefined ? dailyCounts.all(range) : dailyCountsOfEvent.all({ ...range, event });
+    },
+
     viewByPk(pk: number): CustomerView | undefined {
       const row = byPk.get({ pk });
       return row && view(row);

@@ -1,4 +1,4 @@
-import { aliasedTable, and, desc, eq, gte, lt, or, type SQL } from "drizzle-orm";
+import { aliasedTable, and, desc, eq, gte, lt, or, sql, type SQL } from "drizzle-orm";
 import type { Db } from "../db";
 import { customers, events, users } from "../db/schema";
 import { toIso } from "../dates";
@@ -9,6 +9,11 @@ import type { EventView } from "./model";
 export interface EventFilter {
   customerId?: string;
   uid?: string;
+  /** A customer already found (the per-customer routes): wins over customerId and uid. */
+  customerPk?: number;
+  /** A B2B user of that customer. */
+  userUid?: string;
+  verified?: boolean;
   event?: string;
   from?: number;
   to?: number;
@@ -19,8 +24,15 @@ export interface EventFilter {
 const eventUser = aliasedTable(users, "event_user");
 
 export function createEventsService(db: Db, customersService: CustomersService) {
+  const userByUid = db
+    .select({ pk: users.pk })
+    .from(users)
+    .where(and(eq(users.customerPk, sql.placeholder("customerPk")), eq(users.uid, sql.placeholder("uid"))))
+    .prepare();
+
   /** Finds the customer the filter names; null when it names one that doesn't exist (or two different ones). */
   function customerFilter(appId: string, filter: EventFilter): number | undefined | null {
+    if (filter.customerPk !== undefined) return filter.customerPk;
     if (filter.customerId === undefined && filter.uid === undefined) return undefined;
     const customer =
       filter.customerId !== undefined
@@ -35,9 +47,13 @@ export function createEventsService(db: Db, customersService: CustomersService) 
     list(appId: string, filter: EventFilter): { events: EventView[]; nextCursor: string | null } {
       const customerPk = customerFilter(appId, filter);
       if (customerPk === null) return { events: [], nextCursor: null };
+      const userPk = filter.userUid === undefined ? undefined : (userByUid.get({ customerPk: customerPk ?? -1, uid: filter.userUid })?.pk ?? null);
+      if (userPk === null) return { events: [], nextCursor: null };
       const conditions: (SQL | undefined)[] = [
         eq(events.appId, appId),
         customerPk === undefined ? undefined : eq(events.customerPk, customerPk),
+        userPk === undefined ? undefined : eq(events.userPk, userPk),
+        filter.verified === undefined ? undefined : eq(events.verified, filter.verified),
         filter.event === undefined ? undefined : eq(events.event, filter.event),
         filter.from === undefined ? undefined : gte(events.eventDate, filter.from),
         filter.to === undefined ? undefined : lt(events.eventDate, filter.to),

@@ -4,6 +4,7 @@
 import type { Static, TSchema } from "@sinclair/typebox";
 import { TypeCompiler } from "@sinclair/typebox/compiler";
 import { ValueErrorType, type ValueError } from "@sinclair/typebox/errors";
+import { parseDate } from "../dates";
 import { AppError, type ErrorDetail } from "../errors";
 
 export interface Validator<T extends TSchema> {
@@ -93,4 +94,20 @@ function describe(error: ValueError): string {
     default:
       return `${field}: ${error.message.charAt(0).toLowerCase()}${error.message.slice(1)}`;
   }
+}
+
+/** The `from` / `to` query parameters (either may be absent) as epoch ms; every bad one is reported. */
+export function dateRange(input: { from?: string; to?: string }): { from?: number; to?: number } {
+  const problems: ErrorDetail[] = [];
+  const [from, to] = (["from", "to"] as const).map((field) => {
+    if (input[field] === undefined) return undefined;
+    const parsed = parseDate(input[field], field);
+    if (parsed.ok) return parsed.ms;
+    problems.push({ path: `/${field}`, message: parsed.message });
+  });
+  if (problems.length === 0 && from !== undefined && to !== undefined && from > to) {
+    problems.push({ path: "/to", message: "to must not be before from" });
+  }
+  if (problems.length > 0) throw validationError(problems);
+  return { from, to };
 }

@@ -55,6 +55,16 @@ describe("GET /v1/api/customers/:customerId", () => {
       eventCount: 2,
       createdAt: iso(T0),
       updatedAt: iso(T0 + 3 * HOUR),
+      eventsLast7d: 1,
+      eventsLast30d: 1,
+      eventCounts: [
+        { event: "App Opened", count: 1, last7d: 1, last30d: 1, firstSeen: iso(T0 + 2 * HOUR), lastSeen: iso(T0 + 2 * HOUR) },
+        { event: "Post Created", count: 1, last7d: 0, last30d: 0, firstSeen: "2025-06-01T00:00:00.000Z", lastSeen: "2025-06-01T00:00:00.000Z" },
+      ],
+      recentEvents: [
+        expect.objectContaining({ event: "App Opened", user: { uid: "m_2" } }),
+        expect.objectContaining({ event: "Post Created", user: { uid: "m_1" } }),
+      ],
     });
   });
 
@@ -77,6 +87,10 @@ describe("GET /v1/api/customers/:customerId", () => {
       eventCount: 0,
       createdAt: iso(T0),
       updatedAt: iso(T0),
+      eventsLast7d: 0,
+      eventsLast30d: 0,
+      eventCounts: [],
+      recentEvents: [],
     });
   });
 
