@@ -29,7 +29,7 @@ export const TimelineQuery = t.Object(
 export const ActivityQuery = t.Object(
   {
     by: By,
-    interval: t.Optional(t.Union(INTERVALS.map((i) => t.Literal(i)), { error: `must be ${INTERVALS.join(", ")}` })),
+    interval: t.Optional(t.Union(INTERVALS.map((i) => t.Literal(i)), { error: "must be day, week or month" })),
     event: t.Optional(Filter),
     from: t.Optional(t.String()),
     to: t.Optional(t.String()),

@@ -1,0 +1,76 @@
+import { describe, expect, test } from "bun:test";
+import { setup, type Harness, type Tenant } from "../helpers";
+
+async function seed(h: Harness, tenant: Tenant) {
+  await h.post("/v1/api/events/customer-update", tenant, { customerId: "cus_1", uid: "u_1", customerEmail: "ada@example.com", customerData: { plan: "pro" } });
+  await h.post("/v1/api/events/new", tenant, { event: "App Opened", customerId: "cus_1", user: { uid: "m_1" }, messageId: "m1" });
+  await h.post("/v1/api/events/bulk", tenant, [
+    { event: "App Opened", customerId: "cus_1", eventDate: "2025-03-01" },
+    { event: "Report Exported", customerId: "cus_1", user: { uid: "m_2" } },
+    { event: "App Opened", customerId: "cus_2" },
+  ]);
+}
+
+const del = (h: Harness, tenant: Tenant, path = "/v1/api/customers/cus_1") => h.call("DELETE", path, { as: tenant });
+
+describe("DELETE /v1/api/customers/:customerId (erasure)", () => {
+  test("removes the customer, its users, events and counts, and says what it removed", async () => {
+    const h = setup();
+    const acme = h.tenant();
+    await seed(h, acme);
+    const res = await del(h, acme);
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ ok: true, removed: { customer: { customerId: "cus_1", uid: "u_1", email: "ada@example.com" }, events: 3, users: 2 } });
+    expect(h.count("customers", "customer_id = 'cus_1'")).toBe(0);
+    expect(h.count("users")).toBe(0);
+    expect(h.count("events")).toBe(1);
+    const leftovers = h.db.$client.query(
+      "select (select count(*) from customer_event_stats) + (select count(*) from customer_daily_counts) as n, (select sum(count) from app_daily_counts) as app",
+    ).get();
+    expect(leftovers).toEqual({ n: 2, app: 1 }); // only cus_2's one event is still counted
+  });
+
+  test("afterwards no route returns anything of it", async () => {
+    const h = setup();
+    const acme = h.tenant();
+    await seed(h, acme);
+    await del(h, acme);
+    for (const path of ["/v1/api/customers/cus_1", "/v1/api/customers/u_1?by=uid", "/v1/api/customers/ada%40example.com?by=email", "/v1/api/customers/cus_1/events"]) {
+      expect((await h.get(path, acme)).status).toBe(404);
+    }
+    const listed = (await h.get("/v1/api/events", acme)).body.events;
+    expect(listed.map((e: { customerId: string }) => e.customerId)).toEqual(["cus_2"]);
+    expect((await del(h, acme)).status).toBe(404);
+  });
+
+  test("by uid too; a messageId of an erased event can be used again", async () => {
+    const h = setup();
+    const acme = h.tenant();
+    await seed(h, acme);
+    expect((await del(h, acme, "/v1/api/customers/u_1?by=uid")).status).toBe(200);
+    const again = await h.post("/v1/api/events/new", acme, { event: "App Opened", customerId: "cus_1", messageId: "m1" });
+    expect(again.status).toBe(201);
+  });
+
+  test("needs the admin scope: a read-and-ingest key gets 403 and nothing is removed", async () => {
+    const h = setup();
+    const acme = h.tenant();
+    await seed(h, acme);
+    const key = h.apps.createKey(acme.appId, ["ingest", "read"])!;
+    const res = await del(h, { ...acme, headers: { "x-ck-api-key": key.apiKey, "x-ck-app": acme.appId } });
+    expect(res.status).toBe(403);
+    expect(res.body.error.message).toContain('"admin" scope');
+    expect(h.count("events")).toBe(4);
+  });
+
+  test("one app's key cannot erase another app's customer with the same id", async () => {
+    const h = setup();
+    const acme = h.tenant();
+    const globex = h.tenant("globex");
+    await seed(h, acme);
+    await seed(h, globex);
+    expect((await del(h, globex)).status).toBe(200);
+    expect((await h.get("/v1/api/customers/cus_1", acme)).body.eventCount).toBe(3);
+    expect(h.count("events")).toBe(4 + 1);
+  });
+});
