@@ -1,17 +1,15 @@
 // The browser route's pipeline, as small steps in the order they run. Each step either passes
 // its result on or throws an AppError that says why the request was refused; nothing is
 // written until every step has passed, so a refused request stores nothing.
-import type { Authenticated } from "../apps/service";
-import type { AppsService } from "../apps/service";
 import { originAllowed } from "../apps/origins";
+import type { AppsService } from "../apps/service";
+import type { AppRow } from "../db/schema";
 import { AppError, type ErrorDetail } from "../errors";
 import type { RateLimiter } from "../http/rate-limit";
 import { batchItems, indexed, normalizeAll, normalizeOne } from "../ingest/batch";
 import { CLIENT_MAX_EVENTS } from "./model";
 import { normalizeClientEvent, type ClientEvent } from "./normalize";
 import { authHashMatches, signedIdentity } from "./signature";
-
-type App = Authenticated["app"];
 
 /** The events of a body that is one event object or an array of them. */
 export function itemsOf(body: unknown): { items: unknown[]; isBatch: boolean } {
@@ -20,7 +18,7 @@ export function itemsOf(body: unknown): { items: unknown[]; isBatch: boolean } {
 }
 
 /** The app named by the x-ck-app header or the events' appId: one app per request. */
-export function appOf(items: unknown[], header: string | null, apps: AppsService): App {
+export function appOf(items: unknown[], header: string | null, apps: AppsService): AppRow {
   const named = items.map((item) =>
     typeof item === "object" && item !== null && "appId" in item ? (item as { appId: unknown }).appId : undefined,
   );
@@ -39,7 +37,7 @@ export function appOf(items: unknown[], header: string | null, apps: AppsService
 }
 
 /** CORS is the browser's rule; a request without an Origin (curl, a server) is not a browser's. */
-export function checkOrigin(app: App, origin: string | null): void {
+export function checkOrigin(app: AppRow, origin: string | null): void {
   if (origin !== null && !originAllowed(app.allowedOrigins, origin)) {
     throw new AppError("FORBIDDEN", `origin ${origin} may not send events for this app; see trackd apps update --allowed-origins`);
   }
@@ -63,7 +61,7 @@ export function normalizeClientEvents(items: unknown[], isBatch: boolean, now: n
  * Marks each event verified when its authHash matches. One that doesn't match refuses the
  * whole request: a forged event is never quietly stored as unverified.
  */
-export function verifySignatures(app: App, events: ClientEvent[], isBatch: boolean): void {
+export function verifySignatures(app: AppRow, events: ClientEvent[], isBatch: boolean): void {
   const forged: ErrorDetail[] = [];
   const unsigned: ErrorDetail[] = [];
   events.forEach(({ event, authHash }, index) => {

@@ -8,10 +8,6 @@ export function signedIdentity(event: { customerId?: string; customerEmail?: str
   return event.customerId ?? event.customerEmail ?? "";
 }
 
-export function signIdentity(secret: string, identity: string): string {
-  return createHmac("sha256", secret).update(identity).digest("hex");
-}
-
 /** Constant-time: the comparison takes as long whichever byte differs. */
 export function authHashMatches(secret: string, identity: string, authHash: string): boolean {
   const expected = createHmac("sha256", secret).update(identity).digest();
