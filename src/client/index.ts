@@ -6,6 +6,7 @@ import { Elysia } from "elysia";
 import type { Server } from "bun";
 import { originAllowed } from "../apps/origins";
 import type { AppsService } from "../apps/service";
+import type { AppRow } from "../db/schema";
 import { AppError } from "../errors";
 import { readJsonBody } from "../http/body";
 import { RateLimiter } from "../http/rate-limit";
@@ -40,21 +41,22 @@ export function clientRoutes(deps: { apps: AppsService; ingest: IngestService; c
       CLIENT_PATH,
       async ({ request, server, set }) => {
         const origin = request.headers.get("origin");
-        // Until the app is known, errors carry the same grant as a preflight, so the snippet can
-        // read them (and stop retrying a request that will never succeed).
-        let cors = corsGrant(origin, origin !== null && apps.originAllowedByAnyApp(origin));
+        let app: AppRow | undefined;
+        // Errors carry a CORS grant too, so the snippet can read them (and stop retrying a
+        // request that will never succeed): the app's, once known; before that, a preflight's.
+        const grant = () =>
+          corsGrant(origin, origin !== null && (app ? originAllowed(app.allowedOrigins, origin) : apps.originAllowedByAnyApp(origin)));
         try {
           checkRate(perIp, clientIp(request, server, options.trustProxy), "IP address");
           const { items, isBatch } = itemsOf(await readJsonBody(request, CLIENT_BODY_LIMIT));
-          const app = appOf(items, request.headers.get("x-ck-app"), apps);
-          cors = corsGrant(origin, origin !== null && originAllowed(app.allowedOrigins, origin));
+          app = appOf(items, request.headers.get("x-ck-app"), apps);
           checkOrigin(app, origin);
           checkRate(perApp, app.id, "app");
           const events = normalizeClientEvents(items, isBatch, clock());
           verifySignatures(app, events, isBatch);
           const results = await ingest.recordEvents(app.id, events.map(({ event }) => event), "client");
 
-          Object.assign(set.headers, cors);
+          Object.assign(set.headers, grant());
           if (isBatch) {
             const reply = batchReply(results);
             set.status = reply.count > 0 ? 201 : 200;
@@ -63,7 +65,7 @@ export function clientRoutes(deps: { apps: AppsService; ingest: IngestService; c
           set.status = results[0].duplicate ? 200 : 201;
           return { ...singleReply(results[0]), verified: events[0].event.verified };
         } catch (error) {
-          throw error instanceof AppError ? error.withHeaders(cors) : error;
+          throw error instanceof AppError ? error.withHeaders(grant()) : error;
         }
       },
       { parse: "none" },
