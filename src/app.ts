@@ -11,6 +11,8 @@ import { AppError, errorResponse } from "./errors";
 import { eventRoutes } from "./events/index";
 import { createEventsService } from "./events/service";
 import { healthRoutes } from "./health/index";
+import { metricsRoutes } from "./metrics/index";
+import { createMetricsService } from "./metrics/service";
 import { ingestRoutes } from "./ingest/index";
 import { createIngestService } from "./ingest/service";
 import { consoleLogger, type Logger } from "./log";
@@ -31,6 +33,7 @@ export function createApp({ db, writer, clock = Date.now, logger = consoleLogger
   const customers = createCustomersService(db);
   const ingest = createIngestService({ db, writer, clock, customers });
   const events = createEventsService(db, customers);
+  const metrics = createMetricsService(db);
 
   return new Elysia()
     .onError(({ code, error, request }) => {
@@ -46,8 +49,9 @@ export function createApp({ db, writer, clock = Date.now, logger = consoleLogger
     .use(sdkRoutes())
     .use(ingestRoutes({ apps, ingest, clock }))
     .use(clientRoutes({ apps, ingest, clock, options: client }))
-    .use(customerRoutes({ apps, customers, events, clock }))
+    .use(customerRoutes({ apps, customers, events, db, clock }))
     .use(erasureRoutes({ apps, customers, writer, db }))
+    .use(metricsRoutes({ apps, metrics, clock }))
     .use(eventRoutes({ apps, events }));
 }
 

@@ -9,22 +9,42 @@ export interface Erased {
 }
 
 export function prepareErase(client: Database) {
-  const statements = [
-    // App-wide counts lose exactly what this customer contributed.
+  // App-wide counts lose exactly what this customer contributed; emptied rows go.
+  const subtractFromApp = [
     `UPDATE app_daily_counts SET count = app_daily_counts.count - c.count
        FROM customer_daily_counts AS c
       WHERE c.customer_pk = $pk AND app_daily_counts.app_id = $appId
         AND app_daily_counts.day = c.day AND app_daily_counts.event = c.event`,
     "DELETE FROM app_daily_counts WHERE app_id = $appId AND count <= 0",
+    `UPDATE app_event_stats SET count = app_event_stats.count - s.count
+       FROM customer_event_stats AS s
+      WHERE s.customer_pk = $pk AND app_event_stats.app_id = $appId AND app_event_stats.event = s.event`,
+    "DELETE FROM app_event_stats WHERE app_id = $appId AND count <= 0",
+  ].map((sql) => client.prepare(sql));
+  const customerStats = client.prepare<{ event: string; first: number; last: number }, { pk: number }>(
+    "SELECT event, first_seen AS first, last_seen AS last FROM customer_event_stats WHERE customer_pk = $pk",
+  );
+  const deleteCounts = [
     "DELETE FROM customer_daily_counts WHERE customer_pk = $pk",
     "DELETE FROM customer_event_stats WHERE customer_pk = $pk",
   ].map((sql) => client.prepare(sql));
+  // Where the app-wide first/last seen was this customer's, take it again from the others (the
+  // scan over that event's customers happens only then).
+  const recomputeFirstLast = client.prepare(
+    `UPDATE app_event_stats SET
+        first_seen = (SELECT min(first_seen) FROM customer_event_stats WHERE app_id = $appId AND event = $event),
+        last_seen = (SELECT max(last_seen) FROM customer_event_stats WHERE app_id = $appId AND event = $event)
+      WHERE app_id = $appId AND event = $event AND (first_seen = $first OR last_seen = $last)`,
+  );
   const deleteEvents = client.prepare("DELETE FROM events WHERE customer_pk = $pk");
   const deleteUsers = client.prepare("DELETE FROM users WHERE customer_pk = $pk");
   const deleteCustomer = client.prepare("DELETE FROM customers WHERE pk = $pk AND app_id = $appId");
 
   return (appId: string, pk: number): Erased => {
-    for (const statement of statements) statement.run({ pk, appId });
+    const stats = customerStats.all({ pk });
+    for (const statement of subtractFromApp) statement.run({ pk, appId });
+    for (const statement of deleteCounts) statement.run({ pk });
+    for (const stat of stats) recomputeFirstLast.run({ appId, ...stat });
     const events = deleteEvents.run({ pk }).changes;
     const users = deleteUsers.run({ pk }).changes;
     deleteCustomer.run({ pk, appId });

@@ -4,24 +4,34 @@ import { apiKeyAuth } from "../apps/auth";
 import type { AppsService } from "../apps/service";
 import type { Db } from "../db";
 import type { CustomerRow } from "../db/schema";
+import { toIso } from "../dates";
 import { AppError } from "../errors";
 import { decodeCursor } from "../events/cursor";
 import { DEFAULT_PAGE_SIZE } from "../events/model";
 import type { EventsService } from "../events/service";
-import { compile, dateRange, validateQuery } from "../http/validate";
+import { compile, validateQuery, validateQueryWithDates } from "../http/validate";
 import type { Writer } from "../writer";
-import { bucketCount, chartRange, MAX_BUCKETS, series } from "./activity";
+import { chartBuckets, series } from "./activity";
 import { prepareErase } from "./erase";
-import { ActivityQuery, CustomerQuery, TimelineQuery } from "./model";
+import { createCustomerList, DEFAULT_SORT } from "./list";
+import { ActivityQuery, attributeFilters, CustomerQuery, ListCustomersQuery, TimelineQuery } from "./model";
 import type { CustomerKey, CustomersService } from "./service";
 
 const customerQuery = compile(CustomerQuery);
 const timelineQuery = compile(TimelineQuery);
 const activityQuery = compile(ActivityQuery);
+const listQuery = compile(ListCustomersQuery);
 const RECENT_EVENTS = 20;
 
-export function customerRoutes(deps: { apps: AppsService; customers: CustomersService; events: EventsService; clock: () => number }) {
+export function customerRoutes(deps: {
+  apps: AppsService;
+  customers: CustomersService;
+  events: EventsService;
+  db: Db;
+  clock: () => number;
+}) {
   const { apps, customers, events, clock } = deps;
+  const list = createCustomerList(deps.db);
   /** Always within the caller's app: another app's customer with the same id is a 404. */
   const findOr404 = (appId: string, value: string, by: CustomerKey = "customerId"): CustomerRow => {
     const customer = customers.find(appId, value, by);
@@ -31,6 +41,29 @@ export function customerRoutes(deps: { apps: AppsService; customers: CustomersSe
 
   return new Elysia({ name: "customers" })
     .use(apiKeyAuth(apps, "read"))
+    .get("/v1/api/customers", ({ query, app }) => {
+      const { rest, attributes, problems } = attributeFilters(query);
+      if (rest.event === undefined) {
+        for (const field of ["from", "to"] as const) {
+          if (rest[field] !== undefined) problems.push({ path: `/${field}`, message: `${field} applies to the event filter; add event=NAME` });
+        }
+      }
+      const { input, dates } = validateQueryWithDates(listQuery, rest, ["activeSince", "inactiveSince", "from", "to"], problems);
+      return list(
+        app.id,
+        {
+          q: input.q,
+          activeSince: dates.activeSince,
+          inactiveSince: dates.inactiveSince,
+          attributes,
+          event: input.event === undefined ? undefined : { name: input.event, from: dates.from, to: dates.to },
+          sort: input.sort ?? DEFAULT_SORT,
+          cursor: input.cursor,
+          limit: input.limit ?? DEFAULT_PAGE_SIZE,
+        },
+        clock(),
+      );
+    })
     .get("/v1/api/customers/:customerId", ({ params, query, app }) => {
       const { by } = validateQuery(customerQuery, query);
       const customer = findOr404(app.id, params.customerId, by);
@@ -45,35 +78,30 @@ export function customerRoutes(deps: { apps: AppsService; customers: CustomersSe
       };
     })
     .get("/v1/api/customers/:customerId/events", ({ params, query, app }) => {
-      const input = validateQuery(timelineQuery, query);
-      const range = dateRange(input); // checked before the customer, so a bad query is a 400 even for an unknown one
+      // Checked before the customer, so a bad query is a 400 even for an unknown one.
+      const { input, dates } = validateQueryWithDates(timelineQuery, query, ["from", "to"]);
       const customer = findOr404(app.id, params.customerId, input.by);
       return events.list(app.id, {
         customerPk: customer.pk,
         event: input.event,
         userUid: input.userUid,
         verified: input.verified,
-        ...range,
+        ...dates,
         after: input.cursor === undefined ? undefined : decodeCursor(input.cursor),
         limit: input.limit ?? DEFAULT_PAGE_SIZE,
       });
     })
     .get("/v1/api/customers/:customerId/activity", ({ params, query, app }) => {
-      const input = validateQuery(activityQuery, query);
+      const { input, dates } = validateQueryWithDates(activityQuery, query, ["from", "to"]);
       const { interval = "day", event } = input;
-      const given = dateRange(input);
-      const range = chartRange(interval, clock(), given.from, given.to);
-      if (bucketCount(range, interval) > MAX_BUCKETS) {
-        const message = `more than ${MAX_BUCKETS} ${interval}s between from and to; narrow the range or use a longer interval`;
-        throw new AppError("VALIDATION_FAILED", message, { details: [{ path: "/from", message }] });
-      }
+      const chart = chartBuckets(interval, clock(), dates.from, dates.to);
       const customer = findOr404(app.id, params.customerId, input.by);
-      const points = series(customers.dailyCounts(customer.pk, range.from, range.to, event), interval, range);
+      const points = series(customers.dailyCounts(customer.pk, chart.from, chart.to, event), interval, chart);
       return {
         interval,
         event: event ?? null,
-        from: new Date(range.from).toISOString(),
-        to: new Date(range.to).toISOString(),
+        from: toIso(chart.from),
+        to: toIso(chart.to),
         total: points.reduce((sum, point) => sum + point.count, 0),
         series: points,
       };

@@ -1,7 +1,9 @@
 import { Type } from "@sinclair/typebox";
 import { t } from "elysia";
+import type { ErrorDetail } from "../errors";
 import { MAX_PAGE_SIZE } from "../events/model";
 import { INTERVALS } from "./activity";
+import { SORTS } from "./list";
 
 const By = t.Optional(
   t.Union([t.Literal("customerId"), t.Literal("uid"), t.Literal("email")], { error: "must be customerId, uid or email" }),
@@ -36,6 +38,54 @@ export const ActivityQuery = t.Object(
   },
   { additionalProperties: false },
 );
+
+/** GET /v1/api/customers, less its attr.KEY=VALUE filters (see attributeFilters). */
+export const ListCustomersQuery = t.Object(
+  {
+    q: t.Optional(Filter),
+    sort: t.Optional(t.Union(SORTS.map((sort) => t.Literal(sort)), { error: `must be one of ${SORTS.join(", ")}` })),
+    activeSince: t.Optional(t.String()),
+    inactiveSince: t.Optional(t.String()),
+    event: t.Optional(Filter),
+    /** With event: when it happened. */
+    from: t.Optional(t.String()),
+    to: t.Optional(t.String()),
+    limit: t.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE_SIZE, error: `must be an integer from 1 to ${MAX_PAGE_SIZE}` })),
+    cursor: t.Optional(t.String({ maxLength: 1000 })),
+  },
+  { additionalProperties: false },
+);
+
+export const MAX_ATTRIBUTE_FILTERS = 10;
+const ATTRIBUTE_KEY = /^[^"\\\u0000-\u001f]{1,255}$/;
+
+/**
+ * Splits attr.KEY=VALUE parameters from the rest of the query. Keys are attribute names as
+ * stored (without " or \, which a JSON path can't hold unescaped); values up to 1000 characters.
+ */
+export function attributeFilters(query: Record<string, string | undefined>): {
+  rest: Record<string, string | undefined>;
+  attributes: [string, string][];
+  problems: ErrorDetail[];
+} {
+  const rest: Record<string, string | undefined> = {};
+  const attributes: [string, string][] = [];
+  const problems: ErrorDetail[] = [];
+  for (const [name, value = ""] of Object.entries(query)) {
+    if (!name.startsWith("attr.")) {
+      rest[name] = value;
+      continue;
+    }
+    const key = name.slice("attr.".length);
+    if (!ATTRIBUTE_KEY.test(key)) problems.push({ path: `/${name}`, message: `${name}: the attribute name must be 1 to 255 characters, without " or \\` });
+    else if (value.length > 1000) problems.push({ path: `/${name}`, message: `${name} must be at most 1000 characters` });
+    else attributes.push([key, value]);
+  }
+  if (attributes.length > MAX_ATTRIBUTE_FILTERS) {
+    problems.push({ path: "/attr", message: `at most ${MAX_ATTRIBUTE_FILTERS} attr.KEY filters` });
+  }
+  return { rest, attributes, problems };
+}
 
 /** Per event name, for one customer: all time, the last 7 and 30 UTC days (today included). */
 export interface EventCount {

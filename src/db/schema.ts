@@ -61,6 +61,13 @@ export const customers = sqliteTable(
       .where(sql`${table.customerId} is not null`),
     uniqueIndex("customers_app_uid_uq").on(table.appId, table.uid).where(sql`${table.uid} is not null`),
     index("customers_app_email_idx").on(table.appId, table.email).where(sql`${table.email} is not null`),
+    // The customer list's sort keys (the rowid is the tie-break, implicit in every index) and
+    // its case-insensitive prefix search on email and the `name` attribute.
+    index("customers_app_last_seen_idx").on(table.appId, table.lastSeen),
+    index("customers_app_first_seen_idx").on(table.appId, table.firstSeen),
+    index("customers_app_event_count_idx").on(table.appId, table.eventCount),
+    index("customers_app_email_search_idx").on(table.appId, sql`lower(email)`),
+    index("customers_app_name_search_idx").on(table.appId, sql`lower(data ->> '$.name')`),
   ],
 );
 
@@ -162,6 +169,19 @@ export const appDailyCounts = sqliteTable(
     count: integer("count").notNull(),
   },
   (table) => [primaryKey({ columns: [table.appId, table.day, table.event] })],
+);
+
+/** Per app and event name: what GET /v1/api/events/names lists. */
+export const appEventStats = sqliteTable(
+  "app_event_stats",
+  {
+    appId: text("app_id").notNull(),
+    event: text("event").notNull(),
+    count: integer("count").notNull(),
+    firstSeen: integer("first_seen").notNull(),
+    lastSeen: integer("last_seen").notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.appId, table.event] })],
 );
 
 export type AppRow = typeof apps.$inferSelect;

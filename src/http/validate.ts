@@ -45,6 +45,38 @@ export function validate<T extends TSchema>(validator: Validator<T>, value: unkn
  * fail the type check, unlike TypeBox's lenient Value.Convert.
  */
 export function validateQuery<T extends TSchema>(validator: Validator<T>, query: Record<string, unknown>): Static<T> {
+  return validate(validator, convertQuery(validator, query));
+}
+
+/**
+ * validateQuery for queries with date parameters: the named fields are parsed as dates (see
+ * dates.ts), `to` must not come before `from`, and every problem, of shape or of date (or
+ * found by the caller beforehand, `earlier`), is reported in one answer.
+ */
+export function validateQueryWithDates<T extends TSchema, const F extends string>(
+  validator: Validator<T>,
+  query: Record<string, unknown>,
+  fields: readonly F[],
+  earlier: ErrorDetail[] = [],
+): { input: Static<T>; dates: Partial<Record<F, number>> } {
+  const converted = convertQuery(validator, query);
+  const details = [...earlier, ...(validator.check(converted) ? [] : validator.errors(converted))];
+  const dates: Partial<Record<string, number>> = {};
+  for (const field of fields) {
+    const value = converted[field];
+    if (typeof value !== "string" || details.some((detail) => detail.path === `/${field}`)) continue;
+    const parsed = parseDate(value, field);
+    if (parsed.ok) dates[field] = parsed.ms;
+    else details.push({ path: `/${field}`, message: parsed.message });
+  }
+  if (dates.from !== undefined && dates.to !== undefined && dates.from > dates.to) {
+    details.push({ path: "/to", message: "to must not be before from" });
+  }
+  if (details.length > 0) throw validationError(details);
+  return { input: converted as Static<T>, dates: dates as Partial<Record<F, number>> };
+}
+
+function convertQuery(validator: Validator<TSchema>, query: Record<string, unknown>): Record<string, unknown> {
   const properties = (validator.schema.properties ?? {}) as Record<string, TSchema>;
   const converted: Record<string, unknown> = { ...query };
   for (const [key, value] of Object.entries(query)) {
@@ -52,7 +84,7 @@ export function validateQuery<T extends TSchema>(validator: Validator<T>, query:
     if (type === "integer" && typeof value === "string" && /^-?\d{1,15}$/.test(value)) converted[key] = Number(value);
     if (type === "boolean" && (value === "true" || value === "false")) converted[key] = value === "true";
   }
-  return validate(validator, converted);
+  return converted;
 }
 
 export function validationError(details: ErrorDetail[]): AppError {
@@ -94,20 +126,4 @@ function describe(error: ValueError): string {
     default:
       return `${field}: ${error.message.charAt(0).toLowerCase()}${error.message.slice(1)}`;
   }
-}
-
-/** The `from` / `to` query parameters (either may be absent) as epoch ms; every bad one is reported. */
-export function dateRange(input: { from?: string; to?: string }): { from?: number; to?: number } {
-  const problems: ErrorDetail[] = [];
-  const [from, to] = (["from", "to"] as const).map((field) => {
-    if (input[field] === undefined) return undefined;
-    const parsed = parseDate(input[field], field);
-    if (parsed.ok) return parsed.ms;
-    problems.push({ path: `/${field}`, message: parsed.message });
-  });
-  if (problems.length === 0 && from !== undefined && to !== undefined && from > to) {
-    problems.push({ path: "/to", message: "to must not be before from" });
-  }
-  if (problems.length > 0) throw validationError(problems);
-  return { from, to };
 }

@@ -1,8 +1,8 @@
-// The counts kept at write time (see the tables in db/schema.ts): three upserts per stored event,
+// The counts kept at write time (see the tables in db/schema.ts): four upserts per stored event,
 // inside the writer's transaction, so they can never disagree with the events table.
 import { sql } from "drizzle-orm";
 import type { Db } from "../db";
-import { appDailyCounts, customerDailyCounts, customerEventStats } from "../db/schema";
+import { appDailyCounts, appEventStats, customerDailyCounts, customerEventStats } from "../db/schema";
 
 export const DAY_MS = 86_400_000;
 
@@ -12,18 +12,24 @@ export const dayOf = (ms: number) => Math.floor(ms / DAY_MS);
 const p = sql.placeholder;
 const plusOne = (column: { name: string }) => sql.raw(`"${column.name}" + 1`);
 
+/** One more occurrence at excluded's date: the same update for per-customer and per-app stats. */
+const oneMoreOccurrence = (table: typeof customerEventStats | typeof appEventStats) => ({
+  count: plusOne(table.count),
+  firstSeen: sql`min(${table.firstSeen}, excluded.first_seen)`,
+  lastSeen: sql`max(${table.lastSeen}, excluded.last_seen)`,
+});
+
 export function createCounters(db: Db) {
+  const occurrence = { appId: p("appId"), event: p("event"), count: 1, firstSeen: p("eventDate"), lastSeen: p("eventDate") };
   const perCustomerEvent = db
     .insert(customerEventStats)
-    .values({ customerPk: p("customerPk"), appId: p("appId"), event: p("event"), count: 1, firstSeen: p("eventDate"), lastSeen: p("eventDate") })
-    .onConflictDoUpdate({
-      target: [customerEventStats.customerPk, customerEventStats.event],
-      set: {
-        count: plusOne(customerEventStats.count),
-        firstSeen: sql`min(${customerEventStats.firstSeen}, excluded.first_seen)`,
-        lastSeen: sql`max(${customerEventStats.lastSeen}, excluded.last_seen)`,
-      },
-    })
+    .values({ ...occurrence, customerPk: p("customerPk") })
+    .onConflictDoUpdate({ target: [customerEventStats.customerPk, customerEventStats.event], set: oneMoreOccurrence(customerEventStats) })
+    .prepare();
+  const perAppEvent = db
+    .insert(appEventStats)
+    .values(occurrence)
+    .onConflictDoUpdate({ target: [appEventStats.appId, appEventStats.event], set: oneMoreOccurrence(appEventStats) })
     .prepare();
   const perCustomerDay = db
     .insert(customerDailyCounts)
@@ -45,6 +51,7 @@ export function createCounters(db: Db) {
   return {
     count(row: { appId: string; customerPk: number; event: string; eventDate: number }): void {
       perCustomerEvent.run(row);
+      perAppEvent.run(row);
       const daily = { ...row, day: dayOf(row.eventDate) };
       perCustomerDay.run(daily);
       perAppDay.run(daily);

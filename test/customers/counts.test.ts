@@ -20,6 +20,10 @@ function countsAndTruth(h: Harness) {
       all("select app_id, day, event, count from app_daily_counts order by 1, 2, 3"),
       all("select app_id, event_date / 86400000 as day, event, count(*) as count from events group by 1, 2, 3 order by 1, 2, 3"),
     ],
+    perAppEvent: [
+      all("select app_id, event, count, first_seen, last_seen from app_event_stats order by 1, 2"),
+      all("select app_id, event, count(*) as count, min(event_date) as first_seen, max(event_date) as last_seen from events group by 1, 2 order by 1, 2"),
+    ],
   };
 }
 

@@ -117,8 +117,8 @@ describe("connection settings", () => {
   });
 });
 
-describe("0003_event_counts on a database that already holds events", () => {
-  test("backfills the per-customer, per-day and per-app counts from the events", () => {
+describe("0003_event_counts and 0004_customer_list on a database that already holds events", () => {
+  test("backfill the per-customer, per-day and per-app counts from the events", () => {
     // The migrations as they were before 0003, in a copy of drizzle/ with a shortened journal.
     const before = join(mkdtempSync(join(tmpdir(), "trackd-migrations-")), "drizzle");
     tempDirs.push(join(before, ".."));
@@ -159,6 +159,11 @@ describe("0003_event_counts on a database that already holds events", () => {
       { day: 20_000, event: "B Done", count: 1 },
       { day: 20_001, event: "A Done", count: 1 },
       { day: 20_002, event: "A Done", count: 1 },
+    ]);
+    // 0004 derives the per-app stats from the per-customer ones.
+    expect(all("select app_id, event, count, first_seen, last_seen from app_event_stats order by 2")).toEqual([
+      { app_id: "app_1", event: "A Done", count: 4, first_seen: t, last_seen: t + 2 * day },
+      { app_id: "app_1", event: "B Done", count: 1, first_seen: t, last_seen: t },
     ]);
   });
 });

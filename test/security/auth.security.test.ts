@@ -194,7 +194,7 @@ describe("unkeyed routes", () => {
     ["GET", "/"],
     ["GET", "/v1/api/nope"],
     ["POST", "/v1/api/events/old"],
-    ["GET", "/v1/api/customers"],
+    ["GET", "/v1/api/customer"],
   ])("%s %s is 404 NOT_FOUND, with or without a key", async (method, path) => {
     const h = setup();
     const acme = h.tenant();

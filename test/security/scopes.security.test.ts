@@ -10,6 +10,11 @@ const routes: { route: string; method: "GET" | "POST"; path: string; body?: unkn
   { route: "POST /v1/api/events/customer-update", method: "POST", path: "/v1/api/events/customer-update", body: { customerId: "cus_1", customerData: { a: 1 } }, scope: "ingest" },
   { route: "GET /v1/api/events", method: "GET", path: "/v1/api/events", scope: "read" },
   { route: "GET /v1/api/customers/:id", method: "GET", path: "/v1/api/customers/cus_seed", scope: "read" },
+  { route: "GET /v1/api/customers", method: "GET", path: "/v1/api/customers", scope: "read" },
+  { route: "GET /v1/api/customers/:id/events", method: "GET", path: "/v1/api/customers/cus_seed/events", scope: "read" },
+  { route: "GET /v1/api/customers/:id/activity", method: "GET", path: "/v1/api/customers/cus_seed/activity", scope: "read" },
+  { route: "GET /v1/api/metrics/events", method: "GET", path: "/v1/api/metrics/events", scope: "read" },
+  { route: "GET /v1/api/events/names", method: "GET", path: "/v1/api/events/names", scope: "read" },
 ];
 
 /** The app's first key (all scopes) plus a key narrowed to `scopes`, with one customer to read. */

@@ -1,0 +1,227 @@
+// GET /v1/api/customers: one page of customers in the order asked for, each row with its 7- and
+// 30-day totals and user count read for that page only, never by scanning events.
+//
+// Keyset pagination on (sort value, pk). Customers without a value for the sort key (never seen,
+// no customerId) come last in either direction, so a page is read in two phases: the customers
+// with a value, in the index's order, then those without, by pk. Each phase is one plain range
+// query an index can answer, which an "x < ? OR x IS NULL" condition would not be.
+import { and, asc, desc, eq, gte, inArray, isNotNull, isNull, lt, or, sql, type SQL } from "drizzle-orm";
+import type { Db } from "../db";
+import { customerDailyCounts, customerEventStats, customers, events, users, type CustomerRow } from "../db/schema";
+import { toIso } from "../dates";
+import { AppError } from "../errors";
+import { DAY_MS, dayOf } from "../ingest/counters";
+
+export const SORT_KEYS = ["lastSeen", "firstSeen", "eventCount", "customerId"] as const;
+export type SortKey = (typeof SORT_KEYS)[number];
+export const SORTS = SORT_KEYS.flatMap((key) => [key, `-${key}`] as const);
+export type Sort = (typeof SORTS)[number];
+export const DEFAULT_SORT: Sort = "-lastSeen";
+
+const sortColumn = {
+  lastSeen: customers.lastSeen,
+  firstSeen: customers.firstSeen,
+  eventCount: customers.eventCount,
+  customerId: customers.customerId,
+} as const;
+
+export interface ListFilter {
+  /** Prefix of customerId or uid (exact case), or of email or the `name` attribute (any case). */
+  q?: string;
+  activeSince?: number;
+  inactiveSince?: number;
+  /** Attribute equality, compared as text: attr.seats=3 matches 3 and "3". */
+  attributes: [key: string, value: string][];
+  /** Did this event at least once, within [from, to) when given. */
+  event?: { name: string; from?: number; to?: number };
+  sort: Sort;
+  cursor?: string;
+  limit: number;
+}
+
+export interface CustomerListRow {
+  customerId: string | null;
+  uid: string | null;
+  email: string | null;
+  name: string | null;
+  data: Record<string, unknown>;
+  firstSeen: string | null;
+  lastSeen: string | null;
+  eventCount: number;
+  eventsLast7d: number;
+  eventsLast30d: number;
+  userCount: number;
+}
+
+type SortValue = string | number | null;
+interface Position {
+  value: SortValue;
+  pk: number;
+}
+
+export function createCustomerList(db: Db) {
+  return function list(appId: string, filter: ListFilter, now: number): { customers: CustomerListRow[]; nextCursor: string | null } {
+    const descending = filter.sort.startsWith("-");
+    const key = filter.sort.replace("-", "") as SortKey;
+    const column = sortColumn[key];
+    const after = filter.cursor === undefined ? undefined : decodeListCursor(filter.cursor, filter.sort);
+    const matching = and(eq(customers.appId, appId), ...filterConditions(filter));
+    const order = descending ? desc : asc;
+    const beyond = (left: SQL, right: SQL) => (descending ? sql`${left} < ${right}` : sql`${left} > ${right}`);
+
+    const rows: CustomerRow[] = [];
+    if (after?.value !== null) {
+      const withValues = db
+        .select()
+        .from(customers)
+        .where(and(matching, isNotNull(column), after && beyond(sql`(${column}, ${customers.pk})`, sql`(${after.value}, ${after.pk})`)))
+        .orderBy(order(column), order(customers.pk))
+        .limit(filter.limit + 1)
+        .all();
+      rows.push(...withValues);
+    }
+    if (rows.length <= filter.limit) {
+      const withoutValues = db
+        .select()
+        .from(customers)
+        .where(and(matching, isNull(column), after?.value === null ? beyond(sql`${customers.pk}`, sql`${after.pk}`) : undefined))
+        .orderBy(order(customers.pk))
+        .limit(filter.limit + 1 - rows.length)
+        .all();
+      rows.push(...withoutValues);
+    }
+
+    const page = rows.slice(0, filter.limit);
+    const last = page.at(-1);
+    return {
+      customers: withTotals(db, page, now),
+      nextCursor: rows.length > filter.limit && last ? encodeListCursor(filter.sort, { value: last[key], pk: last.pk }) : null,
+    };
+  };
+}
+
+function filterConditions(filter: ListFilter): (SQL | undefined)[] {
+  return [
+    filter.q === undefined ? undefined : prefixMatch(filter.q),
+    filter.activeSince === undefined ? undefined : gte(customers.lastSeen, filter.activeSince),
+    // Never seen at all counts as inactive.
+    filter.inactiveSince === undefined ? undefined : or(lt(customers.lastSeen, filter.inactiveSince), isNull(customers.lastSeen)),
+    ...filter.attributes.map(([key, value]) => attributeEquals(key, value)),
+    filter.event === undefined ? undefined : didEvent(filter.event),
+  ];
+}
+
+/** Each alternative is a range on an index (see the customers table), so SQLite can union them. */
+function prefixMatch(q: string): SQL {
+  const lower = q.toLowerCase();
+  const range = (expression: SQL, prefix: string) => sql`(${expression} >= ${prefix} and ${expression} < ${prefix + "\u{10FFFF}"})`;
+  return or(
+    range(sql`${customers.customerId}`, q),
+    range(sql`${customers.uid}`, q),
+    range(sql`lower(email)`, lower),
+    range(sql`lower(data ->> '$.name')`, lower),
+  )!;
+}
+
+function attributeEquals(key: string, value: string): SQL {
+  const path = `$."${key}"`; // keys with " or \ are refused by the route
+  return sql`(case json_type(${customers.data}, ${path})
+    when 'true' then 'true' when 'false' then 'false' when 'null' then 'null'
+    else cast(json_extract(${customers.data}, ${path}) as text) end) = ${value}`;
+}
+
+/**
+ * Whole UTC days come from the per-day counts (one primary-key probe per customer); a range
+ * that starts or ends inside a day checks that day's events, so the answer is exact.
+ */
+function didEvent({ name, from, to }: { name: string; from?: number; to?: number }): SQL {
+  if (from === undefined && to === undefined) {
+    return sql`exists (select 1 from ${customerEventStats} where ${customerEventStats.customerPk} = ${customers.pk} and ${customerEventStats.event} = ${name})`;
+  }
+  const firstWholeDay = from === undefined ? undefined : Math.ceil(from / DAY_MS);
+  const endWholeDays = to === undefined ? undefined : dayOf(to); // exclusive
+  const inEvents = (start: number | undefined, end: number | undefined) =>
+    sql`exists (select 1 from ${events} where ${events.customerPk} = ${customers.pk}
+      and ${events.eventDate} >= ${start ?? Number.MIN_SAFE_INTEGER} and ${events.eventDate} < ${end ?? Number.MAX_SAFE_INTEGER}
+      and ${events.event} = ${name})`;
+  const alternatives: SQL[] = [];
+  if (firstWholeDay === undefined || endWholeDays === undefined || firstWholeDay < endWholeDays) {
+    alternatives.push(sql`exists (select 1 from ${customerDailyCounts} where ${customerDailyCounts.customerPk} = ${customers.pk}
+      and ${customerDailyCounts.day} >= ${firstWholeDay ?? Number.MIN_SAFE_INTEGER}
+      and ${customerDailyCounts.day} < ${endWholeDays ?? Number.MAX_SAFE_INTEGER}
+      and ${customerDailyCounts.event} = ${name})`);
+  }
+  // The partial days at either end (when the whole range is inside one day, it is one of them).
+  if (from !== undefined && from % DAY_MS !== 0) alternatives.push(inEvents(from, Math.min(firstWholeDay! * DAY_MS, to ?? Infinity)));
+  if (to !== undefined && to % DAY_MS !== 0 && (from === undefined || endWholeDays! * DAY_MS >= from)) {
+    alternatives.push(inEvents(Math.max(endWholeDays! * DAY_MS, from ?? -Infinity), to));
+  }
+  return alternatives.length === 0 ? sql`0` : or(...alternatives)!;
+}
+
+/** The page's 7/30-day totals and user counts: two indexed queries over the page's pks. */
+function withTotals(db: Db, page: CustomerRow[], now: number): CustomerListRow[] {
+  const pks = page.map((row) => row.pk);
+  const today = dayOf(now);
+  const totals = new Map(
+    db
+      .select({
+        pk: customerDailyCounts.customerPk,
+        last7d: sql<number>`sum(case when ${customerDailyCounts.day} >= ${today - 6} then ${customerDailyCounts.count} else 0 end)`,
+        last30d: sql<number>`sum(${customerDailyCounts.count})`,
+      })
+      .from(customerDailyCounts)
+      .where(and(inArray(customerDailyCounts.customerPk, pks), gte(customerDailyCounts.day, today - 29)))
+      .groupBy(customerDailyCounts.customerPk)
+      .all()
+      .map((row) => [row.pk, row]),
+  );
+  const userCounts = new Map(
+    db
+      .select({ pk: users.customerPk, count: sql<number>`count(*)` })
+      .from(users)
+      .where(inArray(users.customerPk, pks))
+      .groupBy(users.customerPk)
+      .all()
+      .map((row) => [row.pk, row.count]),
+  );
+  return page.map((row) => ({
+    customerId: row.customerId,
+    uid: row.uid,
+    email: row.email,
+    name: typeof row.data.name === "string" ? row.data.name : null,
+    data: row.data,
+    firstSeen: toIso(row.firstSeen),
+    lastSeen: toIso(row.lastSeen),
+    eventCount: row.eventCount,
+    eventsLast7d: totals.get(row.pk)?.last7d ?? 0,
+    eventsLast30d: totals.get(row.pk)?.last30d ?? 0,
+    userCount: userCounts.get(row.pk) ?? 0,
+  }));
+}
+
+// The cursor names its sort, so a cursor from one order can't be replayed in another. Like the
+// events cursor it is opaque but not secret: every query is scoped to the caller's app.
+function encodeListCursor(sort: Sort, position: Position): string {
+  return Buffer.from(JSON.stringify([sort, position.value, position.pk])).toString("base64url");
+}
+
+function decodeListCursor(cursor: string, sort: Sort): Position {
+  const invalid = (reason: string) =>
+    new AppError("VALIDATION_FAILED", `cursor ${reason}; pass nextCursor from the previous page`, {
+      details: [{ path: "/cursor", message: `cursor ${reason}` }],
+    });
+  let decoded: unknown;
+  try {
+    decoded = JSON.parse(Buffer.from(cursor, "base64url").toString());
+  } catch {
+    throw invalid("is not valid");
+  }
+  if (!Array.isArray(decoded) || decoded.length !== 3) throw invalid("is not valid");
+  const [cursorSort, value, pk] = decoded as unknown[];
+  if (cursorSort !== sort) throw invalid(`was made for sort ${JSON.stringify(cursorSort)}, not ${sort}`);
+  const valueType = sort.endsWith("customerId") ? "string" : "number";
+  const valueOk = value === null || (typeof value === valueType && (valueType === "string" || Number.isSafeInteger(value)));
+  if (!valueOk || !Number.isSafeInteger(pk)) throw invalid("is not valid");
+  return { value: value as SortValue, pk: pk as number };
+}

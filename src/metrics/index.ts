@@ -1,0 +1,38 @@
+// App-wide read routes (read scope): event metrics per interval, and the event names seen.
+import { Elysia } from "elysia";
+import { apiKeyAuth } from "../apps/auth";
+import type { AppsService } from "../apps/service";
+import { chartBuckets } from "../customers/activity";
+import { toIso } from "../dates";
+import { compile, validateQuery, validateQueryWithDates } from "../http/validate";
+import { EventMetricsQuery, EventNamesQuery } from "./model";
+import type { MetricsService } from "./service";
+
+const eventMetricsQuery = compile(EventMetricsQuery);
+const eventNamesQuery = compile(EventNamesQuery);
+
+export function metricsRoutes(deps: { apps: AppsService; metrics: MetricsService; clock: () => number }) {
+  const { apps, metrics, clock } = deps;
+  return new Elysia({ name: "metrics" })
+    .use(apiKeyAuth(apps, "read"))
+    .get("/v1/api/metrics/events", ({ query, app }) => {
+      const { input, dates } = validateQueryWithDates(eventMetricsQuery, query, ["from", "to"]);
+      const { interval = "day", event } = input;
+      const chart = chartBuckets(interval, clock(), dates.from, dates.to);
+      const { totals, series } = metrics.events(app.id, chart, interval, event);
+      return {
+        interval,
+        event: event ?? null,
+        from: toIso(chart.from),
+        to: toIso(chart.to),
+        total: series.reduce((sum, point) => sum + point.events, 0),
+        totals,
+        series,
+      };
+    })
+    .get("/v1/api/events/names", ({ query, app }) => {
+      validateQuery(eventNamesQuery, query);
+      const names = metrics.names(app.id);
+      return { names, nonConventional: names.filter((name) => !name.conventional).length };
+    });
+}

@@ -1,0 +1,104 @@
+// App-wide reads, all from the counts kept at write time (never the events table): events per
+// interval and per name, distinct active customers per interval, and the names seen.
+import { and, asc, desc, eq, gte, lt, sql } from "drizzle-orm";
+import type { Db } from "../db";
+import { appDailyCounts, appEventStats, customerDailyCounts } from "../db/schema";
+import { toIso } from "../dates";
+import { bucketStart, type Chart, type Interval } from "../customers/activity";
+import { DAY_MS, dayOf } from "../ingest/counters";
+import type { EventNameView, MetricsPoint } from "./model";
+import { namingProblems, spellingKey } from "./naming";
+
+const p = sql.placeholder;
+
+export function createMetricsService(db: Db) {
+  const dailyCounts = db
+    .select({ day: appDailyCounts.day, event: appDailyCounts.event, count: appDailyCounts.count })
+    .from(appDailyCounts)
+    .where(and(eq(appDailyCounts.appId, p("appId")), gte(appDailyCounts.day, p("fromDay")), lt(appDailyCounts.day, p("toDay"))))
+    .prepare();
+  const dailyCountsOfEvent = db
+    .select({ day: appDailyCounts.day, event: appDailyCounts.event, count: appDailyCounts.count })
+    .from(appDailyCounts)
+    .where(
+      and(
+        eq(appDailyCounts.appId, p("appId")),
+        eq(appDailyCounts.event, p("event")),
+        gte(appDailyCounts.day, p("fromDay")),
+        lt(appDailyCounts.day, p("toDay")),
+      ),
+    )
+    .prepare();
+  // Distinct customers can't be summed across days, so each bucket is counted on its own,
+  // along the (app_id, day, customer_pk) index.
+  const activeCustomers = db
+    .select({ count: sql<number>`count(distinct ${customerDailyCounts.customerPk})` })
+    .from(customerDailyCounts)
+    .where(and(eq(customerDailyCounts.appId, p("appId")), gte(customerDailyCounts.day, p("fromDay")), lt(customerDailyCounts.day, p("toDay"))))
+    .prepare();
+  const activeCustomersOfEvent = db
+    .select({ count: sql<number>`count(distinct ${customerDailyCounts.customerPk})` })
+    .from(customerDailyCounts)
+    .where(
+      and(
+        eq(customerDailyCounts.appId, p("appId")),
+        gte(customerDailyCounts.day, p("fromDay")),
+        lt(customerDailyCounts.day, p("toDay")),
+        eq(customerDailyCounts.event, p("event")),
+      ),
+    )
+    .prepare();
+  const names = db
+    .select()
+    .from(appEventStats)
+    .where(eq(appEventStats.appId, p("appId")))
+    .orderBy(desc(appEventStats.count), asc(appEventStats.event))
+    .prepare();
+
+  return {
+    /** Per bucket of the chart: events by name and distinct active customers; `event` narrows both. */
+    events(appId: string, chart: Chart, interval: Interval, event?: string): { totals: Record<string, number>; series: MetricsPoint[] } {
+      const range = { appId, fromDay: dayOf(chart.from), toDay: dayOf(chart.to - 1) + 1 };
+      const points = new Map<number, MetricsPoint>();
+      for (const [i, start] of chart.starts.entries()) {
+        const end = chart.starts[i + 1] ?? chart.to;
+        const bucket = { appId, fromDay: dayOf(start), toDay: dayOf(end - 1) + 1 };
+        const active = (event === undefined ? activeCustomers.get(bucket) : activeCustomersOfEvent.get({ ...bucket, event }))?.count ?? 0;
+        points.set(start, { start: toIso(start), events: 0, activeCustomers: active, byEvent: {} });
+      }
+      const totals: Record<string, number> = {};
+      const days = event === undefined ? dailyCounts.all(range) : dailyCountsOfEvent.all({ ...range, event });
+      for (const { day, event: name, count } of days) {
+        const point = points.get(bucketStart(day * DAY_MS, interval));
+        if (!point) continue;
+        point.events += count;
+        point.byEvent[name] = (point.byEvent[name] ?? 0) + count;
+        totals[name] = (totals[name] ?? 0) + count;
+      }
+      return { totals, series: [...points.values()] };
+    },
+
+    /** Every name the app has seen, most frequent first, checked against the naming convention. */
+    names(appId: string): EventNameView[] {
+      const rows = names.all({ appId });
+      const spellings = Map.groupBy(rows, (row) => spellingKey(row.event));
+      return rows.map((row) => {
+        const problems = namingProblems(row.event);
+        return {
+          event: row.event,
+          count: row.count,
+          firstSeen: toIso(row.firstSeen),
+          lastSeen: toIso(row.lastSeen),
+          conventional: problems.length === 0,
+          problems,
+          similarTo: spellings
+            .get(spellingKey(row.event))!
+            .filter((other) => other.event !== row.event)
+            .map((other) => other.event),
+        };
+      });
+    },
+  };
+}
+
+export type MetricsService = ReturnType<typeof createMetricsService>;
