@@ -10,6 +10,8 @@ import type { Db } from "./db";
 import { AppError, errorResponse } from "./errors";
 import { eventRoutes } from "./events/index";
 import { createEventsService } from "./events/service";
+import { exportRoutes } from "./export/index";
+import { createExporter } from "./export/service";
 import { healthRoutes } from "./health/index";
 import { metricsRoutes } from "./metrics/index";
 import { createMetricsService } from "./metrics/service";
@@ -34,6 +36,7 @@ export function createApp({ db, writer, clock = Date.now, logger = consoleLogger
   const ingest = createIngestService({ db, writer, clock, customers });
   const events = createEventsService(db, customers);
   const metrics = createMetricsService(db);
+  const exporter = createExporter(db.$client);
 
   return new Elysia()
     .onError(({ code, error, request }) => {
@@ -52,6 +55,7 @@ export function createApp({ db, writer, clock = Date.now, logger = consoleLogger
     .use(customerRoutes({ apps, customers, events, db, clock }))
     .use(erasureRoutes({ apps, customers, writer, db }))
     .use(metricsRoutes({ apps, metrics, clock }))
+    .use(exportRoutes({ apps, customers, exporter, clock, logger }))
     .use(eventRoutes({ apps, events }));
 }
 

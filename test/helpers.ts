@@ -53,7 +53,9 @@ export function setup(options: { now?: number; writer?: WriterOptions; client?: 
     }
     const response = await app.handle(new Request(`http://localhost${path}`, { method, headers, body }));
     const text = await response.text();
-    return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
+    // JSON bodies parsed; anything else (an NDJSON or CSV export) as text.
+    const json = response.headers.get("content-type")?.startsWith("application/json");
+    return { status: response.status, headers: response.headers, body: text ? (json ? JSON.parse(text) : text) : undefined };
   }
 
   /** Rows straight from SQLite, to check what was (not) stored independently of the read API. */

@@ -25,9 +25,10 @@ describe("DELETE /v1/api/customers/:customerId (erasure)", () => {
     expect(h.count("users")).toBe(0);
     expect(h.count("events")).toBe(1);
     const leftovers = h.db.$client.query(
-      "select (select count(*) from customer_event_stats) + (select count(*) from customer_daily_counts) as n, (select sum(count) from app_daily_counts) as app",
+      `select (select count(*) from customer_event_stats) + (select count(*) from customer_daily_counts) as n,
+              (select sum(count) from app_daily_counts) as app, (select group_concat(event || ':' || count) from app_event_stats) as names`,
     ).get();
-    expect(leftovers).toEqual({ n: 2, app: 1 }); // only cus_2's one event is still counted
+    expect(leftovers).toEqual({ n: 2, app: 1, names: "App Opened:1" }); // only cus_2's one event is still counted
   });
 
   test("afterwards no route returns anything of it", async () => {
@@ -35,9 +36,20 @@ describe("DELETE /v1/api/customers/:customerId (erasure)", () => {
     const acme = h.tenant();
     await seed(h, acme);
     await del(h, acme);
-    for (const path of ["/v1/api/customers/cus_1", "/v1/api/customers/u_1?by=uid", "/v1/api/customers/ada%40example.com?by=email", "/v1/api/customers/cus_1/events"]) {
+    for (const path of [
+      "/v1/api/customers/cus_1",
+      "/v1/api/customers/u_1?by=uid",
+      "/v1/api/customers/ada%40example.com?by=email",
+      "/v1/api/customers/cus_1/events",
+      "/v1/api/customers/cus_1/activity",
+      "/v1/api/customers/cus_1/export",
+      "/v1/api/export?customerId=cus_1",
+    ]) {
       expect((await h.get(path, acme)).status).toBe(404);
     }
+    const list = (await h.get("/v1/api/customers", acme)).body.customers;
+    expect(list.map((c: { customerId: string }) => c.customerId)).toEqual(["cus_2"]);
+    expect((await h.get("/v1/api/customers?q=ada", acme)).body.customers).toEqual([]);
     const listed = (await h.get("/v1/api/events", acme)).body.events;
     expect(listed.map((e: { customerId: string }) => e.customerId)).toEqual(["cus_2"]);
     expect((await del(h, acme)).status).toBe(404);

@@ -15,6 +15,8 @@ const routes: { route: string; method: "GET" | "POST"; path: string; body?: unkn
   { route: "GET /v1/api/customers/:id/activity", method: "GET", path: "/v1/api/customers/cus_seed/activity", scope: "read" },
   { route: "GET /v1/api/metrics/events", method: "GET", path: "/v1/api/metrics/events", scope: "read" },
   { route: "GET /v1/api/events/names", method: "GET", path: "/v1/api/events/names", scope: "read" },
+  { route: "GET /v1/api/export", method: "GET", path: "/v1/api/export", scope: "read" },
+  { route: "GET /v1/api/customers/:id/export", method: "GET", path: "/v1/api/customers/cus_seed/export", scope: "read" },
 ];
 
 /** The app's first key (all scopes) plus a key narrowed to `scopes`, with one customer to read. */
