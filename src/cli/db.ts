@@ -1,20 +1,21 @@
 import { existsSync } from "node:fs";
 import { UsageError, resolveSetting } from "../config";
-import { openMigratedDatabase, type Db } from "../db";
+import { openMigratedDatabase, type Db, type Durability } from "../db";
 
 /**
  * Opens the database named by --db / TRACKD_DB and brings its schema up to date. Commands
  * that only read or change existing data pass `mustExist`, so a mistyped path is an error
- * rather than a new empty database.
+ * rather than a new empty database. Durability is "full" unless the command writes data
+ * not worth an fsync per commit (generated data) and passes "normal".
  */
 export function openForCommand(
   values: { db?: string },
   env: Record<string, string | undefined>,
-  options: { mustExist?: boolean } = {},
+  options: { mustExist?: boolean; durability?: Durability } = {},
 ): Db {
   const path = resolveSetting("db", values, env);
   if (options.mustExist && path !== ":memory:" && !existsSync(path)) {
     throw new UsageError(`no database at ${path} (create one with 'trackd apps create' or 'trackd serve')`);
   }
-  return openMigratedDatabase(path);
+  return openMigratedDatabase(path, options.durability);
 }

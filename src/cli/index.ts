@@ -2,6 +2,8 @@ import { UsageError, settings } from "../config";
 import { appsCommand, keysCommand } from "./apps";
 import { dbOption, parseCommandArgs } from "./args";
 import { openForCommand } from "./db";
+import { exportCommand } from "./export";
+import { devCommand } from "./dev";
 import { serveCommand } from "./serve";
 import { version } from "../../package.json";
 
@@ -21,7 +23,14 @@ Commands:
                                    another API key for an app: to rotate keys, or a narrower
                                    one (default: all three scopes)
   keys revoke KEY_ID               revoke an API key
+  export --app APP_ID --out FILE [--from DATE] [--to DATE] [--format ndjson|csv]
+         [--customer-id ID]        write an app's events (with each customer's identity) to
+                                   FILE, or stdout with --out -; the format follows FILE's
+                                   extension unless given; progress on stderr
   migrate                          apply database migrations and exit
+  dev seed --app APP_ID --events N --customers M [--days 365] [--seed 1]
+                                   fill an app with realistic generated events through the
+                                   server's write path, the same for the same --seed
 
 Flags (each defaults from its environment variable):
 ${Object.values(settings)
@@ -42,7 +51,7 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     if (command === "serve") await serveCommand(args, env);
     // No command, or only flags (`trackd --port 4000`): serve.
     else if (command === undefined || (command.startsWith("--") && !INFO_FLAGS.has(command))) await serveCommand(argv, env);
-    else return runCommand(command, args, env);
+    else return await runCommand(command, args, env);
     return "serving";
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
@@ -51,7 +60,7 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
   }
 }
 
-function runCommand(command: string, args: string[], env: Record<string, string | undefined>): number {
+async function runCommand(command: string, args: string[], env: Record<string, string | undefined>): Promise<number> {
   switch (command) {
     case "-h":
     case "--help":
@@ -67,6 +76,10 @@ function runCommand(command: string, args: string[], env: Record<string, string 
       return appsCommand(args, env);
     case "keys":
       return keysCommand(args, env);
+    case "dev":
+      return devCommand(args, env);
+    case "export":
+      return exportCommand(args, env);
     case "migrate": {
       const { values } = parseCommandArgs(args, dbOption);
       openForCommand(values, env).$client.close(); // opening migrates

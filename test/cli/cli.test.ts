@@ -1,8 +1,7 @@
 // The CLI as a real process: `bun src/index.ts …`, each test on its own temporary database file.
 import { Database } from "bun:sqlite";
 import { afterEach, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import journal from "../../drizzle/meta/_journal.json";
 import { version } from "../../package.json";
@@ -10,47 +9,11 @@ import { createApp } from "../../src/app";
 import { openMigratedDatabase } from "../../src/db";
 import { silentLogger } from "../../src/log";
 import { Writer } from "../../src/writer";
-import { cleanEnv, ENTRY } from "../support/process";
+import { createAppJson, ok, removeScratches, scratch, trackd } from "../support/cli";
 
 const API_KEY = /^tk_[0-9a-f]{12}_[0-9a-f]{64}$/;
 
-const tempDirs: string[] = [];
-afterEach(() => {
-  for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-
-/** A fresh folder for one test: its database lives here and the CLI runs with it as cwd. */
-function scratch() {
-  const dir = mkdtempSync(join(tmpdir(), "trackd-cli-"));
-  tempDirs.push(dir);
-  return { dir, db: join(dir, "trackd.db") };
-}
-
-function trackd(args: string[], options: { cwd: string; env?: Record<string, string> }) {
-  const result = Bun.spawnSync([process.execPath, ENTRY, ...args], {
-    cwd: options.cwd,
-    env: cleanEnv(options.env),
-    stdout: "pipe",
-    stderr: "pipe",
-    timeout: 15_000,
-  });
-  return { code: result.exitCode, stdout: result.stdout.toString(), stderr: result.stderr.toString() };
-}
-
-/** Runs a command against `db` and expects it to succeed. */
-function ok(args: string[], s: { dir: string; db: string }) {
-  const result = trackd([...args, "--db", s.db], { cwd: s.dir });
-  if (result.code !== 0) throw new Error(`trackd ${args.join(" ")} exited ${result.code}: ${result.stderr}`);
-  return result;
-}
-
-function createAppJson(s: { dir: string; db: string }, name: string) {
-  return JSON.parse(ok(["apps", "create", "--name", name, "--json"], s).stdout) as {
-    appId: string;
-    apiKey: string;
-    signingSecret: string;
-  };
-}
+afterEach(removeScratches);
 
 /** Sends one event to the real app built in-process on the same database file; returns the status. */
 async function sendEvent(dbPath: string, appId: string, apiKey: string): Promise<number> {

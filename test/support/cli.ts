@@ -1,0 +1,50 @@
+// The CLI as a real process (`bun src/index.ts …`), each test in its own temporary folder.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { cleanEnv, ENTRY } from "./process";
+
+export interface Scratch {
+  dir: string;
+  db: string;
+}
+
+const tempDirs: string[] = [];
+
+/** For afterEach: removes every folder made by scratch() so far. */
+export function removeScratches(): void {
+  for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
+/** A fresh folder for one test: its database lives here and the CLI runs with it as cwd. */
+export function scratch(): Scratch {
+  const dir = mkdtempSync(join(tmpdir(), "trackd-cli-"));
+  tempDirs.push(dir);
+  return { dir, db: join(dir, "trackd.db") };
+}
+
+export function trackd(args: string[], options: { cwd: string; env?: Record<string, string> }) {
+  const result = Bun.spawnSync([process.execPath, ENTRY, ...args], {
+    cwd: options.cwd,
+    env: cleanEnv(options.env),
+    stdout: "pipe",
+    stderr: "pipe",
+    timeout: 15_000,
+  });
+  return { code: result.exitCode, stdout: result.stdout.toString(), stderr: result.stderr.toString() };
+}
+
+/** Runs a command against the scratch database and expects it to succeed. */
+export function ok(args: string[], s: Scratch) {
+  const result = trackd([...args, "--db", s.db], { cwd: s.dir });
+  if (result.code !== 0) throw new Error(`trackd ${args.join(" ")} exited ${result.code}: ${result.stderr}`);
+  return result;
+}
+
+export function createAppJson(s: Scratch, name: string) {
+  return JSON.parse(ok(["apps", "create", "--name", name, "--json"], s).stdout) as {
+    appId: string;
+    apiKey: string;
+    signingSecret: string;
+  };
+}
