@@ -75,3 +75,28 @@ request = function()
 end
 `;
 }
+
+/** Appended to a script, makes wrk print the 95th percentile, which its --latency report lacks. */
+const P95_DONE = `
+done = function(summary, latency, requests)
+  io.write(string.format("p95_us %d\\n", latency:percentile(95)))
+end
+`;
+
+/**
+ * GET requests for the read benchmark. `path` may hold {id}, replaced on each request by a
+ * customer id drawn at random from `ids`.
+ */
+export function readScript(appId: string, apiKey: string, path: string, ids: string[]): string {
+  const [before, after = ""] = path.split("{id}");
+  const lua = (text: string) => JSON.stringify(text); // a JSON string is a valid Lua string here: ASCII, no control characters
+  return `
+wrk.headers["x-ck-api-key"] = "${apiKey}"
+wrk.headers["x-ck-app"] = "${appId}"
+local ids = { ${path.includes("{id}") ? ids.map(lua).join(",") : ""} }
+request = function()
+  local path = ${path.includes("{id}") ? `${lua(before)} .. ids[math.random(#ids)] .. ${lua(after)}` : lua(path)}
+  return wrk.format("GET", path)
+end
+${P95_DONE}`;
+}

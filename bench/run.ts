@@ -2,12 +2,13 @@
 // Builds the binary, then measures every scenario in ONE run with wrk: server pinned to core 0,
 // load generator to core 1, warm-up first. Absolute numbers drift on shared machines, so the
 // verdicts are ratios against a ceiling and a naive baseline measured in the same run.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { cpus, tmpdir, totalmem } from "node:os";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { BINARY, cpuSeconds, freePort, machine, peakRss, requireTools, run, start, startTrackd, wrk as wrkIn, type ServerHandle } from "./harness";
 import { bulkScript, clientScript, profileReadScript, singleScript } from "./lua";
-import { parseWrk, type WrkResult } from "./wrk";
+import type { WrkResult } from "./wrk";
 
 const { values: flags } = parseArgs({
   options: {
@@ -20,23 +21,12 @@ const { values: flags } = parseArgs({
 const DURATION = Number(flags.duration);
 const WARMUP = Number(flags.warmup);
 const CONNECTIONS = Number(flags.connections);
-const ROOT = join(import.meta.dir, "..");
-const BINARY = join(ROOT, "dist", "trackd");
-const CLK_TCK = 100;
 
-for (const tool of ["wrk", "taskset"]) {
-  if (!Bun.which(tool)) throw new Error(`${tool} is missing: apt-get install -y wrk util-linux`);
-}
-if (!flags["skip-build"]) run(["bun", "run", "build"], ROOT);
+requireTools();
+if (!flags["skip-build"]) run(["bun", "run", "build"]);
 
 const work = mkdtempSync(join(tmpdir(), "trackd-bench-"));
-let nextPort = 24000 + Math.floor(Math.random() * 1000);
-
-interface ServerHandle {
-  pid: number;
-  port: number;
-  stop(): Promise<void>;
-}
+const wrk = (port: number, script: string, seconds: number, connections: number) => wrkIn(port, script, seconds, connections, work);
 
 interface Scenario {
   name: string;
@@ -109,46 +99,6 @@ try {
   rmSync(work, { recursive: true, force: true });
 }
 
-function run(command: string[], cwd: string): string {
-  const result = Bun.spawnSync(command, { cwd, stdout: "pipe", stderr: "pipe" });
-  if (result.exitCode !== 0) throw new Error(`${command.join(" ")} failed:\n${result.stderr.toString()}`);
-  return result.stdout.toString();
-}
-
-async function start(command: string[], args: (port: number) => string[]): Promise<ServerHandle> {
-  const port = nextPort++;
-  const proc = Bun.spawn(["taskset", "-c", "0", ...command, ...args(port)], { stdout: "ignore", stderr: "inherit" });
-  const deadline = Date.now() + 10_000;
-  while (!(await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false))) {
-    if (Date.now() > deadline || proc.exitCode !== null) throw new Error(`${command.join(" ")} did not start`);
-    await Bun.sleep(20);
-  }
-  return {
-    pid: proc.pid, // taskset execs the command, so this is the server itself
-    port,
-    async stop() {
-      proc.kill("SIGTERM");
-      await proc.exited;
-    },
-  };
-}
-
-function startTrackd(db: string, extra: string[]): Promise<ServerHandle> {
-  return start([BINARY, "serve", "--db", db, "--host", "127.0.0.1", ...extra], (port) => ["--port", String(port)]);
-}
-
-async function wrk(port: number, script: string, seconds: number, connections: number): Promise<WrkResult> {
-  const file = join(work, `script-${port}-${Math.random().toString(36).slice(2)}.lua`);
-  writeFileSync(file, script);
-  const proc = Bun.spawn(
-    ["taskset", "-c", "1", "wrk", "-t1", `-c${connections}`, `-d${seconds}s`, "--latency", "-s", file, `http://127.0.0.1:${port}`],
-    { stdout: "pipe", stderr: "pipe" },
-  );
-  const output = await new Response(proc.stdout).text();
-  await proc.exited;
-  return parseWrk(output);
-}
-
 async function measure(
   name: string,
   what: string,
@@ -159,13 +109,13 @@ async function measure(
 ): Promise<Scenario> {
   console.error(`-- ${name}: warm-up ${WARMUP}s, measure ${DURATION}s at ${CONNECTIONS} connections`);
   await wrk(server.port, script, WARMUP, CONNECTIONS);
-  const cpuBefore = cpuTicks(server.pid);
+  const cpuBefore = cpuSeconds(server.pid);
   const writers = readScript ? Math.round(CONNECTIONS * 0.75) : CONNECTIONS;
   const [result, reads] = await Promise.all([
     wrk(server.port, script, DURATION, writers),
     readScript ? wrk(server.port, readScript, DURATION, CONNECTIONS - writers) : Promise.resolve(undefined),
   ]);
-  const cpuPercent = ((cpuTicks(server.pid) - cpuBefore) / CLK_TCK / DURATION) * 100;
+  const cpuPercent = ((cpuSeconds(server.pid) - cpuBefore) / DURATION) * 100;
   const peakRssMb = peakRss(server.pid);
   await server.stop();
   return {
@@ -182,21 +132,11 @@ async function measure(
   };
 }
 
-function cpuTicks(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-  return Number(fields[11]) + Number(fields[12]); // utime + stime
-}
-
-function peakRss(pid: number): number {
-  const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-  return match ? Math.round(Number(match[1]) / 1024) : NaN;
-}
-
 /** From spawn to the first 200 on /healthz, on a fresh database (median of 5). */
 async function measureStartup(): Promise<number> {
   const times: number[] = [];
   for (let i = 0; i < 5; i++) {
-    const port = nextPort++;
+    const port = freePort();
     const started = performance.now();
     const proc = Bun.spawn([BINARY, "serve", "--db", join(work, `startup-${i}.db`), "--port", String(port), "--host", "127.0.0.1"], {
       stdout: "ignore",
@@ -225,13 +165,7 @@ function buildReport(scenarios: Scenario[], startupMs: number) {
   ];
   return {
     date: new Date().toISOString(),
-    machine: {
-      cpu: cpus()[0]?.model ?? "unknown",
-      cores: cpus().length,
-      memoryGb: Math.round(totalmem() / 2 ** 30),
-      bun: Bun.version,
-      pinning: "server on core 0, wrk on core 1 (taskset)",
-    },
+    machine: machine("server on core 0, wrk on core 1 (taskset)"),
     settings: { durationSeconds: DURATION, warmupSeconds: WARMUP, connections: CONNECTIONS },
     scenarios,
     ratios: {
