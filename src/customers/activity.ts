@@ -2,22 +2,11 @@
 // per-day counts kept at write time. Pure: no database.
 import { toIso } from "../dates";
 import { AppError } from "../errors";
-import { DAY_MS } from "../ingest/counters";
-
-export const INTERVALS = ["day", "week", "month"] as const;
-export type Interval = (typeof INTERVALS)[number];
+import { bucketStart, DAY_MS, type Interval } from "../periods";
 
 /** How far back a chart goes when `from` is not given. */
 const DEFAULT_SPAN: Record<Interval, number> = { day: 30, week: 12, month: 12 };
 const MAX_BUCKETS = 1000;
-
-export function bucketStart(ms: number, interval: Interval): number {
-  const date = new Date(ms);
-  const day = Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate());
-  if (interval === "day") return day;
-  if (interval === "week") return day - ((date.getUTCDay() + 6) % 7) * DAY_MS;
-  return Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), 1);
-}
 
 function addBuckets(start: number, interval: Interval, n: number): number {
   if (interval === "day") return start + n * DAY_MS;

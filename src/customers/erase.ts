@@ -2,6 +2,7 @@
 // from them, in one transaction. Runs as a writer job, so no event for the customer can commit
 // between the lookup and the delete.
 import type { Database } from "bun:sqlite";
+import { INTERVALS, periodOf } from "../periods";
 
 export interface Erased {
   events: number;
@@ -24,8 +25,15 @@ export function prepareErase(client: Database) {
   const customerStats = client.prepare<{ event: string; first: number; last: number }, { pk: number }>(
     "SELECT event, first_seen AS first, last_seen AS last FROM customer_event_stats WHERE customer_pk = $pk",
   );
+  // The customer was one of the distinct active customers of each period it had events in.
+  const activeDays = client.prepare<{ day: number }, { pk: number }>("SELECT day FROM customer_daily_totals WHERE customer_pk = $pk");
+  const oneLessActive = client.prepare(
+    "UPDATE app_active_customers SET customers = customers - 1 WHERE app_id = $appId AND interval = $interval AND period = $period",
+  );
+  const deleteInactive = client.prepare("DELETE FROM app_active_customers WHERE app_id = $appId AND customers <= 0");
   const deleteCounts = [
     "DELETE FROM customer_daily_counts WHERE customer_pk = $pk",
+    "DELETE FROM customer_daily_totals WHERE customer_pk = $pk",
     "DELETE FROM customer_event_stats WHERE customer_pk = $pk",
   ].map((sql) => client.prepare(sql));
   // Where the app-wide first/last seen was this customer's, take it again from the others (the
@@ -43,6 +51,11 @@ export function prepareErase(client: Database) {
   return (appId: string, pk: number): Erased => {
     const stats = customerStats.all({ pk });
     for (const statement of subtractFromApp) statement.run({ pk, appId });
+    const days = activeDays.all({ pk }).map((row) => row.day);
+    for (const interval of INTERVALS) {
+      for (const period of new Set(days.map((day) => periodOf(day, interval).start))) oneLessActive.run({ appId, interval, period });
+    }
+    deleteInactive.run({ appId });
     for (const statement of deleteCounts) statement.run({ pk });
     for (const stat of stats) recomputeFirstLast.run({ appId, ...stat });
     const events = deleteEvents.run({ pk }).changes;

@@ -2,7 +2,7 @@ import { Type } from "@sinclair/typebox";
 import { t } from "elysia";
 import type { ErrorDetail } from "../errors";
 import { MAX_PAGE_SIZE } from "../events/model";
-import { INTERVALS } from "./activity";
+import { INTERVALS } from "../periods";
 import { SORTS } from "./list";
 
 const By = t.Optional(

@@ -1,8 +1,8 @@
 import { and, asc, desc, eq, gte, lte, sql } from "drizzle-orm";
 import type { Db } from "../db";
-import { customerDailyCounts, customerEventStats, customers, users, type CustomerRow } from "../db/schema";
+import { customerDailyCounts, customerDailyTotals, customerEventStats, customers, users, type CustomerRow } from "../db/schema";
 import { toIso } from "../dates";
-import { dayOf } from "../ingest/counters";
+import { dayOf } from "../periods";
 import type { CustomerView, EventCount } from "./model";
 
 const p = sql.placeholder;
@@ -53,10 +53,9 @@ export function createCustomersService(db: Db) {
     .groupBy(customerDailyCounts.event)
     .prepare();
   const dailyCounts = db
-    .select({ day: customerDailyCounts.day, count: sql<number>`sum(${customerDailyCounts.count})` })
-    .from(customerDailyCounts)
-    .where(and(eq(customerDailyCounts.customerPk, p("pk")), gte(customerDailyCounts.day, p("fromDay")), lte(customerDailyCounts.day, p("toDay"))))
-    .groupBy(customerDailyCounts.day)
+    .select({ day: customerDailyTotals.day, count: customerDailyTotals.count })
+    .from(customerDailyTotals)
+    .where(and(eq(customerDailyTotals.customerPk, p("pk")), gte(customerDailyTotals.day, p("fromDay")), lte(customerDailyTotals.day, p("toDay"))))
     .prepare();
   const dailyCountsOfEvent = db
     .select({ day: customerDailyCounts.day, count: customerDailyCounts.count })

@@ -159,6 +159,34 @@ export const customerDailyCounts = sqliteTable(
   ],
 );
 
+/** Per customer and UTC day, all names together: list rows' 7/30-day totals, activity charts. */
+export const customerDailyTotals = sqliteTable(
+  "customer_daily_totals",
+  {
+    customerPk: integer("customer_pk").notNull(),
+    appId: text("app_id").notNull(),
+    day: integer("day").notNull(),
+    count: integer("count").notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.customerPk, table.day] })],
+);
+
+/**
+ * Distinct active customers per app and period (a day, a week from Monday, a calendar month;
+ * `period` is the UTC day it starts on). Distinct counts can't be summed from days, so each is
+ * kept as it grows: +1 when a customer's first event of that period is stored.
+ */
+export const appActiveCustomers = sqliteTable(
+  "app_active_customers",
+  {
+    appId: text("app_id").notNull(),
+    interval: text("interval", { enum: ["day", "week", "month"] }).notNull(),
+    period: integer("period").notNull(),
+    customers: integer("customers").notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.appId, table.interval, table.period] })],
+);
+
 /** Per app, UTC day and event name: app-wide metrics. */
 export const appDailyCounts = sqliteTable(
   "app_daily_counts",

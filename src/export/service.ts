@@ -3,7 +3,7 @@
 // stored when it began: anything committed later (a higher seq) is left out, so an export taken
 // under load is a stable snapshot of its range rather than a moving target.
 import type { Database } from "bun:sqlite";
-import { dayOf } from "../ingest/counters";
+import { dayOf } from "../periods";
 import type { ExportRow } from "./model";
 
 export interface ExportFilter {

@@ -1,5 +1,5 @@
 import { t } from "elysia";
-import { INTERVALS } from "../customers/activity";
+import { INTERVALS } from "../periods";
 
 /** GET /v1/api/metrics/events. */
 export const EventMetricsQuery = t.Object(

@@ -2,10 +2,10 @@
 // interval and per name, distinct active customers per interval, and the names seen.
 import { and, asc, desc, eq, gte, lt, sql } from "drizzle-orm";
 import type { Db } from "../db";
-import { appDailyCounts, appEventStats, customerDailyCounts } from "../db/schema";
+import { appActiveCustomers, appDailyCounts, appEventStats, customerDailyCounts } from "../db/schema";
 import { toIso } from "../dates";
-import { bucketStart, type Chart, type Interval } from "../customers/activity";
-import { DAY_MS, dayOf } from "../ingest/counters";
+import type { Chart } from "../customers/activity";
+import { bucketStart, DAY_MS, dayOf, type Interval } from "../periods";
 import type { EventNameView, MetricsPoint } from "./model";
 import { namingProblems, spellingKey } from "./naming";
 
@@ -29,12 +29,19 @@ export function createMetricsService(db: Db) {
       ),
     )
     .prepare();
-  // Distinct customers can't be summed across days, so each bucket is counted on its own,
-  // along the (app_id, day, customer_pk) index.
+  // Distinct customers can't be summed across days: all events' are kept per period at write
+  // time; one event name's are counted per bucket along the (app_id, day, customer_pk) index.
   const activeCustomers = db
-    .select({ count: sql<number>`count(distinct ${customerDailyCounts.customerPk})` })
-    .from(customerDailyCounts)
-    .where(and(eq(customerDailyCounts.appId, p("appId")), gte(customerDailyCounts.day, p("fromDay")), lt(customerDailyCounts.day, p("toDay"))))
+    .select({ period: appActiveCustomers.period, customers: appActiveCustomers.customers })
+    .from(appActiveCustomers)
+    .where(
+      and(
+        eq(appActiveCustomers.appId, p("appId")),
+        eq(appActiveCustomers.interval, p("interval")),
+        gte(appActiveCustomers.period, p("fromDay")),
+        lt(appActiveCustomers.period, p("toDay")),
+      ),
+    )
     .prepare();
   const activeCustomersOfEvent = db
     .select({ count: sql<number>`count(distinct ${customerDailyCounts.customerPk})` })
@@ -59,12 +66,14 @@ export function createMetricsService(db: Db) {
     /** Per bucket of the chart: events by name and distinct active customers; `event` narrows both. */
     events(appId: string, chart: Chart, interval: Interval, event?: string): { totals: Record<string, number>; series: MetricsPoint[] } {
       const range = { appId, fromDay: dayOf(chart.from), toDay: dayOf(chart.to - 1) + 1 };
+      const active = new Map(event === undefined ? activeCustomers.all({ ...range, interval }).map((row) => [row.period * DAY_MS, row.customers]) : []);
       const points = new Map<number, MetricsPoint>();
       for (const [i, start] of chart.starts.entries()) {
-        const end = chart.starts[i + 1] ?? chart.to;
-        const bucket = { appId, fromDay: dayOf(start), toDay: dayOf(end - 1) + 1 };
-        const active = (event === undefined ? activeCustomers.get(bucket) : activeCustomersOfEvent.get({ ...bucket, event }))?.count ?? 0;
-        points.set(start, { start: toIso(start), events: 0, activeCustomers: active, byEvent: {} });
+        if (event !== undefined) {
+          const bucket = { appId, event, fromDay: dayOf(start), toDay: dayOf((chart.starts[i + 1] ?? chart.to) - 1) + 1 };
+          active.set(start, activeCustomersOfEvent.get(bucket)?.count ?? 0);
+        }
+        points.set(start, { start: toIso(start), events: 0, activeCustomers: active.get(start) ?? 0, byEvent: {} });
       }
       const totals: Record<string, number> = {};
       const days = event === undefined ? dailyCounts.all(range) : dailyCountsOfEvent.all({ ...range, event });

@@ -12,13 +12,28 @@ function countsAndTruth(h: Harness) {
       all("select customer_pk, event, count, first_seen, last_seen from customer_event_stats order by 1, 2"),
       all("select customer_pk, event, count(*) as count, min(event_date) as first_seen, max(event_date) as last_seen from events group by 1, 2 order by 1, 2"),
     ],
-    perCustomerDay: [
+    perCustomerDayEvent: [
       all("select customer_pk, day, event, count from customer_daily_counts order by 1, 2, 3"),
       all("select customer_pk, event_date / 86400000 as day, event, count(*) as count from events group by 1, 2, 3 order by 1, 2, 3"),
     ],
     perAppDay: [
       all("select app_id, day, event, count from app_daily_counts order by 1, 2, 3"),
       all("select app_id, event_date / 86400000 as day, event, count(*) as count from events group by 1, 2, 3 order by 1, 2, 3"),
+    ],
+    perCustomerDay: [
+      all("select customer_pk, day, count from customer_daily_totals order by 1, 2"),
+      all("select customer_pk, event_date / 86400000 as day, count(*) as count from events group by 1, 2 order by 1, 2"),
+    ],
+    // Distinct customers per day, ISO week and calendar month, straight from the events.
+    activeCustomers: [
+      all("select app_id, interval, period, customers from app_active_customers order by 1, 2, 3"),
+      all(`with days as (select distinct app_id, customer_pk, event_date / 86400000 as day from events)
+           select app_id, 'day' as interval, day as period, count(*) as customers from days group by 1, 3
+           union all
+           select app_id, 'month', cast(julianday(date(day * 86400, 'unixepoch', 'start of month')) - 2440587.5 as integer) as m, count(distinct customer_pk) from days group by 1, 3
+           union all
+           select app_id, 'week', day - ((day + 3) % 7) as w, count(distinct customer_pk) from days group by 1, 3
+           order by 1, 2, 3`),
     ],
     perAppEvent: [
       all("select app_id, event, count, first_seen, last_seen from app_event_stats order by 1, 2"),
@@ -44,10 +59,22 @@ describe("write-time counts", () => {
       event: "Item Imported", uid: `u_${i % 5}`, eventDate: `2024-0${(i % 9) + 1}-1${i % 10}`,
     })));
     await h.call("POST", "/v1/api/events/client", { body: [{ appId: acme.appId, customerEmail: "jane@example.com", event: "Page Viewed" }] });
-    for (const [counts, truth] of Object.values(countsAndTruth(h))) {
-      expect(truth.length).toBeGreaterThan(0);
-      expect(counts).toEqual(truth);
+    // Out of order across a week that straddles two months (Mon 2024-01-29 … Sun 2024-02-04).
+    for (const date of ["2024-02-02", "2024-01-30", "2024-02-04", "2024-01-29"]) {
+      await h.post("/v1/api/events/new", globex, { event: "Report Created", customerId: "cus_edge", eventDate: date });
     }
-    expect(h.count("events")).toBe(20 + 50 + 1);
+    expect(h.count("events")).toBe(20 + 50 + 1 + 4);
+    const check = () => {
+      for (const [counts, truth] of Object.values(countsAndTruth(h))) {
+        expect(truth.length).toBeGreaterThan(0);
+        expect(counts).toEqual(truth);
+      }
+    };
+    check();
+    // Erasure subtracts exactly what each customer contributed.
+    for (const [tenant, id] of [[globex, "cus_edge"], [acme, "cus_1"], [globex, "cus_0"]] as const) {
+      expect((await h.call("DELETE", `/v1/api/customers/${id}`, { as: tenant })).status).toBe(200);
+      check();
+    }
   });
 });

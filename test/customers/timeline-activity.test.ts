@@ -55,6 +55,9 @@ describe("GET /v1/api/customers/:id/events (timeline)", () => {
     expect((await h.get("/v1/api/customers/cus_1/events?from=2026-02-01&to=2026-01-01", acme)).body.error.details).toEqual([
       { path: "/to", message: "to must not be before from" },
     ]);
+    // Shape and date problems come back together, in one answer.
+    const both = await h.get("/v1/api/customers/cus_1/events?limit=0&from=soon", acme);
+    expect(both.body.error.details.map((d: { path: string }) => d.path)).toEqual(["/limit", "/from"]);
     expect((await h.get("/v1/api/customers/cus_none/events", acme)).status).toBe(404);
   });
 

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import journal from "../../drizzle/meta/_journal.json";
 import { migrate } from "drizzle-orm/bun-sqlite/migrator";
 import { migrateDatabase, openDatabase, openMigratedDatabase, type Db, type Durability } from "../../src/db";
+import { periodOf } from "../../src/periods";
 
 const tempDirs: string[] = [];
 const open: Db[] = [];
@@ -117,7 +118,7 @@ describe("connection settings", () => {
   });
 });
 
-describe("0003_event_counts and 0004_customer_list on a database that already holds events", () => {
+describe("0003, 0004 and 0005 (the counts) on a database that already holds events", () => {
   test("backfill the per-customer, per-day and per-app counts from the events", () => {
     // The migrations as they were before 0003, in a copy of drizzle/ with a shortened journal.
     const before = join(mkdtempSync(join(tmpdir(), "trackd-migrations-")), "drizzle");
@@ -164,6 +165,21 @@ describe("0003_event_counts and 0004_customer_list on a database that already ho
     expect(all("select app_id, event, count, first_seen, last_seen from app_event_stats order by 2")).toEqual([
       { app_id: "app_1", event: "A Done", count: 4, first_seen: t, last_seen: t + 2 * day },
       { app_id: "app_1", event: "B Done", count: 1, first_seen: t, last_seen: t },
+    ]);
+    // 0005: per-customer day totals, and distinct active customers per day, week and month.
+    expect(all("select customer_pk, day, count from customer_daily_totals order by 1, 2")).toEqual([
+      { customer_pk: 1, day: 20_000, count: 3 },
+      { customer_pk: 1, day: 20_001, count: 1 },
+      { customer_pk: 2, day: 20_002, count: 1 },
+    ]);
+    // Day 20,000 is Friday 2024-10-04: its week began on day 19,996, its month on day 19,997.
+    expect([periodOf(20_000, "week").start, periodOf(20_000, "month").start]).toEqual([19_996, 19_997]);
+    expect(all("select interval, period, customers from app_active_customers order by 1, 2")).toEqual([
+      { interval: "day", period: 20_000, customers: 1 },
+      { interval: "day", period: 20_001, customers: 1 },
+      { interval: "day", period: 20_002, customers: 1 },
+      { interval: "month", period: 19_997, customers: 2 },
+      { interval: "week", period: 19_996, customers: 2 },
     ]);
   });
 });
