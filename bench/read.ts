@@ -3,6 +3,7 @@
 // by default), then measures every read route with wrk (server on core 0, wrk on core 1) and
 // the export's throughput. Verdicts are absolute p95 targets from the issue, reported beside
 // the ratio to /healthz on the same server in the same run, since absolute times drift here.
+// A reused --db is migrated by the server on start, so it keeps up with the schema.
 import { Database } from "bun:sqlite";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -20,7 +21,9 @@ const { values: flags } = parseArgs({
     db: { type: "string" },
     duration: { type: "string", default: "8" },
     warmup: { type: "string", default: "2" },
-    connections: { type: "string", default: "8" },
+    // One client: p95 is then the route's own latency, not time spent queued behind others on
+    // the server's single core (ingest under concurrent load is bench/run.ts's job).
+    connections: { type: "string", default: "1" },
     "skip-build": { type: "boolean", default: false },
   },
 });
@@ -161,7 +164,8 @@ async function measureExport(port: number, appId: string, apiKey: string, db: st
   let lines = 0;
   for await (const chunk of response.body!) {
     bytes += chunk.length;
-    for (const byte of chunk) if (byte === 10) lines++;
+    // indexOf, not a byte loop: counting 3 GB byte by byte in JS was slower than the server.
+    for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) lines++;
   }
   const seconds = (performance.now() - started) / 1000;
 
