@@ -116,6 +116,7 @@ export function erasureRoutes(deps: { apps: AppsService; customers: CustomersSer
     .delete("/v1/api/customers/:customerId", async ({ params, query, app }) => {
       const { by = "customerId" } = validateQuery(customerQuery, query);
       const removed = await writer.submit(() => {
+        writer.flushDeferred(); // the counts this batch has gathered so far, so erasure subtracts them too
         const customer = customers.find(app.id, params.customerId, by);
         if (!customer) return null;
         return { customer: { customerId: customer.customerId, uid: customer.uid, email: customer.email }, ...erase(app.id, customer.pk) };

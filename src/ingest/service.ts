@@ -30,6 +30,7 @@ export interface IngestDeps {
 export function createIngestService({ db, writer, clock, customers }: IngestDeps) {
   const store = createIngestStore(db);
   const counters = createCounters(db);
+  writer.defer(counters);
 
   function updateCustomerAttributes(
     pk: number,

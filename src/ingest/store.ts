@@ -6,17 +6,25 @@ import { customers, events, users, type UserRow } from "../db/schema";
 
 const p = sql.placeholder;
 
-/** Counts one more event at `eventDate`; first/last seen follow eventDate, so a backfilled event can move firstSeen back. */
+/**
+ * Counts one more event at `eventDate`; first/last seen follow eventDate, so a backfilled event
+ * can move firstSeen back. Two statements rather than one: a column named in SET rewrites its
+ * index entry even when the value stays, and firstSeen almost never moves.
+ */
 function prepareTouch(db: Db, table: typeof customers | typeof users) {
-  return db
+  const countAndLast = db
     .update(table)
-    .set({
-      firstSeen: sql`min(coalesce(${table.firstSeen}, ${p("eventDate")}), ${p("eventDate")})`,
-      lastSeen: sql`max(coalesce(${table.lastSeen}, ${p("eventDate")}), ${p("eventDate")})`,
-      eventCount: sql`${table.eventCount} + 1`,
-    })
+    .set({ lastSeen: sql`max(coalesce(${table.lastSeen}, ${p("eventDate")}), ${p("eventDate")})`, eventCount: sql`${table.eventCount} + 1` })
     .where(eq(table.pk, p("pk")))
+    .returning({ firstSeen: table.firstSeen })
     .prepare();
+  const first = db.update(table).set({ firstSeen: sql`${p("eventDate")}` }).where(eq(table.pk, p("pk"))).prepare();
+  return {
+    run(row: { pk: number; eventDate: number }): void {
+      const { firstSeen } = countAndLast.get(row)!;
+      if (firstSeen === null || row.eventDate < firstSeen) first.run(row);
+    },
+  };
 }
 
 /** What identity resolution needs of a customer; attributes are read only when updated. */

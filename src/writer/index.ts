@@ -26,6 +26,17 @@ interface Pending {
   reject: (error: unknown) => void;
 }
 
+/**
+ * Work that jobs gather and the batch writes once, at its end: counts summed across the batch
+ * rather than written per event. The writer flushes it inside the transaction, before COMMIT
+ * (or before each job's RELEASE when jobs run in savepoints), and discards it whenever what
+ * gathered it is rolled back.
+ */
+export interface Deferred {
+  flush(): void;
+  discard(): void;
+}
+
 export interface WriterOptions {
   /** Flush early once this many jobs are waiting. */
   maxBatch?: number;
@@ -45,6 +56,7 @@ export class Writer {
   /** Committed so far: batches (transactions) and jobs. */
   readonly stats = { batches: 0, jobs: 0 };
   private queue: Pending[] = [];
+  private readonly deferred: Deferred[] = [];
   private pendingWeight = 0;
   private scheduled = false;
   private closed = false;
@@ -118,6 +130,19 @@ export class Writer {
     batch.forEach((job, i) => (outcomes[i].ok ? job.resolve(outcomes[i].value) : job.reject(outcomes[i].value)));
   }
 
+  /** Registers work to be flushed at the end of every batch (see Deferred). */
+  defer(participant: Deferred): void {
+    this.deferred.push(participant);
+  }
+
+  /**
+   * For a job that reads what deferred work writes (erasure reads the counts): writes what the
+   * batch has gathered so far. Only meaningful inside a job.
+   */
+  flushDeferred(): void {
+    for (const participant of this.deferred) participant.flush();
+  }
+
   /** Stops accepting work and commits what is queued. */
   close(): void {
     this.closed = true;
@@ -133,16 +158,18 @@ export class Writer {
   private runOptimistic(batch: Pending[]): Outcome[] | null {
     let jobThrew = false;
     try {
-      return this.inTransaction(() =>
-        batch.map((job) => {
+      return this.inTransaction(() => {
+        const outcomes = batch.map((job) => {
           try {
             return { ok: true, value: job.run() };
           } catch (error) {
             jobThrew = true;
             throw error;
           }
-        }),
-      );
+        });
+        this.flushDeferred();
+        return outcomes;
+      });
     } catch (error) {
       if (jobThrew) return null;
       throw error;
@@ -156,9 +183,11 @@ export class Writer {
         this.savepoint.run();
         try {
           const value = job.run();
+          this.flushDeferred();
           this.release.run();
           return { ok: true, value };
         } catch (error) {
+          this.discardDeferred();
           this.rollbackToSavepoint.run();
           this.release.run();
           return { ok: false, value: error };
@@ -174,9 +203,14 @@ export class Writer {
       this.commit.run();
       return result;
     } catch (error) {
+      this.discardDeferred();
       this.rollbackQuietly();
       throw error;
     }
+  }
+
+  private discardDeferred(): void {
+    for (const participant of this.deferred) participant.discard();
   }
 
   private rollbackQuietly(): void {

@@ -77,4 +77,35 @@ describe("write-time counts", () => {
       check();
     }
   });
+
+  test("stay exact when events and an erasure of their customer share one write batch", async () => {
+    // The batch is flushed by hand, once its three jobs are queued in this order.
+    let flush = () => {};
+    const h = setup({ writer: { schedule: (run) => (flush = run) } });
+    const acme = h.tenant();
+    /** Waits until the writer holds `events` events' worth of jobs. */
+    const queued = async (events: number) => {
+      while (h.writer.pending < events) await Bun.sleep(1);
+    };
+    const seeded = h.post("/v1/api/events/new", acme, { event: "App Opened", customerId: "cus_1", eventDate: "2025-06-01" });
+    await queued(1);
+    flush();
+    await seeded;
+    const before = h.post("/v1/api/events/bulk", acme, [{ event: "App Opened", customerId: "cus_1" }, { event: "App Opened", customerId: "cus_2" }]);
+    await queued(2);
+    const erased = h.call("DELETE", "/v1/api/customers/cus_1", { as: acme });
+    await queued(3);
+    const after = h.post("/v1/api/events/new", acme, { event: "Report Created", customerId: "cus_1", eventDate: "2025-06-02" });
+    await queued(4);
+    flush();
+    const results = await Promise.all([before, erased, after]);
+    expect(results.map((r) => r.status)).toEqual([201, 200, 201]);
+    expect(results[1].body.removed.events).toBe(2); // the seeded one and the bulk one, still only gathered
+    for (const [counts, truth] of Object.values(countsAndTruth(h))) expect(counts).toEqual(truth);
+    const names = (await h.get("/v1/api/events/names", acme)).body.names;
+    expect(names.map((n: { event: string; count: number; firstSeen: string }) => [n.event, n.count, n.firstSeen])).toEqual([
+      ["App Opened", 1, expect.stringMatching(/^2026-/)], // cus_2's: the erased 2025 one no longer counts as first
+      ["Report Created", 1, "2025-06-02T00:00:00.000Z"],
+    ]);
+  });
 });

@@ -87,3 +87,68 @@ describe("Writer", () => {
     await expect(late).rejects.toMatchObject({ code: "SERVICE_UNAVAILABLE" });
   });
 });
+
+describe("Writer: deferred work", () => {
+  /** Gathers values in memory; its flush writes them as one row, like summed counts. */
+  function summing(insert: (v: string) => unknown) {
+    let gathered: string[] = [];
+    const flushes: string[][] = [];
+    return {
+      gather: (v: string) => gathered.push(v),
+      flushes,
+      participant: {
+        flush() {
+          if (gathered.length === 0) return;
+          insert(`sum:${gathered.join("+")}`);
+          flushes.push(gathered);
+          gathered = [];
+        },
+        discard() {
+          gathered = [];
+        },
+      },
+    };
+  }
+
+  test("what a batch gathers is written once, in the same transaction, before its jobs settle", async () => {
+    const { writer, insert, committed } = fileWriter();
+    const sums = summing(insert);
+    writer.defer(sums.participant);
+    const settled = await Promise.all(["a", "b", "c"].map((v) => writer.submit(() => (insert(v), sums.gather(v), committed().length))));
+    expect(settled).toEqual([0, 0, 0]); // nothing visible to another connection while the batch runs
+    expect(committed()).toEqual(["a", "b", "c", "sum:a+b+c"]);
+    expect(sums.flushes).toEqual([["a", "b", "c"]]);
+  });
+
+  test("a failing job's gathered work is discarded with it; its neighbours' is written", async () => {
+    const { writer, insert, committed } = fileWriter();
+    const sums = summing(insert);
+    writer.defer(sums.participant);
+    const outcomes = await Promise.allSettled([
+      writer.submit(() => (insert("a"), sums.gather("a"))),
+      writer.submit(() => {
+        insert("bad");
+        sums.gather("bad");
+        throw new AppError("VALIDATION_FAILED", "no");
+      }),
+      writer.submit(() => (insert("c"), sums.gather("c"))),
+    ]);
+    expect(outcomes.map((o) => o.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+    expect(committed()).toEqual(["a", "sum:a", "c", "sum:c"]); // in savepoints, flushed job by job
+  });
+
+  test("flushDeferred inside a job writes what the batch gathered so far", async () => {
+    const { writer, insert, committed } = fileWriter();
+    const sums = summing(insert);
+    writer.defer(sums.participant);
+    await Promise.all([
+      writer.submit(() => (insert("a"), sums.gather("a"))),
+      writer.submit(() => {
+        writer.flushDeferred();
+        insert("reader");
+      }),
+      writer.submit(() => (insert("c"), sums.gather("c"))),
+    ]);
+    expect(committed()).toEqual(["a", "sum:a", "reader", "c", "sum:c"]);
+  });
+});
