@@ -9,6 +9,7 @@ CREATE TABLE `app_event_stats` (
 --> statement-breakpoint
 CREATE INDEX `customers_app_last_seen_idx` ON `customers` (`app_id`,`last_seen`);--> statement-breakpoint
 CREATE INDEX `customers_app_first_seen_idx` ON `customers` (`app_id`,`first_seen`);--> statement-breakpoint
+CREATE INDEX `customers_app_event_count_idx` ON `customers` (`app_id`,`event_count`);--> statement-breakpoint
 CREATE INDEX `customers_app_email_search_idx` ON `customers` (`app_id`,lower(email));--> statement-breakpoint
 CREATE INDEX `customers_app_name_search_idx` ON `customers` (`app_id`,lower(data ->> '$.name'));--> statement-breakpoint
 -- Databases created before this table: derive it from the per-customer stats, which are exact.
