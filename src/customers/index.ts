@@ -3,7 +3,6 @@ import { Elysia } from "elysia";
 import { apiKeyAuth } from "../apps/auth";
 import type { AppsService } from "../apps/service";
 import type { Db } from "../db";
-import type { CustomerRow } from "../db/schema";
 import { toIso } from "../dates";
 import { AppError } from "../errors";
 import { decodeCursor } from "../events/cursor";
@@ -15,7 +14,7 @@ import { chartBuckets, series } from "./activity";
 import { prepareErase } from "./erase";
 import { createCustomerList, DEFAULT_SORT } from "./list";
 import { ActivityQuery, attributeFilters, CustomerQuery, ListCustomersQuery, TimelineQuery } from "./model";
-import type { CustomerKey, CustomersService } from "./service";
+import type { CustomersService } from "./service";
 
 const customerQuery = compile(CustomerQuery);
 const timelineQuery = compile(TimelineQuery);
@@ -32,12 +31,6 @@ export function customerRoutes(deps: {
 }) {
   const { apps, customers, events, clock } = deps;
   const list = createCustomerList(deps.db);
-  /** Always within the caller's app: another app's customer with the same id is a 404. */
-  const findOr404 = (appId: string, value: string, by: CustomerKey = "customerId"): CustomerRow => {
-    const customer = customers.find(appId, value, by);
-    if (!customer) throw new AppError("NOT_FOUND", `no customer with ${by} ${value}`);
-    return customer;
-  };
 
   return new Elysia({ name: "customers" })
     .use(apiKeyAuth(apps, "read"))
@@ -66,7 +59,7 @@ export function customerRoutes(deps: {
     })
     .get("/v1/api/customers/:customerId", ({ params, query, app }) => {
       const { by } = validateQuery(customerQuery, query);
-      const customer = findOr404(app.id, params.customerId, by);
+      const customer = customers.findOr404(app.id, params.customerId, by);
       const now = clock();
       const eventCounts = customers.eventCounts(customer.pk, now);
       return {
@@ -80,7 +73,7 @@ export function customerRoutes(deps: {
     .get("/v1/api/customers/:customerId/events", ({ params, query, app }) => {
       // Checked before the customer, so a bad query is a 400 even for an unknown one.
       const { input, dates } = validateQueryWithDates(timelineQuery, query, ["from", "to"]);
-      const customer = findOr404(app.id, params.customerId, input.by);
+      const customer = customers.findOr404(app.id, params.customerId, input.by);
       return events.list(app.id, {
         customerPk: customer.pk,
         event: input.event,
@@ -95,7 +88,7 @@ export function customerRoutes(deps: {
       const { input, dates } = validateQueryWithDates(activityQuery, query, ["from", "to"]);
       const { interval = "day", event } = input;
       const chart = chartBuckets(interval, clock(), dates.from, dates.to);
-      const customer = findOr404(app.id, params.customerId, input.by);
+      const customer = customers.findOr404(app.id, params.customerId, input.by);
       const points = series(customers.dailyCounts(customer.pk, chart.from, chart.to, event), interval, chart);
       return {
         interval,

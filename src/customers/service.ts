@@ -2,6 +2,7 @@ import { and, asc, desc, eq, gte, lte, sql } from "drizzle-orm";
 import type { Db } from "../db";
 import { customerDailyCounts, customerDailyTotals, customerEventStats, customers, users, type CustomerRow } from "../db/schema";
 import { toIso } from "../dates";
+import { AppError } from "../errors";
 import { dayOf } from "../periods";
 import type { CustomerView, EventCount } from "./model";
 
@@ -91,11 +92,19 @@ export function createCustomersService(db: Db) {
     };
   }
 
+  /** Always scoped to the app: another app's customer with the same id is never found. */
+  function find(appId: string, value: string, by: CustomerKey = "customerId"): CustomerRow | undefined {
+    const query = { customerId: byCustomerId, uid: byUid, email: byEmail }[by];
+    return query.get({ appId, value });
+  }
+
   return {
-    /** Always scoped to the app: another app's customer with the same id is never found. */
-    find(appId: string, value: string, by: CustomerKey = "customerId"): CustomerRow | undefined {
-      const query = { customerId: byCustomerId, uid: byUid, email: byEmail }[by];
-      return query.get({ appId, value });
+    find,
+    /** As find, for the routes: an unknown customer is a 404 naming how it was looked up. */
+    findOr404(appId: string, value: string, by: CustomerKey = "customerId"): CustomerRow {
+      const customer = find(appId, value, by);
+      if (!customer) throw new AppError("NOT_FOUND", `no customer with ${by} ${value}`);
+      return customer;
     },
     /** Per event name: all time from the stats, the last 7/30 days from the daily counts. */
     eventCounts(pk: number, now: number): EventCount[] {

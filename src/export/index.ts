@@ -7,7 +7,6 @@ import type { AppsService } from "../apps/service";
 import { CustomerQuery } from "../customers/model";
 import type { CustomersService } from "../customers/service";
 import { toIso } from "../dates";
-import { AppError } from "../errors";
 import { compile, validateQuery, validateQueryWithDates } from "../http/validate";
 import type { Logger } from "../log";
 import { eventJson, formats } from "./format";
@@ -44,18 +43,12 @@ export function exportRoutes(deps: { apps: AppsService; customers: CustomersServ
     return new Response(body, { headers });
   }
 
-  const findOr404 = (appId: string, value: string, by: "customerId" | "uid" | "email" = "customerId") => {
-    const customer = customers.find(appId, value, by);
-    if (!customer) throw new AppError("NOT_FOUND", `no customer with ${by} ${value}`);
-    return customer;
-  };
-
   return new Elysia({ name: "export" })
     .use(apiKeyAuth(apps, "read"))
     .get("/v1/api/export", ({ query, app }) => {
       const { input, dates } = validateQueryWithDates(exportQuery, query, ["from", "to"]);
       const format = formats[input.format ?? "ndjson"];
-      const customerPk = input.customerId === undefined ? undefined : findOr404(app.id, input.customerId).pk;
+      const customerPk = input.customerId === undefined ? undefined : customers.findOr404(app.id, input.customerId).pk;
       const pages = exporter.pages(app.id, { ...dates, customerPk });
       return streamed(
         (function* () {
@@ -70,7 +63,7 @@ export function exportRoutes(deps: { apps: AppsService; customers: CustomersServ
     })
     .get("/v1/api/customers/:customerId/export", ({ params, query, app }) => {
       const { by } = validateQuery(customerQuery, query);
-      const customer = findOr404(app.id, params.customerId, by);
+      const customer = customers.findOr404(app.id, params.customerId, by);
       const head = {
         exportedAt: toIso(clock()),
         customer: customers.view(customer),
