@@ -5,6 +5,7 @@ import { createHmac } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import Stripe from "stripe";
 
 const binary = resolve(process.argv[2] ?? "dist/trackd");
 const dir = mkdtempSync(join(tmpdir(), "trackd-smoke-"));
@@ -78,6 +79,36 @@ try {
     body: JSON.stringify({ appId, customerId: "cus_abc", event: "Page Viewed" }),
   });
   check(unsigned.status === 401, "then an unsigned browser event → 401 (the running server saw the change)");
+
+  const webhookSecret = "whsec_smokeTest0123456789abcdef";
+  const secretSet = run(["apps", "update", appId, "--stripe-webhook-secret", webhookSecret, "--db", "./data/trackd.db"]);
+  check(secretSet.exitCode === 0, "apps update --stripe-webhook-secret exits 0 while the server runs");
+  const subscription = {
+    id: "sub_smoke",
+    object: "subscription",
+    customer: "cus_abc",
+    status: "active",
+    currency: "usd",
+    start_date: Math.floor(Date.now() / 1000) - 60,
+    cancel_at_period_end: false,
+    discounts: [],
+    items: { object: "list", data: [{ id: "si_1", quantity: 2, price: { id: "price_pro", unit_amount: 4900, recurring: { interval: "month", interval_count: 1 } } }] },
+  };
+  const payload = JSON.stringify({ id: "evt_smoke", object: "event", type: "customer.subscription.created", created: Math.floor(Date.now() / 1000), data: { object: subscription } });
+  const stripeSignature = await new Stripe("sk_test_smoke").webhooks.generateTestHeaderStringAsync({ payload, secret: webhookSecret });
+  const webhook = await fetch(`${base}/v1/webhooks/stripe/${appId}`, { method: "POST", headers: { "stripe-signature": stripeSignature }, body: payload });
+  check(webhook.status === 200 && (await webhook.json()).result === "applied", "POST /v1/webhooks/stripe/:appId with a signed event → applied");
+  const forged = await fetch(`${base}/v1/webhooks/stripe/${appId}`, { method: "POST", headers: { "stripe-signature": stripeSignature }, body: payload.replace("4900", "9900") });
+  check(forged.status === 400, "the same signature over a changed body → 400");
+  const billed = await (await fetch(`${base}/v1/api/customers/cus_abc`, { headers })).json();
+  check(billed.subscription?.mrr === 9800 && billed.billingHistory[0]?.movement === "new", "the profile shows the subscription (MRR 9800) and a new-MRR movement");
+  const billing = await (await fetch(`${base}/v1/api/metrics/billing`, { headers })).json();
+  check(billing.currencies[0]?.mrr === 9800, "GET /v1/api/metrics/billing totals the MRR");
+  const timeline = await (await fetch(`${base}/v1/api/customers/cus_abc/timeline`, { headers })).json();
+  check(timeline.items.some((item: { type: string }) => item.type === "billing"), "the customer's timeline interleaves the billing change");
+  const neutral = await post("/v1/api/subscriptions", { subscriptionId: "cb_1", customerId: "cus_def", status: "active", currency: "eur", items: [{ unitAmount: 12000, interval: "year" }] });
+  check(neutral.status === 201 && (await neutral.json()).subscription.mrr === 1000, "POST /v1/api/subscriptions → 201, yearly 12000 is MRR 1000");
+
   const unauthorized = await fetch(`${base}/v1/api/events`, { headers: { "x-ck-app": appId } });
   check(unauthorized.status === 401, "a request without a key → 401");
 

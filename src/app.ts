@@ -2,6 +2,9 @@
 // app.handle(request); only the entry point (src/cli/serve.ts) binds a port.
 import { Elysia } from "elysia";
 import { createAppsService } from "./apps/service";
+import { stripeWebhookRoutes, subscriptionRoutes } from "./billing/index";
+import { createBillingMetrics } from "./billing/metrics";
+import { createBillingService } from "./billing/service";
 import { clientRoutes } from "./client/index";
 import { DEFAULT_CLIENT_OPTIONS, type ClientOptions } from "./client/model";
 import { createCustomersService } from "./customers/service";
@@ -18,6 +21,7 @@ import { createMetricsService } from "./metrics/service";
 import { ingestRoutes } from "./ingest/index";
 import { createIngestService } from "./ingest/service";
 import { consoleLogger, type Logger } from "./log";
+import { createScoringService } from "./scoring/service";
 import { sdkRoutes } from "./sdk/index";
 import type { Writer } from "./writer";
 
@@ -37,6 +41,8 @@ export function createApp({ db, writer, clock = Date.now, logger = consoleLogger
   const events = createEventsService(db, customers);
   const metrics = createMetricsService(db);
   const exporter = createExporter(db.$client);
+  const scoring = createScoringService(db);
+  const billing = createBillingService({ db, writer, clock });
 
   return new Elysia()
     .onError(({ code, error, request }) => {
@@ -52,9 +58,11 @@ export function createApp({ db, writer, clock = Date.now, logger = consoleLogger
     .use(sdkRoutes())
     .use(ingestRoutes({ apps, ingest, clock }))
     .use(clientRoutes({ apps, ingest, clock, options: client }))
-    .use(customerRoutes({ apps, customers, events, db, clock }))
+    .use(stripeWebhookRoutes({ apps, billing, clock }))
+    .use(subscriptionRoutes({ apps, billing, clock }))
+    .use(customerRoutes({ apps, customers, events, billing, scoring, db, clock }))
     .use(erasureRoutes({ apps, customers, writer, db }))
-    .use(metricsRoutes({ apps, metrics, clock }))
+    .use(metricsRoutes({ apps, metrics, billingMetrics: createBillingMetrics(db), clock }))
     .use(exportRoutes({ apps, customers, exporter, clock, logger }))
     .use(eventRoutes({ apps, events }));
 }

@@ -112,6 +112,13 @@ export const settings = {
       return raw === "true";
     },
   },
+  healthInterval: {
+    flag: "health-interval",
+    env: "TRACKD_HEALTH_INTERVAL",
+    default: "15",
+    description: "minutes between health scoring passes (the first runs at start); 0 turns them off",
+    parse: numberIn(0, 1440),
+  },
 } satisfies Record<string, Setting<unknown>>;
 
 type Settings = typeof settings;

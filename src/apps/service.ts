@@ -4,6 +4,7 @@ import type { Db } from "../db";
 import { apiKeys, apps, type AppRow } from "../db/schema";
 import { credentialsCacheFor } from "./cache";
 import { digestOf, generateKey, generateSigningSecret, parseKey, randomId, SCOPES, type Scope } from "./keys";
+import { weightsOf, type Weights } from "../scoring/weights";
 import { originAllowed } from "./origins";
 
 export interface CreatedApp {
@@ -29,12 +30,21 @@ interface CachedKey {
   scopes: ReadonlySet<Scope>;
 }
 
-/** How an app treats browser events; changed with `trackd apps update`. */
+/** How an app treats browser events and Stripe webhooks; changed with `trackd apps update`. */
 export interface AppSettings {
   requireVerified: boolean;
   /** Canonical origins, or ["*"]. */
   allowedOrigins: string[];
+  /** Whether a Stripe webhook secret is set (the secret itself is never shown back). */
+  stripeWebhook: boolean;
+  /** The health score's weights in effect: the defaults unless set. */
+  healthWeights: Weights;
 }
+
+/** A change to the settings; null removes the Stripe webhook secret. */
+export type SettingsChange = Partial<
+  Omit<AppSettings, "stripeWebhook" | "healthWeights"> & { stripeWebhookSecret: string | null; healthWeights: Weights | null }
+>;
 
 /** A request's credentials, once checked: the app and what the key may do. */
 export interface Authenticated {
@@ -113,10 +123,15 @@ export function createAppsService(db: Db, clock: () => number = Date.now) {
     },
 
     /** Returns the settings after the change, or null when there is no such app. */
-    updateSettings(appId: string, change: Partial<AppSettings>): AppSettings | null {
+    updateSettings(appId: string, change: SettingsChange): AppSettings | null {
       const updated = db
         .update(apps)
-        .set({ requireVerified: change.requireVerified, allowedOrigins: change.allowedOrigins?.join(",") })
+        .set({
+          requireVerified: change.requireVerified,
+          allowedOrigins: change.allowedOrigins?.join(","),
+          stripeWebhookSecret: change.stripeWebhookSecret,
+          healthWeights: change.healthWeights,
+        })
         .where(eq(apps.id, appId))
         .returning()
         .get();
@@ -162,7 +177,12 @@ export function createAppsService(db: Db, clock: () => number = Date.now) {
 }
 
 function settingsOf(app: AppRow): AppSettings {
-  return { requireVerified: app.requireVerified, allowedOrigins: app.allowedOrigins.split(",") };
+  return {
+    requireVerified: app.requireVerified,
+    allowedOrigins: app.allowedOrigins.split(","),
+    stripeWebhook: app.stripeWebhookSecret !== null,
+    healthWeights: weightsOf(app.healthWeights),
+  };
 }
 
 export type AppsService = ReturnType<typeof createAppsService>;

@@ -1,8 +1,9 @@
 // trackd apps … and trackd keys … : managing apps and their API keys.
-import { createAppsService, type AppSettings, type CreatedApp } from "../apps/service";
+import { createAppsService, type AppSettings, type CreatedApp, type SettingsChange } from "../apps/service";
 import { parseScopes, SCOPES } from "../apps/keys";
 import { parseAllowedOrigins } from "../apps/origins";
 import { UsageError } from "../config";
+import { formatWeights, parseWeights } from "../scoring/weights";
 import { dbOption, jsonOption, parseCommandArgs } from "./args";
 import { openForCommand } from "./db";
 
@@ -33,6 +34,9 @@ export function appsCommand(args: string[], env: Record<string, string | undefin
         "require-verified": { type: "boolean" },
         "no-require-verified": { type: "boolean" },
         "allowed-origins": { type: "string" },
+        "stripe-webhook-secret": { type: "string" },
+        "no-stripe-webhook-secret": { type: "boolean" },
+        "health-weights": { type: "string" },
       },
       1,
     );
@@ -86,11 +90,14 @@ function settingsChange(values: {
   "require-verified"?: boolean;
   "no-require-verified"?: boolean;
   "allowed-origins"?: string;
-}): Partial<AppSettings> {
+  "stripe-webhook-secret"?: string;
+  "no-stripe-webhook-secret"?: boolean;
+  "health-weights"?: string;
+}): SettingsChange {
   if (values["require-verified"] && values["no-require-verified"]) {
     throw new UsageError("--require-verified and --no-require-verified contradict each other");
   }
-  const change: Partial<AppSettings> = {};
+  const change: SettingsChange = {};
   if (values["require-verified"]) change.requireVerified = true;
   if (values["no-require-verified"]) change.requireVerified = false;
   if (values["allowed-origins"] !== undefined) {
@@ -100,15 +107,36 @@ function settingsChange(values: {
       throw new UsageError(`--allowed-origins: ${(error as Error).message}`);
     }
   }
+  const secret = values["stripe-webhook-secret"];
+  if (secret !== undefined && values["no-stripe-webhook-secret"]) {
+    throw new UsageError("--stripe-webhook-secret and --no-stripe-webhook-secret contradict each other");
+  }
+  if (secret !== undefined) {
+    // The endpoint's signing secret from the Stripe dashboard, not an API key.
+    if (!/^whsec_[A-Za-z0-9]{8,}$/.test(secret)) throw new UsageError(`--stripe-webhook-secret must look like whsec_..., got "${secret.slice(0, 8)}..."`);
+    change.stripeWebhookSecret = secret;
+  }
+  if (values["no-stripe-webhook-secret"]) change.stripeWebhookSecret = null;
+  const weights = values["health-weights"];
+  if (weights !== undefined) {
+    try {
+      // "default" goes back to the defaults, including when they change in a later version.
+      change.healthWeights = weights.trim() === "default" ? null : parseWeights(weights);
+    } catch (error) {
+      throw new UsageError(`--health-weights: ${(error as Error).message}`);
+    }
+  }
   if (Object.keys(change).length === 0) {
-    throw new UsageError("apps update needs a change: --require-verified, --no-require-verified or --allowed-origins LIST");
+    throw new UsageError(
+      "apps update needs a change: --require-verified, --no-require-verified, --allowed-origins LIST, --stripe-webhook-secret whsec_..., --no-stripe-webhook-secret or --health-weights LIST",
+    );
   }
   return change;
 }
 
 function describeSettings(settings: AppSettings): string {
   const verification = settings.requireVerified ? "signed browser events only" : "unsigned browser events accepted";
-  return `${verification}, origins ${settings.allowedOrigins.join(",")}`;
+  return `${verification}, origins ${settings.allowedOrigins.join(",")}, Stripe webhook ${settings.stripeWebhook ? "on" : "off"}, health weights ${formatWeights(settings.healthWeights)}`;
 }
 
 export function credentialsBanner(title: string, app: CreatedApp): string {

@@ -4,7 +4,9 @@ import { dbOption, parseCommandArgs } from "./args";
 import { openForCommand } from "./db";
 import { exportCommand } from "./export";
 import { devCommand } from "./dev";
+import { healthCommand } from "./health";
 import { serveCommand } from "./serve";
+import { stripeCommand } from "./stripe";
 import { version } from "../../package.json";
 
 const HELP = `trackd ${version}: per-customer product events and attributes, in one binary
@@ -19,6 +21,9 @@ Commands:
                      [--allowed-origins https://a.com,https://b.com | '*'] [--json]
                                    how the app treats browser events: refuse unsigned ones,
                                    and which web origins may send them (default: any)
+  apps update APP_ID --health-weights activity=30,recency=20,... | default
+                                   the health score's factor weights; factors left out
+                                   keep their default
   keys create --app APP_ID [--scope ingest,read,admin] [--json]
                                    another API key for an app: to rotate keys, or a narrower
                                    one (default: all three scopes)
@@ -27,10 +32,18 @@ Commands:
          [--customer-id ID]        write an app's events (with each customer's identity) to
                                    FILE, or stdout with --out -; the format follows FILE's
                                    extension unless given; progress on stderr
+  health score [--app APP_ID] [--json]
+                                   score every customer's health now (the server does it
+                                   every --health-interval minutes); prints per app how many
+                                   were scored and how long it took
   migrate                          apply database migrations and exit
   dev seed --app APP_ID --events N --customers M [--days 365] [--seed 1]
                                    fill an app with realistic generated events through the
                                    server's write path, the same for the same --seed
+  stripe sync --app APP_ID --api-key sk_... [--api-base URL]
+                                   read the app's customers and subscriptions from Stripe's API
+                                   (history before the webhook); the key may come from
+                                   STRIPE_API_KEY; --api-base points at a stripe-mock or test server
 
 Flags (each defaults from its environment variable):
 ${Object.values(settings)
@@ -80,6 +93,10 @@ async function runCommand(command: string, args: string[], env: Record<string, s
       return devCommand(args, env);
     case "export":
       return exportCommand(args, env);
+    case "stripe":
+      return stripeCommand(args, env);
+    case "health":
+      return healthCommand(args, env);
     case "migrate": {
       const { values } = parseCommandArgs(args, dbOption);
       openForCommand(values, env).$client.close(); // opening migrates

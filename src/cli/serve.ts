@@ -5,6 +5,8 @@ import { UsageError, resolveSetting } from "../config";
 import { openMigratedDatabase } from "../db";
 import { BULK_BODY_LIMIT } from "../ingest/index";
 import { consoleLogger as log } from "../log";
+import { createHealthPass } from "../scoring/pass";
+import { scheduleHealthPasses } from "../scoring/schedule";
 import { Writer } from "../writer";
 import { credentialsBanner } from "./apps";
 import { dbOption, parseCommandArgs } from "./args";
@@ -24,6 +26,7 @@ export async function serveCommand(args: string[], env: Record<string, string | 
     "client-app-rate": { type: "string" },
     "client-app-burst": { type: "string" },
     "trust-proxy": { type: "string" },
+    "health-interval": { type: "string" },
   });
   const config = {
     db: resolveSetting("db", values, env),
@@ -37,6 +40,7 @@ export async function serveCommand(args: string[], env: Record<string, string | 
       perApp: { rate: resolveSetting("clientAppRate", values, env), burst: resolveSetting("clientAppBurst", values, env) },
       trustProxy: resolveSetting("trustProxy", values, env),
     },
+    healthIntervalMs: resolveSetting("healthInterval", values, env) * 60_000,
   };
 
   const db = openMigratedDatabase(config.db, config.durability);
@@ -63,6 +67,10 @@ export async function serveCommand(args: string[], env: Record<string, string | 
     durability: config.durability,
     startupMs: Math.round(performance.now() - startedAt),
   });
+  const health =
+    config.healthIntervalMs > 0
+      ? scheduleHealthPasses({ pass: createHealthPass({ db, writer, clock: Date.now }), intervalMs: config.healthIntervalMs, logger: log })
+      : undefined;
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -74,6 +82,8 @@ export async function serveCommand(args: string[], env: Record<string, string | 
     }
     stopping = true;
     log.info(`${signal}: draining (up to ${config.drainTimeoutMs / 1000} s)`);
+    // A pass in progress ends at its next range (milliseconds), while the writer still takes its jobs.
+    await health?.stop();
     // Stop accepting and let in-flight requests finish (their writes commit on the way); a
     // client that stalls mid-request doesn't get to hold the shutdown hostage.
     const drained = await Promise.race([app.server!.stop().then(() => true), Bun.sleep(config.drainTimeoutMs).then(() => false)]);

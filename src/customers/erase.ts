@@ -7,6 +7,7 @@ import { INTERVALS, periodOf } from "../periods";
 export interface Erased {
   events: number;
   users: number;
+  subscriptions: number;
 }
 
 export function prepareErase(client: Database) {
@@ -46,6 +47,9 @@ export function prepareErase(client: Database) {
   );
   const deleteEvents = client.prepare("DELETE FROM events WHERE customer_pk = $pk");
   const deleteUsers = client.prepare("DELETE FROM users WHERE customer_pk = $pk");
+  // Billing goes too, history included: MRR metrics then count as if it had never been a customer.
+  const deleteBillingEvents = client.prepare("DELETE FROM billing_events WHERE customer_pk = $pk");
+  const deleteSubscriptions = client.prepare("DELETE FROM subscriptions WHERE customer_pk = $pk");
   const deleteCustomer = client.prepare("DELETE FROM customers WHERE pk = $pk AND app_id = $appId");
 
   return (appId: string, pk: number): Erased => {
@@ -60,7 +64,9 @@ export function prepareErase(client: Database) {
     for (const stat of stats) recomputeFirstLast.run({ appId, ...stat });
     const events = deleteEvents.run({ pk }).changes;
     const users = deleteUsers.run({ pk }).changes;
+    deleteBillingEvents.run({ pk });
+    const subscriptions = deleteSubscriptions.run({ pk }).changes;
     deleteCustomer.run({ pk, appId });
-    return { events, users };
+    return { events, users, subscriptions };
   };
 }

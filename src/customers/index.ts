@@ -2,35 +2,43 @@
 import { Elysia } from "elysia";
 import { apiKeyAuth } from "../apps/auth";
 import type { AppsService } from "../apps/service";
+import type { BillingService } from "../billing/service";
 import type { Db } from "../db";
 import { toIso } from "../dates";
 import { AppError } from "../errors";
 import { decodeCursor } from "../events/cursor";
 import { DEFAULT_PAGE_SIZE } from "../events/model";
 import type { EventsService } from "../events/service";
+import type { ScoringService } from "../scoring/service";
 import { compile, validateQuery, validateQueryWithDates } from "../http/validate";
 import type { Writer } from "../writer";
 import { chartBuckets, series } from "./activity";
 import { prepareErase } from "./erase";
 import { createCustomerList, DEFAULT_SORT } from "./list";
-import { ActivityQuery, attributeFilters, CustomerQuery, ListCustomersQuery, TimelineQuery } from "./model";
+import { ActivityQuery, attributeFilters, CustomerQuery, CustomerTimelineQuery, ListCustomersQuery, TimelineQuery } from "./model";
 import type { CustomersService } from "./service";
+import { createTimeline } from "./timeline";
 
 const customerQuery = compile(CustomerQuery);
 const timelineQuery = compile(TimelineQuery);
 const activityQuery = compile(ActivityQuery);
+const customerTimelineQuery = compile(CustomerTimelineQuery);
 const listQuery = compile(ListCustomersQuery);
 const RECENT_EVENTS = 20;
+const RECENT_BILLING_EVENTS = 20;
 
 export function customerRoutes(deps: {
   apps: AppsService;
   customers: CustomersService;
   events: EventsService;
+  billing: BillingService;
+  scoring: ScoringService;
   db: Db;
   clock: () => number;
 }) {
-  const { apps, customers, events, clock } = deps;
+  const { apps, customers, events, billing, clock } = deps;
   const list = createCustomerList(deps.db);
+  const timeline = createTimeline({ events, billing });
 
   return new Elysia({ name: "customers" })
     .use(apiKeyAuth(apps, "read"))
@@ -50,6 +58,9 @@ export function customerRoutes(deps: {
           inactiveSince: dates.inactiveSince,
           attributes,
           event: input.event === undefined ? undefined : { name: input.event, from: dates.from, to: dates.to },
+          health: input.health,
+          status: input.status,
+          plan: input.plan,
           sort: input.sort ?? DEFAULT_SORT,
           cursor: input.cursor,
           limit: input.limit ?? DEFAULT_PAGE_SIZE,
@@ -67,7 +78,9 @@ export function customerRoutes(deps: {
         eventsLast7d: eventCounts.reduce((sum, row) => sum + row.last7d, 0),
         eventsLast30d: eventCounts.reduce((sum, row) => sum + row.last30d, 0),
         eventCounts,
+        health: deps.scoring.customerHealth(app, customer, now),
         recentEvents: events.list(app.id, { customerPk: customer.pk, limit: RECENT_EVENTS }).events,
+        ...billing.ofCustomer(customer.pk, RECENT_BILLING_EVENTS),
       };
     })
     .get("/v1/api/customers/:customerId/events", ({ params, query, app }) => {
@@ -83,6 +96,11 @@ export function customerRoutes(deps: {
         after: input.cursor === undefined ? undefined : decodeCursor(input.cursor),
         limit: input.limit ?? DEFAULT_PAGE_SIZE,
       });
+    })
+    .get("/v1/api/customers/:customerId/timeline", ({ params, query, app }) => {
+      const { input, dates } = validateQueryWithDates(customerTimelineQuery, query, ["from", "to"]);
+      const customer = customers.findOr404(app.id, params.customerId, input.by);
+      return timeline(app.id, customer.pk, { ...dates, cursor: input.cursor, limit: input.limit ?? DEFAULT_PAGE_SIZE });
     })
     .get("/v1/api/customers/:customerId/activity", ({ params, query, app }) => {
       const { input, dates } = validateQueryWithDates(activityQuery, query, ["from", "to"]);

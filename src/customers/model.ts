@@ -2,7 +2,9 @@ import { Type } from "@sinclair/typebox";
 import { t } from "elysia";
 import type { ErrorDetail } from "../errors";
 import { MAX_PAGE_SIZE } from "../events/model";
+import { SUBSCRIPTION_STATUSES } from "../billing/summary";
 import { INTERVALS } from "../periods";
+import { GRADES } from "../scoring/score";
 import { SORTS } from "./list";
 
 const By = t.Optional(
@@ -22,6 +24,18 @@ export const TimelineQuery = t.Object(
     from: t.Optional(t.String()),
     to: t.Optional(t.String()),
     limit: t.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE_SIZE, error: `must be an integer from 1 to ${MAX_PAGE_SIZE}` })),
+    cursor: t.Optional(t.String({ maxLength: 200 })),
+  },
+  { additionalProperties: false },
+);
+
+/** GET /v1/api/customers/:id/timeline: events and billing changes together. */
+export const CustomerTimelineQuery = t.Object(
+  {
+    by: By,
+    from: t.Optional(t.String()),
+    to: t.Optional(t.String()),
+    limit: TimelineQuery.properties.limit,
     cursor: t.Optional(t.String({ maxLength: 200 })),
   },
   { additionalProperties: false },
@@ -47,6 +61,11 @@ export const ListCustomersQuery = t.Object(
     activeSince: t.Optional(t.String()),
     inactiveSince: t.Optional(t.String()),
     event: t.Optional(Filter),
+    health: t.Optional(t.Union(GRADES.map((grade) => t.Literal(grade)), { error: `must be one of ${GRADES.join(", ")}` })),
+    status: t.Optional(
+      t.Union(SUBSCRIPTION_STATUSES.map((status) => t.Literal(status)), { error: `must be one of ${SUBSCRIPTION_STATUSES.join(", ")}` }),
+    ),
+    plan: t.Optional(Filter),
     /** With event: when it happened. */
     from: t.Optional(t.String()),
     to: t.Optional(t.String()),

@@ -12,6 +12,10 @@ export const apps = sqliteTable("apps", {
   requireVerified: integer("require_verified", { mode: "boolean" }).notNull().default(false),
   // Comma-separated origins (scheme://host[:port]) browsers may send events from; "*" is any.
   allowedOrigins: text("allowed_origins").notNull().default("*"),
+  // Stripe's webhook signing secret (whsec_...), kept retrievable to recompute signatures.
+  stripeWebhookSecret: text("stripe_webhook_secret"),
+  // Health score weights per factor; null means the defaults (src/scoring/weights.ts).
+  healthWeights: text("health_weights", { mode: "json" }).$type<Record<string, number>>(),
   createdAt: integer("created_at").notNull(),
 });
 
@@ -54,6 +58,18 @@ export const customers = sqliteTable(
     uid: text("uid"),
     email: text("email"),
     ...attributesAndActivity(),
+    // The billing summary over the customer's subscriptions (src/billing), kept on the row so
+    // the list can filter and sort by it: null until a subscription is known.
+    mrr: integer("mrr"),
+    currency: text("currency"),
+    billingStatus: text("billing_status"),
+    plan: text("plan"),
+    // The `created` time of the newest billing-provider change applied to the record: an older
+    // customer.updated delivered late must not overwrite a newer one.
+    billingUpdatedAt: integer("billing_updated_at"),
+    billingDeletedAt: integer("billing_deleted_at"),
+    // 0-100, written by the scoring pass (src/scoring); null until scored.
+    healthScore: integer("health_score"),
   },
   (table) => [
     uniqueIndex("customers_app_customer_id_uq")
@@ -70,6 +86,12 @@ export const customers = sqliteTable(
     index("customers_app_event_count_idx").on(table.appId, table.eventCount),
     index("customers_app_email_search_idx").on(table.appId, sql`lower(email)`),
     index("customers_app_name_search_idx").on(table.appId, sql`lower(data ->> '$.name')`),
+    // Billing and health sorts and filters. These entries move only when billing or a score
+    // changes, never per event.
+    index("customers_app_mrr_idx").on(table.appId, table.mrr),
+    index("customers_app_health_idx").on(table.appId, table.healthScore),
+    index("customers_app_billing_status_idx").on(table.appId, table.billingStatus).where(sql`${table.billingStatus} is not null`),
+    index("customers_app_plan_idx").on(table.appId, table.plan).where(sql`${table.plan} is not null`),
   ],
 );
 
@@ -214,7 +236,130 @@ export const appEventStats = sqliteTable(
   (table) => [primaryKey({ columns: [table.appId, table.event] })],
 );
 
+// Billing (src/billing): subscriptions from Stripe webhooks, `trackd stripe sync` or
+// POST /v1/api/subscriptions. Money is an integer in the currency's minor unit (cents; yen).
+
+/** One line of a subscription, with its own price normalised to a month. */
+export interface SubscriptionItem {
+  priceId: string | null;
+  productId: string | null;
+  productName: string | null;
+  quantity: number;
+  /** Per unit and per billing interval, before discounts. */
+  unitAmount: number;
+  interval: "day" | "week" | "month" | "year";
+  intervalCount: number;
+  /** This line's monthly amount (quantity included), before discounts. */
+  mrr: number;
+}
+
+export interface SubscriptionDiscount {
+  percentOff: number | null;
+  /** Off each invoice, in the subscription's currency. */
+  amountOff: number | null;
+  /** When it stops applying (ms); null for forever. */
+  end: number | null;
+}
+
+export const subscriptions = sqliteTable(
+  "subscriptions",
+  {
+    pk: integer("pk").primaryKey(),
+    appId: text("app_id")
+      .notNull()
+      .references(() => apps.id),
+    provider: text("provider").notNull(),
+    subscriptionId: text("subscription_id").notNull(),
+    customerPk: integer("customer_pk")
+      .notNull()
+      .references(() => customers.pk),
+    status: text("status").notNull(),
+    /** The first item's price (or plan) id and its product's name: what "plan" filters on. */
+    plan: text("plan"),
+    planName: text("plan_name"),
+    items: text("items", { mode: "json" }).$type<SubscriptionItem[]>().notNull(),
+    discounts: text("discounts", { mode: "json" }).$type<SubscriptionDiscount[]>().notNull(),
+    /** Seats: the items' quantities added up. */
+    quantity: integer("quantity").notNull(),
+    currency: text("currency").notNull(),
+    /** Monthly recurring revenue it contributes now: 0 unless active or past_due. */
+    mrr: integer("mrr").notNull(),
+    trialStart: integer("trial_start"),
+    trialEnd: integer("trial_end"),
+    currentPeriodEnd: integer("current_period_end"),
+    cancelAtPeriodEnd: integer("cancel_at_period_end", { mode: "boolean" }).notNull(),
+    canceledAt: integer("canceled_at"),
+    endedAt: integer("ended_at"),
+    startedAt: integer("started_at"),
+    /** When the state stored here was true at the provider (the Stripe event's `created`). */
+    sourceUpdatedAt: integer("source_updated_at").notNull(),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (table) => [
+    uniqueIndex("subscriptions_app_provider_id_uq").on(table.appId, table.provider, table.subscriptionId),
+    index("subscriptions_customer_idx").on(table.customerPk),
+  ],
+);
+
+export const MRR_MOVEMENTS = ["new", "expansion", "contraction", "churn", "reactivation"] as const;
+export type MrrMovement = (typeof MRR_MOVEMENTS)[number];
+
+/**
+ * A customer's billing history, shown in its timeline: MRR movements (of the customer's total,
+ * as in MRR reports) and the other billing facts (payment failed, trial ending, canceled...).
+ */
+export const billingEvents = sqliteTable(
+  "billing_events",
+  {
+    pk: integer("pk").primaryKey(),
+    appId: text("app_id").notNull(),
+    customerPk: integer("customer_pk").notNull(),
+    subscriptionPk: integer("subscription_pk"),
+    provider: text("provider").notNull(),
+    kind: text("kind").notNull(),
+    /** Set on MRR movements only. */
+    movement: text("movement").$type<MrrMovement>(),
+    occurredAt: integer("occurred_at").notNull(),
+    currency: text("currency"),
+    /** The customer's total MRR before and after (movements), in `currency`. */
+    mrrBefore: integer("mrr_before"),
+    mrrAfter: integer("mrr_after"),
+    detail: text("detail", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    /** The provider's event id, when it came from one. */
+    sourceEventId: text("source_event_id"),
+  },
+  (table) => [
+    index("billing_events_customer_idx").on(table.customerPk, table.occurredAt, table.pk),
+    index("billing_events_app_movement_idx").on(table.appId, table.occurredAt).where(sql`${table.movement} is not null`),
+  ],
+);
+
+/** Provider webhook events already applied: Stripe delivers at least once. */
+export const providerEvents = sqliteTable(
+  "provider_events",
+  {
+    appId: text("app_id").notNull(),
+    provider: text("provider").notNull(),
+    eventId: text("event_id").notNull(),
+    type: text("type").notNull(),
+    receivedAt: integer("received_at").notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.appId, table.provider, table.eventId] })],
+);
+
+/** Per app: what the last scoring pass found (the breadth median every score compares against). */
+export const appHealthRuns = sqliteTable("app_health_runs", {
+  appId: text("app_id").primaryKey(),
+  medianBreadth: integer("median_breadth").notNull(),
+  customersScored: integer("customers_scored").notNull(),
+  durationMs: integer("duration_ms").notNull(),
+  computedAt: integer("computed_at").notNull(),
+});
+
 export type AppRow = typeof apps.$inferSelect;
 export type CustomerRow = typeof customers.$inferSelect;
 export type UserRow = typeof users.$inferSelect;
 export type EventRow = typeof events.$inferSelect;
+export type SubscriptionRow = typeof subscriptions.$inferSelect;
+export type BillingEventRow = typeof billingEvents.$inferSelect;

@@ -42,61 +42,72 @@ export function createEventsService(db: Db, customersService: CustomersService) 
     return customer.pk;
   }
 
+  /** Up to `filter.limit` events, newest first, each with its seq (the cursor's tie-break). */
+  function listWithSeq(appId: string, filter: EventFilter): { seq: number; event: EventView }[] {
+    const customerPk = customerFilter(appId, filter);
+    if (customerPk === null) return [];
+    const userPk = filter.userUid === undefined ? undefined : (userByUid.get({ customerPk: customerPk ?? -1, uid: filter.userUid })?.pk ?? null);
+    if (userPk === null) return [];
+    const conditions: (SQL | undefined)[] = [
+      eq(events.appId, appId),
+      customerPk === undefined ? undefined : eq(events.customerPk, customerPk),
+      userPk === undefined ? undefined : eq(events.userPk, userPk),
+      filter.verified === undefined ? undefined : eq(events.verified, filter.verified),
+      filter.event === undefined ? undefined : eq(events.event, filter.event),
+      filter.from === undefined ? undefined : gte(events.eventDate, filter.from),
+      filter.to === undefined ? undefined : lt(events.eventDate, filter.to),
+      filter.after === undefined
+        ? undefined
+        : or(
+            lt(events.eventDate, filter.after.eventDate),
+            and(eq(events.eventDate, filter.after.eventDate), lt(events.seq, filter.after.seq)),
+          ),
+    ];
+    const rows = db
+      .select({
+        seq: events.seq,
+        id: events.id,
+        event: events.event,
+        customerId: customers.customerId,
+        uid: customers.uid,
+        userUid: eventUser.uid,
+        eventDate: events.eventDate,
+        receivedAt: events.receivedAt,
+        eventData: events.eventData,
+        source: events.source,
+        verified: events.verified,
+        messageId: events.messageId,
+      })
+      .from(events)
+      .innerJoin(customers, eq(customers.pk, events.customerPk))
+      .leftJoin(eventUser, eq(eventUser.pk, events.userPk))
+      .where(and(...conditions))
+      .orderBy(desc(events.eventDate), desc(events.seq))
+      .limit(filter.limit)
+      .all();
+    return rows.map(({ seq, userUid, ...row }) => ({
+      seq,
+      event: {
+        ...row,
+        user: userUid === null ? null : { uid: userUid },
+        eventDate: toIso(row.eventDate),
+        receivedAt: toIso(row.receivedAt),
+        eventData: row.eventData === null ? null : JSON.parse(row.eventData),
+      },
+    }));
+  }
+
   return {
+    listWithSeq,
+
     /** Newest first. Always scoped to `appId`, whatever the filter or cursor says. */
     list(appId: string, filter: EventFilter): { events: EventView[]; nextCursor: string | null } {
-      const customerPk = customerFilter(appId, filter);
-      if (customerPk === null) return { events: [], nextCursor: null };
-      const userPk = filter.userUid === undefined ? undefined : (userByUid.get({ customerPk: customerPk ?? -1, uid: filter.userUid })?.pk ?? null);
-      if (userPk === null) return { events: [], nextCursor: null };
-      const conditions: (SQL | undefined)[] = [
-        eq(events.appId, appId),
-        customerPk === undefined ? undefined : eq(events.customerPk, customerPk),
-        userPk === undefined ? undefined : eq(events.userPk, userPk),
-        filter.verified === undefined ? undefined : eq(events.verified, filter.verified),
-        filter.event === undefined ? undefined : eq(events.event, filter.event),
-        filter.from === undefined ? undefined : gte(events.eventDate, filter.from),
-        filter.to === undefined ? undefined : lt(events.eventDate, filter.to),
-        filter.after === undefined
-          ? undefined
-          : or(
-              lt(events.eventDate, filter.after.eventDate),
-              and(eq(events.eventDate, filter.after.eventDate), lt(events.seq, filter.after.seq)),
-            ),
-      ];
-      const rows = db
-        .select({
-          seq: events.seq,
-          id: events.id,
-          event: events.event,
-          customerId: customers.customerId,
-          uid: customers.uid,
-          userUid: eventUser.uid,
-          eventDate: events.eventDate,
-          receivedAt: events.receivedAt,
-          eventData: events.eventData,
-          source: events.source,
-          verified: events.verified,
-          messageId: events.messageId,
-        })
-        .from(events)
-        .innerJoin(customers, eq(customers.pk, events.customerPk))
-        .leftJoin(eventUser, eq(eventUser.pk, events.userPk))
-        .where(and(...conditions))
-        .orderBy(desc(events.eventDate), desc(events.seq))
-        .limit(filter.limit + 1)
-        .all();
+      const rows = listWithSeq(appId, { ...filter, limit: filter.limit + 1 });
       const page = rows.slice(0, filter.limit);
       const last = page.at(-1);
       return {
-        events: page.map(({ seq: _seq, userUid, ...row }) => ({
-          ...row,
-          user: userUid === null ? null : { uid: userUid },
-          eventDate: toIso(row.eventDate),
-          receivedAt: toIso(row.receivedAt),
-          eventData: row.eventData === null ? null : JSON.parse(row.eventData),
-        })),
-        nextCursor: rows.length > filter.limit && last ? encodeCursor({ eventDate: last.eventDate, seq: last.seq }) : null,
+        events: page.map((row) => row.event),
+        nextCursor: rows.length > filter.limit && last ? encodeCursor({ eventDate: Date.parse(last.event.eventDate), seq: last.seq }) : null,
       };
     },
   };

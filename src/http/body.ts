@@ -7,10 +7,19 @@ export const KB = 1024;
  * sendBeacon sends text/plain; both carry JSON here), refusing bodies over `limit` bytes.
  */
 export async function readJsonBody(request: Request, limit: number): Promise<unknown> {
+  return parseJson(await readBodyBytes(request, limit));
+}
+
+/** The body exactly as sent (what a signature covers), refused over `limit` bytes. */
+export async function readBodyBytes(request: Request, limit: number): Promise<Uint8Array> {
   const declared = Number(request.headers.get("content-length") ?? "0");
   if (declared > limit) throw tooLarge(limit);
-  const bytes = await request.arrayBuffer();
+  const bytes = new Uint8Array(await request.arrayBuffer());
   if (bytes.byteLength > limit) throw tooLarge(limit);
+  return bytes;
+}
+
+export function parseJson(bytes: Uint8Array): unknown {
   if (bytes.byteLength === 0) throw new AppError("INVALID_JSON", "request body is empty; send a JSON document");
   try {
     return JSON.parse(new TextDecoder().decode(bytes));

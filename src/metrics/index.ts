@@ -1,18 +1,21 @@
-// App-wide read routes (read scope): event metrics per interval, and the event names seen.
+// App-wide read routes (read scope): event and billing metrics per interval, and the event
+// names seen.
 import { Elysia } from "elysia";
 import { apiKeyAuth } from "../apps/auth";
 import type { AppsService } from "../apps/service";
 import { chartBuckets } from "../customers/activity";
 import { toIso } from "../dates";
 import { compile, validateQuery, validateQueryWithDates } from "../http/validate";
-import { EventMetricsQuery, EventNamesQuery } from "./model";
+import type { BillingMetrics } from "../billing/metrics";
+import { BillingMetricsQuery, EventMetricsQuery, EventNamesQuery } from "./model";
 import type { MetricsService } from "./service";
 
 const eventMetricsQuery = compile(EventMetricsQuery);
 const eventNamesQuery = compile(EventNamesQuery);
+const billingMetricsQuery = compile(BillingMetricsQuery);
 
-export function metricsRoutes(deps: { apps: AppsService; metrics: MetricsService; clock: () => number }) {
-  const { apps, metrics, clock } = deps;
+export function metricsRoutes(deps: { apps: AppsService; metrics: MetricsService; billingMetrics: BillingMetrics; clock: () => number }) {
+  const { apps, metrics, billingMetrics, clock } = deps;
   return new Elysia({ name: "metrics" })
     .use(apiKeyAuth(apps, "read"))
     .get("/v1/api/metrics/events", ({ query, app }) => {
@@ -29,6 +32,12 @@ export function metricsRoutes(deps: { apps: AppsService; metrics: MetricsService
         totals,
         series,
       };
+    })
+    .get("/v1/api/metrics/billing", ({ query, app }) => {
+      const { input, dates } = validateQueryWithDates(billingMetricsQuery, query, ["from", "to"]);
+      const { interval = "month" } = input;
+      const chart = chartBuckets(interval, clock(), dates.from, dates.to);
+      return { interval, from: toIso(chart.from), to: toIso(chart.to), currencies: billingMetrics(app.id, chart, interval) };
     })
     .get("/v1/api/events/names", ({ query, app }) => {
       validateQuery(eventNamesQuery, query);

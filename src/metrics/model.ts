@@ -12,6 +12,16 @@ export const EventMetricsQuery = t.Object(
   { additionalProperties: false },
 );
 
+/** GET /v1/api/metrics/billing. */
+export const BillingMetricsQuery = t.Object(
+  {
+    interval: EventMetricsQuery.properties.interval,
+    from: t.Optional(t.String()),
+    to: t.Optional(t.String()),
+  },
+  { additionalProperties: false },
+);
+
 /** GET /v1/api/events/names takes no parameters. */
 export const EventNamesQuery = t.Object({}, { additionalProperties: false });
 

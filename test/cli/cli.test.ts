@@ -8,6 +8,7 @@ import { version } from "../../package.json";
 import { createApp } from "../../src/app";
 import { openMigratedDatabase } from "../../src/db";
 import { silentLogger } from "../../src/log";
+import { DEFAULT_WEIGHTS } from "../../src/scoring/weights";
 import { Writer } from "../../src/writer";
 import { createAppJson, ok, removeScratches, scratch, trackd } from "../support/cli";
 
@@ -136,7 +137,7 @@ describe("trackd apps list", () => {
   });
 });
 
-const DEFAULT_SETTINGS = { requireVerified: false, allowedOrigins: ["*"] };
+const DEFAULT_SETTINGS = { requireVerified: false, allowedOrigins: ["*"], stripeWebhook: false, healthWeights: DEFAULT_WEIGHTS };
 
 describe("trackd apps update", () => {
   test("--require-verified and --allowed-origins change the stored settings", () => {
@@ -146,7 +147,7 @@ describe("trackd apps update", () => {
       ["apps", "update", appId, "--require-verified", "--allowed-origins", "https://app.acme.com, http://localhost:5173/", "--json"],
       s,
     );
-    const expected = { requireVerified: true, allowedOrigins: ["https://app.acme.com", "http://localhost:5173"] };
+    const expected = { ...DEFAULT_SETTINGS, requireVerified: true, allowedOrigins: ["https://app.acme.com", "http://localhost:5173"] };
     expect(JSON.parse(result.stdout)).toEqual({ appId, ...expected });
     expect(JSON.parse(ok(["apps", "list", "--json"], s).stdout)[0]).toMatchObject(expected);
     const stored = readDb(s.db, (db) => db.query("select require_verified, allowed_origins from apps").get());
@@ -159,6 +160,20 @@ describe("trackd apps update", () => {
     ok(["apps", "update", appId, "--require-verified", "--allowed-origins", "https://a.com"], s);
     const result = ok(["apps", "update", appId, "--no-require-verified"], s);
     expect(result.stdout).toContain("unsigned browser events accepted, origins https://a.com");
+  });
+
+  test("--stripe-webhook-secret stores the secret, never shows it back, and --no-stripe-webhook-secret removes it", () => {
+    const s = scratch();
+    const { appId } = createAppJson(s, "Acme");
+    const secret = "whsec_0123456789abcdefABCDEF";
+    const result = ok(["apps", "update", appId, "--stripe-webhook-secret", secret, "--json"], s);
+    expect(JSON.parse(result.stdout)).toMatchObject({ appId, stripeWebhook: true });
+    expect(result.stdout).not.toContain(secret);
+    expect(ok(["apps", "list"], s).stdout).toContain("Stripe webhook on");
+    expect(readDb(s.db, (db) => db.query("select stripe_webhook_secret from apps").get())).toEqual({ stripe_webhook_secret: secret });
+
+    ok(["apps", "update", appId, "--no-stripe-webhook-secret"], s);
+    expect(readDb(s.db, (db) => db.query("select stripe_webhook_secret from apps").get())).toEqual({ stripe_webhook_secret: null });
   });
 
   test('"*" among the origins means any origin', () => {
@@ -174,6 +189,8 @@ describe("trackd apps update", () => {
     [["--allowed-origins", "https://a.com/app"], '"https://a.com/app" is not an origin'],
     [["--allowed-origins", "a.com"], '"a.com" is not an origin'],
     [["--allowed-origins", " , "], "list at least one origin"],
+    [["--stripe-webhook-secret", "sk_test_123456789"], "--stripe-webhook-secret must look like whsec_"],
+    [["--stripe-webhook-secret", "whsec_0123456789", "--no-stripe-webhook-secret"], "contradict each other"],
   ] as const) {
     test(`${args.join(" ") || "no flags"} exits 2: ${message}`, () => {
       const s = scratch();

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { setup, type Harness, type Tenant } from "../helpers";
+import { deliver, enableWebhook, invoiceObject, stripeEvent, subscriptionObject } from "../support/stripe";
 
 async function seed(h: Harness, tenant: Tenant) {
   await h.post("/v1/api/events/customer-update", tenant, { customerId: "cus_1", uid: "u_1", customerEmail: "ada@example.com", customerData: { plan: "pro" } });
@@ -20,7 +21,7 @@ describe("DELETE /v1/api/customers/:customerId (erasure)", () => {
     await seed(h, acme);
     const res = await del(h, acme);
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ ok: true, removed: { customer: { customerId: "cus_1", uid: "u_1", email: "ada@example.com" }, events: 3, users: 2 } });
+    expect(res.body).toEqual({ ok: true, removed: { customer: { customerId: "cus_1", uid: "u_1", email: "ada@example.com" }, events: 3, users: 2, subscriptions: 0 } });
     expect(h.count("customers", "customer_id = 'cus_1'")).toBe(0);
     expect(h.count("users")).toBe(0);
     expect(h.count("events")).toBe(1);
@@ -29,6 +30,21 @@ describe("DELETE /v1/api/customers/:customerId (erasure)", () => {
               (select sum(count) from app_daily_counts) as app, (select group_concat(event || ':' || count) from app_event_stats) as names`,
     ).get();
     expect(leftovers).toEqual({ n: 2, app: 1, names: "App Opened:1" }); // only cus_2's one event is still counted
+  });
+
+  test("removes its subscriptions and billing history too, and only its own", async () => {
+    const h = setup();
+    const acme = h.tenant();
+    enableWebhook(h, acme.appId);
+    await seed(h, acme);
+    for (const customer of ["cus_1", "cus_2"]) {
+      const subscription = subscriptionObject({ id: `sub_${customer}`, customer, items: [{ id: "price_pro", unitAmount: 4900 }] });
+      await deliver(h, acme.appId, stripeEvent("customer.subscription.created", subscription, { created: h.clock.now }));
+      await deliver(h, acme.appId, stripeEvent("invoice.paid", invoiceObject({ customer, subscription: subscription.id, paid: true, amount: 4900 }), { created: h.clock.now }));
+    }
+    expect((await del(h, acme)).body.removed).toMatchObject({ subscriptions: 1 });
+    const left = h.db.$client.query("select (select group_concat(subscription_id) from subscriptions) as subs, (select count(*) from billing_events) as history").get();
+    expect(left).toEqual({ subs: "sub_cus_2", history: 2 });
   });
 
   test("afterwards no route returns anything of it", async () => {
@@ -42,6 +58,7 @@ describe("DELETE /v1/api/customers/:customerId (erasure)", () => {
       "/v1/api/customers/ada%40example.com?by=email",
       "/v1/api/customers/cus_1/events",
       "/v1/api/customers/cus_1/activity",
+      "/v1/api/customers/cus_1/timeline",
       "/v1/api/customers/cus_1/export",
       "/v1/api/export?customerId=cus_1",
     ]) {

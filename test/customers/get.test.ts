@@ -61,10 +61,14 @@ describe("GET /v1/api/customers/:customerId", () => {
         { event: "App Opened", count: 1, last7d: 1, last30d: 1, firstSeen: iso(T0 + 2 * HOUR), lastSeen: iso(T0 + 2 * HOUR) },
         { event: "Post Created", count: 1, last7d: 0, last30d: 0, firstSeen: "2025-06-01T00:00:00.000Z", lastSeen: "2025-06-01T00:00:00.000Z" },
       ],
+      health: expect.objectContaining({ score: 100, grade: "healthy" }), // test/scoring has the details
       recentEvents: [
         expect.objectContaining({ event: "App Opened", user: { uid: "m_2" } }),
         expect.objectContaining({ event: "Post Created", user: { uid: "m_1" } }),
       ],
+      subscription: null,
+      subscriptions: [],
+      billingHistory: [],
     });
   });
 
@@ -90,7 +94,11 @@ describe("GET /v1/api/customers/:customerId", () => {
       eventsLast7d: 0,
       eventsLast30d: 0,
       eventCounts: [],
+      health: expect.objectContaining({ score: 0, grade: "at_risk" }),
       recentEvents: [],
+      subscription: null,
+      subscriptions: [],
+      billingHistory: [],
     });
   });
 

@@ -83,6 +83,11 @@ describe("GET /v1/api/customers: rows and sorts", () => {
       eventsLast7d: 2,
       eventsLast30d: 3,
       userCount: 2,
+      health: null, // not scored until a pass has run (test/scoring)
+      mrr: null,
+      currency: null,
+      billingStatus: null,
+      plan: null,
     });
     expect(res.body.customers[5]).toMatchObject({ uid: "u_silent", name: "Silent Co", firstSeen: null, lastSeen: null, eventCount: 0, eventsLast30d: 0 });
     expect(res.body.customers[3]).toMatchObject({ customerId: "cus_b2", email: "Billing@Beta.io", eventsLast7d: 0, eventsLast30d: 1 });
@@ -186,7 +191,7 @@ describe("GET /v1/api/customers: filters", () => {
 
 describe("GET /v1/api/customers: errors", () => {
   const cases: [string, string, string][] = [
-    ["sort=name", "/sort", "sort must be one of lastSeen, -lastSeen, firstSeen, -firstSeen, eventCount, -eventCount, customerId, -customerId"],
+    ["sort=name", "/sort", "sort must be one of lastSeen, -lastSeen, firstSeen, -firstSeen, eventCount, -eventCount, customerId, -customerId, health, -health, mrr, -mrr"],
     ["limit=0", "/limit", "limit must be an integer from 1 to 1000"],
     ["limit=1001", "/limit", "limit must be an integer from 1 to 1000"],
     ["limit=ten", "/limit", "limit must be an integer from 1 to 1000"],

@@ -23,15 +23,21 @@ export function scratch(): Scratch {
   return { dir, db: join(dir, "trackd.db") };
 }
 
-export function trackd(args: string[], options: { cwd: string; env?: Record<string, string> }) {
-  const result = Bun.spawnSync([process.execPath, ENTRY, ...args], {
-    cwd: options.cwd,
-    env: cleanEnv(options.env),
-    stdout: "pipe",
-    stderr: "pipe",
-    timeout: 15_000,
-  });
+type RunOptions = { cwd: string; env?: Record<string, string> };
+
+const spawnOptions = (options: RunOptions) =>
+  ({ cwd: options.cwd, env: cleanEnv(options.env), stdout: "pipe", stderr: "pipe", timeout: 15_000 }) as const;
+
+export function trackd(args: string[], options: RunOptions) {
+  const result = Bun.spawnSync([process.execPath, ENTRY, ...args], spawnOptions(options));
   return { code: result.exitCode, stdout: result.stdout.toString(), stderr: result.stderr.toString() };
+}
+
+/** As trackd(), leaving this process free to answer: for a test that serves what the CLI calls. */
+export async function trackdAsync(args: string[], options: RunOptions) {
+  const proc = Bun.spawn([process.execPath, ENTRY, ...args], spawnOptions(options));
+  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  return { code, stdout, stderr };
 }
 
 /** Runs a command against the scratch database and expects it to succeed. */

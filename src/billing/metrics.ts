@@ -1,0 +1,104 @@
+// App-wide billing figures per currency (MRR is never added across currencies): MRR now,
+// customers and MRR by subscription status, MRR at risk (customers the health score grades
+// at_risk), and the MRR movements per interval from the billing history.
+import { and, eq, gte, isNotNull, lt, sql } from "drizzle-orm";
+import type { Chart } from "../customers/activity";
+import type { Db } from "../db";
+import { billingEvents, customers, type MrrMovement } from "../db/schema";
+import { toIso } from "../dates";
+import { bucketStart, type Interval } from "../periods";
+import { GRADE_RANGES } from "../scoring/score";
+
+type Movements = Record<MrrMovement | "net", number>;
+
+const noMovements = (): Movements => ({ new: 0, expansion: 0, contraction: 0, churn: 0, reactivation: 0, net: 0 });
+
+export interface CurrencyMetrics {
+  currency: string;
+  /** Monthly recurring revenue now, in the currency's minor unit. */
+  mrr: number;
+  /** Customers with MRR above zero. */
+  payingCustomers: number;
+  byStatus: { status: string; customers: number; mrr: number }[];
+  atRisk: { customers: number; mrr: number };
+  /** Signed: contraction and churn are negative. */
+  movements: Movements;
+  series: ({ start: string } & Movements)[];
+}
+
+export function createBillingMetrics(db: Db) {
+  return function billingMetrics(appId: string, chart: Chart, interval: Interval): CurrencyMetrics[] {
+    const byStatus = db
+      .select({
+        currency: customers.currency,
+        status: customers.billingStatus,
+        customers: sql<number>`count(*)`,
+        mrr: sql<number>`sum(${customers.mrr})`,
+        paying: sql<number>`sum(${customers.mrr} > 0)`,
+      })
+      .from(customers)
+      .where(and(eq(customers.appId, appId), isNotNull(customers.billingStatus)))
+      .groupBy(customers.currency, customers.billingStatus)
+      .orderBy(customers.currency, sql`sum(${customers.mrr}) desc`, customers.billingStatus)
+      .all();
+    const atRisk = db
+      .select({ currency: customers.currency, customers: sql<number>`count(*)`, mrr: sql<number>`sum(${customers.mrr})` })
+      .from(customers)
+      .where(
+        and(
+          eq(customers.appId, appId),
+          sql`${customers.healthScore} between ${GRADE_RANGES.at_risk.min} and ${GRADE_RANGES.at_risk.max}`,
+          sql`${customers.mrr} > 0`,
+        ),
+      )
+      .groupBy(customers.currency)
+      .all();
+    const movements = db
+      .select({
+        currency: billingEvents.currency,
+        movement: billingEvents.movement,
+        occurredAt: billingEvents.occurredAt,
+        delta: sql<number>`${billingEvents.mrrAfter} - ${billingEvents.mrrBefore}`,
+      })
+      .from(billingEvents)
+      .where(and(eq(billingEvents.appId, appId), isNotNull(billingEvents.movement), gte(billingEvents.occurredAt, chart.from), lt(billingEvents.occurredAt, chart.to)))
+      .all();
+
+    const byCurrency = new Map<string, CurrencyMetrics>();
+    const metricsOf = (currency: string) => {
+      let metrics = byCurrency.get(currency);
+      if (!metrics) {
+        metrics = {
+          currency,
+          mrr: 0,
+          payingCustomers: 0,
+          byStatus: [],
+          atRisk: { customers: 0, mrr: 0 },
+          movements: noMovements(),
+          series: chart.starts.map((start) => ({ start: toIso(start), ...noMovements() })),
+        };
+        byCurrency.set(currency, metrics);
+      }
+      return metrics;
+    };
+    for (const row of byStatus) {
+      const metrics = metricsOf(row.currency!);
+      metrics.mrr += row.mrr;
+      metrics.payingCustomers += row.paying;
+      metrics.byStatus.push({ status: row.status!, customers: row.customers, mrr: row.mrr });
+    }
+    for (const row of atRisk) metricsOf(row.currency!).atRisk = { customers: row.customers, mrr: row.mrr };
+    const bucketIndex = new Map(chart.starts.map((start, index) => [start, index]));
+    for (const row of movements) {
+      const metrics = metricsOf(row.currency!);
+      const point = metrics.series[bucketIndex.get(bucketStart(row.occurredAt, interval))!]!;
+      for (const target of [metrics.movements, point]) {
+        target[row.movement!] += row.delta;
+        target.net += row.delta;
+      }
+    }
+    return [...byCurrency.values()].sort((a, b) => b.mrr - a.mrr || a.currency.localeCompare(b.currency));
+  };
+}
+
+export type BillingMetrics = ReturnType<typeof createBillingMetrics>;

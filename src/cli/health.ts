@@ -1,0 +1,36 @@
+// trackd health score: the scoring pass the server runs every --health-interval minutes, now.
+import { createAppsService } from "../apps/service";
+import { UsageError } from "../config";
+import { createHealthPass, type PassResult } from "../scoring/pass";
+import { Writer } from "../writer";
+import { dbOption, jsonOption, parseCommandArgs } from "./args";
+import { openForCommand } from "./db";
+
+export async function healthCommand(args: string[], env: Record<string, string | undefined>): Promise<number> {
+  const [sub, ...rest] = args;
+  if (sub !== "score") throw new UsageError(sub ? `unknown health command "${sub}"` : "health needs a command: score");
+  const { values } = parseCommandArgs(rest, { ...dbOption, ...jsonOption, app: { type: "string" } });
+  const db = openForCommand(values, env, { mustExist: true });
+  try {
+    if (values.app !== undefined && !createAppsService(db).findApp(values.app)) {
+      console.error(`trackd: no app with id ${values.app}`);
+      return 1;
+    }
+    // Its own writer: a running server on the same file keeps its own, and SQLite's write lock
+    // (BEGIN IMMEDIATE, busy_timeout) takes the two in turn.
+    const writer = new Writer(db.$client);
+    const results = await createHealthPass({ db, writer, clock: Date.now }).run({ appId: values.app });
+    writer.close();
+    if (values.json) console.log(JSON.stringify(results));
+    else if (results.length === 0) console.log("no apps yet: trackd apps create --name NAME");
+    else for (const result of results) console.log(describe(result));
+    return 0;
+  } finally {
+    db.$client.close();
+  }
+}
+
+function describe(result: PassResult): string {
+  const { appId, customersScored, changed, medianBreadth, durationMs } = result;
+  return `${appId}: scored ${customersScored} customers (${changed} changed, median breadth ${medianBreadth}) in ${durationMs} ms`;
+}

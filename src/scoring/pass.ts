@@ -1,0 +1,85 @@
+// The scoring pass: every customer of an app scored from what the counts say now, and
+// customers.health_score written where it changed, so the list can sort and filter by health
+// without scoring anything on read. Customers are read in ranges of RANGE_SIZE, and each range's
+// changes go to the writer as one job: the server keeps answering between ranges, and ingest
+// never waits behind one transaction that rewrites a whole app.
+import type { Db } from "../db";
+import type { Writer } from "../writer";
+import { scoreHealth } from "./score";
+import { medianOf, prepareGathering, RANGE_SIZE } from "./service";
+import { weightsOf } from "./weights";
+
+export interface PassResult {
+  appId: string;
+  customersScored: number;
+  /** Customers whose stored score moved (or who had none yet). */
+  changed: number;
+  medianBreadth: number;
+  durationMs: number;
+}
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+export function createHealthPass({ db, writer, clock }: { db: Db; writer: Writer; clock: () => number }) {
+  const gathering = prepareGathering(db.$client);
+  const apps = db.$client.prepare<{ id: string; weights: string | null }, { appId: string | null }>(
+    "SELECT id, health_weights AS weights FROM apps WHERE $appId IS NULL OR id = $appId ORDER BY created_at",
+  );
+  const setScore = db.$client.prepare<never, { pk: number; score: number }>("UPDATE customers SET health_score = $score WHERE pk = $pk");
+  const saveRun = db.$client.prepare<never, { appId: string; medianBreadth: number; customersScored: number; durationMs: number; computedAt: number }>(
+    `INSERT INTO app_health_runs (app_id, median_breadth, customers_scored, duration_ms, computed_at)
+     VALUES ($appId, $medianBreadth, $customersScored, $durationMs, $computedAt)
+     ON CONFLICT (app_id) DO UPDATE SET median_breadth = excluded.median_breadth, customers_scored = excluded.customers_scored,
+       duration_ms = excluded.duration_ms, computed_at = excluded.computed_at`,
+  );
+
+  /** Null when `signal` aborted it (shutdown): what it wrote so far stays, the rest waits for the next pass. */
+  async function scoreApp(appId: string, weights: Record<string, number> | null, signal?: AbortSignal): Promise<PassResult | null> {
+    const started = performance.now();
+    const now = clock();
+    const ranges = gathering.ranges(appId, RANGE_SIZE);
+    // Every score compares breadth with the median, so all breadths come first.
+    const breadth = new Map<number, number>();
+    for (const range of ranges) {
+      await nextTurn();
+      if (signal?.aborted) return null;
+      for (const [pk, value] of gathering.breadths(appId, range, now)) breadth.set(pk, value);
+    }
+    const medianBreadth = medianOf(breadth.values());
+
+    const resolved = weightsOf(weights);
+    let customersScored = 0;
+    let changed = 0;
+    for (const range of ranges) {
+      if (signal?.aborted) return null;
+      const changes: { pk: number; score: number }[] = [];
+      const customers = gathering.gather(appId, range, now, breadth, medianBreadth);
+      for (const customer of customers) {
+        const { score } = scoreHealth(customer.inputs, resolved, now);
+        if (score !== customer.healthScore) changes.push({ pk: customer.pk, score });
+      }
+      customersScored += customers.length;
+      if (changes.length > 0) await writer.submit(() => changes.forEach((change) => setScore.run(change)));
+      else await nextTurn();
+      changed += changes.length;
+    }
+    const durationMs = Math.round(performance.now() - started);
+    await writer.submit(() => saveRun.run({ appId, medianBreadth, customersScored, durationMs, computedAt: now }));
+    return { appId, customersScored, changed, medianBreadth, durationMs };
+  }
+
+  return {
+    /** Scores every app, or only `appId`; stops early (and returns what finished) when `signal` aborts. */
+    async run(options: { appId?: string; signal?: AbortSignal } = {}): Promise<PassResult[]> {
+      const results: PassResult[] = [];
+      for (const app of apps.all({ appId: options.appId ?? null })) {
+        const result = await scoreApp(app.id, app.weights === null ? null : JSON.parse(app.weights), options.signal);
+        if (!result) break;
+        results.push(result);
+      }
+      return results;
+    },
+  };
+}
+
+export type HealthPass = ReturnType<typeof createHealthPass>;
