@@ -116,6 +116,9 @@ try {
   check((await server.exited) === 0, "SIGTERM stops the server with exit code 0");
   const listed = run(["apps", "list", "--json"]);
   check(JSON.parse(listed.stdout.toString()).length === 1, "the default database under ./data holds the app");
+  const scored = run(["health", "score", "--json"]);
+  const [pass] = scored.exitCode === 0 ? JSON.parse(scored.stdout.toString()) : [];
+  check(pass?.appId === appId && pass.customersScored === 2, "health score --json scores the app's 2 customers");
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
