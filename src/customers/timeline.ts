@@ -2,8 +2,7 @@
 // first, one keyset cursor over both. The order is (time, kind, id) descending, events before
 // billing entries at the same millisecond; the cursor holds the last item's triple, and each
 // source is read from just past it, so a page is two index range reads and a merge.
-import type { BillingEventView } from "../billing/view";
-import { billingEventView } from "../billing/view";
+import { billingEventView, type BillingEventView } from "../billing/view";
 import type { BillingService } from "../billing/service";
 import { AppError } from "../errors";
 import type { EventView } from "../events/model";
@@ -29,7 +28,7 @@ export function createTimeline(deps: { events: EventsService; billing: BillingSe
     page: { from?: number; to?: number; cursor?: string; limit: number },
   ): { items: TimelineItem[]; nextCursor: string | null } {
     const after = page.cursor === undefined ? undefined : decodeTimelineCursor(page.cursor);
-    const eventRows = events.listWithSeq(appId, {
+    const eventRows = events.listWithPositions(appId, {
       customerPk,
       from: page.from,
       to: page.to,
@@ -46,7 +45,12 @@ export function createTimeline(deps: { events: EventsService; billing: BillingSe
     });
 
     const merged: (Position & { item: TimelineItem })[] = [
-      ...eventRows.map(({ seq, event }) => ({ at: Date.parse(event.eventDate), rank: 1 as const, id: seq, item: { type: "event" as const, at: event.eventDate, event } })),
+      ...eventRows.map(({ position, event }) => ({
+        at: position.eventDate,
+        rank: 1 as const,
+        id: position.seq,
+        item: { type: "event" as const, at: event.eventDate, event },
+      })),
       ...billingRows.map((row) => {
         const view = billingEventView(row);
         return { at: row.occurredAt, rank: 0 as const, id: row.pk, item: { type: "billing" as const, at: view.occurredAt, billing: view } };

@@ -42,8 +42,8 @@ export function createEventsService(db: Db, customersService: CustomersService) 
     return customer.pk;
   }
 
-  /** Up to `filter.limit` events, newest first, each with its seq (the cursor's tie-break). */
-  function listWithSeq(appId: string, filter: EventFilter): { seq: number; event: EventView }[] {
+  /** Up to `filter.limit` events, newest first, each with its position (what a cursor holds). */
+  function listWithPositions(appId: string, filter: EventFilter): { position: Position; event: EventView }[] {
     const customerPk = customerFilter(appId, filter);
     if (customerPk === null) return [];
     const userPk = filter.userUid === undefined ? undefined : (userByUid.get({ customerPk: customerPk ?? -1, uid: filter.userUid })?.pk ?? null);
@@ -86,7 +86,7 @@ export function createEventsService(db: Db, customersService: CustomersService) 
       .limit(filter.limit)
       .all();
     return rows.map(({ seq, userUid, ...row }) => ({
-      seq,
+      position: { eventDate: row.eventDate, seq },
       event: {
         ...row,
         user: userUid === null ? null : { uid: userUid },
@@ -98,16 +98,16 @@ export function createEventsService(db: Db, customersService: CustomersService) 
   }
 
   return {
-    listWithSeq,
+    listWithPositions,
 
     /** Newest first. Always scoped to `appId`, whatever the filter or cursor says. */
     list(appId: string, filter: EventFilter): { events: EventView[]; nextCursor: string | null } {
-      const rows = listWithSeq(appId, { ...filter, limit: filter.limit + 1 });
+      const rows = listWithPositions(appId, { ...filter, limit: filter.limit + 1 });
       const page = rows.slice(0, filter.limit);
       const last = page.at(-1);
       return {
         events: page.map((row) => row.event),
-        nextCursor: rows.length > filter.limit && last ? encodeCursor({ eventDate: Date.parse(last.event.eventDate), seq: last.seq }) : null,
+        nextCursor: rows.length > filter.limit && last ? encodeCursor(last.position) : null,
       };
     },
   };

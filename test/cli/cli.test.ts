@@ -1,5 +1,4 @@
 // The CLI as a real process: `bun src/index.ts …`, each test on its own temporary database file.
-import { Database } from "bun:sqlite";
 import { afterEach, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -10,7 +9,7 @@ import { openMigratedDatabase } from "../../src/db";
 import { silentLogger } from "../../src/log";
 import { DEFAULT_WEIGHTS } from "../../src/scoring/weights";
 import { Writer } from "../../src/writer";
-import { createAppJson, ok, removeScratches, scratch, trackd } from "../support/cli";
+import { createAppJson, ok, readDb, removeScratches, scratch, trackd } from "../support/cli";
 
 const API_KEY = /^tk_[0-9a-f]{12}_[0-9a-f]{64}$/;
 
@@ -34,14 +33,6 @@ async function sendEvent(dbPath: string, appId: string, apiKey: string): Promise
   }
 }
 
-function readDb<T>(dbPath: string, read: (db: Database) => T): T {
-  const db = new Database(dbPath, { readonly: true });
-  try {
-    return read(db);
-  } finally {
-    db.close();
-  }
-}
 
 describe("trackd apps create", () => {
   test("--json prints exactly one JSON object with appId, apiKey and signingSecret", () => {

@@ -1,7 +1,7 @@
 // `trackd dev seed` as a real process, each test on its own temporary database file.
 import { Database } from "bun:sqlite";
 import { afterEach, describe, expect, test } from "bun:test";
-import { createAppJson, removeScratches, scratch, trackd } from "../support/cli";
+import { createAppJson, readDb, removeScratches, scratch, trackd } from "../support/cli";
 
 afterEach(removeScratches);
 
@@ -13,14 +13,6 @@ function withApp() {
   return { ...s, appId, seed };
 }
 
-function readDb<T>(path: string, read: (db: Database) => T): T {
-  const db = new Database(path, { readonly: true });
-  try {
-    return read(db);
-  } finally {
-    db.close();
-  }
-}
 
 const number = (db: Database, sql: string) => (db.query(sql).get() as { n: number }).n;
 

@@ -1,21 +1,12 @@
 // The CLI as a real process: per-app weights (apps update --health-weights), `trackd health
 // score`, and the server's scheduled pass (--health-interval).
-import { Database } from "bun:sqlite";
 import { afterEach, describe, expect, test } from "bun:test";
 import { DEFAULT_WEIGHTS } from "../../src/scoring/weights";
-import { createAppJson, ok, removeScratches, scratch, trackd, type Scratch } from "../support/cli";
+import { createAppJson, ok, readDb, removeScratches, scratch, trackd, type Scratch } from "../support/cli";
 import { freePort, startTrackd } from "../support/process";
 
 afterEach(removeScratches);
 
-function readDb<T>(path: string, read: (db: Database) => T): T {
-  const db = new Database(path, { readonly: true });
-  try {
-    return read(db);
-  } finally {
-    db.close();
-  }
-}
 
 /** An app with 20 customers' worth of generated events. */
 function seeded(): Scratch & { appId: string } {

@@ -1,4 +1,5 @@
 // The CLI as a real process (`bun src/index.ts …`), each test in its own temporary folder.
+import { Database } from "bun:sqlite";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -53,4 +54,14 @@ export function createAppJson(s: Scratch, name: string) {
     apiKey: string;
     signingSecret: string;
   };
+}
+
+/** Reads the database a command wrote, read-only, and closes it again. */
+export function readDb<T>(path: string, read: (db: Database) => T): T {
+  const db = new Database(path, { readonly: true });
+  try {
+    return read(db);
+  } finally {
+    db.close();
+  }
 }
