@@ -151,9 +151,10 @@ export function createBillingService({ db, writer, clock }: { db: Db; writer: Wr
 
   /** Billing history only: the customer and its product events stay (erasure is DELETE /customers). */
   function deleteCustomer(appId: string, provider: string, customerId: string, source: ChangeSource): ApplyResult {
-    const pk = customerPkFor(appId, customerId, clock());
-    db.update(customers).set({ billingDeletedAt: source.at, billingUpdatedAt: sql`max(coalesce(${customers.billingUpdatedAt}, 0), ${source.at})` }).where(eq(customers.pk, pk)).run();
-    return note(appId, provider, customerId, "customer_deleted", source, { customerId });
+    const customerPk = customerPkFor(appId, customerId, clock());
+    db.update(customers).set({ billingDeletedAt: source.at, billingUpdatedAt: sql`max(coalesce(${customers.billingUpdatedAt}, 0), ${source.at})` }).where(eq(customers.pk, customerPk)).run();
+    record({ appId, customerPk, provider, kind: "customer_deleted", occurredAt: source.at, detail: { customerId }, sourceEventId: source.eventId ?? null });
+    return "applied";
   }
 
   function recordPayment(appId: string, payment: PaymentOutcome, source: ChangeSource): ApplyResult {
