@@ -3,6 +3,7 @@ import { createApp } from "../app";
 import { createAppsService } from "../apps/service";
 import { UsageError, resolveSetting } from "../config";
 import { openMigratedDatabase } from "../db";
+import { startCheckpointer } from "../db/checkpoint";
 import { BULK_BODY_LIMIT } from "../ingest/index";
 import { consoleLogger as log } from "../log";
 import { createHealthPass } from "../scoring/pass";
@@ -44,6 +45,7 @@ export async function serveCommand(args: string[], env: Record<string, string | 
   };
 
   const db = openMigratedDatabase(config.db, config.durability);
+  const checkpointer = config.db === ":memory:" ? undefined : await startCheckpointer(db, { path: config.db, durability: config.durability });
   const writer = new Writer(db.$client, { maxPending: config.maxPending });
   const app = createApp({ db, writer, client: config.client });
   try {
@@ -51,6 +53,7 @@ export async function serveCommand(args: string[], env: Record<string, string | 
     // per-route limit; each route enforces its own (64 KB, bulk 1 MB) with a proper error.
     app.listen({ port: config.port, hostname: config.host, maxRequestBodySize: 2 * BULK_BODY_LIMIT });
   } catch (error) {
+    await checkpointer?.stop();
     db.$client.close();
     const code = (error as { code?: string }).code;
     if (code === "EADDRINUSE") throw new UsageError(`port ${config.port} on ${config.host} is already in use`);
@@ -92,7 +95,10 @@ export async function serveCommand(args: string[], env: Record<string, string | 
       await app.server!.stop(true);
     }
     writer.close();
-    db.$client.close();
+    // The worker's connection goes first, so that closing the last one checkpoints the rest
+    // of the log into the database file and removes it.
+    await checkpointer?.stop();
+    db.$client.close(true); // true: finalizes every statement, else the connection lingers open
     log.info("stopped");
     process.exit(0);
   };

@@ -359,7 +359,6 @@ export const appHealthRuns = sqliteTable("app_health_runs", {
 
 export type AppRow = typeof apps.$inferSelect;
 export type CustomerRow = typeof customers.$inferSelect;
-export type UserRow = typeof users.$inferSelect;
 export type EventRow = typeof events.$inferSelect;
 export type SubscriptionRow = typeof subscriptions.$inferSelect;
 export type BillingEventRow = typeof billingEvents.$inferSelect;

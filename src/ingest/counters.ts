@@ -1,29 +1,25 @@
-// The counts kept at write time (see the tables in db/schema.ts). Each stored event adds to
-// them in memory; the writer flushes the sums inside the same transaction, before COMMIT (see
-// Deferred in writer/), so they can never disagree with the events table, and a batch of 64
-// events for a dozen names writes a dozen app-wide rows rather than 64.
-import { and, eq, gte, lt, ne, sql } from "drizzle-orm";
+// What each stored event adds at write time: the count tables (db/schema.ts) and the activity
+// on its customer and user rows (first/last seen, event count). Events add to sums in memory;
+// the writer flushes them inside the same transaction, before COMMIT (see Deferred in writer/),
+// so they can never disagree with the events table, and a batch that has 64 events for a dozen
+// names writes a dozen app-wide rows rather than 64. Plain SQL for the reason given in store.ts.
 import type { Db } from "../db";
-import { appActiveCustomers, appDailyCounts, appEventStats, customerDailyCounts, customerDailyTotals, customerEventStats } from "../db/schema";
 import { dayOf, INTERVALS, periodOf } from "../periods";
 import type { Deferred } from "../writer";
 
-const p = sql.placeholder;
-const plus = (column: { name: string }) => sql.raw(`"${column.name}" + excluded."${column.name}"`);
-
-/** Occurrences summed for an upsert: the count, and first/last seen where the table has them. */
+/** Occurrences summed for one row: the count, and first/last seen where the table has them. */
 type Sum = {
   count: number;
   firstSeen?: number;
   lastSeen?: number;
 };
 
-/** Rows summed over a batch by key, each written by one upsert when flushed. */
+/** Rows summed over a batch by key, each written by one statement when flushed. */
 class Sums<R extends Sum> {
-  private readonly rows = new Map<string, R>();
+  private readonly rows = new Map<string | number, R>();
   constructor(private readonly write: (row: R) => void) {}
 
-  add(key: string, row: R): void {
+  add(key: string | number, row: R): void {
     const into = this.rows.get(key);
     if (!into) return void this.rows.set(key, row);
     into.count += row.count;
@@ -41,66 +37,68 @@ class Sums<R extends Sum> {
   }
 }
 
-/** The update for per-customer and per-app stats: add the count, widen first/last seen. */
-const moreOccurrences = (table: typeof customerEventStats | typeof appEventStats) => ({
-  count: plus(table.count),
-  firstSeen: sql`min(${table.firstSeen}, excluded.first_seen)`,
-  lastSeen: sql`max(${table.lastSeen}, excluded.last_seen)`,
-});
+type Occurrences = Required<Sum>;
 
-export function createCounters(db: Db): Deferred & { count(row: { appId: string; customerPk: number; event: string; eventDate: number }): void } {
-  const occurrences = { appId: p("appId"), event: p("event"), count: p("count"), firstSeen: p("firstSeen"), lastSeen: p("lastSeen") };
-  const perCustomerEvent = db
-    .insert(customerEventStats)
-    .values({ ...occurrences, customerPk: p("customerPk") })
-    .onConflictDoUpdate({ target: [customerEventStats.customerPk, customerEventStats.event], set: moreOccurrences(customerEventStats) })
-    .prepare();
-  const perAppEvent = db
-    .insert(appEventStats)
-    .values(occurrences)
-    .onConflictDoUpdate({ target: [appEventStats.appId, appEventStats.event], set: moreOccurrences(appEventStats) })
-    .prepare();
-  const perCustomerDayEvent = db
-    .insert(customerDailyCounts)
-    .values({ customerPk: p("customerPk"), appId: p("appId"), day: p("day"), event: p("event"), count: p("count") })
-    .onConflictDoUpdate({
-      target: [customerDailyCounts.customerPk, customerDailyCounts.day, customerDailyCounts.event],
-      set: { count: plus(customerDailyCounts.count) },
-    })
-    .prepare();
+/** One stored event, as the counts see it. */
+export interface Counted {
+  appId: string;
+  customerPk: number;
+  userPk: number | null;
+  event: string;
+  eventDate: number;
+}
+
+/**
+ * More events for a customer or user row: count them and move last seen forward. Two statements
+ * rather than one: a column named in SET rewrites its index entry even when the value stays, and
+ * first seen (indexed for the customer list) moves only when a backfilled event is older.
+ */
+function prepareActivity(db: Db, table: "customers" | "users") {
+  const countAndLast = db.$client.prepare<{ firstSeen: number | null }, { pk: number; count: number; lastSeen: number }>(
+    `UPDATE ${table} SET last_seen = max(coalesce(last_seen, $lastSeen), $lastSeen), event_count = event_count + $count
+     WHERE pk = $pk RETURNING first_seen AS firstSeen`,
+  );
+  const first = db.$client.prepare<never, { pk: number; firstSeen: number }>(`UPDATE ${table} SET first_seen = $firstSeen WHERE pk = $pk`);
+  return (row: Occurrences & { pk: number }): void => {
+    const { firstSeen } = countAndLast.get(row)!;
+    if (firstSeen === null || row.firstSeen < firstSeen) first.run(row);
+  };
+}
+
+export function createCounters(db: Db): Deferred & { count(event: Counted): void } {
+  const client = db.$client;
+  const perCustomerEvent = client.prepare<never, Occurrences & { appId: string; customerPk: number; event: string }>(
+    `INSERT INTO customer_event_stats (customer_pk, app_id, event, count, first_seen, last_seen)
+     VALUES ($customerPk, $appId, $event, $count, $firstSeen, $lastSeen)
+     ON CONFLICT (customer_pk, event) DO UPDATE SET count = count + excluded.count,
+       first_seen = min(first_seen, excluded.first_seen), last_seen = max(last_seen, excluded.last_seen)`,
+  );
+  const perAppEvent = client.prepare<never, Occurrences & { appId: string; event: string }>(
+    `INSERT INTO app_event_stats (app_id, event, count, first_seen, last_seen) VALUES ($appId, $event, $count, $firstSeen, $lastSeen)
+     ON CONFLICT (app_id, event) DO UPDATE SET count = count + excluded.count,
+       first_seen = min(first_seen, excluded.first_seen), last_seen = max(last_seen, excluded.last_seen)`,
+  );
+  const perCustomerDayEvent = client.prepare<never, Sum & { appId: string; customerPk: number; day: number; event: string }>(
+    `INSERT INTO customer_daily_counts (customer_pk, app_id, day, event, count) VALUES ($customerPk, $appId, $day, $event, $count)
+     ON CONFLICT (customer_pk, day, event) DO UPDATE SET count = count + excluded.count`,
+  );
   // Returns the day's new total: equal to what was added means the customer's first events of that day.
-  const perCustomerDay = db
-    .insert(customerDailyTotals)
-    .values({ customerPk: p("customerPk"), appId: p("appId"), day: p("day"), count: p("count") })
-    .onConflictDoUpdate({ target: [customerDailyTotals.customerPk, customerDailyTotals.day], set: { count: plus(customerDailyTotals.count) } })
-    .returning({ count: customerDailyTotals.count })
-    .prepare();
-  const perAppDay = db
-    .insert(appDailyCounts)
-    .values({ appId: p("appId"), day: p("day"), event: p("event"), count: p("count") })
-    .onConflictDoUpdate({ target: [appDailyCounts.appId, appDailyCounts.day, appDailyCounts.event], set: { count: plus(appDailyCounts.count) } })
-    .prepare();
-  const activeOnAnotherDay = db
-    .select({ day: customerDailyTotals.day })
-    .from(customerDailyTotals)
-    .where(
-      and(
-        eq(customerDailyTotals.customerPk, p("customerPk")),
-        gte(customerDailyTotals.day, p("start")),
-        lt(customerDailyTotals.day, p("end")),
-        ne(customerDailyTotals.day, p("day")),
-      ),
-    )
-    .limit(1)
-    .prepare();
-  const oneMoreActive = db
-    .insert(appActiveCustomers)
-    .values({ appId: p("appId"), interval: p("interval"), period: p("period"), customers: 1 })
-    .onConflictDoUpdate({
-      target: [appActiveCustomers.appId, appActiveCustomers.interval, appActiveCustomers.period],
-      set: { customers: sql`${appActiveCustomers.customers} + 1` },
-    })
-    .prepare();
+  const perCustomerDay = client.prepare<{ count: number }, Sum & { appId: string; customerPk: number; day: number }>(
+    `INSERT INTO customer_daily_totals (customer_pk, app_id, day, count) VALUES ($customerPk, $appId, $day, $count)
+     ON CONFLICT (customer_pk, day) DO UPDATE SET count = count + excluded.count RETURNING count`,
+  );
+  const perAppDay = client.prepare<never, Sum & { appId: string; day: number; event: string }>(
+    `INSERT INTO app_daily_counts (app_id, day, event, count) VALUES ($appId, $day, $event, $count)
+     ON CONFLICT (app_id, day, event) DO UPDATE SET count = count + excluded.count`,
+  );
+  const activeOnAnotherDay = client.prepare<{ day: number }, { customerPk: number; start: number; end: number; day: number }>(
+    `SELECT day FROM customer_daily_totals
+     WHERE customer_pk = $customerPk AND day >= $start AND day < $end AND day <> $day LIMIT 1`,
+  );
+  const oneMoreActive = client.prepare<never, { appId: string; interval: string; period: number }>(
+    `INSERT INTO app_active_customers (app_id, interval, period, customers) VALUES ($appId, $interval, $period, 1)
+     ON CONFLICT (app_id, interval, period) DO UPDATE SET customers = customers + 1`,
+  );
 
   /** A customer's first events of `day`: newly active that day, and in its week and its month unless active on another of their days. */
   function countActive(appId: string, customerPk: number, day: number): void {
@@ -113,8 +111,10 @@ export function createCounters(db: Db): Deferred & { count(row: { appId: string;
   }
 
   const sums = {
-    perCustomerEvent: new Sums<Sum & { appId: string; customerPk: number; event: string }>((row) => perCustomerEvent.run(row)),
-    perAppEvent: new Sums<Sum & { appId: string; event: string }>((row) => perAppEvent.run(row)),
+    customerActivity: new Sums<Occurrences & { pk: number }>(prepareActivity(db, "customers")),
+    userActivity: new Sums<Occurrences & { pk: number }>(prepareActivity(db, "users")),
+    perCustomerEvent: new Sums<Occurrences & { appId: string; customerPk: number; event: string }>((row) => perCustomerEvent.run(row)),
+    perAppEvent: new Sums<Occurrences & { appId: string; event: string }>((row) => perAppEvent.run(row)),
     perCustomerDayEvent: new Sums<Sum & { appId: string; customerPk: number; day: number; event: string }>((row) => perCustomerDayEvent.run(row)),
     // Days are flushed one at a time, so each new day's check sees the days flushed before it.
     perCustomerDay: new Sums<Sum & { appId: string; customerPk: number; day: number }>((row) => {
@@ -124,9 +124,11 @@ export function createCounters(db: Db): Deferred & { count(row: { appId: string;
   };
 
   return {
-    count({ appId, customerPk, event, eventDate }): void {
+    count({ appId, customerPk, userPk, event, eventDate }): void {
       const day = dayOf(eventDate);
       const occurrence = { count: 1, firstSeen: eventDate, lastSeen: eventDate };
+      sums.customerActivity.add(customerPk, { pk: customerPk, ...occurrence });
+      if (userPk !== null) sums.userActivity.add(userPk, { pk: userPk, ...occurrence });
       sums.perCustomerEvent.add(`${customerPk}|${event}`, { appId, customerPk, event, ...occurrence });
       sums.perAppEvent.add(`${appId}|${event}`, { appId, event, ...occurrence });
       sums.perCustomerDayEvent.add(`${customerPk}|${day}|${event}`, { appId, customerPk, day, event, count: 1 });

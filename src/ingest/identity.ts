@@ -5,7 +5,6 @@
 // Browser events may know only the customer's email: it finds the customer last, after
 // customerId and uid. An event whose identity is not proven (an unsigned browser event) never
 // links or changes an existing customer: see attachUnverified.
-import type { UserRow } from "../db/schema";
 import type { ErrorDetail } from "../errors";
 import type { Attributes } from "./model";
 import type { CustomerIdentity, IngestStore } from "./store";
@@ -71,7 +70,7 @@ function insertCustomer(store: IngestStore, appId: string, identity: Identity, n
   return store.insertCustomer({ appId, customerId, uid, email: customerEmail, now });
 }
 
-export function resolveUser(store: IngestStore, appId: string, customerPk: number, uid: string, now: number): UserRow {
+export function resolveUser(store: IngestStore, appId: string, customerPk: number, uid: string, now: number): { pk: number } {
   return store.userByUid(customerPk, uid) ?? store.insertUser({ appId, customerPk, uid, now });
 }
 

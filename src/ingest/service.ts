@@ -1,7 +1,6 @@
 // The write step of the pipeline. Every function here hands a job to the writer, so it runs
 // inside the batch transaction and its promise settles after commit.
 import type { Db } from "../db";
-import type { UserRow } from "../db/schema";
 import type { ErrorDetail } from "../errors";
 import type { CustomerView } from "../customers/model";
 import type { CustomersService } from "../customers/service";
@@ -48,9 +47,9 @@ export function createIngestService({ db, writer, clock, customers }: IngestDeps
   }
 
   /** Finds or creates the B2B user and merges its attributes. */
-  function upsertUser(appId: string, customerPk: number, input: UserInput, now: number): UserRow {
+  function upsertUser(appId: string, customerPk: number, input: UserInput, now: number): { pk: number } {
     const user = resolveUser(store, appId, customerPk, input.uid, now);
-    if (input.data) store.setUserData({ pk: user.pk, data: mergeAttributes(user.data, input.data), now });
+    if (input.data) store.setUserData({ pk: user.pk, data: mergeAttributes(store.userData(user.pk), input.data), now });
     return user;
   }
 
@@ -81,9 +80,7 @@ export function createIngestService({ db, writer, clock, customers }: IngestDeps
       verified: event.verified,
       messageId: event.messageId ?? null,
     });
-    store.touchCustomer(customer.pk, event.eventDate);
-    counters.count({ appId, customerPk: customer.pk, event: event.event, eventDate: event.eventDate });
-    if (user) store.touchUser(user.pk, event.eventDate);
+    counters.count({ appId, customerPk: customer.pk, userPk: user?.pk ?? null, event: event.event, eventDate: event.eventDate });
     return { id, duplicate: false, warnings };
   }
 
@@ -106,6 +103,7 @@ export function createIngestService({ db, writer, clock, customers }: IngestDeps
         const { customer, warnings } = resolveCustomer(store, appId, update, now);
         updateCustomerAttributes(customer.pk, update, now);
         if (update.user) upsertUser(appId, customer.pk, update.user, now);
+        writer.flushDeferred(); // the activity this batch's events have added to the row so far
         return { customer: customers.viewByPk(customer.pk)!, warnings };
       });
     },

@@ -35,6 +35,15 @@ function countsAndTruth(h: Harness) {
            select app_id, 'week', day - ((day + 3) % 7) as w, count(distinct customer_pk) from days group by 1, 3
            order by 1, 2, 3`),
     ],
+    // Activity on the customer and user rows, summed per batch like the rest.
+    customerActivity: [
+      all("select pk, event_count, first_seen, last_seen from customers where event_count > 0 or first_seen is not null order by 1"),
+      all("select customer_pk as pk, count(*) as event_count, min(event_date) as first_seen, max(event_date) as last_seen from events group by 1 order by 1"),
+    ],
+    userActivity: [
+      all("select pk, event_count, first_seen, last_seen from users where event_count > 0 or first_seen is not null order by 1"),
+      all("select user_pk as pk, count(*) as event_count, min(event_date) as first_seen, max(event_date) as last_seen from events where user_pk is not null group by 1 order by 1"),
+    ],
     perAppEvent: [
       all("select app_id, event, count, first_seen, last_seen from app_event_stats order by 1, 2"),
       all("select app_id, event, count(*) as count, min(event_date) as first_seen, max(event_date) as last_seen from events group by 1, 2 order by 1, 2"),
@@ -53,6 +62,7 @@ describe("write-time counts", () => {
         customerId: `cus_${i % 4}`,
         eventDate: new Date(T0 - (i % 9) * DAY - i * 1000).toISOString(),
         messageId: `m${i % 20}`, // the last ten are duplicates: not counted
+        ...(i % 3 === 0 ? { user: { uid: `user_${i % 2}` } } : {}),
       });
     }
     await h.post("/v1/api/events/bulk", acme, Array.from({ length: 50 }, (_, i) => ({

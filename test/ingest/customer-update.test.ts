@@ -1,5 +1,10 @@
 import { describe, expect, test } from "bun:test";
-import { setup } from "../helpers";
+import { createAppsService } from "../../src/apps/service";
+import { createCustomersService } from "../../src/customers/service";
+import { openMigratedDatabase } from "../../src/db";
+import { createIngestService } from "../../src/ingest/service";
+import { Writer } from "../../src/writer";
+import { T0, setup } from "../helpers";
 
 const UPDATE = "/v1/api/events/customer-update";
 
@@ -64,5 +69,27 @@ describe("POST /v1/api/events/customer-update", () => {
     expect(res.body.error.code).toBe("VALIDATION_FAILED");
     expect(res.body.error.details.map((d: { path: string }) => d.path)).toContain(path);
     expect(h.count("customers")).toBe(0);
+  });
+
+  test("the returned record includes the activity of events earlier in the same write batch", async () => {
+    // The ingest service straight on a writer: jobs submitted in one turn run in order, in one
+    // batch, and activity is summed per batch, so the update must see what is pending.
+    const db = openMigratedDatabase(":memory:");
+    const writer = new Writer(db.$client);
+    const ingest = createIngestService({ db, writer, clock: () => T0, customers: createCustomersService(db) });
+    const { appId } = createAppsService(db, () => T0).createApp("acme");
+    const dates = [T0 - 3_600_000, T0 - 86_400_000, T0 - 60_000];
+    const events = dates.map((eventDate) =>
+      ingest.recordEvent(appId, { event: "Seat Added", customerId: "cus_1", eventDate, eventData: null, verified: true }, "server"),
+    );
+    const update = ingest.updateCustomer(appId, { customerId: "cus_1", customerData: { plan: "pro" } });
+    const [{ customer }] = await Promise.all([update, ...events]);
+    expect(writer.stats.batches).toBe(1);
+    expect(customer).toMatchObject({
+      eventCount: 3,
+      firstSeen: new Date(T0 - 86_400_000).toISOString(),
+      lastSeen: new Date(T0 - 60_000).toISOString(),
+      data: { plan: "pro" },
+    });
   });
 });

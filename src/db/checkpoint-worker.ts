@@ -1,0 +1,46 @@
+// The checkpointer's thread (started by checkpoint.ts). It has its own connection and copies
+// committed pages from the WAL into the database file, so that the server's commits never do.
+import { Database } from "bun:sqlite";
+import type { CheckpointerMessage, CheckpointerSettings, CheckpointReport } from "./checkpoint";
+
+declare const self: Worker;
+
+let db: Database | undefined;
+let timer: Timer | undefined;
+let statements: { finalize(): void }[] = [];
+
+self.onmessage = (message: MessageEvent<CheckpointerMessage>) => {
+  if (message.data.type === "start") start(message.data.settings);
+  else stop();
+};
+
+function start(settings: CheckpointerSettings): void {
+  db = new Database(settings.path);
+  // The checkpoint syncs the database file as this connection's own setting says.
+  db.run(`PRAGMA synchronous = ${settings.durability === "full" ? "FULL" : "NORMAL"}`);
+  // A RESTART waits for the writer's transaction to end, then holds writers off until it is
+  // done; a short timeout bounds how long it may wait for a reader.
+  db.run(`PRAGMA busy_timeout = ${settings.busyTimeoutMs}`);
+  // Once the log restarts, the file is cut back to this size instead of staying at its peak.
+  db.run(`PRAGMA journal_size_limit = ${settings.restartFrames * 4096}`);
+  const passive = db.query<CheckpointReport, []>("PRAGMA wal_checkpoint(PASSIVE)");
+  const restart = db.query<CheckpointReport, []>("PRAGMA wal_checkpoint(RESTART)");
+  statements = [passive, restart];
+  timer = setInterval(() => {
+    // PASSIVE copies what is committed without taking any lock a writer needs. Under steady load
+    // the writer appends while it copies, so the log never empties on its own and would grow
+    // without end: past restartFrames, RESTART copies the (short) rest and rewinds the log.
+    const report = passive.get()!;
+    const done = report.log >= settings.restartFrames ? restart.get()! : report;
+    self.postMessage({ type: "checkpointed", report: done, restarted: done !== report });
+  }, settings.intervalMs);
+  self.postMessage({ type: "started" });
+}
+
+function stop(): void {
+  clearInterval(timer);
+  // A statement left open would keep the connection alive after close().
+  statements.forEach((statement) => statement.finalize());
+  db?.close();
+  self.postMessage({ type: "stopped" });
+}

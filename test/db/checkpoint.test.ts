@@ -1,0 +1,90 @@
+// The checkpointer: a worker thread, not the server's commits, moves the WAL into the database.
+import { afterEach, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { openMigratedDatabase, type Db } from "../../src/db";
+import { startCheckpointer } from "../../src/db/checkpoint";
+import { Writer } from "../../src/writer";
+
+const dirs: string[] = [];
+const open: Db[] = [];
+afterEach(() => {
+  open.splice(0).forEach((db) => db.$client.close());
+  dirs.splice(0).forEach((dir) => rmSync(dir, { recursive: true, force: true }));
+});
+
+function fileDb() {
+  const dir = mkdtempSync(join(tmpdir(), "trackd-checkpoint-"));
+  dirs.push(dir);
+  const path = join(dir, "t.db");
+  const db = openMigratedDatabase(path);
+  open.push(db);
+  return { db, path, wal: () => statSync(`${path}-wal`).size };
+}
+
+const pragma = (db: Db, name: string) => Object.values(db.$client.query(`PRAGMA ${name}`).get() as object)[0];
+
+/** Commits `batches` transactions through the writer, each with 50 rows of 1 KB. */
+async function writeBatches(db: Db, batches: number) {
+  const writer = new Writer(db.$client);
+  db.$client.run("create table if not exists filler (v text)");
+  const insert = db.$client.prepare("insert into filler (v) values (?)");
+  for (let i = 0; i < batches; i++) {
+    await Promise.all(Array.from({ length: 50 }, () => writer.submit(() => insert.run("x".repeat(1000)))));
+  }
+}
+
+async function until(condition: () => boolean, timeoutMs = 5000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error("timed out");
+    await Bun.sleep(10);
+  }
+}
+
+describe("checkpointer", () => {
+  test("the server's connection stops checkpointing; the worker copies the log and rewinds it past the limit", async () => {
+    const { db, path, wal } = fileDb();
+    const checkpointer = await startCheckpointer(db, { path, durability: "full", intervalMs: 10, restartFrames: 200 });
+    expect(pragma(db, "wal_autocheckpoint")).toBe(0);
+    for (let round = 0; round < 10; round++) {
+      await writeBatches(db, 20); // ~250 pages
+      await Bun.sleep(15);
+    }
+    await until(() => checkpointer.stats.restarts > 0);
+    // Rewound and cut back: the log no longer holds everything written (~2,500 pages, 10 MB).
+    await until(() => wal() <= 2 * 200 * 4096);
+    await checkpointer.stop();
+    expect(pragma(db, "integrity_check")).toBe("ok");
+    expect(pragma(db, "wal_autocheckpoint")).toBe(0);
+    expect((db.$client.query("select count(*) as n from filler").get() as { n: number }).n).toBe(10 * 20 * 50);
+  });
+
+  test("without it, nothing checkpoints the log: it keeps everything written", async () => {
+    const { db, wal } = fileDb();
+    db.$client.run("PRAGMA wal_autocheckpoint = 0");
+    await writeBatches(db, 200);
+    expect(wal()).toBeGreaterThan(2_500 * 4096);
+  });
+
+  test("stop() waits for the worker to close its connection, so closing the server's removes the log", async () => {
+    const { db, path } = fileDb();
+    const checkpointer = await startCheckpointer(db, { path, durability: "normal", intervalMs: 10 });
+    await writeBatches(db, 5);
+    await checkpointer.stop();
+    db.$client.close(true); // true: finalizes the connection's statements, so it really closes
+    open.splice(0);
+    expect(() => statSync(`${path}-wal`)).toThrow();
+    const reopened = openMigratedDatabase(path);
+    open.push(reopened);
+    expect((reopened.$client.query("select count(*) as n from filler").get() as { n: number }).n).toBe(5 * 50);
+  });
+
+  test("a worker that cannot open the database hands checkpoints back to the server's connection", async () => {
+    const { db } = fileDb();
+    db.$client.run("PRAGMA wal_autocheckpoint = 0");
+    await expect(startCheckpointer(db, { path: "/nonexistent/dir/t.db", durability: "full" })).rejects.toThrow("checkpoint worker failed");
+    expect(pragma(db, "wal_autocheckpoint")).toBe(1000);
+  });
+});
