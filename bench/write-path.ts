@@ -1,0 +1,69 @@
+// The write path alone, in process: µs per event through the ingest service and the writer, no
+// HTTP. The events are the ingestion bench's (bench/lua.ts): 10,000 customers, a dozen names,
+// eventData of four fields, a B2B user on every third. Batches of 64 jobs, as 64 connections
+// make them. Run it pinned for steadier figures: `taskset -c 0 bun bench/write-path.ts`.
+//   --checkpoints worker   the server's way: a worker thread checkpoints (src/db/checkpoint.ts)
+//   --checkpoints commit   SQLite's default: the commit that fills 1,000 pages checkpoints them
+//   --durability normal    the default here: it measures the CPU, where `full` adds the disk's
+//                          fsync latency, which swings from run to run on this machine
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { createAppsService } from "../src/apps/service";
+import { createCustomersService } from "../src/customers/service";
+import { openMigratedDatabase } from "../src/db";
+import { startCheckpointer } from "../src/db/checkpoint";
+import { createIngestService } from "../src/ingest/service";
+import type { NormalizedEvent } from "../src/ingest/normalize";
+import { Writer } from "../src/writer";
+import { EVENT_NAMES } from "./lua";
+
+const { values: flags } = parseArgs({
+  options: {
+    checkpoints: { type: "string", default: "worker" },
+    events: { type: "string", default: "200000" },
+    durability: { type: "string", default: "normal" },
+  },
+});
+const EVENTS = Number(flags.events);
+const BATCH = 64;
+const durability = flags.durability === "normal" ? "normal" : "full";
+
+const dir = mkdtempSync(join(tmpdir(), "trackd-write-path-"));
+const path = join(dir, "bench.db");
+const db = openMigratedDatabase(path, durability);
+const checkpointer = flags.checkpoints === "worker" ? await startCheckpointer(db, { path, durability }) : undefined;
+const { appId } = createAppsService(db).createApp("bench");
+const writer = new Writer(db.$client);
+const ingest = createIngestService({ db, writer, clock: Date.now, customers: createCustomersService(db) });
+
+const now = Date.now();
+let n = 0;
+function event(): NormalizedEvent {
+  n++;
+  return {
+    event: EVENT_NAMES[n % EVENT_NAMES.length]!,
+    customerId: `cus_${(n * 7919) % 10_000}`,
+    eventDate: now - (n % 1000),
+    eventData: JSON.stringify({ plan: "pro", size: n % 500, source: "web", n }),
+    verified: true,
+    ...(n % 3 === 0 ? { user: { uid: `u_${n % 40_000}` } } : {}),
+  };
+}
+
+async function write(count: number): Promise<void> {
+  for (let i = 0; i < count; i += BATCH) {
+    await Promise.all(Array.from({ length: BATCH }, () => ingest.recordEvent(appId, event(), "server")));
+  }
+}
+
+await write(50_000); // warm-up: every customer exists, the statements are hot
+const started = performance.now();
+await write(EVENTS);
+const micros = ((performance.now() - started) * 1000) / EVENTS;
+console.log(`${micros.toFixed(1)} µs per event (${EVENTS} events, batches of ${BATCH}, durability ${durability}, checkpoints: ${flags.checkpoints})`);
+
+await checkpointer?.stop();
+db.$client.close(true);
+rmSync(dir, { recursive: true, force: true });
