@@ -2,7 +2,7 @@
 // temporary directory outside the repository, create an app, serve, hit every route, read
 // back, stop with SIGTERM. Exits non-zero on the first surprise.
 import { createHmac } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import Stripe from "stripe";
@@ -114,6 +114,11 @@ try {
 
   server.kill("SIGTERM");
   check((await server.exited) === 0, "SIGTERM stops the server with exit code 0");
+  // The checkpoint worker is a second entry point embedded in the binary: it must have started,
+  // and stopping must have checkpointed the log into the database and removed it.
+  const serverLog = await new Response(server.stderr).text();
+  check(!serverLog.includes("checkpoint worker failed"), "the embedded checkpoint worker started");
+  check(!existsSync(join(dir, "data", "trackd.db-wal")), "a clean stop leaves no -wal file behind");
   const listed = run(["apps", "list", "--json"]);
   check(JSON.parse(listed.stdout.toString()).length === 1, "the default database under ./data holds the app");
   const scored = run(["health", "score", "--json"]);

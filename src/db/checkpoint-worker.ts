@@ -30,9 +30,9 @@ function start(settings: CheckpointerSettings): void {
     // PASSIVE copies what is committed without taking any lock a writer needs. Under steady load
     // the writer appends while it copies, so the log never empties on its own and would grow
     // without end: past restartFrames, RESTART copies the (short) rest and rewinds the log.
-    const report = passive.get()!;
-    const done = report.log >= settings.restartFrames ? restart.get()! : report;
-    self.postMessage({ type: "checkpointed", report: done, restarted: done !== report });
+    const restarted = passive.get()!.log >= settings.restartFrames;
+    if (restarted) restart.get();
+    self.postMessage({ type: "checkpointed", restarted });
   }, settings.intervalMs);
   self.postMessage({ type: "started" });
 }

@@ -1,8 +1,8 @@
 // WAL checkpoints on a thread of their own. By default SQLite checkpoints inside a commit once
 // the log passes 1,000 pages: the commit that crosses the line copies pages into the database
-// file and syncs it while every request waits. On the write path that was a third of the CPU
-// time per event (the in-process bench: 62.7 µs per event without checkpoints, ~95 with), and
-// it is where the worst latencies came from. Here the server's connection never checkpoints; a
+// file and syncs it while every request waits. On the write path that was a third of the time
+// per event (in process: 62.7 µs per event with checkpoints off, 91-115 with them in the
+// commits; bench/README.md), and where the worst latencies came from. Here the server's connection never checkpoints; a
 // worker with its own connection does, every `intervalMs`. It also does fewer copies: a page
 // written by many commits between two checkpoints is copied once.
 import type { Db, Durability } from ".";
@@ -25,11 +25,11 @@ export interface CheckpointReport {
 }
 
 export type CheckpointerMessage = { type: "start"; settings: CheckpointerSettings } | { type: "stop" };
-type WorkerMessage = { type: "started" } | { type: "stopped" } | { type: "checkpointed"; report: CheckpointReport; restarted: boolean };
+type WorkerMessage = { type: "started" } | { type: "stopped" } | { type: "checkpointed"; restarted: boolean };
 
 export interface Checkpointer {
   /** Checkpoints done so far, and how many of them rewound the log. */
-  readonly stats: { checkpoints: number; restarts: number; last?: CheckpointReport };
+  readonly stats: { checkpoints: number; restarts: number };
   /** Ends the worker after its current checkpoint and closes its connection. */
   stop(): Promise<void>;
 }
@@ -58,7 +58,6 @@ export async function startCheckpointer(
     else {
       stats.checkpoints += 1;
       if (data.restarted) stats.restarts += 1;
-      stats.last = data.report;
     }
   };
   worker.onerror = (event) => {
