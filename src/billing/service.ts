@@ -5,6 +5,7 @@
 // was true at the provider; a subscription or customer record only moves forward in `at`.
 import { and, count, desc, eq, gt, gte, inArray, isNotNull, lt, sql } from "drizzle-orm";
 import type { Db } from "../db";
+import { preparedPerShape } from "../db/prepared";
 import { billingEvents, customers, providerEvents, subscriptions, type BillingEventRow, type MrrMovement, type SubscriptionRow } from "../db/schema";
 import { mergeAttributes } from "../ingest/identity";
 import { createIngestStore } from "../ingest/store";
@@ -14,6 +15,8 @@ import { subscriptionMrr } from "./mrr";
 import { currentSubscription, earnsRevenue, isTerminal, summarize } from "./summary";
 import { billingEventView, subscriptionView } from "./view";
 
+const p = sql.placeholder;
+
 export type ApplyResult = "applied" | "unchanged" | "stale";
 
 /** The fields whose change is worth a line in the billing history (renewals are not). */
@@ -21,6 +24,37 @@ const TRACKED = ["status", "plan", "quantity", "mrr", "cancelAtPeriodEnd", "tria
 
 export function createBillingService({ db, writer, clock }: { db: Db; writer: Writer; clock: () => number }) {
   const store = createIngestStore(db);
+
+  // The profile and the timeline read these on every request: prepared once (db/prepared.ts).
+  const historyQuery = preparedPerShape((present: Record<"from" | "to" | "before", boolean>) =>
+    db
+      .select()
+      .from(billingEvents)
+      .where(
+        and(
+          eq(billingEvents.customerPk, p("customerPk")),
+          present.from ? gte(billingEvents.occurredAt, p("from")) : undefined,
+          present.to ? lt(billingEvents.occurredAt, p("to")) : undefined,
+          present.before ? sql`(${billingEvents.occurredAt}, ${billingEvents.pk}) < (${p("beforeAt")}, ${p("beforePk")})` : undefined,
+        ),
+      )
+      .orderBy(desc(billingEvents.occurredAt), desc(billingEvents.pk))
+      .limit(p("limit"))
+      .prepare(),
+  );
+  const subscriptionsOf = db
+    .select()
+    .from(subscriptions)
+    .where(eq(subscriptions.customerPk, p("customerPk")))
+    .orderBy(desc(subscriptions.startedAt))
+    .prepare();
+  const lastPaymentOf = db
+    .select({ kind: billingEvents.kind })
+    .from(billingEvents)
+    .where(and(eq(billingEvents.customerPk, p("customerPk")), inArray(billingEvents.kind, ["payment_succeeded", "payment_failed"])))
+    .orderBy(desc(billingEvents.occurredAt), desc(billingEvents.pk))
+    .limit(1)
+    .prepare();
 
   function customerPkFor(appId: string, customerId: string, now: number): number {
     return (store.customerByCustomerId(appId, customerId) ?? store.insertCustomer({ appId, customerId, uid: null, email: null, now })).pk;
@@ -177,20 +211,14 @@ export function createBillingService({ db, writer, clock }: { db: Db; writer: Wr
   /** The customer's billing history, newest first: within [from, to), strictly before `before` (a timeline cursor). */
   function history(customerPk: number, page: { limit: number; before?: { at: number; pk: number }; from?: number; to?: number }): BillingEventRow[] {
     const { before, from, to } = page;
-    return db
-      .select()
-      .from(billingEvents)
-      .where(
-        and(
-          eq(billingEvents.customerPk, customerPk),
-          from === undefined ? undefined : gte(billingEvents.occurredAt, from),
-          to === undefined ? undefined : lt(billingEvents.occurredAt, to),
-          before === undefined ? undefined : sql`(${billingEvents.occurredAt}, ${billingEvents.pk}) < (${before.at}, ${before.pk})`,
-        ),
-      )
-      .orderBy(desc(billingEvents.occurredAt), desc(billingEvents.pk))
-      .limit(page.limit)
-      .all();
+    return historyQuery({ from: from !== undefined, to: to !== undefined, before: before !== undefined }).all({
+      customerPk,
+      from,
+      to,
+      beforeAt: before?.at,
+      beforePk: before?.pk,
+      limit: page.limit,
+    });
   }
 
   /** A fact with no state to change, such as Stripe's notice that a trial ends in three days. */
@@ -249,15 +277,9 @@ export function createBillingService({ db, writer, clock }: { db: Db; writer: Wr
      * latest payment failed), every subscription, and the latest billing history.
      */
     ofCustomer(customerPk: number, historyLimit: number) {
-      const all = db.select().from(subscriptions).where(eq(subscriptions.customerPk, customerPk)).orderBy(desc(subscriptions.startedAt)).all();
+      const all = subscriptionsOf.all({ customerPk });
       const current = currentSubscription(all);
-      const lastPayment = db
-        .select({ kind: billingEvents.kind })
-        .from(billingEvents)
-        .where(and(eq(billingEvents.customerPk, customerPk), inArray(billingEvents.kind, ["payment_succeeded", "payment_failed"])))
-        .orderBy(desc(billingEvents.occurredAt), desc(billingEvents.pk))
-        .limit(1)
-        .get();
+      const lastPayment = lastPaymentOf.get({ customerPk });
       return {
         subscription: current ? { ...subscriptionView(current), paymentFailed: lastPayment?.kind === "payment_failed" } : null,
         subscriptions: all.map(subscriptionView),

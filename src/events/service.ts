@@ -1,5 +1,6 @@
-import { aliasedTable, and, desc, eq, gte, lt, or, sql, type SQL } from "drizzle-orm";
+import { aliasedTable, and, desc, eq, gte, lt, or, sql } from "drizzle-orm";
 import type { Db } from "../db";
+import { preparedPerShape } from "../db/prepared";
 import { customers, events, users } from "../db/schema";
 import { toIso } from "../dates";
 import type { CustomersService } from "../customers/service";
@@ -22,13 +23,52 @@ export interface EventFilter {
 }
 
 const eventUser = aliasedTable(users, "event_user");
+const p = sql.placeholder;
 
 export function createEventsService(db: Db, customersService: CustomersService) {
   const userByUid = db
     .select({ pk: users.pk })
     .from(users)
-    .where(and(eq(users.customerPk, sql.placeholder("customerPk")), eq(users.uid, sql.placeholder("uid"))))
+    .where(and(eq(users.customerPk, p("customerPk")), eq(users.uid, p("uid"))))
     .prepare();
+
+  const pageQuery = preparedPerShape((present: Record<"customer" | "user" | "verified" | "event" | "from" | "to" | "after", boolean>) =>
+    db
+      .select({
+        seq: events.seq,
+        id: events.id,
+        event: events.event,
+        customerId: customers.customerId,
+        uid: customers.uid,
+        userUid: eventUser.uid,
+        eventDate: events.eventDate,
+        receivedAt: events.receivedAt,
+        eventData: events.eventData,
+        source: events.source,
+        verified: events.verified,
+        messageId: events.messageId,
+      })
+      .from(events)
+      .innerJoin(customers, eq(customers.pk, events.customerPk))
+      .leftJoin(eventUser, eq(eventUser.pk, events.userPk))
+      .where(
+        and(
+          eq(events.appId, p("appId")),
+          present.customer ? eq(events.customerPk, p("customerPk")) : undefined,
+          present.user ? eq(events.userPk, p("userPk")) : undefined,
+          present.verified ? eq(events.verified, p("verified")) : undefined,
+          present.event ? eq(events.event, p("event")) : undefined,
+          present.from ? gte(events.eventDate, p("from")) : undefined,
+          present.to ? lt(events.eventDate, p("to")) : undefined,
+          present.after
+            ? or(lt(events.eventDate, p("afterDate")), and(eq(events.eventDate, p("afterDate")), lt(events.seq, p("afterSeq"))))
+            : undefined,
+        ),
+      )
+      .orderBy(desc(events.eventDate), desc(events.seq))
+      .limit(p("limit"))
+      .prepare(),
+  );
 
   /** Finds the customer the filter names; null when it names one that doesn't exist (or two different ones). */
   function customerFilter(appId: string, filter: EventFilter): number | undefined | null {
@@ -48,43 +88,26 @@ export function createEventsService(db: Db, customersService: CustomersService) 
     if (customerPk === null) return [];
     const userPk = filter.userUid === undefined ? undefined : (userByUid.get({ customerPk: customerPk ?? -1, uid: filter.userUid })?.pk ?? null);
     if (userPk === null) return [];
-    const conditions: (SQL | undefined)[] = [
-      eq(events.appId, appId),
-      customerPk === undefined ? undefined : eq(events.customerPk, customerPk),
-      userPk === undefined ? undefined : eq(events.userPk, userPk),
-      filter.verified === undefined ? undefined : eq(events.verified, filter.verified),
-      filter.event === undefined ? undefined : eq(events.event, filter.event),
-      filter.from === undefined ? undefined : gte(events.eventDate, filter.from),
-      filter.to === undefined ? undefined : lt(events.eventDate, filter.to),
-      filter.after === undefined
-        ? undefined
-        : or(
-            lt(events.eventDate, filter.after.eventDate),
-            and(eq(events.eventDate, filter.after.eventDate), lt(events.seq, filter.after.seq)),
-          ),
-    ];
-    const rows = db
-      .select({
-        seq: events.seq,
-        id: events.id,
-        event: events.event,
-        customerId: customers.customerId,
-        uid: customers.uid,
-        userUid: eventUser.uid,
-        eventDate: events.eventDate,
-        receivedAt: events.receivedAt,
-        eventData: events.eventData,
-        source: events.source,
-        verified: events.verified,
-        messageId: events.messageId,
-      })
-      .from(events)
-      .innerJoin(customers, eq(customers.pk, events.customerPk))
-      .leftJoin(eventUser, eq(eventUser.pk, events.userPk))
-      .where(and(...conditions))
-      .orderBy(desc(events.eventDate), desc(events.seq))
-      .limit(filter.limit)
-      .all();
+    const rows = pageQuery({
+      customer: customerPk !== undefined,
+      user: userPk !== undefined,
+      verified: filter.verified !== undefined,
+      event: filter.event !== undefined,
+      from: filter.from !== undefined,
+      to: filter.to !== undefined,
+      after: filter.after !== undefined,
+    }).all({
+      appId,
+      customerPk,
+      userPk,
+      verified: filter.verified,
+      event: filter.event,
+      from: filter.from,
+      to: filter.to,
+      afterDate: filter.after?.eventDate,
+      afterSeq: filter.after?.seq,
+      limit: filter.limit,
+    });
     return rows.map(({ seq, userUid, ...row }) => ({
       position: { eventDate: row.eventDate, seq },
       event: {

@@ -238,6 +238,21 @@ describe("GET /v1/api/events filters", () => {
     expect(await ids(h, acme, "?uid=u_2&event=Post%20Created")).toEqual([e.feb]);
   });
 
+  // Each combination of filters is a query prepared once and kept (src/db/prepared.ts).
+  test("combinations asked in turn, and again with other values or by another app, each get their own answer", async () => {
+    const h = setup();
+    const acme = h.tenant();
+    const globex = h.tenant();
+    const e = await seedFilterData(h, acme);
+    const other = await seedFilterData(h, globex);
+    expect(await ids(h, acme, "?customerId=cus_1&event=Post%20Created")).toEqual([e.jun, e.jan]);
+    expect(await ids(h, acme, "?event=App%20Opened&from=2024-04-01")).toEqual([e.apr]);
+    expect(await ids(h, acme, "?customerId=cus_2&event=App%20Opened")).toEqual([e.apr]);
+    expect(await ids(h, acme, "?event=Post%20Created&from=2024-01-15")).toEqual([e.jun, e.may, e.feb]);
+    expect(await ids(h, globex, "?customerId=cus_1&event=Post%20Created")).toEqual([other.jun, other.jan]);
+    expect(await ids(h, acme, "?customerId=cus_1&event=Post%20Created")).toEqual([e.jun, e.jan]);
+  });
+
   test("customerId and uid naming two different customers give an empty list", async () => {
     const h = setup();
     const acme = h.tenant();
