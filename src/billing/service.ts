@@ -26,7 +26,7 @@ export function createBillingService({ db, writer, clock }: { db: Db; writer: Wr
   const store = createIngestStore(db);
 
   // The profile and the timeline read these on every request: prepared once (db/prepared.ts).
-  const historyQuery = preparedPerShape((present: Record<"from" | "to" | "before", boolean>) =>
+  const historyQuery = preparedPerShape((present: Record<"from" | "to" | "beforeAt", boolean>) =>
     db
       .select()
       .from(billingEvents)
@@ -35,7 +35,7 @@ export function createBillingService({ db, writer, clock }: { db: Db; writer: Wr
           eq(billingEvents.customerPk, p("customerPk")),
           present.from ? gte(billingEvents.occurredAt, p("from")) : undefined,
           present.to ? lt(billingEvents.occurredAt, p("to")) : undefined,
-          present.before ? sql`(${billingEvents.occurredAt}, ${billingEvents.pk}) < (${p("beforeAt")}, ${p("beforePk")})` : undefined,
+          present.beforeAt ? sql`(${billingEvents.occurredAt}, ${billingEvents.pk}) < (${p("beforeAt")}, ${p("beforePk")})` : undefined,
         ),
       )
       .orderBy(desc(billingEvents.occurredAt), desc(billingEvents.pk))
@@ -210,15 +210,8 @@ export function createBillingService({ db, writer, clock }: { db: Db; writer: Wr
 
   /** The customer's billing history, newest first: within [from, to), strictly before `before` (a timeline cursor). */
   function history(customerPk: number, page: { limit: number; before?: { at: number; pk: number }; from?: number; to?: number }): BillingEventRow[] {
-    const { before, from, to } = page;
-    return historyQuery({ from: from !== undefined, to: to !== undefined, before: before !== undefined }).all({
-      customerPk,
-      from,
-      to,
-      beforeAt: before?.at,
-      beforePk: before?.pk,
-      limit: page.limit,
-    });
+    const params = { customerPk, from: page.from, to: page.to, beforeAt: page.before?.at, beforePk: page.before?.pk, limit: page.limit };
+    return historyQuery(params).all(params);
   }
 
   /** A fact with no state to change, such as Stripe's notice that a trial ends in three days. */

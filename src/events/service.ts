@@ -32,7 +32,7 @@ export function createEventsService(db: Db, customersService: CustomersService) 
     .where(and(eq(users.customerPk, p("customerPk")), eq(users.uid, p("uid"))))
     .prepare();
 
-  const pageQuery = preparedPerShape((present: Record<"customer" | "user" | "verified" | "event" | "from" | "to" | "after", boolean>) =>
+  const pageQuery = preparedPerShape((present: Record<"customerPk" | "userPk" | "verified" | "event" | "from" | "to" | "afterDate", boolean>) =>
     db
       .select({
         seq: events.seq,
@@ -54,13 +54,13 @@ export function createEventsService(db: Db, customersService: CustomersService) 
       .where(
         and(
           eq(events.appId, p("appId")),
-          present.customer ? eq(events.customerPk, p("customerPk")) : undefined,
-          present.user ? eq(events.userPk, p("userPk")) : undefined,
+          present.customerPk ? eq(events.customerPk, p("customerPk")) : undefined,
+          present.userPk ? eq(events.userPk, p("userPk")) : undefined,
           present.verified ? eq(events.verified, p("verified")) : undefined,
           present.event ? eq(events.event, p("event")) : undefined,
           present.from ? gte(events.eventDate, p("from")) : undefined,
           present.to ? lt(events.eventDate, p("to")) : undefined,
-          present.after
+          present.afterDate
             ? or(lt(events.eventDate, p("afterDate")), and(eq(events.eventDate, p("afterDate")), lt(events.seq, p("afterSeq"))))
             : undefined,
         ),
@@ -88,15 +88,7 @@ export function createEventsService(db: Db, customersService: CustomersService) 
     if (customerPk === null) return [];
     const userPk = filter.userUid === undefined ? undefined : (userByUid.get({ customerPk: customerPk ?? -1, uid: filter.userUid })?.pk ?? null);
     if (userPk === null) return [];
-    const rows = pageQuery({
-      customer: customerPk !== undefined,
-      user: userPk !== undefined,
-      verified: filter.verified !== undefined,
-      event: filter.event !== undefined,
-      from: filter.from !== undefined,
-      to: filter.to !== undefined,
-      after: filter.after !== undefined,
-    }).all({
+    const params = {
       appId,
       customerPk,
       userPk,
@@ -107,7 +99,8 @@ export function createEventsService(db: Db, customersService: CustomersService) 
       afterDate: filter.after?.eventDate,
       afterSeq: filter.after?.seq,
       limit: filter.limit,
-    });
+    };
+    const rows = pageQuery(params).all(params);
     return rows.map(({ seq, userUid, ...row }) => ({
       position: { eventDate: row.eventDate, seq },
       event: {

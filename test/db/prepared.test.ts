@@ -1,25 +1,22 @@
-// preparedPerShape: one query per combination of filters, built on first use.
+// preparedPerShape: one query per combination of given parameters, built on first use.
 import { expect, test } from "bun:test";
 import { preparedPerShape } from "../../src/db/prepared";
 
-test("builds each combination once and tells combinations apart", () => {
+test("builds each combination of given parameters once and tells combinations apart", () => {
   const built: string[] = [];
   const query = preparedPerShape((present: Record<"from" | "to" | "before", boolean>) => {
-    const shape = Object.entries(present)
-      .filter(([, on]) => on)
-      .map(([name]) => name)
-      .join("+");
+    const shape = (["from", "to", "before"] as const).filter((name) => present[name]).join("+");
     built.push(shape);
     return { shape };
   });
 
-  expect(query({ from: true, to: false, before: false }).shape).toBe("from");
-  expect(query({ from: false, to: true, before: false }).shape).toBe("to");
-  expect(query({ from: false, to: false, before: false }).shape).toBe("");
-  expect(query({ from: true, to: true, before: false }).shape).toBe("from+to");
-  // Asked again, in another key order: the query built the first time.
-  const again = query({ to: false, before: false, from: true });
-  expect(again).toBe(query({ from: true, to: false, before: false }));
+  expect(query({ from: 1, to: undefined }).shape).toBe("from");
+  expect(query({ from: undefined, to: 2 }).shape).toBe("to");
+  expect(query({}).shape).toBe("");
+  expect(query({ from: 1, to: 2, before: undefined }).shape).toBe("from+to");
+  // Other values, another key order, null (given, unlike undefined): the query built the first time.
+  const again = query({ before: undefined, to: undefined, from: null });
+  expect(again).toBe(query({ from: 5 }));
   expect(again.shape).toBe("from");
   expect(built).toEqual(["from", "to", "", "from+to"]);
 });
