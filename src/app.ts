@@ -64,7 +64,7 @@ export function createApp({ db, writer, clock = Date.now, logger = consoleLogger
     .use(erasureRoutes({ apps, customers, writer, db }))
     .use(metricsRoutes({ apps, metrics, billingMetrics: createBillingMetrics(db), clock }))
     .use(exportRoutes({ apps, customers, exporter, clock, logger }))
-    .use(eventRoutes({ apps, events }));
+    .use(eventRoutes({ apps, events, clock }));
 }
 
 export type App = ReturnType<typeof createApp>;

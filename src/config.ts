@@ -119,6 +119,13 @@ export const settings = {
     description: "minutes between health scoring passes (the first runs at start); 0 turns them off",
     parse: numberIn(0, 1440),
   },
+  retentionInterval: {
+    flag: "retention-interval",
+    env: "TRACKD_RETENTION_INTERVAL",
+    default: "60",
+    description: "minutes between retention purges of apps with --retention-days (the first runs at start); 0 turns them off",
+    parse: numberIn(0, 1440),
+  },
 } satisfies Record<string, Setting<unknown>>;
 
 type Settings = typeof settings;

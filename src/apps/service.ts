@@ -39,6 +39,8 @@ export interface AppSettings {
   stripeWebhook: boolean;
   /** The health score's weights in effect: the defaults unless set. */
   healthWeights: Weights;
+  /** Days of raw events kept before today (src/retention); null keeps them forever. */
+  retentionDays: number | null;
 }
 
 /** A change to the settings; null removes the Stripe webhook secret. */
@@ -131,6 +133,7 @@ export function createAppsService(db: Db, clock: () => number = Date.now) {
           allowedOrigins: change.allowedOrigins?.join(","),
           stripeWebhookSecret: change.stripeWebhookSecret,
           healthWeights: change.healthWeights,
+          retentionDays: change.retentionDays,
         })
         .where(eq(apps.id, appId))
         .returning()
@@ -182,6 +185,7 @@ function settingsOf(app: AppRow): AppSettings {
     allowedOrigins: app.allowedOrigins.split(","),
     stripeWebhook: app.stripeWebhookSecret !== null,
     healthWeights: weightsOf(app.healthWeights),
+    retentionDays: app.retentionDays,
   };
 }
 

@@ -3,6 +3,7 @@ import { createAppsService, type AppSettings, type CreatedApp, type SettingsChan
 import { parseScopes, SCOPES } from "../apps/keys";
 import { parseAllowedOrigins } from "../apps/origins";
 import { UsageError } from "../config";
+import { MAX_RETENTION_DAYS } from "../retention/horizon";
 import { formatWeights, parseWeights } from "../scoring/weights";
 import { dbOption, jsonOption, parseCommandArgs } from "./args";
 import { openForCommand } from "./db";
@@ -37,6 +38,8 @@ export function appsCommand(args: string[], env: Record<string, string | undefin
         "stripe-webhook-secret": { type: "string" },
         "no-stripe-webhook-secret": { type: "boolean" },
         "health-weights": { type: "string" },
+        "retention-days": { type: "string" },
+        "no-retention": { type: "boolean" },
       },
       1,
     );
@@ -93,6 +96,8 @@ function settingsChange(values: {
   "stripe-webhook-secret"?: string;
   "no-stripe-webhook-secret"?: boolean;
   "health-weights"?: string;
+  "retention-days"?: string;
+  "no-retention"?: boolean;
 }): SettingsChange {
   if (values["require-verified"] && values["no-require-verified"]) {
     throw new UsageError("--require-verified and --no-require-verified contradict each other");
@@ -126,9 +131,18 @@ function settingsChange(values: {
       throw new UsageError(`--health-weights: ${(error as Error).message}`);
     }
   }
+  const days = values["retention-days"];
+  if (days !== undefined && values["no-retention"]) throw new UsageError("--retention-days and --no-retention contradict each other");
+  if (days !== undefined) {
+    if (!/^\d+$/.test(days) || Number(days) < 1 || Number(days) > MAX_RETENTION_DAYS) {
+      throw new UsageError(`--retention-days must be a whole number of days from 1 to ${MAX_RETENTION_DAYS}, got "${days}"`);
+    }
+    change.retentionDays = Number(days);
+  }
+  if (values["no-retention"]) change.retentionDays = null;
   if (Object.keys(change).length === 0) {
     throw new UsageError(
-      "apps update needs a change: --require-verified, --no-require-verified, --allowed-origins LIST, --stripe-webhook-secret whsec_..., --no-stripe-webhook-secret or --health-weights LIST",
+      "apps update needs a change: --require-verified, --no-require-verified, --allowed-origins LIST, --stripe-webhook-secret whsec_..., --no-stripe-webhook-secret, --health-weights LIST, --retention-days N or --no-retention",
     );
   }
   return change;
@@ -136,7 +150,7 @@ function settingsChange(values: {
 
 function describeSettings(settings: AppSettings): string {
   const verification = settings.requireVerified ? "signed browser events only" : "unsigned browser events accepted";
-  return `${verification}, origins ${settings.allowedOrigins.join(",")}, Stripe webhook ${settings.stripeWebhook ? "on" : "off"}, health weights ${formatWeights(settings.healthWeights)}`;
+  return `${verification}, origins ${settings.allowedOrigins.join(",")}, Stripe webhook ${settings.stripeWebhook ? "on" : "off"}, health weights ${formatWeights(settings.healthWeights)}, raw events kept ${settings.retentionDays === null ? "forever" : `${settings.retentionDays} days`}`;
 }
 
 export function credentialsBanner(title: string, app: CreatedApp): string {

@@ -1,5 +1,6 @@
 import { UsageError, settings } from "../config";
 import { appsCommand, keysCommand } from "./apps";
+import { backupCommand } from "./backup";
 import { dbOption, parseCommandArgs } from "./args";
 import { openForCommand } from "./db";
 import { exportCommand } from "./export";
@@ -24,6 +25,10 @@ Commands:
   apps update APP_ID --health-weights activity=30,recency=20,... | default
                                    the health score's factor weights; factors left out
                                    keep their default
+  apps update APP_ID --retention-days N | --no-retention
+                                   delete raw events older than N days (today and the N
+                                   days before it are kept), in the background; default:
+                                   keep forever
   keys create --app APP_ID [--scope ingest,read,admin] [--json]
                                    another API key for an app: to rotate keys, or a narrower
                                    one (default: all three scopes)
@@ -37,6 +42,8 @@ Commands:
                                    every --health-interval minutes); prints per app how many
                                    were scored and how long it took
   migrate                          apply database migrations and exit
+  backup --out FILE                a consistent copy of the database, also while serve runs;
+                                   checked with integrity_check; never overwrites FILE
   dev seed --app APP_ID --events N --customers M [--days 365] [--seed 1]
                                    fill an app with realistic generated events through the
                                    server's write path, the same for the same --seed
@@ -97,6 +104,8 @@ async function runCommand(command: string, args: string[], env: Record<string, s
       return stripeCommand(args, env);
     case "health":
       return healthCommand(args, env);
+    case "backup":
+      return backupCommand(args, env);
     case "migrate": {
       const { values } = parseCommandArgs(args, dbOption);
       openForCommand(values, env).$client.close(); // opening migrates

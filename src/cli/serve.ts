@@ -6,6 +6,8 @@ import { openMigratedDatabase } from "../db";
 import { startCheckpointer } from "../db/checkpoint";
 import { BULK_BODY_LIMIT } from "../ingest/index";
 import { consoleLogger as log } from "../log";
+import { createRetentionPass } from "../retention/pass";
+import { scheduleRetention } from "../retention/schedule";
 import { createHealthPass } from "../scoring/pass";
 import { scheduleHealthPasses } from "../scoring/schedule";
 import { Writer } from "../writer";
@@ -28,6 +30,7 @@ export async function serveCommand(args: string[], env: Record<string, string | 
     "client-app-burst": { type: "string" },
     "trust-proxy": { type: "string" },
     "health-interval": { type: "string" },
+    "retention-interval": { type: "string" },
   });
   const config = {
     db: resolveSetting("db", values, env),
@@ -42,6 +45,7 @@ export async function serveCommand(args: string[], env: Record<string, string | 
       trustProxy: resolveSetting("trustProxy", values, env),
     },
     healthIntervalMs: resolveSetting("healthInterval", values, env) * 60_000,
+    retentionIntervalMs: resolveSetting("retentionInterval", values, env) * 60_000,
   };
 
   const db = openMigratedDatabase(config.db, config.durability);
@@ -83,6 +87,11 @@ export async function serveCommand(args: string[], env: Record<string, string | 
       ? scheduleHealthPasses({ pass: createHealthPass({ db, writer, clock: Date.now }), intervalMs: config.healthIntervalMs, logger: log })
       : undefined;
 
+  const retention =
+    config.retentionIntervalMs > 0
+      ? scheduleRetention({ pass: createRetentionPass({ db, writer, clock: Date.now }), intervalMs: config.retentionIntervalMs, logger: log })
+      : undefined;
+
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) {
@@ -95,6 +104,7 @@ export async function serveCommand(args: string[], env: Record<string, string | 
     log.info(`${signal}: draining (up to ${config.drainTimeoutMs / 1000} s)`);
     // A pass in progress ends at its next range (milliseconds), while the writer still takes its jobs.
     await health?.stop();
+    await retention?.stop();
     // Stop accepting and let in-flight requests finish (their writes commit on the way); a
     // client that stalls mid-request doesn't get to hold the shutdown hostage.
     const drained = await Promise.race([app.server!.stop().then(() => true), Bun.sleep(config.drainTimeoutMs).then(() => false)]);

@@ -16,6 +16,8 @@ export const apps = sqliteTable("apps", {
   stripeWebhookSecret: text("stripe_webhook_secret"),
   // Health score weights per factor; null means the defaults (src/scoring/weights.ts).
   healthWeights: text("health_weights", { mode: "json" }).$type<Record<string, number>>(),
+  // Raw events older than this many days are purged in the background (src/retention); null keeps them forever.
+  retentionDays: integer("retention_days"),
   createdAt: integer("created_at").notNull(),
 });
 
