@@ -17,6 +17,8 @@ import { exportRoutes } from "./export/index";
 import { createExporter } from "./export/service";
 import { healthRoutes } from "./health/index";
 import { metricsRoutes } from "./metrics/index";
+import { monitoringRoutes } from "./monitoring/index";
+import { createMonitoring, type Monitoring } from "./monitoring/metrics";
 import { createMetricsService } from "./metrics/service";
 import { ingestRoutes } from "./ingest/index";
 import { createIngestService } from "./ingest/service";
@@ -32,12 +34,18 @@ export interface AppDeps {
   logger?: Logger;
   /** Rate limits and proxy trust for the browser route. */
   client?: ClientOptions;
+  /** Prometheus metrics; a fresh registry when not given. */
+  monitoring?: Monitoring;
+  /** Bearer token for GET /metrics; the route is off without one. */
+  metricsToken?: string;
 }
 
-export function createApp({ db, writer, clock = Date.now, logger = consoleLogger, client = DEFAULT_CLIENT_OPTIONS }: AppDeps) {
+export function createApp(deps: AppDeps) {
+  const { db, writer, clock = Date.now, logger = consoleLogger, client = DEFAULT_CLIENT_OPTIONS } = deps;
+  const monitoring = deps.monitoring ?? createMonitoring({ db, writer });
   const apps = createAppsService(db, clock);
   const customers = createCustomersService(db);
-  const ingest = createIngestService({ db, writer, clock, customers });
+  const ingest = createIngestService({ db, writer, clock, customers, monitoring });
   const events = createEventsService(db, customers);
   const metrics = createMetricsService(db);
   const exporter = createExporter(db.$client);
@@ -45,6 +53,7 @@ export function createApp({ db, writer, clock = Date.now, logger = consoleLogger
   const billing = createBillingService({ db, writer, clock });
 
   return new Elysia()
+    .use(monitoringRoutes({ monitoring, token: deps.metricsToken }))
     .onError(({ code, error, request }) => {
       if (error instanceof AppError) return errorResponse(error);
       const { pathname } = new URL(request.url);
@@ -58,7 +67,7 @@ export function createApp({ db, writer, clock = Date.now, logger = consoleLogger
     .use(sdkRoutes())
     .use(ingestRoutes({ apps, ingest, clock }))
     .use(clientRoutes({ apps, ingest, clock, options: client }))
-    .use(stripeWebhookRoutes({ apps, billing, clock }))
+    .use(stripeWebhookRoutes({ apps, billing, clock, monitoring }))
     .use(subscriptionRoutes({ apps, billing, clock }))
     .use(customerRoutes({ apps, customers, events, billing, scoring, db, clock }))
     .use(erasureRoutes({ apps, customers, writer, db }))

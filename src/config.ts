@@ -126,6 +126,17 @@ export const settings = {
     description: "minutes between retention purges of apps with --retention-days (the first runs at start); 0 turns them off",
     parse: numberIn(0, 1440),
   },
+  metricsToken: {
+    flag: "metrics-token",
+    env: "TRACKD_METRICS_TOKEN",
+    default: "",
+    description: "bearer token that GET /metrics requires (at least 16 characters); unset, the route is off (404)",
+    parse: (raw: string): string | undefined => {
+      if (raw === "") return undefined;
+      if (raw.length < 16 || /\s/.test(raw)) throw new UsageError("must be at least 16 characters with no spaces");
+      return raw;
+    },
+  },
 } satisfies Record<string, Setting<unknown>>;
 
 type Settings = typeof settings;

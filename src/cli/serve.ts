@@ -6,6 +6,7 @@ import { openMigratedDatabase } from "../db";
 import { startCheckpointer } from "../db/checkpoint";
 import { BULK_BODY_LIMIT } from "../ingest/index";
 import { consoleLogger as log } from "../log";
+import { createMonitoring } from "../monitoring/metrics";
 import { createRetentionPass } from "../retention/pass";
 import { scheduleRetention } from "../retention/schedule";
 import { createHealthPass } from "../scoring/pass";
@@ -31,6 +32,7 @@ export async function serveCommand(args: string[], env: Record<string, string | 
     "trust-proxy": { type: "string" },
     "health-interval": { type: "string" },
     "retention-interval": { type: "string" },
+    "metrics-token": { type: "string" },
   });
   const config = {
     db: resolveSetting("db", values, env),
@@ -46,6 +48,7 @@ export async function serveCommand(args: string[], env: Record<string, string | 
     },
     healthIntervalMs: resolveSetting("healthInterval", values, env) * 60_000,
     retentionIntervalMs: resolveSetting("retentionInterval", values, env) * 60_000,
+    metricsToken: resolveSetting("metricsToken", values, env),
   };
 
   const db = openMigratedDatabase(config.db, config.durability);
@@ -59,7 +62,8 @@ export async function serveCommand(args: string[], env: Record<string, string | 
           return undefined;
         });
   const writer = new Writer(db.$client, { maxPending: config.maxPending });
-  const app = createApp({ db, writer, client: config.client });
+  const monitoring = createMonitoring({ db, writer });
+  const app = createApp({ db, writer, client: config.client, monitoring, metricsToken: config.metricsToken });
   try {
     // Bun's own body cap answers before our error handler runs, so it sits above the largest
     // per-route limit; each route enforces its own (64 KB, bulk 1 MB) with a proper error.
@@ -84,7 +88,12 @@ export async function serveCommand(args: string[], env: Record<string, string | 
   });
   const health =
     config.healthIntervalMs > 0
-      ? scheduleHealthPasses({ pass: createHealthPass({ db, writer, clock: Date.now }), intervalMs: config.healthIntervalMs, logger: log })
+      ? scheduleHealthPasses({
+          pass: createHealthPass({ db, writer, clock: Date.now }),
+          intervalMs: config.healthIntervalMs,
+          logger: log,
+          onPass: (results) => results.forEach((result) => monitoring.scoringSeconds.observe(result.durationMs / 1000)),
+        })
       : undefined;
 
   const retention =

@@ -4,6 +4,7 @@ import type { Db } from "../db";
 import type { ErrorDetail } from "../errors";
 import type { CustomerView } from "../customers/model";
 import type { CustomersService } from "../customers/service";
+import type { Monitoring } from "../monitoring/metrics";
 import type { Writer } from "../writer";
 import { attachUnverified, mergeAttributes, resolveCustomer, resolveUser } from "./identity";
 import type { Attributes, CustomerUpdateInput, UserInput } from "./model";
@@ -24,9 +25,11 @@ export interface IngestDeps {
   writer: Writer;
   clock: () => number;
   customers: CustomersService;
+  /** Counts stored events and duplicates for GET /metrics; `dev seed` goes without. */
+  monitoring?: Pick<Monitoring, "eventsStored" | "duplicates">;
 }
 
-export function createIngestService({ db, writer, clock, customers }: IngestDeps) {
+export function createIngestService({ db, writer, clock, customers, monitoring }: IngestDeps) {
   const store = createIngestStore(db);
   const counters = createCounters(db);
   writer.defer(counters);
@@ -84,14 +87,24 @@ export function createIngestService({ db, writer, clock, customers }: IngestDeps
     return { id, duplicate: false, warnings };
   }
 
+  /** Counted once committed: a rolled-back write stored nothing. */
+  function counted(appId: string, source: EventSource, results: WriteResult[]): void {
+    if (!monitoring) return;
+    const duplicates = results.filter((result) => result.duplicate).length;
+    if (results.length > duplicates) monitoring.eventsStored.inc({ app: appId, source }, results.length - duplicates);
+    if (duplicates > 0) monitoring.duplicates.inc({ app: appId, source }, duplicates);
+  }
+
   return {
     recordEvent(appId: string, event: NormalizedEvent, source: EventSource): Promise<WriteResult> {
-      return writer.submit(() => writeEvent(appId, event, source));
+      return writer.submit(() => writeEvent(appId, event, source)).then((result) => (counted(appId, source, [result]), result));
     },
 
     /** All or nothing: the events are one job, so one failure undoes them all. */
     recordEvents(appId: string, batch: NormalizedEvent[], source: EventSource): Promise<WriteResult[]> {
-      return writer.submit(() => batch.map((event) => writeEvent(appId, event, source)), batch.length);
+      return writer
+        .submit(() => batch.map((event) => writeEvent(appId, event, source)), batch.length)
+        .then((results) => (counted(appId, source, results), results));
     },
 
     updateCustomer(
