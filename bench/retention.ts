@@ -1,12 +1,12 @@
 // How long does one retention step hold the writer? Purges a seeded database (a copy: it is
 // changed) down to `days` of history, timing every step's transaction.
-// Usage: bun bench/retention.ts DB APP_ID [days] [step]
+// Usage: bun bench/retention.ts DB APP_ID [days] [step] [max steps]
 import { openDatabase } from "../src/db";
 import { startCheckpointer } from "../src/db/checkpoint";
 import { retentionHorizon } from "../src/retention/horizon";
 import { preparePurge } from "../src/retention/purge";
 
-const [path, appId, daysArg, stepArg] = process.argv.slice(2);
+const [path, appId, daysArg, stepArg, maxStepsArg] = process.argv.slice(2);
 if (!path || !appId) throw new Error("usage: bun bench/retention.ts DB APP_ID [days] [step]");
 const db = openDatabase(path);
 // As in the server: checkpoints on the worker, not in the commits.
@@ -16,7 +16,8 @@ const step = Number(stepArg ?? 500);
 const horizon = retentionHorizon(Number(daysArg ?? 30), Date.now())!;
 const times: number[] = [];
 let events = 0;
-for (let done = false; !done; ) {
+const maxSteps = Number(maxStepsArg ?? Infinity);
+for (let done = false; !done && times.length < maxSteps; ) {
   const t = performance.now();
   db.$client.run("BEGIN IMMEDIATE");
   const result = purge(appId, horizon, step);

@@ -24,6 +24,7 @@ import { ingestRoutes } from "./ingest/index";
 import { createIngestService } from "./ingest/service";
 import { consoleLogger, type Logger } from "./log";
 import { createScoringService } from "./scoring/service";
+import { openapiRoutes } from "./openapi/index";
 import { sdkRoutes } from "./sdk/index";
 import type { Writer } from "./writer";
 
@@ -65,6 +66,7 @@ export function createApp(deps: AppDeps) {
     })
     .use(healthRoutes(db))
     .use(sdkRoutes())
+    .use(openapiRoutes())
     .use(ingestRoutes({ apps, ingest, clock }))
     .use(clientRoutes({ apps, ingest, clock, options: client }))
     .use(stripeWebhookRoutes({ apps, billing, clock, monitoring }))

@@ -15,8 +15,12 @@ export interface RetentionResult {
   steps: number;
 }
 
-/** Rows per step: events, or per-day count rows. */
-export const DEFAULT_STEP = 500;
+/**
+ * Rows per step: events, or customer-days of counts. Measured on a 2M-event database
+ * (bench/retention.ts, with the checkpoint worker): 500 events a step took p50 10.6 ms, p99 150 ms;
+ * 100 took p50 1.9 ms, p99 12.8 ms, at the same ~20 µs per event.
+ */
+export const DEFAULT_STEP = 100;
 
 export function createRetentionPass({ db, writer, clock, step = DEFAULT_STEP }: { db: Db; writer: Writer; clock: () => number; step?: number }) {
   const purge = preparePurge(db.$client);

@@ -11,7 +11,7 @@ interface Listed {
   [key: string]: unknown;
 }
 
-async function list(h: Harness, as: Tenant, query = ""): Promise<{ events: Listed[]; nextCursor: string | null }> {
+async function list(h: Harness, as: Tenant, query = ""): Promise<{ events: Listed[]; nextCursor: string | null; retainedSince: string | null }> {
   const res = await h.get(`/v1/api/events${query}`, as);
   expect(res.status).toBe(200);
   return res.body;
