@@ -92,4 +92,4 @@ test("backup never overwrites a file and needs --out", async () => {
   expect(await new Response(usage.stderr).text()).toContain("backup needs --out FILE");
   const missing = backup(["--db", join(s.dir, "nope.db"), "--out", join(s.dir, "x.db")]);
   expect(await missing.exited).toBe(1);
-});
+}, 30_000);

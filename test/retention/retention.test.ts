@@ -144,5 +144,5 @@ describe("trackd apps update --retention-days", () => {
     } finally {
       removeScratches();
     }
-  });
+  }, 30_000); // six processes: slow on a loaded machine
 });
