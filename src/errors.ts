@@ -56,6 +56,15 @@ export class AppError extends Error {
   }
 }
 
+// Which code each error response carries, for the metrics (src/monitoring) to count without
+// reading the body back.
+const codes = new WeakMap<Response, ErrorCode>();
+
 export function errorResponse(error: AppError): Response {
-  return Response.json(error.toJSON(), { status: error.status, headers: error.headers });
+  const response = Response.json(error.toJSON(), { status: error.status, headers: error.headers });
+  codes.set(response, error.code);
+  return response;
 }
+
+/** The code of a response made by errorResponse(), else undefined. */
+export const errorCodeOf = (response: Response): ErrorCode | undefined => codes.get(response);

@@ -12,6 +12,7 @@ import { readJsonBody } from "../http/body";
 import { RateLimiter } from "../http/rate-limit";
 import { batchReply, singleReply } from "../ingest/reply";
 import type { IngestService } from "../ingest/service";
+import { refusePastHorizon } from "../retention/horizon";
 import { CLIENT_BODY_LIMIT, CLIENT_PATH, type ClientOptions } from "./model";
 import { appOf, checkOrigin, checkRate, itemsOf, normalizeClientEvents, verifySignatures } from "./service";
 
@@ -54,6 +55,7 @@ export function clientRoutes(deps: { apps: AppsService; ingest: IngestService; c
           checkRate(perApp, app.id, "app");
           const events = normalizeClientEvents(items, isBatch, clock());
           verifySignatures(app, events, isBatch);
+          refusePastHorizon(app, events.map(({ event }) => event.eventDate), clock(), isBatch);
           const results = await ingest.recordEvents(app.id, events.map(({ event }) => event), "client");
 
           Object.assign(set.headers, grant());

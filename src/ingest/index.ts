@@ -6,6 +6,7 @@ import type { AppsService } from "../apps/service";
 import { AppError, type ErrorDetail } from "../errors";
 import { KB, readJsonBody } from "../http/body";
 import { compile, validate, validationError } from "../http/validate";
+import { refusePastHorizon } from "../retention/horizon";
 import { batchItems, normalizeAll, normalizeOne } from "./batch";
 import { BULK_MAX_EVENTS, CustomerUpdateInput } from "./model";
 import { normalizeEvent, type NormalizedEvent } from "./normalize";
@@ -26,6 +27,7 @@ export function ingestRoutes(deps: { apps: AppsService; ingest: IngestService; c
       async ({ request, app, set }) => {
         const body = await readJsonBody(request, SINGLE_BODY_LIMIT);
         const event = normalizeOne(body, (item) => normalizeEvent(item, "single", clock()));
+        refusePastHorizon(app, [event.eventDate], clock(), false);
         const result = await ingest.recordEvent(app.id, event, "server");
         set.status = result.duplicate ? 200 : 201;
         return singleReply(result);
@@ -36,6 +38,7 @@ export function ingestRoutes(deps: { apps: AppsService; ingest: IngestService; c
       "/v1/api/events/bulk",
       async ({ request, app, set }) => {
         const batch = normalizeBulk(await readJsonBody(request, BULK_BODY_LIMIT), clock());
+        refusePastHorizon(app, batch.map((event) => event.eventDate), clock(), true);
         const reply = batchReply(await ingest.recordEvents(app.id, batch, "bulk"));
         set.status = reply.count > 0 ? 201 : 200;
         return reply;

@@ -3,7 +3,7 @@
 // (`authorization.credentials` in its scrape config).
 import { createHash, timingSafeEqual } from "node:crypto";
 import { Elysia } from "elysia";
-import { AppError, errorResponse } from "../errors";
+import { AppError, errorCodeOf, errorResponse } from "../errors";
 import type { Monitoring } from "./metrics";
 
 const digest = (value: string) => createHash("sha256").update(value).digest();
@@ -23,13 +23,7 @@ export function monitoringRoutes({ monitoring, token }: { monitoring: Monitoring
     .mapResponse({ as: "global" }, ({ request, route, responseValue }) => {
       if (!(responseValue instanceof Response)) return;
       statusOf.set(request, responseValue.status);
-      if (responseValue.status < 400 || !responseValue.headers.get("content-type")?.startsWith("application/json")) return;
-      // Only errors are read back, after the response has gone, for their code.
-      void responseValue
-        .clone()
-        .json()
-        .then((body) => monitoring.rejected.inc({ route, code: (body as { error?: { code?: string } }).error?.code ?? "UNKNOWN" }))
-        .catch(() => monitoring.rejected.inc({ route, code: "UNKNOWN" }));
+      if (responseValue.status >= 400) monitoring.rejected.inc({ route, code: errorCodeOf(responseValue) ?? String(responseValue.status) });
     })
     .onAfterResponse({ as: "global" }, ({ request, route, set }) => {
       const started = startedAt.get(request);

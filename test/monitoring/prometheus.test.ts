@@ -60,7 +60,6 @@ describe("GET /metrics", () => {
     const customerCreated = stripeEvent("customer.created", customerObject({ id: "cus_s1" }), { created: Math.floor(h.clock.now / 1000) });
     expect((await deliver(h, app, customerCreated)).status).toBe(200);
     expect((await deliver(h, app, customerCreated, { secret: "whsec_wrongwrongwrong" })).status).toBe(400);
-    await Bun.sleep(0); // the rejected counter reads error bodies after they are sent
 
     const after = await scrape(h);
     expect(value(after, `trackd_events_stored_total{app="${app}",source="server"}`)).toBe(2);

@@ -81,6 +81,24 @@ describe("retention", () => {
     expect(h.count("events")).toBe(7); // still stored until the pass
   });
 
+  test("an event dated before the horizon is refused by name, and nothing of its request is stored", async () => {
+    const h = setup();
+    const acme = h.tenant();
+    h.apps.updateSettings(acme.appId, { retentionDays: 30 });
+    const message = `eventDate is before ${HORIZON}: this app keeps events for 30 days`;
+    const single = await h.post("/v1/api/events/new", acme, { event: "Old", customerId: "c1", eventDate: "2025-12-15" });
+    expect([single.status, single.body.error.details]).toEqual([400, [{ path: "/eventDate", message }]]);
+    const bulk = await h.post("/v1/api/events/bulk", acme, [
+      { event: "Kept", customerId: "c1", eventDate: "2025-12-16" },
+      { event: "Old", customerId: "c1", eventDate: "2025-12-15T23:59:59Z" },
+    ]);
+    expect([bulk.status, bulk.body.error.details]).toEqual([400, [{ index: 1, field: "eventDate", path: "/1/eventDate", message }]]);
+    const browser = await h.call("POST", "/v1/api/events/client", { body: { appId: acme.appId, customerId: "c1", event: "Old", eventDate: "2025-11-01" } });
+    expect([browser.status, browser.body.error.details]).toEqual([400, [{ path: "/eventDate", message }]]);
+    expect(h.count("events")).toBe(0);
+    expect((await h.post("/v1/api/events/new", acme, { event: "Kept", customerId: "c1", eventDate: "2025-12-16" })).status).toBe(201);
+  });
+
   test("without a retention period nothing is purged and retainedSince is null", async () => {
     const h = setup();
     const acme = h.tenant();
