@@ -14,18 +14,32 @@ type Operation = {
   description?: string;
   security: Record<string, string[]>[];
   parameters: { name: string; in: string; required: boolean; description?: string; schema: Record<string, unknown> }[];
-  requestBody?: { content: Record<string, { example?: unknown }> };
+  requestBody?: { content: Record<string, { schema?: Record<string, unknown>; example?: unknown }> };
   responses: Record<string, { description: string; content?: Record<string, { example?: unknown }> }>;
 };
 
 /** "string, 1-255 characters", "one of day, week, month", "integer from 1 to 1000"... */
 function describeSchema(schema: Record<string, unknown>): string {
-  const anyOf = schema.anyOf as { const?: unknown }[] | undefined;
+  const anyOf = schema.anyOf as { const?: unknown; type?: unknown }[] | undefined;
   if (anyOf?.every((option) => option.const !== undefined)) return `one of ${anyOf.map((option) => String(option.const)).join(", ")}`;
+  if (anyOf) return anyOf.map((option) => String(option.type ?? "value")).join(" or ");
   const parts = [String(schema.type ?? "value")];
   if (schema.minimum !== undefined || schema.maximum !== undefined) parts.push(`${schema.minimum ?? "…"} to ${schema.maximum ?? "…"}`);
   if (schema.maxLength !== undefined) parts.push(`at most ${schema.maxLength} characters`);
   return parts.join(", ");
+}
+
+/** The body's fields (an array body: its items'), one table row each. */
+function fieldRows(schema: Record<string, unknown> | undefined): string {
+  const anyOf = schema?.anyOf as Record<string, unknown>[] | undefined;
+  const object = (anyOf?.[0] ?? (schema?.type === "array" ? schema.items : schema)) as Record<string, unknown> | undefined;
+  const properties = object?.properties as Record<string, Record<string, unknown>> | undefined;
+  if (!properties) return "";
+  const required = new Set((object!.required as string[] | undefined) ?? []);
+  const rows = Object.entries(properties)
+    .map(([name, field]) => `<tr><td>${code(name)}</td><td>${required.has(name) ? "required" : ""}</td><td>${escape(describeSchema(field))}</td></tr>`)
+    .join("");
+  return `<table><tr><th>field</th><th></th><th>type</th></tr>${rows}</table>`;
 }
 
 function authOf(operation: Operation): string {
@@ -41,7 +55,7 @@ function renderOperation(method: string, path: string, operation: Operation): st
     .map((p) => `<tr><td>${code(p.name)}</td><td>${p.in}${p.required ? ", required" : ""}</td><td>${escape(describeSchema(p.schema))}</td><td>${escape(p.description ?? "")}</td></tr>`)
     .join("");
   const body = operation.requestBody
-    ? `<h4>Body</h4><p>${Object.keys(operation.requestBody.content).map(code).join(" or ")}</p>${Object.values(operation.requestBody.content)[0]?.example === undefined ? "" : json(Object.values(operation.requestBody.content)[0].example)}`
+    ? `<h4>Body</h4><p>${Object.keys(operation.requestBody.content).map(code).join(" or ")}</p>${fieldRows(Object.values(operation.requestBody.content)[0]?.schema)}${Object.values(operation.requestBody.content)[0]?.example === undefined ? "" : json(Object.values(operation.requestBody.content)[0].example)}`
     : "";
   const responses = Object.entries(operation.responses)
     .map(([status, response]) => {
