@@ -40,7 +40,12 @@ export const customerDocs: RouteDocs = [
     auth: read,
     params: customerParam,
     query: TimelineQuery,
-    responses: { 200: { description: "A page of events" } },
+    responses: {
+      200: {
+        description: "A page of events",
+        example: { events: [{ id: "evt_019ac0a1-7d3e-7000-8000-000000000000", event: "Post Created", customerId: "cus_abc", eventDate: "2026-01-15T12:00:00.000Z" }], nextCursor: null, retainedSince: null },
+      },
+    },
     errors: ["VALIDATION_FAILED", "NOT_FOUND"],
   },
   {
@@ -52,7 +57,19 @@ export const customerDocs: RouteDocs = [
     auth: read,
     params: customerParam,
     query: CustomerTimelineQuery,
-    responses: { 200: { description: "A page of the timeline" } },
+    responses: {
+      200: {
+        description: "A page of the timeline",
+        example: {
+          items: [
+            { type: "event", at: "2026-01-15T12:00:00.000Z", event: { id: "evt_019ac0a1-7d3e-7000-8000-000000000000", event: "Post Created", customerId: "cus_abc" } },
+            { type: "billing", at: "2026-01-10T09:00:00.000Z", billing: { kind: "subscription_created", movement: "new", currency: "usd", mrrBefore: 0, mrrAfter: 9800 } },
+          ],
+          nextCursor: null,
+          retainedSince: null,
+        },
+      },
+    },
     errors: ["VALIDATION_FAILED", "NOT_FOUND"],
   },
   {
@@ -64,7 +81,20 @@ export const customerDocs: RouteDocs = [
     auth: read,
     params: customerParam,
     query: ActivityQuery,
-    responses: { 200: { description: "The series" } },
+    responses: {
+      200: {
+        description: "The series",
+        example: {
+          interval: "day",
+          event: null,
+          from: "2026-01-14T00:00:00.000Z",
+          to: "2026-01-16T00:00:00.000Z",
+          total: 2,
+          series: [{ start: "2026-01-14T00:00:00.000Z", count: 1 }, { start: "2026-01-15T00:00:00.000Z", count: 1 }],
+          retainedSince: null,
+        },
+      },
+    },
     errors: ["VALIDATION_FAILED", "NOT_FOUND"],
   },
   {

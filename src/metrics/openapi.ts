@@ -13,7 +13,21 @@ export const metricsDocs: RouteDocs = [
     description: "{interval, event, from, to, total, totals, series: [{start, events, activeCustomers, byEvent}], retainedSince}",
     auth: read,
     query: EventMetricsQuery,
-    responses: { 200: { description: "The series" } },
+    responses: {
+      200: {
+        description: "The series",
+        example: {
+          interval: "day",
+          event: null,
+          from: "2026-01-15T00:00:00.000Z",
+          to: "2026-01-16T00:00:00.000Z",
+          total: 2,
+          totals: { "Post Created": 2 },
+          series: [{ start: "2026-01-15T00:00:00.000Z", events: 2, activeCustomers: 1, byEvent: { "Post Created": 2 } }],
+          retainedSince: null,
+        },
+      },
+    },
     errors: ["VALIDATION_FAILED"],
   },
   {
@@ -24,7 +38,17 @@ export const metricsDocs: RouteDocs = [
     description: "Amounts in the currency's minor unit; never added across currencies.",
     auth: read,
     query: BillingMetricsQuery,
-    responses: { 200: { description: "Per currency" } },
+    responses: {
+      200: {
+        description: "Per currency",
+        example: {
+          interval: "month",
+          from: "2026-01-01T00:00:00.000Z",
+          to: "2026-02-01T00:00:00.000Z",
+          currencies: [{ currency: "usd", mrr: 9800, payingCustomers: 1, movements: { new: 9800, expansion: 0, contraction: 0, churn: 0, reactivation: 0, net: 9800 } }],
+        },
+      },
+    },
     errors: ["VALIDATION_FAILED"],
   },
   {
@@ -34,7 +58,15 @@ export const metricsDocs: RouteDocs = [
     summary: "The event names seen, most frequent first, with naming problems",
     auth: read,
     query: EventNamesQuery,
-    responses: { 200: { description: "{names, nonConventional}" } },
+    responses: {
+      200: {
+        description: "{names, nonConventional}",
+        example: {
+          names: [{ event: "Post Created", count: 2, firstSeen: "2026-01-14T00:00:00.000Z", lastSeen: "2026-01-15T12:00:00.000Z", conventional: true, problems: [], similarTo: [] }],
+          nonConventional: 0,
+        },
+      },
+    },
     errors: ["VALIDATION_FAILED"],
   },
 ];
