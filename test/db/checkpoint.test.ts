@@ -1,5 +1,6 @@
 // The checkpointer: a worker thread, not the server's commits, moves the WAL into the database.
 import { afterEach, describe, expect, test } from "bun:test";
+import { Database } from "bun:sqlite";
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -59,6 +60,27 @@ describe("checkpointer", () => {
     expect(pragma(db, "integrity_check")).toBe("ok");
     expect(pragma(db, "wal_autocheckpoint")).toBe(0);
     expect((db.$client.query("select count(*) as n from filler").get() as { n: number }).n).toBe(10 * 20 * 50);
+  });
+
+  test("while a reader holds an older snapshot (a backup), the worker never rewinds the log; it does once the reader ends", async () => {
+    const { db, path } = fileDb();
+    await writeBatches(db, 5); // frames in the log (fewer than restartFrames), so the reader's snapshot has a mark in it
+    const checkpointer = await startCheckpointer(db, { path, durability: "full", intervalMs: 10, restartFrames: 200 });
+    const reader = new Database(path, { readonly: true });
+    reader.run("BEGIN");
+    reader.query("select count(*) from filler").get(); // the read transaction starts here
+    const checkpointsBefore = checkpointer.stats.checkpoints;
+    for (let round = 0; round < 6; round++) {
+      await writeBatches(db, 20); // past restartFrames many times over
+      await Bun.sleep(15);
+    }
+    await until(() => checkpointer.stats.checkpoints > checkpointsBefore + 5);
+    // A RESTART here would hold the writer's lock for its busy timeout, on every tick.
+    expect(checkpointer.stats.restarts).toBe(0);
+    reader.run("COMMIT");
+    reader.close();
+    await until(() => checkpointer.stats.restarts > 0);
+    await checkpointer.stop();
   });
 
   test("without it, nothing checkpoints the log: it keeps everything written", async () => {
