@@ -60,7 +60,7 @@ describe("checkpointer", () => {
     expect(pragma(db, "integrity_check")).toBe("ok");
     expect(pragma(db, "wal_autocheckpoint")).toBe(0);
     expect((db.$client.query("select count(*) as n from filler").get() as { n: number }).n).toBe(10 * 20 * 50);
-  });
+  }, 20_000); // 200 synced commits: over 5 s on a loaded 2-core machine
 
   test("while a reader holds an older snapshot (a backup), the worker never rewinds the log; it does once the reader ends", async () => {
     const { db, path } = fileDb();
@@ -81,7 +81,7 @@ describe("checkpointer", () => {
     reader.close();
     await until(() => checkpointer.stats.restarts > 0);
     await checkpointer.stop();
-  });
+  }, 20_000);
 
   test("without it, nothing checkpoints the log: it keeps everything written", async () => {
     const { db, wal } = fileDb();
