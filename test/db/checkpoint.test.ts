@@ -9,7 +9,12 @@ import { Writer } from "../../src/writer";
 
 const dirs: string[] = [];
 const open: Db[] = [];
+// Aborted before the cleanup: a test that timed out stops writing and polling instead of
+// touching a database that is closed and a file that is gone (it used to throw ENOENT).
+let ended = new AbortController();
 afterEach(() => {
+  ended.abort();
+  ended = new AbortController();
   open.splice(0).forEach((db) => db.$client.close());
   dirs.splice(0).forEach((dir) => rmSync(dir, { recursive: true, force: true }));
 });
@@ -27,18 +32,22 @@ const pragma = (db: Db, name: string) => Object.values(db.$client.query(`PRAGMA 
 
 /** Commits `batches` transactions through the writer, each with 50 rows of 1 KB. */
 async function writeBatches(db: Db, batches: number) {
+  const { signal } = ended;
   const writer = new Writer(db.$client);
   db.$client.run("create table if not exists filler (v text)");
   const insert = db.$client.prepare("insert into filler (v) values (?)");
   for (let i = 0; i < batches; i++) {
+    signal.throwIfAborted();
     await Promise.all(Array.from({ length: 50 }, () => writer.submit(() => insert.run("x".repeat(1000)))));
   }
 }
 
-async function until(condition: () => boolean, timeoutMs = 5000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error("timed out");
+/** Polls `condition` until it holds; stops (throws) as soon as the test has ended. */
+async function until(condition: () => boolean) {
+  const { signal } = ended;
+  for (;;) {
+    signal.throwIfAborted();
+    if (condition()) return;
     await Bun.sleep(10);
   }
 }
