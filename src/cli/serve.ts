@@ -13,6 +13,9 @@ import { credentialsBanner } from "./apps";
 import { dbOption, parseCommandArgs } from "./args";
 import { version } from "../../package.json";
 
+/** A repeat of the first stop signal within this long is the same request delivered twice. */
+const REPEAT_WINDOW_MS = 1_000;
+
 export async function serveCommand(args: string[], env: Record<string, string | undefined>): Promise<void> {
   const startedAt = performance.now();
   const { values } = parseCommandArgs(args, {
@@ -59,12 +62,16 @@ export async function serveCommand(args: string[], env: Record<string, string | 
   try {
     // Bun's own body cap answers before our error handler runs, so it sits above the largest
     // per-route limit; each route enforces its own (64 KB, bulk 1 MB) with a proper error.
-    app.listen({ port: config.port, hostname: config.host, maxRequestBodySize: 2 * BULK_BODY_LIMIT });
+    // reusePort off (Elysia turns it on): with it a second trackd on the same port started and
+    // the kernel split the traffic between two writers. Now a taken port is EADDRINUSE.
+    app.listen({ port: config.port, hostname: config.host, maxRequestBodySize: 2 * BULK_BODY_LIMIT, reusePort: false });
   } catch (error) {
     await (await checkpointer)?.stop();
     db.$client.close();
     const code = (error as { code?: string }).code;
-    if (code === "EADDRINUSE") throw new UsageError(`port ${config.port} on ${config.host} is already in use`);
+    if (code === "EADDRINUSE") {
+      throw new UsageError(`port ${config.port} on ${config.host} is already in use (another trackd, or another program): stop it or pick another --port`);
+    }
     throw error;
   }
 
@@ -83,15 +90,19 @@ export async function serveCommand(args: string[], env: Record<string, string | 
       ? scheduleHealthPasses({ pass: createHealthPass({ db, writer, clock: Date.now }), intervalMs: config.healthIntervalMs, logger: log })
       : undefined;
 
-  let stopping = false;
+  let stopping: { signal: string; at: number } | undefined;
   const shutdown = async (signal: string) => {
     if (stopping) {
+      // One Ctrl-C under `bun start` arrives twice: the terminal signals the whole process
+      // group and `bun run` forwards its own copy. The same signal again within the window is
+      // that echo, not a second request.
+      if (signal === stopping.signal && performance.now() - stopping.at < REPEAT_WINDOW_MS) return;
       // A second signal means "now": commit what is queued and go.
       log.info(`${signal} again: exiting without waiting for in-flight requests`);
       writer.close();
       process.exit(1);
     }
-    stopping = true;
+    stopping = { signal, at: performance.now() };
     log.info(`${signal}: draining (up to ${config.drainTimeoutMs / 1000} s)`);
     // A pass in progress ends at its next range (milliseconds), while the writer still takes its jobs.
     await health?.stop();
