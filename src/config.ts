@@ -33,6 +33,11 @@ export const settings = {
     description: "SQLite database file (its folder is created); :memory: for a throwaway one",
     parse: (raw: string) => {
       if (raw.trim() === "") throw new UsageError("must not be empty");
+      // "postgres://…" used to become a SQLite file in a folder named "postgres:".
+      const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(raw.trim());
+      if (scheme) {
+        throw new UsageError(`must be a SQLite file path: "${scheme[1]}://" URLs are not supported (trackd stores its data in SQLite only, so far)`);
+      }
       return raw;
     },
   },
@@ -46,8 +51,10 @@ export const settings = {
   host: {
     flag: "host",
     env: "TRACKD_HOST",
-    default: "0.0.0.0",
-    description: "address to bind",
+    // Loopback unless asked: a first run prints working credentials and should not be reachable
+    // from the network by surprise. The Docker image sets TRACKD_HOST=0.0.0.0.
+    default: "127.0.0.1",
+    description: "address to bind; 0.0.0.0 for every interface (the Docker image's setting)",
     parse: (raw: string) => raw,
   },
   durability: {

@@ -14,7 +14,9 @@ export function apiKeyAuth(apps: AppsService, scope: Scope) {
     if (!apiKey) throw new AppError("UNAUTHORIZED", "missing x-ck-api-key header");
     if (!appId) throw new AppError("UNAUTHORIZED", "missing x-ck-app header");
     const authenticated = apps.authenticate(appId, apiKey);
-    // One message for unknown, revoked and other-app keys: which one it was is nobody's business.
+    // Only the holder of a revoked key's whole secret learns that it was revoked; unknown keys,
+    // wrong secrets and other apps' keys all get one message.
+    if (authenticated === "revoked") throw new AppError("UNAUTHORIZED", "this API key was revoked: use another key of this app (trackd keys list)");
     if (!authenticated) throw new AppError("UNAUTHORIZED", "invalid API key for this app id");
     if (!authenticated.scopes.has(scope)) {
       throw new AppError("FORBIDDEN", `this API key lacks the "${scope}" scope needed here`);

@@ -30,6 +30,23 @@ interface CachedKey {
   scopes: ReadonlySet<Scope>;
 }
 
+export class AppNameTaken extends Error {
+  constructor(
+    readonly name: string,
+    readonly appId: string,
+  ) {
+    super(`an app named "${name}" already exists (${appId})`);
+  }
+}
+
+/** A key as `trackd keys list` shows it. */
+export interface KeyInfo {
+  keyId: string;
+  scopes: Scope[];
+  createdAt: string;
+  revokedAt: string | null;
+}
+
 /** How an app treats browser events and Stripe webhooks; changed with `trackd apps update`. */
 export interface AppSettings {
   requireVerified: boolean;
@@ -83,9 +100,12 @@ export function createAppsService(db: Db, clock: () => number = Date.now) {
   }
 
   return {
+    /** Throws AppNameTaken when another app has that name: names are how people tell apps apart. */
     createApp(name: string): CreatedApp {
       const now = clock();
       return db.transaction(() => {
+        const taken = db.select({ id: apps.id }).from(apps).where(eq(apps.name, name)).get();
+        if (taken) throw new AppNameTaken(name, taken.id);
         const app = { id: randomId("app"), name, signingSecret: generateSigningSecret(), createdAt: now };
         db.insert(apps).values(app).run();
         const key = insertKey(app.id, SCOPES, now); // the first key can do everything
@@ -109,6 +129,23 @@ export function createAppsService(db: Db, clock: () => number = Date.now) {
         .all();
       cache.clear();
       return revoked.length === 1;
+    },
+
+    findKey(keyId: string): KeyInfo | undefined {
+      const key = keyById.get({ id: keyId });
+      return key && keyInfo(key);
+    },
+
+    /** The app's keys, oldest first (never their secrets: only hashes are stored); null without the app. */
+    listKeys(appId: string): KeyInfo[] | null {
+      if (!appById.get({ id: appId })) return null;
+      return db
+        .select()
+        .from(apiKeys)
+        .where(eq(apiKeys.appId, appId))
+        .orderBy(apiKeys.createdAt, apiKeys.id)
+        .all()
+        .map(keyInfo);
     },
 
     /** The app named by a browser request (no key there): cached like keys. */
@@ -165,14 +202,28 @@ export function createAppsService(db: Db, clock: () => number = Date.now) {
       return db.select({ n: count() }).from(apps).get()?.n ?? 0;
     },
 
-    /** The app and the key's scopes, if the key is well-formed, active, matches and is that app's. */
-    authenticate(appId: string, apiKey: string): Authenticated | null {
+    /**
+     * The app and the key's scopes, if the key is well-formed, active, matches and is that app's.
+     * "revoked" only for the right secret of a revoked key of that app: whoever holds the whole
+     * key may learn it was revoked; a guessed key id learns nothing.
+     */
+    authenticate(appId: string, apiKey: string): Authenticated | "revoked" | null {
       const parsed = parseKey(apiKey);
       const key = parsed ? cache.get(`key:${parsed.keyId}`, () => loadKey(parsed.keyId)) : undefined;
       const matches = timingSafeEqual(parsed ? digestOf(parsed.secret) : DUMMY_DIGEST, key?.digest ?? DUMMY_DIGEST);
-      if (!parsed || !key || !matches || key.revoked || key.app.id !== appId) return null;
+      if (!parsed || !key || !matches || key.app.id !== appId) return null;
+      if (key.revoked) return "revoked";
       return { app: key.app, scopes: key.scopes };
     },
+  };
+}
+
+function keyInfo(key: typeof apiKeys.$inferSelect): KeyInfo {
+  return {
+    keyId: key.id,
+    scopes: key.scopes.split(",") as Scope[],
+    createdAt: new Date(key.createdAt).toISOString(),
+    revokedAt: key.revokedAt === null ? null : new Date(key.revokedAt).toISOString(),
   };
 }
 
