@@ -33,7 +33,9 @@ export function setup(options: { now?: number; writer?: WriterOptions; client?: 
   const app = createApp({ db, writer, clock: () => clock.now, logger: silentLogger, client });
   const apps = createAppsService(db, () => clock.now);
 
-  function tenant(name = "test"): Tenant {
+  let tenants = 0;
+  // App names are unique: a test asking for two tenants by default gets two names.
+  function tenant(name = `test-${++tenants}`): Tenant {
     const created = apps.createApp(name);
     return {
       appId: created.appId,
