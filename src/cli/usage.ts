@@ -55,23 +55,24 @@ export const COMMANDS: Record<string, CommandHelp> = {
   },
 };
 
-/** Wraps `text` to lines of at most `width` characters, each indented by `indent`. */
-function wrap(text: string, indent: number, width = 100): string {
+/** Wraps `text` to lines of at most `width` characters, indented by `indent`; later lines by `hanging`. */
+function wrap(text: string, indent: number, hanging = indent, width = 100): string {
   const lines: string[] = [];
   let line = "";
-  for (const word of text.split(" ")) {
-    if (line && indent + line.length + 1 + word.length > width) {
+  // A bracketed option ("[--port VALUE]") stays on one line.
+  for (const word of text.match(/\[[^\]]*\]|\S+/g) ?? []) {
+    if (line && (lines.length === 0 ? indent : hanging) + line.length + 1 + word.length > width) {
       lines.push(line);
       line = word;
     } else line = line ? `${line} ${word}` : word;
   }
   lines.push(line);
-  return lines.map((l) => " ".repeat(indent) + l).join("\n");
+  return lines.map((l, i) => " ".repeat(i === 0 ? indent : hanging) + l).join("\n");
 }
 
 function describeCommand(name: string): string {
   const { usage, about } = COMMANDS[name];
-  return `${wrap(`trackd ${usage}`, 2)}\n${wrap(about, 6)}`;
+  return `${wrap(`trackd ${usage}`, 2, 9)}\n${wrap(about, 6)}`;
 }
 
 const FLAGS = Object.values(settings)
