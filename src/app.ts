@@ -35,7 +35,8 @@ export interface AppDeps {
 }
 
 export function createApp({ db, writer, clock = Date.now, logger = consoleLogger, client = DEFAULT_CLIENT_OPTIONS }: AppDeps) {
-  const apps = createAppsService(db, clock);
+  // A key's last use goes through the writer like every write; a full queue just skips one.
+  const apps = createAppsService(db, clock, { recordUse: (write) => void writer.submit(write).catch(() => {}) });
   const customers = createCustomersService(db);
   const ingest = createIngestService({ db, writer, clock, customers });
   const events = createEventsService(db, customers);

@@ -45,6 +45,8 @@ export interface KeyInfo {
   scopes: Scope[];
   createdAt: string;
   revokedAt: string | null;
+  /** When a server last accepted it, to within KEY_USE_INTERVAL_MS; null if never recorded. */
+  lastUsedAt: string | null;
 }
 
 /** How an app treats browser events and Stripe webhooks; changed with `trackd apps update`. */
@@ -66,16 +68,47 @@ export type SettingsChange = Partial<
 /** A request's credentials, once checked: the app and what the key may do. */
 export interface Authenticated {
   app: AppRow;
+  keyId: string;
   scopes: ReadonlySet<Scope>;
 }
 
 // Compared against when the key id is unknown, so a miss costs the same as a hit.
 const DUMMY_DIGEST = digestOf("");
 
-export function createAppsService(db: Db, clock: () => number = Date.now) {
+/**
+ * A key's last use is written at most this often per key: one small write every few minutes per
+ * active key, never one per request. So `lastUsedAt` may be up to this much earlier than the
+ * real last use.
+ */
+export const KEY_USE_INTERVAL_MS = 5 * 60_000;
+
+export interface AppsServiceOptions {
+  /**
+   * Runs a write off the request's path (the server passes the writer's submit). Without it
+   * (the CLI, most tests) key use is not recorded.
+   */
+  recordUse?: (write: () => void) => void;
+}
+
+export function createAppsService(db: Db, clock: () => number = Date.now, options: AppsServiceOptions = {}) {
   const keyById = db.select().from(apiKeys).where(eq(apiKeys.id, sql.placeholder("id"))).prepare();
   const appById = db.select().from(apps).where(eq(apps.id, sql.placeholder("id"))).prepare();
   const cache = credentialsCacheFor(db.$client);
+  // Only ever moves forward, whichever of two processes writes last.
+  const touchKey = db.$client.prepare<never, { id: string; at: number }>(
+    "UPDATE api_keys SET last_used_at = $at WHERE id = $id AND (last_used_at IS NULL OR last_used_at < $at)",
+  );
+  const lastRecorded = new Map<string, number>();
+
+  /** Records that the key served a request, at most once per KEY_USE_INTERVAL_MS. */
+  function noteUse(keyId: string): void {
+    if (!options.recordUse) return;
+    const now = clock();
+    const last = lastRecorded.get(keyId);
+    if (last !== undefined && now - last < KEY_USE_INTERVAL_MS) return;
+    lastRecorded.set(keyId, now);
+    options.recordUse(() => touchKey.run({ id: keyId, at: now }));
+  }
 
   function loadKey(keyId: string): CachedKey | undefined {
     const key = keyById.get({ id: keyId });
@@ -148,6 +181,8 @@ export function createAppsService(db: Db, clock: () => number = Date.now) {
         .map(keyInfo);
     },
 
+    noteUse,
+
     /** The app named by a browser request (no key there): cached like keys. */
     findApp(appId: string): AppRow | undefined {
       return cache.get(`app:${appId}`, () => appById.get({ id: appId }));
@@ -213,7 +248,7 @@ export function createAppsService(db: Db, clock: () => number = Date.now) {
       const matches = timingSafeEqual(parsed ? digestOf(parsed.secret) : DUMMY_DIGEST, key?.digest ?? DUMMY_DIGEST);
       if (!parsed || !key || !matches || key.app.id !== appId) return null;
       if (key.revoked) return "revoked";
-      return { app: key.app, scopes: key.scopes };
+      return { app: key.app, keyId: parsed.keyId, scopes: key.scopes };
     },
   };
 }
@@ -224,6 +259,7 @@ function keyInfo(key: typeof apiKeys.$inferSelect): KeyInfo {
     scopes: key.scopes.split(",") as Scope[],
     createdAt: new Date(key.createdAt).toISOString(),
     revokedAt: key.revokedAt === null ? null : new Date(key.revokedAt).toISOString(),
+    lastUsedAt: key.lastUsedAt === null ? null : new Date(key.lastUsedAt).toISOString(),
   };
 }
 

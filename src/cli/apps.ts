@@ -194,5 +194,6 @@ function noApp(appId: string): CommandError {
 
 function describeKey(key: KeyInfo): string {
   const state = key.revokedAt ? `revoked ${key.revokedAt}` : "active";
-  return `${key.keyId}  ${key.scopes.join(",").padEnd(17)}  created ${key.createdAt}  ${state}`;
+  const used = key.lastUsedAt ? `last used ${key.lastUsedAt}` : "never used";
+  return `${key.keyId}  ${key.scopes.join(",").padEnd(17)}  created ${key.createdAt}  ${used}  ${state}`;
 }

@@ -31,7 +31,7 @@ export const COMMANDS: Record<string, CommandHelp> = {
     usage: "keys create --app APP_ID [--scope ingest,read,admin] [--json]",
     about: "another API key for an app: to rotate keys, or a narrower one (default: all three scopes)",
   },
-  "keys list": { usage: "keys list --app APP_ID [--json]", about: "the app's keys: id, scopes, when created and when revoked (secrets are never shown again)" },
+  "keys list": { usage: "keys list --app APP_ID [--json]", about: "the app's keys: id, scopes, when created, when last used (to within 5 minutes) and when revoked; secrets are never shown again" },
   "keys revoke": {
     usage: "keys revoke KEY_ID",
     about: "revoke an API key; KEY_ID as 'keys list' prints it (key_<12 hex>) or its 12 hex digits, the middle part of the API key",

@@ -32,6 +32,10 @@ export const apiKeys = sqliteTable(
     scopes: text("scopes").notNull().default("ingest,read,admin"),
     createdAt: integer("created_at").notNull(),
     revokedAt: integer("revoked_at"),
+    // When a server last accepted the key, written at most once per key every few minutes
+    // (apps/service.ts), so it may be that much earlier than the real last use. Null: never
+    // seen since this column exists.
+    lastUsedAt: integer("last_used_at"),
   },
   (table) => [index("api_keys_app_idx").on(table.appId)],
 );

@@ -71,6 +71,30 @@ describe("--help", () => {
 });
 
 describe("trackd keys list and keys revoke", () => {
+  test("a key a server accepted is listed with when it was last used", async () => {
+    const s = scratch();
+    const app = createAppJson(s, "Acme");
+    const port = freePort();
+    const server = await startTrackd(s.db, port);
+    try {
+      const sent = await fetch(`http://127.0.0.1:${port}/v1/api/events/new`, {
+        method: "POST",
+        headers: { "x-ck-api-key": app.apiKey, "x-ck-app": app.appId },
+        body: JSON.stringify({ event: "Key Used", customerId: "cus_1" }),
+      });
+      expect(sent.status).toBe(201);
+      // Recorded after the answer, through the writer: wait for it (bounded by the test's timeout).
+      const recorded = () => readDb(s.db, (db) => db.query("select last_used_at as at from api_keys").get() as { at: number | null }).at;
+      while (recorded() === null) await Bun.sleep(20);
+    } finally {
+      server.kill("SIGTERM");
+      await server.exited; // a clean stop commits what was queued
+    }
+    const [key] = JSON.parse(ok(["keys", "list", "--app", app.appId, "--json"], s).stdout);
+    expect(key.lastUsedAt).toMatch(/^\d{4}-\d\d-\d\dT/);
+    expect(ok(["keys", "list", "--app", app.appId], s).stdout).toContain(`last used ${key.lastUsedAt}`);
+  });
+
   function appWithTwoKeys() {
     const s = scratch();
     const app = createAppJson(s, "Acme");
@@ -84,8 +108,14 @@ describe("trackd keys list and keys revoke", () => {
     const result = ok(["keys", "list", "--app", app.appId, "--json"], s);
     const keys = JSON.parse(result.stdout);
     expect(keys).toEqual([
-      { keyId: expect.stringMatching(/^key_[0-9a-f]{12}$/), scopes: ["ingest", "read", "admin"], createdAt: expect.any(String), revokedAt: null },
-      { keyId: second.keyId, scopes: ["ingest"], createdAt: expect.any(String), revokedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) },
+      { keyId: expect.stringMatching(/^key_[0-9a-f]{12}$/), scopes: ["ingest", "read", "admin"], createdAt: expect.any(String), revokedAt: null, lastUsedAt: null },
+      {
+        keyId: second.keyId,
+        scopes: ["ingest"],
+        createdAt: expect.any(String),
+        revokedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+        lastUsedAt: null,
+      },
     ]);
     expect(app.apiKey).toContain(keys[0].keyId.slice(4));
     expect(result.stdout).not.toContain(app.apiKey.split("_")[2]);
@@ -95,7 +125,7 @@ describe("trackd keys list and keys revoke", () => {
     const { s, app, second } = appWithTwoKeys();
     const listed = ok(["keys", "list", "--app", app.appId], s).stdout.trim().split("\n");
     expect(listed).toHaveLength(2);
-    expect(listed[1]).toMatch(new RegExp(`^${second.keyId} +ingest +created \\S+ +active$`));
+    expect(listed[1]).toMatch(new RegExp(`^${second.keyId} +ingest +created \\S+ +never used +active$`));
     const printedId = listed[1].split(" ")[0];
     expect(ok(["keys", "revoke", printedId], s).stdout).toContain(`Revoked key ${second.keyId}`);
     expect(ok(["keys", "list", "--app", app.appId], s).stdout).toMatch(new RegExp(`${second.keyId} .* revoked \\d{4}-`));
