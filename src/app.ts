@@ -32,11 +32,17 @@ export interface AppDeps {
   logger?: Logger;
   /** Rate limits and proxy trust for the browser route. */
   client?: ClientOptions;
+  /**
+   * Record when each API key was last used (serve turns it on). Off by default: those writes
+   * would join the writer's batches in tests that count or schedule them.
+   */
+  recordKeyUse?: boolean;
 }
 
-export function createApp({ db, writer, clock = Date.now, logger = consoleLogger, client = DEFAULT_CLIENT_OPTIONS }: AppDeps) {
+export function createApp({ db, writer, clock = Date.now, logger = consoleLogger, client = DEFAULT_CLIENT_OPTIONS, recordKeyUse = false }: AppDeps) {
   // A key's last use goes through the writer like every write; a full queue just skips one.
-  const apps = createAppsService(db, clock, { recordUse: (write) => void writer.submit(write).catch(() => {}) });
+  const recordUse = recordKeyUse ? (write: () => void) => void writer.submit(write).catch(() => {}) : undefined;
+  const apps = createAppsService(db, clock, { recordUse });
   const customers = createCustomersService(db);
   const ingest = createIngestService({ db, writer, clock, customers });
   const events = createEventsService(db, customers);

@@ -25,12 +25,12 @@ export interface CallOptions {
   as?: Tenant;
 }
 
-export function setup(options: { now?: number; writer?: WriterOptions; client?: Partial<ClientOptions> } = {}) {
+export function setup(options: { now?: number; writer?: WriterOptions; client?: Partial<ClientOptions>; recordKeyUse?: boolean } = {}) {
   const clock = { now: options.now ?? T0 };
   const db = openMigratedDatabase(":memory:");
   const writer = new Writer(db.$client, options.writer);
   const client = { ...DEFAULT_CLIENT_OPTIONS, ...options.client };
-  const app = createApp({ db, writer, clock: () => clock.now, logger: silentLogger, client });
+  const app = createApp({ db, writer, clock: () => clock.now, logger: silentLogger, client, recordKeyUse: options.recordKeyUse });
   const apps = createAppsService(db, () => clock.now);
 
   let tenants = 0;

@@ -58,7 +58,7 @@ export async function serveCommand(args: string[], env: Record<string, string | 
           return undefined;
         });
   const writer = new Writer(db.$client, { maxPending: config.maxPending });
-  const app = createApp({ db, writer, client: config.client });
+  const app = createApp({ db, writer, client: config.client, recordKeyUse: true });
   try {
     // Bun's own body cap answers before our error handler runs, so it sits above the largest
     // per-route limit; each route enforces its own (64 KB, bulk 1 MB) with a proper error.
