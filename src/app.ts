@@ -16,6 +16,8 @@ import { createEventsService } from "./events/service";
 import { exportRoutes } from "./export/index";
 import { createExporter } from "./export/service";
 import { healthRoutes } from "./health/index";
+import { methodsAt } from "./http/methods";
+import { requestIdOf } from "./http/request-id";
 import { metricsRoutes } from "./metrics/index";
 import { createMetricsService } from "./metrics/service";
 import { ingestRoutes } from "./ingest/index";
@@ -44,15 +46,25 @@ export function createApp({ db, writer, clock = Date.now, logger = consoleLogger
   const scoring = createScoringService(db);
   const billing = createBillingService({ db, writer, clock });
 
-  return new Elysia()
+  const app = new Elysia()
+    .onRequest(({ request, set }) => {
+      set.headers["x-request-id"] = requestIdOf(request);
+    })
     .onError(({ code, error, request }) => {
       if (error instanceof AppError) return errorResponse(error);
       const { pathname } = new URL(request.url);
       if (code === "NOT_FOUND") {
+        const allowed = methodsAt(app.routes, pathname);
+        if (allowed.length > 0) {
+          const message = `${request.method} is not allowed on ${pathname}; use ${allowed.join(", ")}`;
+          return errorResponse(new AppError("METHOD_NOT_ALLOWED", message, { headers: { allow: allowed.join(", ") } }));
+        }
         return errorResponse(new AppError("NOT_FOUND", `no route for ${request.method} ${pathname}`));
       }
-      logger.error("unhandled error", { method: request.method, path: pathname, error: String(error) });
-      return errorResponse(new AppError("INTERNAL", "internal error; the details are in the server log"));
+      const requestId = requestIdOf(request);
+      logger.error("unhandled error", { requestId, method: request.method, path: pathname, error: String(error) });
+      const message = `internal error; the details are in the server log under request id ${requestId}`;
+      return errorResponse(new AppError("INTERNAL", message), requestId);
     })
     .use(healthRoutes(db))
     .use(sdkRoutes())
@@ -65,6 +77,7 @@ export function createApp({ db, writer, clock = Date.now, logger = consoleLogger
     .use(metricsRoutes({ apps, metrics, billingMetrics: createBillingMetrics(db), clock }))
     .use(exportRoutes({ apps, customers, exporter, clock, logger }))
     .use(eventRoutes({ apps, events }));
+  return app;
 }
 
 export type App = ReturnType<typeof createApp>;

@@ -4,7 +4,6 @@ import { createAppsService } from "../apps/service";
 import { UsageError, resolveSetting } from "../config";
 import { openMigratedDatabase } from "../db";
 import { startCheckpointer } from "../db/checkpoint";
-import { BULK_BODY_LIMIT } from "../ingest/index";
 import { consoleLogger as log } from "../log";
 import { createHealthPass } from "../scoring/pass";
 import { scheduleHealthPasses } from "../scoring/schedule";
@@ -57,9 +56,11 @@ export async function serveCommand(args: string[], env: Record<string, string | 
   const writer = new Writer(db.$client, { maxPending: config.maxPending });
   const app = createApp({ db, writer, client: config.client });
   try {
-    // Bun's own body cap answers before our error handler runs, so it sits above the largest
-    // per-route limit; each route enforces its own (64 KB, bulk 1 MB) with a proper error.
-    app.listen({ port: config.port, hostname: config.host, maxRequestBodySize: 2 * BULK_BODY_LIMIT });
+    // Bun's own body cap answers a bare 413 before any route (and logs chunked ones as unhandled
+    // errors), so it is lifted: each route reads its body as it streams and stops at its own
+    // limit (src/http/body.ts), answering 413 in the error shape. No route buffers a body it
+    // doesn't read, so an unread body costs nothing.
+    app.listen({ port: config.port, hostname: config.host, maxRequestBodySize: Number.MAX_SAFE_INTEGER });
   } catch (error) {
     await (await checkpointer)?.stop();
     db.$client.close();
