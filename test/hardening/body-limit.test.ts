@@ -108,9 +108,9 @@ describe("bodies over the limit, against a real server", () => {
       body: "x".repeat(3 * 1024 * KB),
     });
     expect(res.status).toBe(413);
-    const body = await res.json();
+    const body = (await res.json()) as { error: Record<string, unknown> };
     expect(body.error.code).toBe("PAYLOAD_TOO_LARGE");
-    expect(body.error.message).toContain(`${limitKb} KB`);
+    expect(String(body.error.message)).toContain(`${limitKb} KB`);
     expect(res.headers.get("x-request-id")).toBeTruthy();
   });
 

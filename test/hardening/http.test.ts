@@ -78,7 +78,7 @@ describe("x-request-id", () => {
     );
     expect(res.status).toBe(500);
     const id = res.headers.get("x-request-id");
-    const body = await res.json();
+    const body = (await res.json()) as { error: Record<string, unknown> };
     expect(body.error).toEqual({ code: "INTERNAL", message: `internal error; the details are in the server log under request id ${id}`, requestId: id });
     expect(lines).toHaveLength(1);
     expect(lines[0].fields).toMatchObject({ requestId: id, method: "GET", path: "/v1/api/events" });

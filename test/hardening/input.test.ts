@@ -3,7 +3,7 @@
 // any other; lengths count characters (code points), not UTF-16 units.
 import { describe, expect, test } from "bun:test";
 import { MAX_NESTING } from "../../src/ingest/attributes";
-import { setup, type Harness, type Tenant } from "../helpers";
+import { setup, type Harness } from "../helpers";
 import { CLIENT, sendClient } from "../client/support";
 import { fingerprint } from "./support";
 
@@ -76,7 +76,7 @@ describe("Unicode: never a U+FFFD the client did not send", () => {
       new Request("http://localhost/v1/api/events/new", { method: "POST", headers: { ...acme.headers, "content-type": "application/json" }, body: bytes }),
     );
     expect(res.status).toBe(400);
-    expect((await res.json()).error).toMatchObject({ code: "INVALID_JSON", message: "request body is not valid UTF-8" });
+    expect(((await res.json()) as { error: unknown }).error).toMatchObject({ code: "INVALID_JSON", message: "request body is not valid UTF-8" });
     expect(fingerprint(h)).toBe(before);
   });
 
