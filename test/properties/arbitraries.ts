@@ -30,7 +30,7 @@ export const date = fc.oneof(
 );
 
 /** A value nested `depth` levels deep (JSON.stringify still copes at these depths). */
-const deep = fc.integer({ min: 30, max: 300 }).map((depth) => {
+const deep = fc.integer({ min: 30, max: 1500 }).map((depth) => {
   let value: unknown = 1;
   for (let i = 0; i < depth; i++) value = i % 2 ? [value] : { k: value };
   return value;
@@ -57,10 +57,20 @@ export const awkward: fc.Arbitrary<unknown> = fc.oneof(
   fc.array(fc.jsonValue({ maxDepth: 1 }), { maxLength: 3 }),
 );
 
-/** `template` with 1 to 3 fields (its own, or from `extraKeys`) set to awkward values or removed. */
-export function mutated(template: Record<string, unknown>, extraKeys: string[] = []): fc.Arbitrary<Record<string, unknown>> {
-  const keys = [...Object.keys(template), ...extraKeys, "__proto__", "unknownField"];
-  const change = fc.tuple(fc.constantFrom(...keys), fc.option(awkward, { freq: 5 }));
+/**
+ * `template` with 1 to 3 fields (its own, or from `extraKeys`) set to awkward values or removed.
+ * A key named in `targeted` mostly gets a value from its own arbitrary (a date field gets
+ * dates), so bodies stay valid but for the one value under test.
+ */
+export function mutated(
+  template: Record<string, unknown>,
+  extraKeys: string[] = [],
+  targeted: Record<string, fc.Arbitrary<unknown>> = {},
+): fc.Arbitrary<Record<string, unknown>> {
+  const keys = [...new Set([...Object.keys(template), ...extraKeys, ...Object.keys(targeted)]), "__proto__", "unknownField"];
+  const valueFor = (key: string) =>
+    Object.hasOwn(targeted, key) ? fc.oneof({ arbitrary: targeted[key], weight: 3 }, { arbitrary: awkward, weight: 1 }) : awkward;
+  const change = fc.constantFrom(...keys).chain((key) => fc.tuple(fc.constant(key), fc.option(valueFor(key), { freq: 5 })));
   return fc.array(change, { minLength: 1, maxLength: 3 }).map((changes) => {
     const body: Record<string, unknown> = { ...template };
     for (const [key, value] of changes) {
@@ -70,6 +80,11 @@ export function mutated(template: Record<string, unknown>, extraKeys: string[] =
     return body;
   });
 }
+
+/** Strings as identifiers come: some with lone surrogates, some over 255 characters. */
+export const identifier = awkwardString;
+/** Free-form attributes: prototype keys, deep nesting, odd Unicode. */
+export const attributes = fc.oneof(trickyObject, deep.map((value) => ({ deep: value })), fc.dictionary(awkwardString, awkwardString, { maxKeys: 3 }));
 
 /** Raw bodies: broken JSON, invalid UTF-8, JSON that is not an object. */
 export const rawBody = fc.oneof(

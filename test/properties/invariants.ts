@@ -5,7 +5,7 @@ import { expect } from "bun:test";
 import type { Harness } from "../helpers";
 import { expectErrorShape, fingerprint } from "../hardening/support";
 
-export async function checkAnswer(h: Harness, request: () => Promise<Response>): Promise<number> {
+export async function checkAnswer(h: Harness, request: () => Promise<Response>): Promise<{ status: number; body: any }> {
   const before = fingerprint(h);
   const response = await request();
   const text = await response.text();
@@ -17,5 +17,5 @@ export async function checkAnswer(h: Harness, request: () => Promise<Response>):
     if (error.code === "VALIDATION_FAILED") expect(error.details?.length, context).toBeGreaterThan(0);
     expect(fingerprint(h), `a refused request changed rows: ${context}`).toBe(before);
   }
-  return response.status;
+  return { status: response.status, body: text.length > 0 && response.headers.get("content-type")?.startsWith("application/json") ? JSON.parse(text) : text };
 }
