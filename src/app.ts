@@ -50,6 +50,16 @@ export function createApp({ db, writer, clock = Date.now, logger = consoleLogger
     .onRequest(({ request, set }) => {
       set.headers["x-request-id"] = requestIdOf(request);
     })
+    .onBeforeHandle({ as: "global" }, ({ params }) => {
+      // A path segment that is not percent-encoded UTF-8 (%ff) reaches routes as null: say so
+      // rather than look up "null".
+      for (const [name, value] of Object.entries(params ?? {})) {
+        if (typeof value !== "string") {
+          const message = `${name} in the path is not valid percent-encoded UTF-8`;
+          throw new AppError("VALIDATION_FAILED", message, { details: [{ path: `/${name}`, message }] });
+        }
+      }
+    })
     .onError(({ code, error, request }) => {
       if (error instanceof AppError) return errorResponse(error);
       const { pathname } = new URL(request.url);

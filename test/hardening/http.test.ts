@@ -86,3 +86,18 @@ describe("x-request-id", () => {
     expect(JSON.stringify(body)).not.toContain("no such table");
   });
 });
+
+describe("path parameters", () => {
+  test.each([
+    ["GET", "/v1/api/customers/%ff", "/customerId"],
+    ["GET", "/v1/api/customers/%ED%A0%80/events", "/customerId"],
+    ["DELETE", "/v1/api/customers/%", "/customerId"],
+    ["GET", "/v1/api/customers/%ff/export", "/customerId"],
+    ["POST", "/v1/webhooks/stripe/%ff", "/appId"],
+  ])("%s %s: not percent-encoded UTF-8 → 400 naming %s", async (method, path, param) => {
+    const h = setup();
+    const res = await h.call(method, path, { as: h.tenant() });
+    expect(res.status).toBe(400);
+    expect(res.body.error.details).toEqual([{ path: param, message: `${param.slice(1)} in the path is not valid percent-encoded UTF-8` }]);
+  });
+});
