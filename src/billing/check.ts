@@ -67,9 +67,9 @@ export const checkPaymentOutcome = <T>(payment: T, where: string): T => checked(
 /** `value`, or a VALIDATION_FAILED whose details sit under `where` (e.g. "/data/object"). */
 function checked<S extends TSchema, T>(validator: Validator<S>, value: T, where: string): T {
   if (validator.check(value)) return value;
-  const details = validator.errors(value).map((detail) => ({
-    path: where,
-    message: `${where.slice(1).replaceAll("/", ".")}, read as ${detail.path.slice(1).replaceAll("/", ".")}: ${detail.message.replace(/^[^ ]+ /, "")}`,
-  }));
-  throw new AppError("VALIDATION_FAILED", `the ${where.slice(1).replaceAll("/", ".")} can't be applied: ${details[0].message}`, { details });
+  // The paths are of the shape as read (trialEnd), not of the payload (trial_end): the message
+  // names the one, the path points at the object.
+  const field = where.slice(1).replaceAll("/", ".");
+  const details = validator.errors(value).map((detail) => ({ path: where, message: `${field}: ${detail.message}` }));
+  throw new AppError("VALIDATION_FAILED", `the provider's object can't be applied: ${details[0].message}`, { details });
 }

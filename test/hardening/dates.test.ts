@@ -4,6 +4,7 @@
 import { describe, expect, test } from "bun:test";
 import { LATEST_DATE, parseDate } from "../../src/dates";
 import { T0, setup } from "../helpers";
+import { deliver, enableWebhook, stripeEvent, subscriptionObject } from "../support/stripe";
 import { fingerprint } from "./support";
 
 describe("parseDate", () => {
@@ -126,5 +127,25 @@ describe("query dates: out of range is a 400 naming the parameter", () => {
     const res = await h.get(`${route}${route.includes("?") ? "&" : "?"}${param}=${value}`, acme);
     expect(res.status).toBe(400);
     expect(res.body.error.details.map((detail: { path: string }) => detail.path)).toContain(`/${param}`);
+  });
+});
+
+describe("Stripe webhooks: what is read is checked before it is applied", () => {
+  test.each([
+    ["trial_end", 9e15],
+    ["canceled_at", -9e12],
+    ["status", { not: "a string" }],
+    ["discounts", { not: "a list" }],
+  ])("a signed subscription with %s %p → 400 naming data.object; nothing stored; reads still answer", async (field, value) => {
+    const h = setup();
+    const acme = h.tenant();
+    enableWebhook(h, acme.appId);
+    const object = { ...subscriptionObject({ id: "sub_1", customer: "cus_1", items: [{ id: "price_1", unitAmount: 1000 }] }), [field]: value };
+    const before = fingerprint(h);
+    const res = await deliver(h, acme.appId, stripeEvent("customer.subscription.updated", object, { created: h.clock.now }));
+    expect(res.status).toBe(400);
+    expect(res.body.error.details[0].path).toBe("/data/object");
+    expect(fingerprint(h)).toBe(before);
+    expect((await h.get("/v1/api/metrics/billing", acme)).status).toBe(200);
   });
 });
