@@ -16,6 +16,7 @@ import { createEventsService } from "./events/service";
 import { exportRoutes } from "./export/index";
 import { createExporter } from "./export/service";
 import { healthRoutes } from "./health/index";
+import { accessLog } from "./http/access-log";
 import { methodsAt } from "./http/methods";
 import { requestIdOf } from "./http/request-id";
 import { metricsRoutes } from "./metrics/index";
@@ -34,9 +35,18 @@ export interface AppDeps {
   logger?: Logger;
   /** Rate limits and proxy trust for the browser route. */
   client?: ClientOptions;
+  /** Share of requests given an access-log line (0 to 1; 5xx always are), and its dice. */
+  accessLog?: { sample: number; random?: () => number };
 }
 
-export function createApp({ db, writer, clock = Date.now, logger = consoleLogger, client = DEFAULT_CLIENT_OPTIONS }: AppDeps) {
+export function createApp({
+  db,
+  writer,
+  clock = Date.now,
+  logger = consoleLogger,
+  client = DEFAULT_CLIENT_OPTIONS,
+  accessLog: accessLogOptions = { sample: 1 },
+}: AppDeps) {
   const apps = createAppsService(db, clock);
   const customers = createCustomersService(db);
   const ingest = createIngestService({ db, writer, clock, customers });
@@ -50,6 +60,7 @@ export function createApp({ db, writer, clock = Date.now, logger = consoleLogger
     .onRequest(({ request, set }) => {
       set.headers["x-request-id"] = requestIdOf(request);
     })
+    .use(accessLog({ logger, ...accessLogOptions, requestId: requestIdOf }))
     .onBeforeHandle({ as: "global" }, ({ params }) => {
       // A path segment that is not percent-encoded UTF-8 (%ff) reaches routes as null: say so
       // rather than look up "null".
@@ -60,21 +71,25 @@ export function createApp({ db, writer, clock = Date.now, logger = consoleLogger
         }
       }
     })
-    .onError(({ code, error, request }) => {
-      if (error instanceof AppError) return errorResponse(error);
+    .onError(({ code, error, request, set }) => {
+      const reply = (appError: AppError, requestId?: string) => {
+        set.status = appError.status; // what the access log reports
+        return errorResponse(appError, requestId);
+      };
+      if (error instanceof AppError) return reply(error);
       const { pathname } = new URL(request.url);
       if (code === "NOT_FOUND") {
         const allowed = methodsAt(app.routes, pathname);
         if (allowed.length > 0) {
           const message = `${request.method} is not allowed on ${pathname}; use ${allowed.join(", ")}`;
-          return errorResponse(new AppError("METHOD_NOT_ALLOWED", message, { headers: { allow: allowed.join(", ") } }));
+          return reply(new AppError("METHOD_NOT_ALLOWED", message, { headers: { allow: allowed.join(", ") } }));
         }
-        return errorResponse(new AppError("NOT_FOUND", `no route for ${request.method} ${pathname}`));
+        return reply(new AppError("NOT_FOUND", `no route for ${request.method} ${pathname}`));
       }
       const requestId = requestIdOf(request);
       logger.error("unhandled error", { requestId, method: request.method, path: pathname, error: String(error) });
       const message = `internal error; the details are in the server log under request id ${requestId}`;
-      return errorResponse(new AppError("INTERNAL", message), requestId);
+      return reply(new AppError("INTERNAL", message), requestId);
     })
     .use(healthRoutes(db))
     .use(sdkRoutes())

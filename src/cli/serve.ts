@@ -4,7 +4,7 @@ import { createAppsService } from "../apps/service";
 import { UsageError, resolveSetting } from "../config";
 import { openMigratedDatabase } from "../db";
 import { startCheckpointer } from "../db/checkpoint";
-import { consoleLogger as log } from "../log";
+import { createLogger } from "../log";
 import { createHealthPass } from "../scoring/pass";
 import { scheduleHealthPasses } from "../scoring/schedule";
 import { Writer } from "../writer";
@@ -27,6 +27,9 @@ export async function serveCommand(args: string[], env: Record<string, string | 
     "client-app-burst": { type: "string" },
     "trust-proxy": { type: "string" },
     "health-interval": { type: "string" },
+    "log-format": { type: "string" },
+    "log-level": { type: "string" },
+    "access-log": { type: "string" },
   });
   const config = {
     db: resolveSetting("db", values, env),
@@ -41,7 +44,9 @@ export async function serveCommand(args: string[], env: Record<string, string | 
       trustProxy: resolveSetting("trustProxy", values, env),
     },
     healthIntervalMs: resolveSetting("healthInterval", values, env) * 60_000,
+    accessLogSample: resolveSetting("accessLog", values, env),
   };
+  const log = createLogger({ format: resolveSetting("logFormat", values, env), level: resolveSetting("logLevel", values, env) });
 
   const db = openMigratedDatabase(config.db, config.durability);
   // The worker starts while the server begins to listen (~6 ms saved from start-up). Until it is
@@ -54,7 +59,7 @@ export async function serveCommand(args: string[], env: Record<string, string | 
           return undefined;
         });
   const writer = new Writer(db.$client, { maxPending: config.maxPending });
-  const app = createApp({ db, writer, client: config.client });
+  const app = createApp({ db, writer, client: config.client, logger: log, accessLog: { sample: config.accessLogSample } });
   try {
     // Bun's own body cap answers a bare 413 before any route (and logs chunked ones as unhandled
     // errors), so it is lifted: each route reads its body as it streams and stops at its own

@@ -4,7 +4,7 @@ import { describe, expect, test } from "bun:test";
 import { createApp } from "../../src/app";
 import { createAppsService } from "../../src/apps/service";
 import { openMigratedDatabase } from "../../src/db";
-import type { Logger } from "../../src/log";
+import { silentLogger, type Logger } from "../../src/log";
 import { Writer } from "../../src/writer";
 import { setup } from "../helpers";
 
@@ -69,7 +69,7 @@ describe("x-request-id", () => {
   test("a 500's body and its log line carry the response's id", async () => {
     const db = openMigratedDatabase(":memory:");
     const lines: { message: string; fields?: Record<string, unknown> }[] = [];
-    const logger: Logger = { info() {}, error: (message, fields) => lines.push({ message, fields }) };
+    const logger: Logger = { ...silentLogger, error: (message, fields) => lines.push({ message, fields }) };
     const app = createApp({ db, writer: new Writer(db.$client), logger });
     const created = createAppsService(db).createApp("broken");
     db.$client.run("drop table events"); // a fault no client input can cause
