@@ -26,6 +26,7 @@ import { createIngestService } from "./ingest/service";
 import { consoleLogger, type Logger } from "./log";
 import { createScoringService } from "./scoring/service";
 import { sdkRoutes } from "./sdk/index";
+import { segmentRoutes } from "./segment/index";
 import type { Writer } from "./writer";
 
 export interface AppDeps {
@@ -95,6 +96,7 @@ export function createApp({
     .use(sdkRoutes())
     .use(ingestRoutes({ apps, ingest, clock }))
     .use(clientRoutes({ apps, ingest, clock, options: client }))
+    .use(segmentRoutes({ apps, ingest, db, clock, logger }))
     .use(stripeWebhookRoutes({ apps, billing, clock }))
     .use(subscriptionRoutes({ apps, billing, clock }))
     .use(customerRoutes({ apps, customers, events, billing, scoring, db, clock }))

@@ -23,6 +23,8 @@ export interface ErrorDetail {
   /** For array bodies (bulk): the index of the offending item and its field. */
   index?: number;
   field?: string;
+  /** Why, from a feature's closed set, where it has one (the Segment routes' rejection codes). */
+  code?: string;
 }
 
 export class AppError extends Error {

@@ -82,6 +82,15 @@ export function createAppsService(db: Db, clock: () => number = Date.now) {
     return { keyId: key.keyId, appId, apiKey: key.apiKey, scopes: [...scopes] };
   }
 
+  // The secret is compared in constant time, and against a dummy when the key id is unknown.
+  function authenticateKey(apiKey: string): Authenticated | null {
+    const parsed = parseKey(apiKey);
+    const key = parsed ? cache.get(`key:${parsed.keyId}`, () => loadKey(parsed.keyId)) : undefined;
+    const matches = timingSafeEqual(parsed ? digestOf(parsed.secret) : DUMMY_DIGEST, key?.digest ?? DUMMY_DIGEST);
+    if (!parsed || !key || !matches || key.revoked) return null;
+    return { app: key.app, scopes: key.scopes };
+  }
+
   return {
     createApp(name: string): CreatedApp {
       const now = clock();
@@ -167,12 +176,15 @@ export function createAppsService(db: Db, clock: () => number = Date.now) {
 
     /** The app and the key's scopes, if the key is well-formed, active, matches and is that app's. */
     authenticate(appId: string, apiKey: string): Authenticated | null {
-      const parsed = parseKey(apiKey);
-      const key = parsed ? cache.get(`key:${parsed.keyId}`, () => loadKey(parsed.keyId)) : undefined;
-      const matches = timingSafeEqual(parsed ? digestOf(parsed.secret) : DUMMY_DIGEST, key?.digest ?? DUMMY_DIGEST);
-      if (!parsed || !key || !matches || key.revoked || key.app.id !== appId) return null;
-      return { app: key.app, scopes: key.scopes };
+      const authenticated = authenticateKey(apiKey);
+      return authenticated?.app.id === appId ? authenticated : null;
     },
+
+    /**
+     * The key alone names its app (its id is the primary key of its row), as a Segment write
+     * key must: the app and the key's scopes if the key is well-formed, active and matches.
+     */
+    authenticateKey,
   };
 }
 

@@ -1,6 +1,7 @@
 import { Type } from "@sinclair/typebox";
 import { t } from "elysia";
 import { Chars } from "../http/chars";
+import type { EventSource } from "../db/schema";
 
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 1000;
@@ -37,7 +38,7 @@ export interface EventView {
   eventDate: string;
   receivedAt: string;
   eventData: Record<string, unknown> | null;
-  source: "server" | "bulk" | "client";
+  source: EventSource;
   verified: boolean;
   messageId: string | null;
 }
