@@ -64,7 +64,7 @@ export function normalizeMessage(raw: unknown, envelope: Envelope): Normalized {
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return refuse("invalid", "", "each message must be a JSON object");
   const message = withoutNulls(raw as Record<string, unknown>);
   const type = typeof message.type === "string" ? message.type : undefined;
-  const messageId = typeof message.messageId === "string" ? message.messageId : undefined;
+  const messageId = messageIdOf(message);
   const refused = (code: RejectionCode, path: string, text: string): Normalized => ({ ok: false, problem: problem(code, path, text), type, messageId });
 
   if (Buffer.byteLength(JSON.stringify(raw)) > MESSAGE_LIMIT) {
@@ -130,7 +130,7 @@ function mapMessage(message: Valid, envelope: Envelope): Mapped | Problem {
   const named = eventNameOf(message);
   if (typeof named !== "string") return named;
   const eventData = eventDataOf(message);
-  if (Buffer.byteLength(eventData) > MAX_EVENT_DATA_BYTES) {
+  if (eventData !== null && Buffer.byteLength(eventData) > MAX_EVENT_DATA_BYTES) {
     return problem("too_large", "/properties", `properties must be at most ${MAX_EVENT_DATA_BYTES / 1024} KB serialized`);
   }
   return { ...base, kind: "event", userId, groupId, event: { event: named, eventDate: time, eventData, messageId: message.messageId, verified: true } };
@@ -173,8 +173,8 @@ function eventNameOf(message: TrackMessage | PageMessage): string | Problem {
   return name;
 }
 
-/** properties (with a page's name and category), and the kept context under $context: serialised once. */
-function eventDataOf(message: (TrackMessage | PageMessage) & { context?: Attributes }): string {
+/** properties (with a page's name and category), and the kept context under $context: serialised once; null when empty. */
+function eventDataOf(message: (TrackMessage | PageMessage) & { context?: Attributes }): string | null {
   const data: Attributes = { ...message.properties };
   if (message.type !== "track") {
     if (message.name !== undefined) data.name ??= message.name;
@@ -183,7 +183,7 @@ function eventDataOf(message: (TrackMessage | PageMessage) & { context?: Attribu
   const context = message.context ?? {};
   const kept = Object.fromEntries(KEPT_CONTEXT_FIELDS.filter((field) => context[field] !== undefined).map((field) => [field, context[field]]));
   if (Object.keys(kept).length > 0) data.$context = kept;
-  return JSON.stringify(data);
+  return Object.keys(data).length > 0 ? JSON.stringify(data) : null;
 }
 
 /** A customer's traits: `customerId` (its billing id) and `email` are identity, the rest attributes. */
@@ -197,6 +197,11 @@ function checkIdentityTraits(traits: Attributes): Problem | null {
   if (identityTraits.check(cleaned)) return null;
   const [first] = identityTraits.errors(cleaned, "/traits");
   return problem("invalid", first.path, first.message);
+}
+
+/** A message's messageId as sent, to name it in a rejection (even when the message is invalid). */
+export function messageIdOf(message: Record<string, unknown>): string | undefined {
+  return typeof message.messageId === "string" && message.messageId !== "" ? message.messageId : undefined;
 }
 
 function idOf(id: string | number | undefined): string | undefined {

@@ -9,7 +9,7 @@ import { compile, fieldName, validationError } from "../http/validate";
 import type { IngestService } from "../ingest/service";
 import { createSegmentStore } from "../store/segment";
 import { BatchEnvelope, type Rejection, type Route } from "./model";
-import { normalizeMessage, type Envelope, type Normalized } from "./normalize";
+import { messageIdOf, normalizeMessage, type Envelope, type Normalized } from "./normalize";
 import { applyMessage } from "./write";
 
 export interface SegmentResult {
@@ -77,7 +77,7 @@ function checkRouteType(route: Route, item: unknown): Normalized | undefined {
   }
   if (message.type === route) return undefined;
   const problem = { code: "invalid" as const, path: "/type", message: `type must be "${route}" on /v1/${route}, or left out` };
-  return { ok: false, problem, messageId: typeof message.messageId === "string" ? message.messageId : undefined };
+  return { ok: false, problem, messageId: messageIdOf(message) };
 }
 
 function rejectionOf(result: Extract<Normalized, { ok: false }>, index: number, prefix: string): Rejection {
