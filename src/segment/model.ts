@@ -46,7 +46,7 @@ export const GroupMessage = t.Object({ type: t.Literal("group"), groupId: Segmen
 
 /** The traits trackd gives a meaning of their own (the rest are attributes as they are). */
 export const IdentityTraits = t.Object({ customerId: t.Optional(Identifier), email: t.Optional(Email) });
-export const ContextGroup = t.Object({ groupId: t.Optional(SegmentId) });
+export const ContextGroup = t.Object({ groupId: t.Optional(t.Union([SegmentId, t.Null()], { error: "must be a string of 1 to 255 characters, or an integer" })) });
 
 /** POST /v1/batch: `sentAt` and `context` apply to every message (a message's own win). */
 export const BatchEnvelope = t.Object({

@@ -1,10 +1,9 @@
 // The validate-and-normalise step for Segment messages: one raw message in, either what to
 // write or the one reason it is rejected. Pure: no database; the request's receive time is
 // passed in. What each message then does to customers and users is in ./write.ts.
-import { parseDate } from "../dates";
+import { happenedAtProblem, parseDate } from "../dates";
 import { compile, type Validator } from "../http/validate";
 import type { Attributes } from "../ingest/model";
-import { happenedAtProblem } from "../dates";
 import { MAX_EVENT_DATA_BYTES, type NormalizedEvent } from "../ingest/normalize";
 import {
   ContextGroup,
@@ -77,7 +76,9 @@ export function normalizeMessage(raw: unknown, envelope: Envelope): Normalized {
       "alias is not supported: trackd keeps no anonymous profiles to merge, and does not rename a known userId; send identify, group and track with the final userId",
     );
   }
-  if (type === undefined || !(type in validators)) return refused("invalid", "/type", `type must be one of ${TYPES}`);
+  // hasOwn, not `in`: "constructor" or "__proto__" must not find Object's own members.
+  if (type === undefined || !Object.hasOwn(validators, type)) return refused("invalid", "/type", `type must be one of ${TYPES}`);
+  // A context that is not an object is left as it is, for the validator to report.
   if (envelope.context !== undefined && isObject(message.context ?? {})) {
     message.context = { ...envelope.context, ...(message.context as Attributes | undefined) };
   }
@@ -93,47 +94,56 @@ export function normalizeMessage(raw: unknown, envelope: Envelope): Normalized {
   return "code" in result ? refused(result.code, result.path, result.message) : { ok: true, mapped: result };
 }
 
-type Valid = (TrackMessage | PageMessage | IdentifyMessage | GroupMessage) & { context?: Attributes };
+type Valid = (TrackMessage | PageMessage | IdentifyMessage | GroupMessage) & { context?: Attributes & { groupId?: string | number | null } };
 
 function mapMessage(message: Valid, envelope: Envelope): Mapped | Problem {
-  const userId = idOf(message.userId);
-  const groupId = idOf((message.context as { groupId?: string | number } | undefined)?.groupId);
+  // Every message's times are checked as dates; only events store one (and bound it).
   const time = eventTimeOf(message, envelope);
   if (typeof time !== "number") return time;
-  const base = { messageId: message.messageId };
+  if (message.type === "group") return mapGroup(message);
+  if (message.type === "identify") return mapIdentify(message);
+  return mapEvent(message, time, envelope.receivedAt);
+}
 
-  if (message.type === "group") {
-    const traits = message.traits ?? {};
-    const problem = checkIdentityTraits(traits);
-    if (problem) return problem;
-    return { ...base, kind: "group", groupId: idOf(message.groupId)!, userId, traits };
-  }
+/** A group names its customer by groupId: an anonymousId (or nobody) is enough beside it. */
+function mapGroup(message: GroupMessage): Mapped | Problem {
+  const traits = message.traits ?? {};
+  const problemInTraits = checkIdentityTraits(traits);
+  if (problemInTraits) return problemInTraits;
+  return { kind: "group", messageId: message.messageId, groupId: idOf(message.groupId)!, userId: idOf(message.userId), traits };
+}
 
-  // Every other message needs someone it is about.
-  if (userId === undefined && (message.type === "identify" || groupId === undefined)) {
-    if (message.anonymousId !== undefined) {
-      const about = message.type === "identify" ? "traits" : "events";
-      return problem("anonymous_only", "/userId", `only an anonymousId: trackd keeps ${about} per customer, and an anonymous visitor is nobody's customer yet; send userId${message.type === "identify" ? "" : " (or context.groupId)"}`);
-    }
-    return problem("invalid", "/userId", `userId is required${message.type === "identify" ? "" : " (or context.groupId)"}`);
-  }
+function mapIdentify(message: IdentifyMessage & { context?: Valid["context"] }): Mapped | Problem {
+  const userId = idOf(message.userId);
+  if (userId === undefined) return missingSomeone(message, "traits", "userId");
+  const traits = message.traits ?? {};
+  const problemInTraits = checkIdentityTraits(traits);
+  if (problemInTraits) return problemInTraits;
+  return { kind: "identify", messageId: message.messageId, userId, groupId: idOf(message.context?.groupId), traits };
+}
 
-  if (message.type === "identify") {
-    const traits = message.traits ?? {};
-    const problemInTraits = checkIdentityTraits(traits);
-    if (problemInTraits) return problemInTraits;
-    return { ...base, kind: "identify", userId: userId!, groupId, traits };
-  }
-
-  const dateProblem = happenedAtProblem(time, envelope.receivedAt, timeField(message) ?? "timestamp");
-  if (dateProblem) return problem("date_out_of_range", `/${timeField(message)}`, dateProblem);
+function mapEvent(message: (TrackMessage | PageMessage) & { context?: Valid["context"] }, time: number, receivedAt: number): Mapped | Problem {
+  const userId = idOf(message.userId);
+  const groupId = idOf(message.context?.groupId);
+  if (userId === undefined && groupId === undefined) return missingSomeone(message, "events", "userId (or context.groupId)");
+  const field = timeField(message) ?? "timestamp";
+  const dateProblem = happenedAtProblem(time, receivedAt, field);
+  if (dateProblem) return problem("date_out_of_range", `/${field}`, dateProblem);
   const named = eventNameOf(message);
   if (typeof named !== "string") return named;
   const eventData = eventDataOf(message);
   if (eventData !== null && Buffer.byteLength(eventData) > MAX_EVENT_DATA_BYTES) {
     return problem("too_large", "/properties", `properties must be at most ${MAX_EVENT_DATA_BYTES / 1024} KB serialized`);
   }
-  return { ...base, kind: "event", userId, groupId, event: { event: named, eventDate: time, eventData, messageId: message.messageId, verified: true } };
+  const event = { event: named, eventDate: time, eventData, messageId: message.messageId, verified: true };
+  return { kind: "event", messageId: message.messageId, userId, groupId, event };
+}
+
+/** No one the message is about: anonymous_only when it has an anonymousId, else a missing userId. */
+function missingSomeone(message: { anonymousId?: string | number }, what: string, send: string): Problem {
+  if (message.anonymousId === undefined) return problem("invalid", "/userId", `${send} is required`);
+  const text = `only an anonymousId: trackd keeps ${what} per customer, and an anonymous visitor is nobody's customer yet; send ${send}`;
+  return problem("anonymous_only", "/userId", text);
 }
 
 /**
@@ -204,8 +214,8 @@ export function messageIdOf(message: Record<string, unknown>): string | undefine
   return typeof message.messageId === "string" && message.messageId !== "" ? message.messageId : undefined;
 }
 
-function idOf(id: string | number | undefined): string | undefined {
-  return id === undefined ? undefined : String(id);
+function idOf(id: string | number | null | undefined): string | undefined {
+  return id === undefined || id === null ? undefined : String(id);
 }
 
 /** Some SDKs send absent fields as null (`"anonymousId": null`): null means absent here. */

@@ -23,6 +23,8 @@ const rejectedMessages: [string, unknown, Rejection["code"], string][] = [
   ["a message that is an array", [VALID], "invalid", "message"],
   ["no type", { userId: "u_1", event: "X" }, "invalid", "type"],
   ["an unknown type", { type: "purchase", userId: "u_1" }, "invalid", "type"],
+  ["a type named like an object's own member", { type: "constructor", userId: "u_1" }, "invalid", "type"],
+  ["a type named __proto__", { type: "__proto__", userId: "u_1" }, "invalid", "type"],
   ["alias", { type: "alias", userId: "u_1", previousId: "anon_1" }, "unsupported_type", "type"],
   ["track without event", { type: "track", userId: "u_1" }, "invalid", "event"],
   ["an empty event name", { type: "track", userId: "u_1", event: "" }, "invalid", "event"],
