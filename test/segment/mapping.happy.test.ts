@@ -166,6 +166,29 @@ describe("B2B: the customer is the group, users are its people", () => {
     expect(await s.profile(acme, "acme", "uid")).toMatchObject({ data: { plan: "trial" }, users: [], eventCount: 1 });
   });
 
+  test("traits.customerId links an account to the customer a billing provider already created", async () => {
+    const h = setup();
+    const acme = h.tenant();
+    const s = segment(h);
+    await h.post("/v1/api/events/customer-update", acme, { customerId: "cus_acme", customerData: { mrrSource: "stripe" } });
+    await s.batch(acme, [{ type: "group", userId: "u_1", groupId: "acme", traits: { customerId: "cus_acme", name: "Acme" } }]);
+    expect(h.count("customers")).toBe(1);
+    const profile = await s.profile(acme, "cus_acme");
+    expect(profile).toMatchObject({ uid: "acme", users: [expect.objectContaining({ uid: "u_1" })] });
+    expect(profile.data).toEqual({ mrrSource: "stripe", name: "Acme" });
+  });
+
+  test("a trait set to null removes the attribute; a null email or customerId changes nothing", async () => {
+    const h = setup();
+    const acme = h.tenant();
+    const s = segment(h);
+    await s.batch(acme, [{ type: "group", groupId: "acme", traits: { plan: "pro", seats: 3, email: "a@acme.com", customerId: "cus_1" } }]);
+    await s.batch(acme, [{ type: "group", groupId: "acme", traits: { plan: null, email: null, customerId: null } }]);
+    const profile = await s.profile(acme, "cus_1");
+    expect(profile).toMatchObject({ uid: "acme", email: "a@acme.com" });
+    expect(profile.data).toEqual({ seats: 3 });
+  });
+
   test("a traits.customerId that conflicts with the account's billing id is answered with a warning", async () => {
     const h = setup();
     const acme = h.tenant();
