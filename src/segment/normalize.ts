@@ -3,6 +3,7 @@
 // passed in. What each message then does to customers and users is in ./write.ts.
 import { happenedAtProblem, parseDate } from "../dates";
 import { compile, type Validator } from "../http/validate";
+import { nestingProblem } from "../ingest/attributes";
 import type { Attributes } from "../ingest/model";
 import { MAX_EVENT_DATA_BYTES, type NormalizedEvent } from "../ingest/normalize";
 import {
@@ -66,6 +67,11 @@ export function normalizeMessage(raw: unknown, envelope: Envelope): Normalized {
   const messageId = messageIdOf(message);
   const refused = (code: RejectionCode, path: string, text: string): Normalized => ({ ok: false, problem: problem(code, path, text), type, messageId });
 
+  // Before stringify, which recurses: a message nested deep enough would overflow the stack.
+  for (const [key, value] of Object.entries(raw)) {
+    const tooDeep = nestingProblem(value, `/${key}`);
+    if (tooDeep) return refused("invalid", tooDeep.path, tooDeep.message);
+  }
   if (Buffer.byteLength(JSON.stringify(raw)) > MESSAGE_LIMIT) {
     return refused("too_large", "", `the message is over Segment's ${MESSAGE_LIMIT / 1024} KB limit per message`);
   }

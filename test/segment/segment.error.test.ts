@@ -16,10 +16,15 @@ import { basicAuth, segment } from "./support";
 const iso = (ms: number) => new Date(ms).toISOString();
 const HOUR = 3_600_000;
 const VALID = { type: "track", userId: "u_ok", event: "Valid Sent" };
+/** An object `levels` deep, counting itself: { a: { a: … } }. */
+const nested = (levels: number): Record<string, unknown> => (levels === 1 ? { leaf: true } : { a: nested(levels - 1) });
 
 // [what, message, code, field]
 const rejectedMessages: [string, unknown, Rejection["code"], string][] = [
   ["a message that is not an object", "hello", "invalid", "message"],
+  ["properties nested 33 levels deep", { ...VALID, properties: nested(33) }, "invalid", "properties"],
+  ["traits nested 40 levels deep", { type: "identify", userId: "u_1", traits: nested(40) }, "invalid", "traits"],
+  ["context nested 33 levels deep", { ...VALID, context: nested(33) }, "invalid", "context"],
   ["a message that is an array", [VALID], "invalid", "message"],
   ["no type", { userId: "u_1", event: "X" }, "invalid", "type"],
   ["an unknown type", { type: "purchase", userId: "u_1" }, "invalid", "type"],
@@ -192,6 +197,17 @@ describe("limits", () => {
     expect(h.count("events")).toBe(16);
   });
 
+  test("a message nested 100,000 levels deep is rejected on its own, quickly, and its neighbour is stored", async () => {
+    const h = setup();
+    const acme = h.tenant();
+    const deep = `${"[".repeat(100_000)}${"]".repeat(100_000)}`;
+    const body = `{"batch":[${JSON.stringify(VALID)},{"type":"track","userId":"u_2","event":"Deep","properties":{"x":${deep}}}]}`;
+    const res = await h.call("POST", "/v1/batch", { headers: basicAuth(acme.apiKey), body });
+    expect(res.status).toBe(200);
+    expect(res.body.rejected).toMatchObject([{ index: 1, code: "invalid", field: "properties" }]);
+    expect(h.count("events")).toBe(1);
+  });
+
   test("a batch body over 500 KB is 413 and stores nothing", async () => {
     const h = setup();
     const acme = h.tenant();
@@ -283,7 +299,7 @@ describe("the rejection hook", () => {
     const h = setup();
     const acme = h.tenant();
     const lines: [string, Record<string, unknown> | undefined][] = [];
-    const logger: Logger = { info: (message, fields) => lines.push([message, fields]), error: () => {} };
+    const logger: Logger = { ...silentLogger, info: (message, fields) => lines.push([message, fields]) };
     const app = createApp({ db: h.db, writer: h.writer, clock: () => h.clock.now, logger });
     await app.handle(
       new Request("http://localhost/v1/batch", { method: "POST", headers: basicAuth(acme.apiKey), body: JSON.stringify({ batch: [VALID, { type: "alias" }] }) }),
