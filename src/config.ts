@@ -2,6 +2,7 @@
 // Parsed once by the CLI; nothing else reads process.env.
 import { DEFAULT_CLIENT_OPTIONS } from "./client/model";
 import type { Durability } from "./db";
+import { LOG_LEVELS, type LogFormat, type LogLevel } from "./log";
 import { DEFAULT_MAX_PENDING } from "./writer";
 
 export class UsageError extends Error {}
@@ -125,6 +126,33 @@ export const settings = {
     default: "15",
     description: "minutes between health scoring passes (the first runs at start); 0 turns them off",
     parse: numberIn(0, 1440),
+  },
+  logFormat: {
+    flag: "log-format",
+    env: "TRACKD_LOG_FORMAT",
+    default: "text",
+    description: "text: one readable line per entry; json: one JSON object per line, for a log shipper",
+    parse: (raw: string): LogFormat => {
+      if (raw !== "text" && raw !== "json") throw new UsageError(`must be text or json, got "${raw}"`);
+      return raw;
+    },
+  },
+  logLevel: {
+    flag: "log-level",
+    env: "TRACKD_LOG_LEVEL",
+    default: "info",
+    description: "least severe entries logged: debug, info, warn or error (warn and above hide the access log)",
+    parse: (raw: string): LogLevel => {
+      if (!(LOG_LEVELS as readonly string[]).includes(raw)) throw new UsageError(`must be one of ${LOG_LEVELS.join(", ")}, got "${raw}"`);
+      return raw as LogLevel;
+    },
+  },
+  accessLog: {
+    flag: "access-log",
+    env: "TRACKD_ACCESS_LOG",
+    default: "1",
+    description: "share of requests given an access-log line, 0 (off) to 1 (all); server errors are always logged",
+    parse: numberIn(0, 1, { fractional: true }),
   },
 } satisfies Record<string, Setting<unknown>>;
 

@@ -132,6 +132,23 @@ export function createAppsService(db: Db, clock: () => number = Date.now, option
     return { keyId: key.keyId, appId, apiKey: key.apiKey, scopes: [...scopes] };
   }
 
+  // The secret is compared in constant time, and against a dummy when the key id is unknown.
+  function verifyKey(apiKey: string) {
+    const parsed = parseKey(apiKey);
+    const key = parsed ? cache.get(`key:${parsed.keyId}`, () => loadKey(parsed.keyId)) : undefined;
+    const matches = timingSafeEqual(parsed ? digestOf(parsed.secret) : DUMMY_DIGEST, key?.digest ?? DUMMY_DIGEST);
+    return parsed && key && matches ? { keyId: parsed.keyId, ...key } : null;
+  }
+
+  /**
+   * "revoked" only for the right secret of a revoked key: whoever holds the whole key may learn
+   * it was revoked; a guessed key id learns nothing.
+   */
+  function outcome(key: ReturnType<typeof verifyKey>): Authenticated | "revoked" | null {
+    if (!key) return null;
+    return key.revoked ? "revoked" : { app: key.app, keyId: key.keyId, scopes: key.scopes };
+  }
+
   return {
     /** Throws AppNameTaken when another app has that name: names are how people tell apps apart. */
     createApp(name: string): CreatedApp {
@@ -237,19 +254,17 @@ export function createAppsService(db: Db, clock: () => number = Date.now, option
       return db.select({ n: count() }).from(apps).get()?.n ?? 0;
     },
 
-    /**
-     * The app and the key's scopes, if the key is well-formed, active, matches and is that app's.
-     * "revoked" only for the right secret of a revoked key of that app: whoever holds the whole
-     * key may learn it was revoked; a guessed key id learns nothing.
-     */
+    /** The app and the key's scopes, if the key is well-formed, active, matches and is that app's. */
     authenticate(appId: string, apiKey: string): Authenticated | "revoked" | null {
-      const parsed = parseKey(apiKey);
-      const key = parsed ? cache.get(`key:${parsed.keyId}`, () => loadKey(parsed.keyId)) : undefined;
-      const matches = timingSafeEqual(parsed ? digestOf(parsed.secret) : DUMMY_DIGEST, key?.digest ?? DUMMY_DIGEST);
-      if (!parsed || !key || !matches || key.app.id !== appId) return null;
-      if (key.revoked) return "revoked";
-      return { app: key.app, keyId: parsed.keyId, scopes: key.scopes };
+      const key = verifyKey(apiKey);
+      return outcome(key?.app.id === appId ? key : null);
     },
+
+    /**
+     * The key alone names its app (its id is the primary key of its row), as a Segment write
+     * key must: the app and the key's scopes if the key is well-formed, active and matches.
+     */
+    authenticateKey: (apiKey: string) => outcome(verifyKey(apiKey)),
   };
 }
 

@@ -4,8 +4,7 @@ import { createAppsService } from "../apps/service";
 import { UsageError, resolveSetting } from "../config";
 import { openMigratedDatabase } from "../db";
 import { startCheckpointer } from "../db/checkpoint";
-import { BULK_BODY_LIMIT } from "../ingest/index";
-import { consoleLogger as log } from "../log";
+import { createLogger } from "../log";
 import { createHealthPass } from "../scoring/pass";
 import { scheduleHealthPasses } from "../scoring/schedule";
 import { Writer } from "../writer";
@@ -31,6 +30,9 @@ export async function serveCommand(args: string[], env: Record<string, string | 
     "client-app-burst": { type: "string" },
     "trust-proxy": { type: "string" },
     "health-interval": { type: "string" },
+    "log-format": { type: "string" },
+    "log-level": { type: "string" },
+    "access-log": { type: "string" },
   });
   const config = {
     db: resolveSetting("db", values, env),
@@ -45,7 +47,9 @@ export async function serveCommand(args: string[], env: Record<string, string | 
       trustProxy: resolveSetting("trustProxy", values, env),
     },
     healthIntervalMs: resolveSetting("healthInterval", values, env) * 60_000,
+    accessLogSample: resolveSetting("accessLog", values, env),
   };
+  const log = createLogger({ format: resolveSetting("logFormat", values, env), level: resolveSetting("logLevel", values, env) });
 
   const db = openMigratedDatabase(config.db, config.durability);
   // The worker starts while the server begins to listen (~6 ms saved from start-up). Until it is
@@ -58,13 +62,22 @@ export async function serveCommand(args: string[], env: Record<string, string | 
           return undefined;
         });
   const writer = new Writer(db.$client, { maxPending: config.maxPending });
-  const app = createApp({ db, writer, client: config.client, recordKeyUse: true });
+  const app = createApp({
+    db,
+    writer,
+    client: config.client,
+    logger: log,
+    accessLog: { sample: config.accessLogSample },
+    recordKeyUse: true,
+  });
   try {
-    // Bun's own body cap answers before our error handler runs, so it sits above the largest
-    // per-route limit; each route enforces its own (64 KB, bulk 1 MB) with a proper error.
+    // Bun's own body cap answers a bare 413 before any route (and logs chunked ones as unhandled
+    // errors), so it is lifted: each route reads its body as it streams and stops at its own
+    // limit (src/http/body.ts), answering 413 in the error shape. No route buffers a body it
+    // doesn't read, so an unread body costs nothing.
     // reusePort off (Elysia turns it on): with it a second trackd on the same port started and
     // the kernel split the traffic between two writers. Now a taken port is EADDRINUSE.
-    app.listen({ port: config.port, hostname: config.host, maxRequestBodySize: 2 * BULK_BODY_LIMIT, reusePort: false });
+    app.listen({ port: config.port, hostname: config.host, maxRequestBodySize: Number.MAX_SAFE_INTEGER, reusePort: false });
   } catch (error) {
     await (await checkpointer)?.stop();
     db.$client.close();
