@@ -42,6 +42,9 @@ try {
     console.error(await new Response(server.stdout).text(), await new Response(server.stderr).text());
   }
   check(healthy, `serve answers /healthz (after ${Math.round(performance.now() - startedAt)} ms)`);
+  // The Docker image's HEALTHCHECK: the image's env (0.0.0.0 is probed on loopback).
+  const probe = Bun.spawnSync([binary, "healthcheck"], { cwd: dir, env: { ...process.env, TRACKD_HOST: "0.0.0.0", TRACKD_PORT: String(port) } });
+  check(probe.exitCode === 0, "trackd healthcheck with TRACKD_HOST=0.0.0.0 exits 0");
 
   const headers = { "x-ck-api-key": apiKey, "x-ck-app": appId, "content-type": "application/json" };
   const post = (path: string, body: unknown) => fetch(`${base}${path}`, { method: "POST", headers, body: JSON.stringify(body) });

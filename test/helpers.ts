@@ -25,15 +25,17 @@ export interface CallOptions {
   as?: Tenant;
 }
 
-export function setup(options: { now?: number; writer?: WriterOptions; client?: Partial<ClientOptions>; metricsToken?: string } = {}) {
+export function setup(options: { now?: number; writer?: WriterOptions; client?: Partial<ClientOptions>; metricsToken?: string; recordKeyUse?: boolean } = {}) {
   const clock = { now: options.now ?? T0 };
   const db = openMigratedDatabase(":memory:");
   const writer = new Writer(db.$client, options.writer);
   const client = { ...DEFAULT_CLIENT_OPTIONS, ...options.client };
-  const app = createApp({ db, writer, clock: () => clock.now, logger: silentLogger, client, metricsToken: options.metricsToken });
+  const app = createApp({ db, writer, clock: () => clock.now, logger: silentLogger, client, metricsToken: options.metricsToken, recordKeyUse: options.recordKeyUse });
   const apps = createAppsService(db, () => clock.now);
 
-  function tenant(name = "test"): Tenant {
+  let tenants = 0;
+  // App names are unique: a test asking for two tenants by default gets two names.
+  function tenant(name = `test-${++tenants}`): Tenant {
     const created = apps.createApp(name);
     return {
       appId: created.appId,

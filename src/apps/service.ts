@@ -30,6 +30,25 @@ interface CachedKey {
   scopes: ReadonlySet<Scope>;
 }
 
+export class AppNameTaken extends Error {
+  constructor(
+    readonly name: string,
+    readonly appId: string,
+  ) {
+    super(`an app named "${name}" already exists (${appId})`);
+  }
+}
+
+/** A key as `trackd keys list` shows it. */
+export interface KeyInfo {
+  keyId: string;
+  scopes: Scope[];
+  createdAt: string;
+  revokedAt: string | null;
+  /** When a server last accepted it, to within KEY_USE_INTERVAL_MS; null if never recorded. */
+  lastUsedAt: string | null;
+}
+
 /** How an app treats browser events and Stripe webhooks; changed with `trackd apps update`. */
 export interface AppSettings {
   requireVerified: boolean;
@@ -51,16 +70,47 @@ export type SettingsChange = Partial<
 /** A request's credentials, once checked: the app and what the key may do. */
 export interface Authenticated {
   app: AppRow;
+  keyId: string;
   scopes: ReadonlySet<Scope>;
 }
 
 // Compared against when the key id is unknown, so a miss costs the same as a hit.
 const DUMMY_DIGEST = digestOf("");
 
-export function createAppsService(db: Db, clock: () => number = Date.now) {
+/**
+ * A key's last use is written at most this often per key: one small write every few minutes per
+ * active key, never one per request. So `lastUsedAt` may be up to this much earlier than the
+ * real last use.
+ */
+export const KEY_USE_INTERVAL_MS = 5 * 60_000;
+
+export interface AppsServiceOptions {
+  /**
+   * Runs a write off the request's path (the server passes the writer's submit). Without it
+   * (the CLI, most tests) key use is not recorded.
+   */
+  recordUse?: (write: () => void) => void;
+}
+
+export function createAppsService(db: Db, clock: () => number = Date.now, options: AppsServiceOptions = {}) {
   const keyById = db.select().from(apiKeys).where(eq(apiKeys.id, sql.placeholder("id"))).prepare();
   const appById = db.select().from(apps).where(eq(apps.id, sql.placeholder("id"))).prepare();
   const cache = credentialsCacheFor(db.$client);
+  // Only ever moves forward, whichever of two processes writes last.
+  const touchKey = db.$client.prepare<never, { id: string; at: number }>(
+    "UPDATE api_keys SET last_used_at = $at WHERE id = $id AND (last_used_at IS NULL OR last_used_at < $at)",
+  );
+  const lastRecorded = new Map<string, number>();
+
+  /** Records that the key served a request, at most once per KEY_USE_INTERVAL_MS. */
+  function noteUse(keyId: string): void {
+    if (!options.recordUse) return;
+    const now = clock();
+    const last = lastRecorded.get(keyId);
+    if (last !== undefined && now - last < KEY_USE_INTERVAL_MS) return;
+    lastRecorded.set(keyId, now);
+    options.recordUse(() => touchKey.run({ id: keyId, at: now }));
+  }
 
   function loadKey(keyId: string): CachedKey | undefined {
     const key = keyById.get({ id: keyId });
@@ -84,10 +134,30 @@ export function createAppsService(db: Db, clock: () => number = Date.now) {
     return { keyId: key.keyId, appId, apiKey: key.apiKey, scopes: [...scopes] };
   }
 
+  // The secret is compared in constant time, and against a dummy when the key id is unknown.
+  function verifyKey(apiKey: string) {
+    const parsed = parseKey(apiKey);
+    const key = parsed ? cache.get(`key:${parsed.keyId}`, () => loadKey(parsed.keyId)) : undefined;
+    const matches = timingSafeEqual(parsed ? digestOf(parsed.secret) : DUMMY_DIGEST, key?.digest ?? DUMMY_DIGEST);
+    return parsed && key && matches ? { keyId: parsed.keyId, ...key } : null;
+  }
+
+  /**
+   * "revoked" only for the right secret of a revoked key: whoever holds the whole key may learn
+   * it was revoked; a guessed key id learns nothing.
+   */
+  function outcome(key: ReturnType<typeof verifyKey>): Authenticated | "revoked" | null {
+    if (!key) return null;
+    return key.revoked ? "revoked" : { app: key.app, keyId: key.keyId, scopes: key.scopes };
+  }
+
   return {
+    /** Throws AppNameTaken when another app has that name: names are how people tell apps apart. */
     createApp(name: string): CreatedApp {
       const now = clock();
       return db.transaction(() => {
+        const taken = db.select({ id: apps.id }).from(apps).where(eq(apps.name, name)).get();
+        if (taken) throw new AppNameTaken(name, taken.id);
         const app = { id: randomId("app"), name, signingSecret: generateSigningSecret(), createdAt: now };
         db.insert(apps).values(app).run();
         const key = insertKey(app.id, SCOPES, now); // the first key can do everything
@@ -112,6 +182,25 @@ export function createAppsService(db: Db, clock: () => number = Date.now) {
       cache.clear();
       return revoked.length === 1;
     },
+
+    findKey(keyId: string): KeyInfo | undefined {
+      const key = keyById.get({ id: keyId });
+      return key && keyInfo(key);
+    },
+
+    /** The app's keys, oldest first (never their secrets: only hashes are stored); null without the app. */
+    listKeys(appId: string): KeyInfo[] | null {
+      if (!appById.get({ id: appId })) return null;
+      return db
+        .select()
+        .from(apiKeys)
+        .where(eq(apiKeys.appId, appId))
+        .orderBy(apiKeys.createdAt, apiKeys.id)
+        .all()
+        .map(keyInfo);
+    },
+
+    noteUse,
 
     /** The app named by a browser request (no key there): cached like keys. */
     findApp(appId: string): AppRow | undefined {
@@ -169,13 +258,26 @@ export function createAppsService(db: Db, clock: () => number = Date.now) {
     },
 
     /** The app and the key's scopes, if the key is well-formed, active, matches and is that app's. */
-    authenticate(appId: string, apiKey: string): Authenticated | null {
-      const parsed = parseKey(apiKey);
-      const key = parsed ? cache.get(`key:${parsed.keyId}`, () => loadKey(parsed.keyId)) : undefined;
-      const matches = timingSafeEqual(parsed ? digestOf(parsed.secret) : DUMMY_DIGEST, key?.digest ?? DUMMY_DIGEST);
-      if (!parsed || !key || !matches || key.revoked || key.app.id !== appId) return null;
-      return { app: key.app, scopes: key.scopes };
+    authenticate(appId: string, apiKey: string): Authenticated | "revoked" | null {
+      const key = verifyKey(apiKey);
+      return outcome(key?.app.id === appId ? key : null);
     },
+
+    /**
+     * The key alone names its app (its id is the primary key of its row), as a Segment write
+     * key must: the app and the key's scopes if the key is well-formed, active and matches.
+     */
+    authenticateKey: (apiKey: string) => outcome(verifyKey(apiKey)),
+  };
+}
+
+function keyInfo(key: typeof apiKeys.$inferSelect): KeyInfo {
+  return {
+    keyId: key.id,
+    scopes: key.scopes.split(",") as Scope[],
+    createdAt: new Date(key.createdAt).toISOString(),
+    revokedAt: key.revokedAt === null ? null : new Date(key.revokedAt).toISOString(),
+    lastUsedAt: key.lastUsedAt === null ? null : new Date(key.lastUsedAt).toISOString(),
   };
 }
 

@@ -6,6 +6,7 @@ import type Stripe from "stripe";
 import { apiKeyAuth } from "../apps/auth";
 import type { Monitoring } from "../monitoring/metrics";
 import type { AppsService } from "../apps/service";
+import { LATEST_DATE } from "../dates";
 import { AppError } from "../errors";
 import { KB, parseJson, readBodyBytes, readJsonBody } from "../http/body";
 import { compile, validate } from "../http/validate";
@@ -25,7 +26,7 @@ const stripeEvent = compile(
   t.Object({
     id: t.String({ minLength: 1, maxLength: 255 }),
     type: t.String({ minLength: 1, maxLength: 255 }),
-    created: t.Integer({ minimum: 0 }),
+    created: t.Integer({ minimum: 0, maximum: Math.floor(LATEST_DATE / 1000) }),
     data: t.Object({ object: t.Object({ id: t.String({ minLength: 1 }) }) }),
   }),
 );

@@ -1,11 +1,11 @@
 // trackd apps … and trackd keys … : managing apps and their API keys.
-import { createAppsService, type AppSettings, type CreatedApp, type SettingsChange } from "../apps/service";
-import { parseScopes, SCOPES } from "../apps/keys";
+import { AppNameTaken, createAppsService, type AppSettings, type CreatedApp, type KeyInfo, type SettingsChange } from "../apps/service";
+import { parseKeyId, parseScopes, SCOPES } from "../apps/keys";
 import { parseAllowedOrigins } from "../apps/origins";
 import { UsageError } from "../config";
 import { MAX_RETENTION_DAYS } from "../retention/horizon";
 import { formatWeights, parseWeights } from "../scoring/weights";
-import { dbOption, jsonOption, parseCommandArgs } from "./args";
+import { CommandError, dbOption, jsonOption, parseCommandArgs } from "./args";
 import { openForCommand } from "./db";
 
 export function appsCommand(args: string[], env: Record<string, string | undefined>): number {
@@ -13,7 +13,14 @@ export function appsCommand(args: string[], env: Record<string, string | undefin
   if (sub === "create") {
     const { values } = parseCommandArgs(rest, { ...dbOption, ...jsonOption, name: { type: "string" } });
     if (!values.name?.trim()) throw new UsageError("apps create needs --name NAME");
-    const created = withApps(values, env, (apps) => apps.createApp(values.name!.trim()));
+    const created = withApps(values, env, (apps) => {
+      try {
+        return apps.createApp(values.name!.trim());
+      } catch (error) {
+        if (error instanceof AppNameTaken) throw new CommandError(`${error.message}: pick another --name`);
+        throw error;
+      }
+    });
     if (values.json) printJson({ appId: created.appId, apiKey: created.apiKey, signingSecret: created.signingSecret });
     else console.log(credentialsBanner(`Created app "${created.name}"`, created));
     return 0;
@@ -47,7 +54,7 @@ export function appsCommand(args: string[], env: Record<string, string | undefin
     if (!appId) throw new UsageError("apps update needs an APP_ID");
     const change = settingsChange(values);
     const settings = withApps(values, env, (apps) => apps.updateSettings(appId, change), { mustExist: true });
-    if (!settings) return fail(`no app with id ${appId}`);
+    if (!settings) throw noApp(appId);
     if (values.json) printJson({ appId, ...settings });
     else console.log(`Updated app ${appId}: ${describeSettings(settings)}`);
     return 0;
@@ -68,7 +75,7 @@ export function keysCommand(args: string[], env: Record<string, string | undefin
     const scopes = values.scope === undefined ? SCOPES : parseScopes(values.scope);
     if (!scopes) throw new UsageError(`--scope must list some of ${SCOPES.join(", ")}, comma-separated; got "${values.scope}"`);
     const key = withApps(values, env, (apps) => apps.createKey(values.app!, scopes), { mustExist: true });
-    if (!key) return fail(`no app with id ${values.app}`);
+    if (!key) throw noApp(values.app);
     if (values.json) printJson(key);
     else {
       console.log(
@@ -77,16 +84,29 @@ export function keysCommand(args: string[], env: Record<string, string | undefin
     }
     return 0;
   }
+  if (sub === "list") {
+    const { values } = parseCommandArgs(rest, { ...dbOption, ...jsonOption, app: { type: "string" } });
+    if (!values.app) throw new UsageError("keys list needs --app APP_ID");
+    const keys = withApps(values, env, (apps) => apps.listKeys(values.app!), { mustExist: true });
+    if (!keys) throw noApp(values.app);
+    if (values.json) printJson(keys);
+    else for (const key of keys) console.log(describeKey(key));
+    return 0;
+  }
   if (sub === "revoke") {
     const { values, positionals } = parseCommandArgs(rest, dbOption, 1);
-    const [keyId] = positionals;
-    if (!keyId) throw new UsageError("keys revoke needs a KEY_ID");
-    const revoked = withApps(values, env, (apps) => apps.revokeKey(keyId), { mustExist: true });
-    if (!revoked) return fail(`no active key with id ${keyId}`);
+    const [given] = positionals;
+    if (!given) throw new UsageError("keys revoke needs a KEY_ID");
+    // The input is never echoed: it may be a whole API key, secret included.
+    const keyId = parseKeyId(given);
+    if (!keyId) throw new UsageError("KEY_ID must be key_ and 12 hex digits, as 'trackd keys list' prints it, or those 12 hex digits alone");
+    const before = withApps(values, env, (apps) => (apps.revokeKey(keyId) ? undefined : (apps.findKey(keyId) ?? null)), { mustExist: true });
+    if (before === null) throw new CommandError(`no key with id ${keyId} (see 'trackd keys list --app APP_ID')`);
+    if (before) throw new CommandError(`key ${keyId} was already revoked (${before.revokedAt})`);
     console.log(`Revoked key ${keyId}`);
     return 0;
   }
-  throw new UsageError(sub ? `unknown keys command "${sub}"` : "keys needs a command: create or revoke");
+  throw new UsageError(sub ? `unknown keys command "${sub}"` : "keys needs a command: create, list or revoke");
 }
 
 function settingsChange(values: {
@@ -182,7 +202,12 @@ function printJson(value: unknown): void {
   console.log(JSON.stringify(value));
 }
 
-function fail(message: string): number {
-  console.error(`trackd: ${message}`);
-  return 1;
+function noApp(appId: string): CommandError {
+  return new CommandError(`no app with id ${appId} (see 'trackd apps list')`);
+}
+
+function describeKey(key: KeyInfo): string {
+  const state = key.revokedAt ? `revoked ${key.revokedAt}` : "active";
+  const used = key.lastUsedAt ? `last used ${key.lastUsedAt}` : "never used";
+  return `${key.keyId}  ${key.scopes.join(",").padEnd(17)}  created ${key.createdAt}  ${used}  ${state}`;
 }

@@ -43,10 +43,7 @@ export function clientRoutes(deps: { apps: AppsService; ingest: IngestService; c
       async ({ request, server, set }) => {
         const origin = request.headers.get("origin");
         let app: AppRow | undefined;
-        // Errors carry a CORS grant too, so the snippet can read them (and stop retrying a
-        // request that will never succeed): the app's, once known; before that, a preflight's.
-        const grant = () =>
-          corsGrant(origin, origin !== null && (app ? originAllowed(app.allowedOrigins, origin) : apps.originAllowedByAnyApp(origin)));
+        const grant = () => corsGrant(origin, origin !== null && app !== undefined && originAllowed(app.allowedOrigins, origin));
         try {
           checkRate(perIp, clientIp(request, server, options.trustProxy), "IP address");
           const { items, isBatch } = itemsOf(await readJsonBody(request, CLIENT_BODY_LIMIT));
@@ -67,7 +64,11 @@ export function clientRoutes(deps: { apps: AppsService; ingest: IngestService; c
           set.status = results[0].duplicate ? 200 : 201;
           return { ...singleReply(results[0]), verified: events[0].event.verified };
         } catch (error) {
-          throw error instanceof AppError ? error.withHeaders(grant()) : error;
+          // A refusal is readable by any page, an origin refused included: it says only why the
+          // events were refused (never the app's data), and without it the browser hides the 403
+          // as a network error, so the snippet would retry events that can never be accepted.
+          // No credentials are ever granted.
+          throw error instanceof AppError ? error.withHeaders(corsGrant(origin, true)) : error;
         }
       },
       { parse: "none" },

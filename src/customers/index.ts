@@ -141,5 +141,5 @@ export function erasureRoutes(deps: { apps: AppsService; customers: CustomersSer
       });
       if (!removed) throw new AppError("NOT_FOUND", `no customer with ${by} ${params.customerId}`);
       return { ok: true, removed };
-    });
+    }, { parse: "none" }); // takes no body: one sent is never buffered
 }

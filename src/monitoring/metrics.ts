@@ -16,9 +16,15 @@ export function createMonitoring({ db, writer }: { db: Db; writer: Writer }) {
   );
 
   const metrics = {
-    // Sources: server, bulk, client; Segment's routes will add "segment".
+    // Sources: server, bulk, client, segment.
     eventsStored: new Counter({ name: "trackd_events_stored_total", help: "Events newly stored, by app and source", labelNames: ["app", "source"], registers }),
     duplicates: new Counter({ name: "trackd_events_duplicate_total", help: "Events not stored because their messageId was seen before, by app and source", labelNames: ["app", "source"], registers }),
+    segmentRejected: new Counter({
+      name: "trackd_segment_messages_rejected_total",
+      help: "Segment messages rejected inside a request (the others stored), by app and rejection code",
+      labelNames: ["app", "code"],
+      registers,
+    }),
     rejected: new Counter({ name: "trackd_requests_rejected_total", help: "Requests answered with an error, by route pattern and error code", labelNames: ["route", "code"], registers }),
     httpDuration: new Histogram({
       name: "trackd_http_request_duration_seconds",

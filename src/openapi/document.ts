@@ -11,6 +11,7 @@ import { exportDocs } from "../export/openapi";
 import { ingestDocs } from "../ingest/openapi";
 import { metricsDocs } from "../metrics/openapi";
 import { monitoringDocs } from "../monitoring/openapi";
+import { segmentDocs } from "../segment/openapi";
 import type { RouteAuth, RouteDoc } from "./route-doc";
 import { version } from "../../package.json";
 
@@ -23,6 +24,7 @@ export const routeDocs: readonly RouteDoc[] = [
   ...metricsDocs,
   ...exportDocs,
   ...monitoringDocs,
+  ...segmentDocs,
 ];
 
 /** `/v1/api/customers/:customerId` → `/v1/api/customers/{customerId}`. */
@@ -43,10 +45,11 @@ const ERROR_EXAMPLES: Record<ErrorCode, string> = {
   UNAUTHORIZED: "invalid API key for this app id",
   FORBIDDEN: 'this API key lacks the "read" scope needed here',
   NOT_FOUND: "no customer with customerId cus_nobody",
+  METHOD_NOT_ALLOWED: "GET is not allowed on /v1/api/events/new; use POST",
   PAYLOAD_TOO_LARGE: "the body is larger than 65536 bytes",
   RATE_LIMITED: "too many requests from this IP address; retry after the Retry-After delay",
   SERVICE_UNAVAILABLE: "the write queue is full; retry after the Retry-After delay",
-  INTERNAL: "internal error; the details are in the server log",
+  INTERNAL: "internal error; the details are in the server log under request id req_019ac0a1-7d3e-7000-8000-000000000000",
 };
 
 const ErrorShape = {
@@ -59,6 +62,7 @@ const ErrorShape = {
       properties: {
         code: { type: "string", enum: Object.keys(errorStatus) },
         message: { type: "string" },
+        requestId: { type: "string", description: "On a 500 only: the x-request-id, also in the server's log line" },
         details: {
           type: "array",
           description: "One per problem; for a bulk body, with the item's index and field.",
@@ -83,6 +87,11 @@ const SECURITY_SCHEMES = {
   appId: { type: "apiKey", in: "header", name: "x-ck-app", description: "The app id the key belongs to; sent together with x-ck-api-key" },
   stripeSignature: { type: "apiKey", in: "header", name: "Stripe-Signature", description: "Stripe's HMAC-SHA256 signature of the raw body, with the app's webhook signing secret" },
   metricsToken: { type: "http", scheme: "bearer", description: "The server's --metrics-token" },
+  segmentWriteKey: {
+    type: "http",
+    scheme: "basic",
+    description: "Segment's auth: an API key with the ingest scope as the user name, empty password (or writeKey in the body); the key names its app",
+  },
 };
 
 function securityOf(auth: RouteAuth) {
@@ -93,6 +102,8 @@ function securityOf(auth: RouteAuth) {
       return [{ stripeSignature: [] }];
     case "metricsToken":
       return [{ metricsToken: [] }];
+    case "segmentWriteKey":
+      return [{ segmentWriteKey: [] }];
     case "none":
       return [];
   }
@@ -100,7 +111,8 @@ function securityOf(auth: RouteAuth) {
 
 /** The codes a route can answer with: its own, those its authentication implies, and INTERNAL. */
 function errorCodesOf(route: RouteDoc): ErrorCode[] {
-  const implied: ErrorCode[] = route.auth.kind === "apiKey" ? ["UNAUTHORIZED", "FORBIDDEN"] : route.auth.kind === "metricsToken" ? ["UNAUTHORIZED"] : [];
+  const implied: ErrorCode[] =
+    route.auth.kind === "apiKey" || route.auth.kind === "segmentWriteKey" ? ["UNAUTHORIZED", "FORBIDDEN"] : route.auth.kind === "metricsToken" ? ["UNAUTHORIZED"] : [];
   return [...new Set([...implied, ...route.errors, "INTERNAL" as const])];
 }
 

@@ -11,6 +11,7 @@ export type RouteAuth =
   | { kind: "apiKey"; scope: Scope }
   | { kind: "stripeSignature" }
   | { kind: "metricsToken" }
+  | { kind: "segmentWriteKey" }
   | { kind: "none" };
 
 export interface ResponseDoc {

@@ -6,12 +6,12 @@ import { Database } from "bun:sqlite";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createAppJson, readDb, removeScratches, scratch } from "../support/cli";
-import { cleanEnv, freePort, SERVER_COMMAND, startTrackd } from "../support/process";
+import { cleanEnv, freePort, TRACKD_COMMAND, startTrackd } from "../support/process";
 
 afterEach(removeScratches);
 
 const backup = (args: string[]) =>
-  Bun.spawn([...SERVER_COMMAND, "backup", ...args], { env: cleanEnv(), stdout: "pipe", stderr: "pipe" });
+  Bun.spawn([...TRACKD_COMMAND, "backup", ...args], { env: cleanEnv(), stdout: "pipe", stderr: "pipe" });
 
 test("a backup under load holds every acknowledged event and consistent counts, and serves", async () => {
   const s = scratch();

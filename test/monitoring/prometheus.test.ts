@@ -1,6 +1,7 @@
 // GET /metrics: off without a token, guarded by it, and the figures follow the traffic.
 import { describe, expect, test } from "bun:test";
 import { setup, type Harness } from "../helpers";
+import { basicAuth } from "../segment/support";
 import { customerObject, deliver, enableWebhook, stripeEvent } from "../support/stripe";
 
 const TOKEN = "metrics-token-for-tests-0123";
@@ -53,6 +54,8 @@ describe("GET /metrics", () => {
     const bulk = [1, 2, 3].map((i) => ({ event: "Imported", customerId: `c${i}`, eventDate: "2026-01-02" }));
     expect((await h.post("/v1/api/events/bulk", acme, bulk)).status).toBe(201);
     expect((await h.call("POST", "/v1/api/events/client", { body: { appId: app, customerId: "c1", event: "Page Viewed" } })).status).toBe(201);
+    const segmentBatch = { batch: [{ type: "track", userId: "u_1", event: "Synced" }, { type: "track", anonymousId: "a_1", event: "Synced" }] };
+    expect((await h.call("POST", "/v1/batch", { headers: basicAuth(acme.apiKey), body: segmentBatch })).status).toBe(200);
     expect((await h.post("/v1/api/events/new", acme, { customerId: "c1" })).status).toBe(400);
     expect((await h.call("POST", "/v1/api/events/new", { body: { event: "X", customerId: "c1" } })).status).toBe(401);
     expect((await h.call("GET", "/no/such/route")).status).toBe(404);
@@ -65,6 +68,8 @@ describe("GET /metrics", () => {
     expect(value(after, `trackd_events_stored_total{app="${app}",source="server"}`)).toBe(2);
     expect(value(after, `trackd_events_stored_total{app="${app}",source="bulk"}`)).toBe(3);
     expect(value(after, `trackd_events_stored_total{app="${app}",source="client"}`)).toBe(1);
+    expect(value(after, `trackd_events_stored_total{app="${app}",source="segment"}`)).toBe(1);
+    expect(value(after, `trackd_segment_messages_rejected_total{app="${app}",code="anonymous_only"}`)).toBe(1);
     expect(value(after, `trackd_events_duplicate_total{app="${app}",source="server"}`)).toBe(1);
     expect(value(after, `trackd_requests_rejected_total{route="/v1/api/events/new",code="VALIDATION_FAILED"}`)).toBe(1);
     expect(value(after, `trackd_requests_rejected_total{route="/v1/api/events/new",code="UNAUTHORIZED"}`)).toBe(1);

@@ -52,18 +52,20 @@ describe("GET /openapi.json", () => {
 
   test("auth schemes, the error shape and only the content types trackd accepts", async () => {
     const { document } = await fetchDocument();
-    expect(Object.keys(document.components.securitySchemes).sort()).toEqual(["apiKey", "appId", "metricsToken", "stripeSignature"]);
+    expect(Object.keys(document.components.securitySchemes).sort()).toEqual(["apiKey", "appId", "metricsToken", "segmentWriteKey", "stripeSignature"]);
     const list = document.paths["/v1/api/events"].get;
     expect(list.security).toEqual([{ apiKey: [], appId: [] }]);
     expect(Object.keys(list.responses).sort()).toEqual(["200", "400", "401", "403", "500"]);
     expect(list.responses["401"].content["application/json"].schema).toEqual({ $ref: "#/components/schemas/Error" });
     expect(document.paths["/v1/webhooks/stripe/{appId}"].post.security).toEqual([{ stripeSignature: [] }]);
     expect(document.paths["/v1/api/events/client"].post.security).toEqual([]);
+    expect(document.paths["/v1/batch"].post.security).toEqual([{ segmentWriteKey: [] }]);
     const bodyTypes = new Set<string>();
     for (const methods of Object.values(document.paths as Record<string, Record<string, { requestBody?: { content: object } }>>)) {
       for (const operation of Object.values(methods)) for (const type of Object.keys(operation.requestBody?.content ?? {})) bodyTypes.add(type);
     }
-    // No form or multipart bodies: trackd reads JSON (text/plain only on the browser route, for sendBeacon).
+    // No form or multipart bodies: trackd reads JSON (text/plain on the browser route, for
+    // sendBeacon, and on Segment's, for analytics.js).
     expect([...bodyTypes].sort()).toEqual(["application/json", "text/plain"]);
     expect(Object.keys(document.paths["/v1/api/events/client"].post.requestBody.content)).toEqual(["application/json", "text/plain"]);
   });

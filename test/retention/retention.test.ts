@@ -3,6 +3,7 @@
 import { describe, expect, test } from "bun:test";
 import { createRetentionPass } from "../../src/retention/pass";
 import { setup, T0, type Harness, type Tenant } from "../helpers";
+import { basicAuth } from "../segment/support";
 
 // T0 is 2026-01-15 12:00 UTC: with 30 days, history starts at 2025-12-16 00:00.
 const HORIZON = "2025-12-16T00:00:00.000Z";
@@ -97,6 +98,29 @@ describe("retention", () => {
     expect([browser.status, browser.body.error.details]).toEqual([400, [{ path: "/eventDate", message }]]);
     expect(h.count("events")).toBe(0);
     expect((await h.post("/v1/api/events/new", acme, { event: "Kept", customerId: "c1", eventDate: "2025-12-16" })).status).toBe(201);
+  });
+
+  test("a Segment message dated before the horizon is rejected on its own; its neighbour is stored", async () => {
+    const h = setup();
+    const acme = h.tenant();
+    h.apps.updateSettings(acme.appId, { retentionDays: 30 });
+    const batch = [
+      { type: "track", userId: "u_1", event: "Old", timestamp: "2025-12-15T23:59:59Z" },
+      { type: "track", userId: "u_1", event: "Kept", timestamp: "2025-12-16T00:00:00Z" },
+    ];
+    const res = await h.call("POST", "/v1/batch", { headers: basicAuth(acme.apiKey), body: { batch } });
+    expect(res.status).toBe(200);
+    expect(res.body.rejected).toEqual([
+      {
+        index: 0,
+        code: "date_out_of_range",
+        field: "timestamp",
+        path: "/batch/0/timestamp",
+        message: `timestamp is before the app's retention horizon: this app keeps events from ${HORIZON} on (--retention-days)`,
+        type: "track",
+      },
+    ]);
+    expect(h.count("events")).toBe(1);
   });
 
   test("without a retention period nothing is purged and retainedSince is null", async () => {
