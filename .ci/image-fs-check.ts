@@ -44,7 +44,15 @@ const inside = (args: string[]) => [
   root, data, ...args,
 ];
 // The Dockerfile's ENV; PATH is the host's only so that unshare, mount and chroot are found.
-const env = { PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin", NODE_ENV: "production", TRACKD_DB: "/data/trackd.db", TRACKD_HOST: "127.0.0.1", TRACKD_PORT: String(port) };
+// No network namespace: 0.0.0.0 binds this machine's interfaces, and the checks use loopback.
+const env = {
+  PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin",
+  NODE_ENV: "production",
+  TRACKD_DB: "/data/trackd.db",
+  TRACKD_HOST: "0.0.0.0",
+  TRACKD_PORT: String(port),
+  TRACKD_DRAIN_TIMEOUT: "8",
+};
 
 try {
   const server = Bun.spawn(inside(["serve"]), { env, stdout: "pipe", stderr: "pipe" });
@@ -72,6 +80,9 @@ try {
   const read = await (await fetch(`${base}/v1/api/events`, { headers })).json();
   check(read.events?.length === 1, "and read back");
   check(statSync(join(data, "trackd.db")).uid === NONROOT, "the database in /data belongs to uid 65532");
+  // The image's HEALTHCHECK: the binary probes itself (127.0.0.1 for a 0.0.0.0 host), no shell.
+  const probe = Bun.spawnSync(inside(["healthcheck"]), { env });
+  check(probe.exitCode === 0, "trackd healthcheck (the image's HEALTHCHECK) exits 0 while it serves");
 
   // unshare forwards nothing: the signal goes to trackd itself, pid 1 of the new namespace
   // (as `docker stop` sends it), which is unshare's child.
