@@ -28,6 +28,7 @@ describe("--help", () => {
     ["export", ["export", "--help"]],
     ["health score", ["health", "score", "--help"]],
     ["migrate", ["migrate", "--help"]],
+    ["backup", ["backup", "--help"]],
     ["dev seed", ["dev", "seed", "--help"]],
     ["stripe sync", ["stripe", "sync", "--help"]],
   ];
