@@ -18,10 +18,11 @@ import { createExporter } from "./export/service";
 import { healthRoutes } from "./health/index";
 import { accessLog } from "./http/access-log";
 import { methodsAt } from "./http/methods";
+import { noteErrorCode, observeRequests } from "./http/observe";
 import { requestIdOf } from "./http/request-id";
 import { metricsRoutes } from "./metrics/index";
 import { createMetricsService } from "./metrics/service";
-import { monitoringRoutes } from "./monitoring/index";
+import { monitoringRoutes, monitorRequests } from "./monitoring/index";
 import { createMonitoring, type Monitoring } from "./monitoring/metrics";
 import { ingestRoutes } from "./ingest/index";
 import { createIngestService } from "./ingest/service";
@@ -78,7 +79,7 @@ export function createApp({
     .onRequest(({ request, set }) => {
       set.headers["x-request-id"] = requestIdOf(request);
     })
-    .use(accessLog({ logger, ...accessLogOptions, requestId: requestIdOf }))
+    .use(observeRequests([accessLog({ logger, ...accessLogOptions, requestId: requestIdOf }), monitorRequests(monitoring)]))
     .use(monitoringRoutes({ monitoring, token: metricsToken }))
     .onBeforeHandle({ as: "global" }, ({ params }) => {
       // A path segment that is not percent-encoded UTF-8 (%ff) reaches routes as null: say so
@@ -92,7 +93,8 @@ export function createApp({
     })
     .onError(({ code, error, request, set }) => {
       const reply = (appError: AppError, requestId?: string) => {
-        set.status = appError.status; // what the access log reports
+        set.status = appError.status; // what the access log and the metrics report
+        noteErrorCode(request, appError.code);
         return errorResponse(appError, requestId);
       };
       if (error instanceof AppError) return reply(error);

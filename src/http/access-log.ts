@@ -2,8 +2,8 @@
 // id. The route is the pattern (`/v1/api/customers/:customerId`), never the path: paths carry
 // customer ids, and a pattern keeps the lines groupable. Headers and bodies are never logged,
 // so no key or secret can reach a log.
-import { Elysia } from "elysia";
 import type { Logger } from "../log";
+import type { RequestObserver } from "./observe";
 
 export interface AccessLogOptions {
   logger: Logger;
@@ -14,27 +14,16 @@ export interface AccessLogOptions {
   random?: () => number;
 }
 
-export function accessLog({ logger, sample, requestId, random = Math.random }: AccessLogOptions) {
-  const startedAt = new WeakMap<Request, number>();
-  return new Elysia({ name: "access-log" })
-    .onRequest(({ request }) => {
-      startedAt.set(request, performance.now());
-    })
-    .onAfterResponse({ as: "global" }, (context) => {
-      const { request, route, set } = context;
-      // A handler that returns a Response (exports, /sdk.js) sets its status there.
-      const response = (context as { responseValue?: unknown }).responseValue;
-      const status = response instanceof Response ? response.status : Number(set.status ?? 200);
-      if (status < 500 && (sample <= 0 || random() >= sample)) return;
-      const started = startedAt.get(request);
-      const app = (context as { app?: { id?: string } }).app;
-      logger.info("request", {
-        method: request.method,
-        route: route || "(no route)",
-        status,
-        durationMs: started === undefined ? undefined : Math.round((performance.now() - started) * 100) / 100,
-        requestId: requestId(request),
-        appId: app?.id,
-      });
+export function accessLog({ logger, sample, requestId, random = Math.random }: AccessLogOptions): RequestObserver {
+  return ({ request, method, route, status, durationMs, appId }) => {
+    if (status < 500 && (sample <= 0 || random() >= sample)) return;
+    logger.info("request", {
+      method,
+      route: route ?? "(no route)",
+      status,
+      durationMs: Math.round(durationMs * 100) / 100,
+      requestId: requestId(request),
+      appId,
     });
+  };
 }

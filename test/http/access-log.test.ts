@@ -6,6 +6,7 @@ import { createApp } from "../../src/app";
 import { createAppsService } from "../../src/apps/service";
 import { openMigratedDatabase } from "../../src/db";
 import { accessLog } from "../../src/http/access-log";
+import { observeRequests } from "../../src/http/observe";
 import { createLogger, type LogLevel } from "../../src/log";
 import { Writer } from "../../src/writer";
 
@@ -97,7 +98,7 @@ test("a server error is logged even when sampling is off", async () => {
   const lines: string[] = [];
   const logger = createLogger({ format: "json", write: (line) => lines.push(line) });
   const app = new Elysia()
-    .use(accessLog({ logger, sample: 0, requestId: () => "req_1" }))
+    .use(observeRequests([accessLog({ logger, sample: 0, requestId: () => "req_1" })]))
     .onError(({ set }) => {
       set.status = 500;
       return "internal error";

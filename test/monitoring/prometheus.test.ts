@@ -7,6 +7,7 @@ import { customerObject, deliver, enableWebhook, stripeEvent } from "../support/
 const TOKEN = "metrics-token-for-tests-0123";
 
 async function scrape(h: Harness): Promise<string> {
+  await Bun.sleep(1); // a request is counted once its response is sent, just after the reply
   const res = await h.call("GET", "/metrics", { headers: { authorization: `Bearer ${TOKEN}` } });
   expect(res.status).toBe(200);
   expect(res.headers.get("content-type")).toStartWith("text/plain; version=0.0.4");
