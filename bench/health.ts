@@ -15,7 +15,7 @@ import { openMigratedDatabase } from "../src/db";
 import { silentLogger } from "../src/log";
 import { createHealthPass } from "../src/scoring/pass";
 import { createScoringService } from "../src/scoring/service";
-import { Writer } from "../src/writer";
+import { Writer } from "../src/store/writer";
 import { machine, ROOT, run } from "./harness";
 
 const { values: flags } = parseArgs({

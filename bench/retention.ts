@@ -4,7 +4,7 @@
 import { openDatabase } from "../src/db";
 import { startCheckpointer } from "../src/db/checkpoint";
 import { retentionHorizon } from "../src/retention/horizon";
-import { preparePurge } from "../src/retention/purge";
+import { preparePurge } from "../src/store/retention";
 
 const [path, appId, daysArg, stepArg, maxStepsArg] = process.argv.slice(2);
 if (!path || !appId) throw new Error("usage: bun bench/retention.ts DB APP_ID [days] [step]");

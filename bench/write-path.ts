@@ -16,7 +16,7 @@ import { openMigratedDatabase } from "../src/db";
 import { startCheckpointer } from "../src/db/checkpoint";
 import { createIngestService } from "../src/ingest/service";
 import type { NormalizedEvent } from "../src/ingest/normalize";
-import { Writer } from "../src/writer";
+import { Writer } from "../src/store/writer";
 import { EVENT_NAMES } from "./lua";
 
 const { values: flags } = parseArgs({

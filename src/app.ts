@@ -14,7 +14,7 @@ import { AppError, errorResponse } from "./errors";
 import { eventRoutes } from "./events/index";
 import { createEventsService } from "./events/service";
 import { exportRoutes } from "./export/index";
-import { createExporter } from "./export/service";
+import { createExporter } from "./store/export";
 import { healthRoutes } from "./health/index";
 import { accessLog } from "./http/access-log";
 import { methodsAt } from "./http/methods";
@@ -31,7 +31,7 @@ import { createScoringService } from "./scoring/service";
 import { openapiRoutes } from "./openapi/index";
 import { sdkRoutes } from "./sdk/index";
 import { segmentRoutes } from "./segment/index";
-import type { Writer } from "./writer";
+import type { Writer } from "./store/writer";
 
 export interface AppDeps {
   db: Db;

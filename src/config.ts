@@ -3,7 +3,7 @@
 import { DEFAULT_CLIENT_OPTIONS } from "./client/model";
 import type { Durability } from "./db";
 import { LOG_LEVELS, type LogFormat, type LogLevel } from "./log";
-import { DEFAULT_MAX_PENDING } from "./writer";
+import { DEFAULT_MAX_PENDING } from "./store/writer";
 
 export class UsageError extends Error {}
 

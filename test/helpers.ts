@@ -6,7 +6,7 @@ import { DEFAULT_CLIENT_OPTIONS, type ClientOptions } from "../src/client/model"
 import { createAppsService } from "../src/apps/service";
 import { openMigratedDatabase } from "../src/db";
 import { silentLogger } from "../src/log";
-import { Writer, type WriterOptions } from "../src/writer";
+import { Writer, type WriterOptions } from "../src/store/writer";
 
 export const T0 = Date.UTC(2026, 0, 15, 12, 0, 0);
 

@@ -2,7 +2,7 @@ import { timingSafeEqual } from "node:crypto";
 import { count, eq, isNull, and, sql } from "drizzle-orm";
 import type { Db } from "../db";
 import { apiKeys, apps, type AppRow } from "../db/schema";
-import { credentialsCacheFor } from "./cache";
+import { credentialsCacheFor } from "../store/cache";
 import { digestOf, generateKey, generateSigningSecret, parseKey, randomId, SCOPES, type Scope } from "./keys";
 import { weightsOf, type Weights } from "../scoring/weights";
 import { originAllowed } from "./origins";

@@ -4,7 +4,7 @@ import { UsageError } from "../config";
 import { createCustomersService } from "../customers/service";
 import { createSeeder } from "../dev/seed";
 import { createIngestService } from "../ingest/service";
-import { Writer } from "../writer";
+import { Writer } from "../store/writer";
 import { dbOption, parseCommandArgs } from "./args";
 import { openForCommand, requireApp } from "./db";
 import { progressBar } from "./progress";

@@ -7,7 +7,7 @@ import { createCustomersService } from "../customers/service";
 import { parseDate } from "../dates";
 import { formats } from "../export/format";
 import { EXPORT_FORMATS, type ExportFormat } from "../export/model";
-import { createExporter, type ExportFilter } from "../export/service";
+import { createExporter, type ExportFilter } from "../store/export";
 import { CommandError, dbOption, parseCommandArgs } from "./args";
 import { openForCommand, requireApp } from "./db";
 import { progressBar } from "./progress";

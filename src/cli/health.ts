@@ -1,7 +1,7 @@
 // trackd health score: the scoring pass the server runs every --health-interval minutes, now.
 import { UsageError } from "../config";
 import { createHealthPass, type PassResult } from "../scoring/pass";
-import { Writer } from "../writer";
+import { Writer } from "../store/writer";
 import { dbOption, jsonOption, parseCommandArgs } from "./args";
 import { openForCommand, requireApp } from "./db";
 

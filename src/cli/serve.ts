@@ -10,7 +10,7 @@ import { createRetentionPass } from "../retention/pass";
 import { scheduleRetention } from "../retention/schedule";
 import { createHealthPass } from "../scoring/pass";
 import { scheduleHealthPasses } from "../scoring/schedule";
-import { Writer } from "../writer";
+import { Writer } from "../store/writer";
 import { credentialsBanner } from "./apps";
 import { dbOption, parseCommandArgs } from "./args";
 import { version } from "../../package.json";

@@ -7,7 +7,7 @@ import { createBillingService, type BillingService } from "../billing/service";
 import { stripeCustomer, stripeSubscription } from "../billing/stripe";
 import type { ChangeSource } from "../billing/model";
 import { UsageError } from "../config";
-import { Writer } from "../writer";
+import { Writer } from "../store/writer";
 import { dbOption, parseCommandArgs } from "./args";
 import { openForCommand, requireApp } from "./db";
 import { progressBar } from "./progress";

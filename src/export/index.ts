@@ -12,7 +12,7 @@ import type { Logger } from "../log";
 import { eventJson, formats } from "./format";
 import { retainedFrom, retainedSince } from "../retention/horizon";
 import { ExportQuery } from "./model";
-import type { Exporter } from "./service";
+import type { Exporter } from "../store/export";
 
 const exportQuery = compile(ExportQuery);
 const safeFileName = (name: string) => name.replace(/[^\w.-]/g, "_");

@@ -17,20 +17,4 @@ export const ExportQuery = t.Object(
   { additionalProperties: false },
 );
 
-/** One exported event: the event and the identity of its customer (and user). */
-export interface ExportRow {
-  seq: number;
-  id: string;
-  event: string;
-  eventDate: number;
-  receivedAt: number;
-  customerId: string | null;
-  uid: string | null;
-  email: string | null;
-  userUid: string | null;
-  source: string;
-  verified: number;
-  messageId: string | null;
-  /** As stored: JSON text, already validated at ingestion. */
-  eventData: string | null;
-}
+export type { ExportRow } from "../store/export";

@@ -5,14 +5,14 @@ import type { ErrorDetail } from "../errors";
 import type { CustomerView } from "../customers/model";
 import type { CustomersService } from "../customers/service";
 import type { Monitoring } from "../monitoring/metrics";
-import type { Writer } from "../writer";
+import type { Writer } from "../store/writer";
 import { mergeAttributes } from "./attributes";
 import type { EventSource } from "../db/schema";
 import { attachUnverified, resolveCustomer, resolveUser, type Identity, type Resolved } from "./identity";
 import type { Attributes, CustomerUpdateInput, UserInput } from "./model";
 import type { NormalizedEvent } from "./normalize";
-import { createCounters } from "./counters";
-import { createIngestStore, type CustomerIdentity } from "./store";
+import { createCounters } from "../store/counts";
+import { createIngestStore, type CustomerIdentity } from "../store/ingest";
 
 export type { EventSource };
 

@@ -3,7 +3,7 @@
 // left out on purpose: under Bun its event-loop-lag series are junk (STACK-NOTES).
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { Db } from "../db";
-import type { Writer, WriterObserver } from "../writer";
+import type { Writer, WriterObserver } from "../store/writer";
 
 // Seconds. The write path answers in ~1-10 ms; commits can stall on a slow disk.
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];

@@ -3,9 +3,9 @@
 // same or the next batch, so a large purge never holds the writer for more than one step
 // (measured in bench/README.md, "Retention").
 import type { Db } from "../db";
-import type { Writer } from "../writer";
+import type { Writer } from "../store/writer";
 import { retentionHorizon } from "./horizon";
-import { preparePurge } from "./purge";
+import { preparePurge } from "../store/retention";
 
 export interface RetentionResult {
   appId: string;

@@ -4,7 +4,7 @@
 // changes go to the writer as one job: the server keeps answering between ranges, and ingest
 // never waits behind one transaction that rewrites a whole app.
 import type { Db } from "../db";
-import type { Writer } from "../writer";
+import type { Writer } from "../store/writer";
 import { scoreHealth } from "./score";
 import { medianOf, prepareGathering, RANGE_SIZE } from "./service";
 import { weightsOf } from "./weights";

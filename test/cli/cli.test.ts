@@ -8,7 +8,7 @@ import { createApp } from "../../src/app";
 import { openMigratedDatabase } from "../../src/db";
 import { silentLogger } from "../../src/log";
 import { DEFAULT_WEIGHTS } from "../../src/scoring/weights";
-import { Writer } from "../../src/writer";
+import { Writer } from "../../src/store/writer";
 import { createAppJson, ok, readDb, removeScratches, scratch, trackd } from "../support/cli";
 
 const API_KEY = /^tk_[0-9a-f]{12}_[0-9a-f]{64}$/;

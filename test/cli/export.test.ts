@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { createApp } from "../../src/app";
 import { openMigratedDatabase } from "../../src/db";
 import { silentLogger } from "../../src/log";
-import { Writer } from "../../src/writer";
+import { Writer } from "../../src/store/writer";
 import { createAppJson, ok, removeScratches, scratch, trackd, type Scratch } from "../support/cli";
 
 afterEach(removeScratches);

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openMigratedDatabase, type Db } from "../../src/db";
 import { startCheckpointer } from "../../src/db/checkpoint";
-import { Writer } from "../../src/writer";
+import { Writer } from "../../src/store/writer";
 
 const dirs: string[] = [];
 const open: Db[] = [];

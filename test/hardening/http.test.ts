@@ -5,7 +5,7 @@ import { createApp } from "../../src/app";
 import { createAppsService } from "../../src/apps/service";
 import { openMigratedDatabase } from "../../src/db";
 import { silentLogger, type Logger } from "../../src/log";
-import { Writer } from "../../src/writer";
+import { Writer } from "../../src/store/writer";
 import { setup } from "../helpers";
 
 describe("405 Method Not Allowed", () => {

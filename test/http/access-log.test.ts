@@ -8,7 +8,7 @@ import { openMigratedDatabase } from "../../src/db";
 import { accessLog } from "../../src/http/access-log";
 import { observeRequests } from "../../src/http/observe";
 import { createLogger, type LogLevel } from "../../src/log";
-import { Writer } from "../../src/writer";
+import { Writer } from "../../src/store/writer";
 
 function harness(options: { sample?: number; random?: () => number; level?: LogLevel } = {}) {
   const lines: string[] = [];

@@ -3,7 +3,7 @@ import { createAppsService } from "../../src/apps/service";
 import { createCustomersService } from "../../src/customers/service";
 import { openMigratedDatabase } from "../../src/db";
 import { createIngestService } from "../../src/ingest/service";
-import { Writer } from "../../src/writer";
+import { Writer } from "../../src/store/writer";
 import { T0, setup } from "../helpers";
 
 const UPDATE = "/v1/api/events/customer-update";

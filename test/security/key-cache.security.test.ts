@@ -8,7 +8,7 @@ import { createApp } from "../../src/app";
 import { createAppsService } from "../../src/apps/service";
 import { openMigratedDatabase } from "../../src/db";
 import { silentLogger } from "../../src/log";
-import { Writer } from "../../src/writer";
+import { Writer } from "../../src/store/writer";
 
 const dirs: string[] = [];
 afterEach(() => dirs.splice(0).forEach((dir) => rmSync(dir, { recursive: true, force: true })));

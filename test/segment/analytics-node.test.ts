@@ -12,7 +12,7 @@ import { createApp } from "../../src/app";
 import { createAppsService, type CreatedApp } from "../../src/apps/service";
 import { openMigratedDatabase } from "../../src/db";
 import { silentLogger } from "../../src/log";
-import { Writer } from "../../src/writer";
+import { Writer } from "../../src/store/writer";
 import { freePort, startTrackd } from "../support/process";
 
 const RETRY_TEST_TIMEOUT = 30_000;

@@ -3,7 +3,7 @@
 // scheduling each flush 100 ms late, so requests keep arriving while nothing commits.
 import { describe, expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
-import { Writer } from "../../src/writer";
+import { Writer } from "../../src/store/writer";
 import { setup } from "../helpers";
 
 const slowFlush = (flush: () => void) => void setTimeout(flush, 100);

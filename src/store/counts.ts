@@ -5,7 +5,7 @@
 // names writes a dozen app-wide rows rather than 64. Plain SQL for the reason given in store.ts.
 import type { Db } from "../db";
 import { dayOf, INTERVALS, periodOf } from "../periods";
-import type { Deferred } from "../writer";
+import type { Deferred } from "./writer";
 
 /** Occurrences summed for one row: the count, and first/last seen where the table has them. */
 type Sum = {

@@ -4,7 +4,24 @@
 // under load is a stable snapshot of its range rather than a moving target.
 import type { Database } from "bun:sqlite";
 import { dayOf } from "../periods";
-import type { ExportRow } from "./model";
+
+/** One exported event: the event and the identity of its customer (and user). */
+export interface ExportRow {
+  seq: number;
+  id: string;
+  event: string;
+  eventDate: number;
+  receivedAt: number;
+  customerId: string | null;
+  uid: string | null;
+  email: string | null;
+  userUid: string | null;
+  source: string;
+  verified: number;
+  messageId: string | null;
+  /** As stored: JSON text, already validated at ingestion. */
+  eventData: string | null;
+}
 
 export interface ExportFilter {
   /** Inclusive, epoch ms. */
