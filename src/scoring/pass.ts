@@ -4,6 +4,7 @@
 // changes go to the writer as one job: the server keeps answering between ranges, and ingest
 // never waits behind one transaction that rewrites a whole app.
 import type { Db } from "../db";
+import { createScoreStore } from "../store/scores";
 import type { Writer } from "../store/writer";
 import { scoreHealth } from "./score";
 import { medianOf, prepareGathering, RANGE_SIZE } from "./service";
@@ -21,17 +22,8 @@ export interface PassResult {
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export function createHealthPass({ db, writer, clock }: { db: Db; writer: Writer; clock: () => number }) {
-  const gathering = prepareGathering(db.$client);
-  const apps = db.$client.prepare<{ id: string; weights: string | null }, { appId: string | null }>(
-    "SELECT id, health_weights AS weights FROM apps WHERE $appId IS NULL OR id = $appId ORDER BY created_at",
-  );
-  const setScore = db.$client.prepare<never, { pk: number; score: number }>("UPDATE customers SET health_score = $score WHERE pk = $pk");
-  const saveRun = db.$client.prepare<never, { appId: string; medianBreadth: number; customersScored: number; durationMs: number; computedAt: number }>(
-    `INSERT INTO app_health_runs (app_id, median_breadth, customers_scored, duration_ms, computed_at)
-     VALUES ($appId, $medianBreadth, $customersScored, $durationMs, $computedAt)
-     ON CONFLICT (app_id) DO UPDATE SET median_breadth = excluded.median_breadth, customers_scored = excluded.customers_scored,
-       duration_ms = excluded.duration_ms, computed_at = excluded.computed_at`,
-  );
+  const store = createScoreStore(db);
+  const gathering = prepareGathering(store);
 
   /** Null when `signal` aborted it (shutdown): what it wrote so far stays, the rest waits for the next pass. */
   async function scoreApp(appId: string, weights: Record<string, number> | null, signal?: AbortSignal): Promise<PassResult | null> {
@@ -59,12 +51,12 @@ export function createHealthPass({ db, writer, clock }: { db: Db; writer: Writer
         if (score !== customer.healthScore) changes.push({ pk: customer.pk, score });
       }
       customersScored += customers.length;
-      if (changes.length > 0) await writer.submit(() => changes.forEach((change) => setScore.run(change)));
+      if (changes.length > 0) await writer.submit(() => store.setScores(changes));
       else await nextTurn();
       changed += changes.length;
     }
     const durationMs = Math.round(performance.now() - started);
-    await writer.submit(() => saveRun.run({ appId, medianBreadth, customersScored, durationMs, computedAt: now }));
+    await writer.submit(() => store.saveRun({ appId, medianBreadth, customersScored, durationMs, computedAt: now }));
     return { appId, customersScored, changed, medianBreadth, durationMs };
   }
 
@@ -72,7 +64,7 @@ export function createHealthPass({ db, writer, clock }: { db: Db; writer: Writer
     /** Scores every app, or only `appId`; stops early (and returns what finished) when `signal` aborts. */
     async run(options: { appId?: string; signal?: AbortSignal } = {}): Promise<PassResult[]> {
       const results: PassResult[] = [];
-      for (const app of apps.all({ appId: options.appId ?? null })) {
+      for (const app of store.appsToScore(options.appId ?? null)) {
         const result = await scoreApp(app.id, app.weights === null ? null : JSON.parse(app.weights), options.signal);
         if (!result) break;
         results.push(result);

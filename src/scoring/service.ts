@@ -1,9 +1,9 @@
 // What scoring needs, gathered for a range of an app's customers at once: a few GROUP BY
 // queries per range over counts kept at write time, never the events. The profile gathers a
 // range of one with the same queries, so it and the scheduled pass can't disagree.
-import type { Database } from "bun:sqlite";
 import { currentSubscription } from "../billing/summary";
 import type { Db } from "../db";
+import { createScoreStore, type ScoreStore } from "../store/scores";
 import type { AppRow, CustomerRow } from "../db/schema";
 import { DAY_MS, dayOf } from "../periods";
 import { scoreHealth, type Health, type HealthInputs } from "./score";
@@ -27,53 +27,11 @@ export function medianOf(breadths: Iterable<number>): number {
   return sorted.length === 0 ? 0 : sorted[(sorted.length - 1) >> 1];
 }
 
-export function prepareGathering(client: Database) {
-  // Every query reads its range through an index on the customer pk. `+app_id` keeps SQLite
-  // from choosing an (app_id, …) index instead, which reads the whole app for each range: 11 ms
-  // a range of customers against under 1, and 4.7 ms to find one customer's subscriptions
-  // among 40,000 (bench/health.ts).
-  const RANGE = "+c.app_id = $appId AND c.pk BETWEEN $lo AND $hi";
-  // Sorted here rather than by ORDER BY, for which SQLite built a temporary b-tree: 20 ms
-  // against 45 at 100k customers, all of it holding the event loop.
-  const pksOf = client.prepare<[number], { appId: string }>("SELECT pk FROM customers WHERE app_id = $appId");
-  const customersIn = client.prepare<{ pk: number; lastSeen: number | null; healthScore: number | null }, RangeParams>(
-    `SELECT c.pk, c.last_seen AS lastSeen, c.health_score AS healthScore FROM customers c WHERE ${RANGE}`,
-  );
-  const totals = client.prepare<{ pk: number; last14: number; prior14: number; activeDays7: number }, RangeParams & Days>(
-    `SELECT c.pk, sum(CASE WHEN t.day >= $since14 THEN t.count ELSE 0 END) AS last14,
-            sum(CASE WHEN t.day < $since14 THEN t.count ELSE 0 END) AS prior14, sum(t.day >= $since7) AS activeDays7
-       FROM customers c JOIN customer_daily_totals t ON t.customer_pk = c.pk AND t.day >= $since28
-      WHERE ${RANGE} GROUP BY c.pk`,
-  );
-  const breadths = client.prepare<{ pk: number; breadth: number }, RangeParams & { since30: number }>(
-    `SELECT c.pk, count(DISTINCT d.event) AS breadth
-       FROM customers c JOIN customer_daily_counts d ON d.customer_pk = c.pk AND d.day >= $since30
-      WHERE ${RANGE} GROUP BY c.pk`,
-  );
-  // users has its own app_id: joining customers to scope it, as above, made this twice as slow.
-  const users = client.prepare<{ pk: number; users: number; activeUsers: number }, RangeParams & { activeSince: number }>(
-    `SELECT customer_pk AS pk, count(*) AS users, sum(last_seen >= $activeSince) AS activeUsers
-       FROM users WHERE +app_id = $appId AND customer_pk BETWEEN $lo AND $hi GROUP BY customer_pk`,
-  );
-  const subscriptions = client.prepare<SubscriptionFields, RangeParams>(
-    `SELECT pk, customer_pk AS customerPk, status, started_at AS startedAt, quantity, trial_end AS trialEnd,
-            cancel_at_period_end AS cancelAtPeriodEnd
-       FROM subscriptions WHERE +app_id = $appId AND customer_pk BETWEEN $lo AND $hi`,
-  );
-  // The latest payment event of each customer, the newest row winning a tie on time.
-  const latestPayments = client.prepare<{ pk: number; kind: string; occurredAt: number }, RangeParams>(
-    `SELECT customer_pk AS pk, kind, occurred_at AS occurredAt FROM (
-       SELECT customer_pk, kind, occurred_at,
-              row_number() OVER (PARTITION BY customer_pk ORDER BY occurred_at DESC, pk DESC) AS latest
-         FROM billing_events
-        WHERE +app_id = $appId AND customer_pk BETWEEN $lo AND $hi AND kind IN ('payment_failed', 'payment_succeeded'))
-      WHERE latest = 1`,
-  );
-
+export function prepareGathering(store: ScoreStore) {
   return {
     /** The app's customers in ranges of about `size` by pk, ascending. */
     ranges(appId: string, size: number): Range[] {
-      const pks = Float64Array.from(pksOf.values({ appId }), ([pk]) => pk as number).sort();
+      const pks = Float64Array.from(store.customerPks(appId)).sort();
       const ranges: Range[] = [];
       for (let i = 0; i < pks.length; i += size) ranges.push([pks[i], pks[Math.min(i + size, pks.length) - 1]]);
       return ranges;
@@ -81,7 +39,7 @@ export function prepareGathering(client: Database) {
 
     /** Distinct event names in the last 30 days, per customer of the range that had any. */
     breadths(appId: string, [lo, hi]: Range, now: number): Map<number, number> {
-      const rows = breadths.all({ appId, lo, hi, since30: dayOf(now) - 29 });
+      const rows = store.breadths({ appId, lo, hi, since30: dayOf(now) - 29 });
       return new Map(rows.map((row) => [row.pk, row.breadth]));
     },
 
@@ -89,11 +47,11 @@ export function prepareGathering(client: Database) {
     gather(appId: string, [lo, hi]: Range, now: number, breadth: Map<number, number>, medianBreadth: number): Scorable[] {
       const today = dayOf(now);
       const range = { appId, lo, hi };
-      const totalsOf = byPk(totals.all({ ...range, since7: today - 6, since14: today - 13, since28: today - 27 }));
-      const usersOf = byPk(users.all({ ...range, activeSince: now - 30 * DAY_MS }));
-      const paymentOf = byPk(latestPayments.all(range));
-      const subscriptionsOf = Map.groupBy(subscriptions.all(range), (row) => row.customerPk);
-      return customersIn.all(range).map(({ pk, lastSeen, healthScore }) => {
+      const totalsOf = byPk(store.totals({ ...range, since7: today - 6, since14: today - 13, since28: today - 27 }));
+      const usersOf = byPk(store.users({ ...range, activeSince: now - 30 * DAY_MS }));
+      const paymentOf = byPk(store.latestPayments(range));
+      const subscriptionsOf = Map.groupBy(store.subscriptions(range), (row) => row.customerPk);
+      return store.customersIn(range).map(({ pk, lastSeen, healthScore }) => {
         const subscription = currentSubscription(subscriptionsOf.get(pk) ?? []);
         const payment = paymentOf.get(pk);
         return {
@@ -126,10 +84,8 @@ export function prepareGathering(client: Database) {
 
 /** Live health for one customer (the profile), against the median of the app's last pass. */
 export function createScoringService(db: Db) {
-  const gathering = prepareGathering(db.$client);
-  const storedMedian = db.$client.prepare<{ medianBreadth: number; computedAt: number }, { appId: string }>(
-    "SELECT median_breadth AS medianBreadth, computed_at AS computedAt FROM app_health_runs WHERE app_id = $appId",
-  );
+  const store = createScoreStore(db);
+  const gathering = prepareGathering(store);
 
   /**
    * The last pass's median, with its time, when it can stand beside this customer's breadth.
@@ -139,7 +95,7 @@ export function createScoringService(db: Db) {
    * the next pass.
    */
   function medianBreadth(appId: string, now: number, ownBreadth: number): { value: number; asOf?: number } {
-    const stored = storedMedian.get({ appId });
+    const stored = store.storedMedian(appId);
     if (stored && !(stored.medianBreadth === 0 && ownBreadth > 0)) return { value: stored.medianBreadth, asOf: stored.computedAt };
     return { value: medianOf(gathering.ranges(appId, RANGE_SIZE).flatMap((range) => [...gathering.breadths(appId, range, now).values()])) };
   }
@@ -156,20 +112,6 @@ export function createScoringService(db: Db) {
 }
 
 export type ScoringService = ReturnType<typeof createScoringService>;
-
-// Type aliases, not interfaces: bun:sqlite's parameter types need an index signature.
-type RangeParams = { appId: string; lo: number; hi: number };
-type Days = { since7: number; since14: number; since28: number };
-
-interface SubscriptionFields {
-  pk: number;
-  customerPk: number;
-  status: string;
-  startedAt: number | null;
-  quantity: number;
-  trialEnd: number | null;
-  cancelAtPeriodEnd: number;
-}
 
 function byPk<T extends { pk: number }>(rows: T[]): Map<number, T> {
   return new Map(rows.map((row) => [row.pk, row]));
