@@ -2,12 +2,12 @@
 // customers and MRR by subscription status, MRR at risk (customers the health score grades
 // at_risk), and the MRR movements per interval from the billing history.
 import { and, eq, gte, isNotNull, lt, sql } from "drizzle-orm";
-import type { Chart } from "../customers/activity";
+import type { Chart } from "../charts";
 import type { Db } from "../db";
 import { billingEvents, customers, type MrrMovement } from "../db/schema";
 import { toIso } from "../dates";
 import { bucketStart, type Interval } from "../periods";
-import { GRADE_RANGES } from "../scoring/score";
+import { GRADE_RANGES } from "../grades";
 
 type Movements = Record<MrrMovement | "net", number>;
 

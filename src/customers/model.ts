@@ -5,8 +5,8 @@ import type { ErrorDetail } from "../errors";
 import { MAX_PAGE_SIZE } from "../events/model";
 import { SUBSCRIPTION_STATUSES } from "../billing/summary";
 import { INTERVALS } from "../periods";
-import { GRADES } from "../scoring/score";
-import { SORTS } from "./list";
+import { GRADES } from "../grades";
+import { SORTS } from "../store/customer-list";
 
 const By = t.Optional(
   t.Union([t.Literal("customerId"), t.Literal("uid"), t.Literal("email")], { error: "must be customerId, uid or email" }),

@@ -1,7 +1,5 @@
-import { aliasedTable, and, desc, eq, gte, lt, or, sql } from "drizzle-orm";
 import type { Db } from "../db";
-import { preparedPerShape } from "../db/prepared";
-import { customers, events, users } from "../db/schema";
+import { createEventReads } from "../store/events";
 import { toIso } from "../dates";
 import type { CustomersService } from "../customers/service";
 import { encodeCursor, type Position } from "./cursor";
@@ -22,53 +20,8 @@ export interface EventFilter {
   limit: number;
 }
 
-const eventUser = aliasedTable(users, "event_user");
-const p = sql.placeholder;
-
 export function createEventsService(db: Db, customersService: CustomersService) {
-  const userByUid = db
-    .select({ pk: users.pk })
-    .from(users)
-    .where(and(eq(users.customerPk, p("customerPk")), eq(users.uid, p("uid"))))
-    .prepare();
-
-  const pageQuery = preparedPerShape((present: Record<"customerPk" | "userPk" | "verified" | "event" | "from" | "to" | "afterDate", boolean>) =>
-    db
-      .select({
-        seq: events.seq,
-        id: events.id,
-        event: events.event,
-        customerId: customers.customerId,
-        uid: customers.uid,
-        userUid: eventUser.uid,
-        eventDate: events.eventDate,
-        receivedAt: events.receivedAt,
-        eventData: events.eventData,
-        source: events.source,
-        verified: events.verified,
-        messageId: events.messageId,
-      })
-      .from(events)
-      .innerJoin(customers, eq(customers.pk, events.customerPk))
-      .leftJoin(eventUser, eq(eventUser.pk, events.userPk))
-      .where(
-        and(
-          eq(events.appId, p("appId")),
-          present.customerPk ? eq(events.customerPk, p("customerPk")) : undefined,
-          present.userPk ? eq(events.userPk, p("userPk")) : undefined,
-          present.verified ? eq(events.verified, p("verified")) : undefined,
-          present.event ? eq(events.event, p("event")) : undefined,
-          present.from ? gte(events.eventDate, p("from")) : undefined,
-          present.to ? lt(events.eventDate, p("to")) : undefined,
-          present.afterDate
-            ? or(lt(events.eventDate, p("afterDate")), and(eq(events.eventDate, p("afterDate")), lt(events.seq, p("afterSeq"))))
-            : undefined,
-        ),
-      )
-      .orderBy(desc(events.eventDate), desc(events.seq))
-      .limit(p("limit"))
-      .prepare(),
-  );
+  const { userByUid, pageQuery } = createEventReads(db);
 
   /** Finds the customer the filter names; null when it names one that doesn't exist (or two different ones). */
   function customerFilter(appId: string, filter: EventFilter): number | undefined | null {

@@ -3,7 +3,7 @@
 import { Elysia } from "elysia";
 import { apiKeyAuth } from "../apps/auth";
 import type { AppsService } from "../apps/service";
-import { chartBuckets } from "../customers/activity";
+import { chartBuckets } from "../charts";
 import { toIso } from "../dates";
 import { compile, validateQuery, validateQueryWithDates } from "../http/validate";
 import type { BillingMetrics } from "../billing/metrics";

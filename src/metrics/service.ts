@@ -1,66 +1,15 @@
 // App-wide reads, all from the counts kept at write time (never the events table): events per
 // interval and per name, distinct active customers per interval, and the names seen.
-import { and, asc, desc, eq, gte, lt, sql } from "drizzle-orm";
 import type { Db } from "../db";
-import { appActiveCustomers, appDailyCounts, appEventStats, customerDailyCounts } from "../db/schema";
+import { createAppCountReads } from "../store/app-counts";
 import { toIso } from "../dates";
-import type { Chart } from "../customers/activity";
+import type { Chart } from "../charts";
 import { bucketStart, DAY_MS, dayOf, type Interval } from "../periods";
 import type { EventNameView, MetricsPoint } from "./model";
 import { namingProblems, spellingKey } from "./naming";
 
-const p = sql.placeholder;
-
 export function createMetricsService(db: Db) {
-  const dailyCounts = db
-    .select({ day: appDailyCounts.day, event: appDailyCounts.event, count: appDailyCounts.count })
-    .from(appDailyCounts)
-    .where(and(eq(appDailyCounts.appId, p("appId")), gte(appDailyCounts.day, p("fromDay")), lt(appDailyCounts.day, p("toDay"))))
-    .prepare();
-  const dailyCountsOfEvent = db
-    .select({ day: appDailyCounts.day, event: appDailyCounts.event, count: appDailyCounts.count })
-    .from(appDailyCounts)
-    .where(
-      and(
-        eq(appDailyCounts.appId, p("appId")),
-        eq(appDailyCounts.event, p("event")),
-        gte(appDailyCounts.day, p("fromDay")),
-        lt(appDailyCounts.day, p("toDay")),
-      ),
-    )
-    .prepare();
-  // Distinct customers can't be summed across days: all events' are kept per period at write
-  // time; one event name's are counted per bucket along the (app_id, day, customer_pk) index.
-  const activeCustomers = db
-    .select({ period: appActiveCustomers.period, customers: appActiveCustomers.customers })
-    .from(appActiveCustomers)
-    .where(
-      and(
-        eq(appActiveCustomers.appId, p("appId")),
-        eq(appActiveCustomers.interval, p("interval")),
-        gte(appActiveCustomers.period, p("fromDay")),
-        lt(appActiveCustomers.period, p("toDay")),
-      ),
-    )
-    .prepare();
-  const activeCustomersOfEvent = db
-    .select({ count: sql<number>`count(distinct ${customerDailyCounts.customerPk})` })
-    .from(customerDailyCounts)
-    .where(
-      and(
-        eq(customerDailyCounts.appId, p("appId")),
-        gte(customerDailyCounts.day, p("fromDay")),
-        lt(customerDailyCounts.day, p("toDay")),
-        eq(customerDailyCounts.event, p("event")),
-      ),
-    )
-    .prepare();
-  const names = db
-    .select()
-    .from(appEventStats)
-    .where(eq(appEventStats.appId, p("appId")))
-    .orderBy(desc(appEventStats.count), asc(appEventStats.event))
-    .prepare();
+  const { dailyCounts, dailyCountsOfEvent, activeCustomers, activeCustomersOfEvent, names } = createAppCountReads(db);
 
   return {
     /** Per bucket of the chart: events by name and distinct active customers; `event` narrows both. */

@@ -5,19 +5,9 @@ import { toIso } from "../dates";
 import { DAY_MS } from "../periods";
 import { FACTORS, type Factor, type Weights } from "./weights";
 
-export const GRADES = ["healthy", "watch", "at_risk"] as const;
-export type Grade = (typeof GRADES)[number];
+import { gradeOf, type Grade } from "../grades";
 
-/** Each grade's scores, both ends included: what `health=` filters on and what MRR at risk counts. */
-export const GRADE_RANGES: Record<Grade, { min: number; max: number }> = {
-  healthy: { min: 70, max: 100 },
-  watch: { min: 40, max: 69 },
-  at_risk: { min: 0, max: 39 },
-};
-
-export function gradeOf(score: number): Grade {
-  return score >= GRADE_RANGES.healthy.min ? "healthy" : score >= GRADE_RANGES.watch.min ? "watch" : "at_risk";
-}
+export { GRADES, GRADE_RANGES, gradeOf, type Grade } from "../grades";
 
 /** What scoring needs of the subscription that speaks for the customer (billing's currentSubscription). */
 export interface SubscriptionFacts {

@@ -1,8 +1,8 @@
 // Counts per day, week (ISO: Monday, UTC) or calendar month (UTC), zero-filled, built from the
 // per-day counts kept at write time. Pure: no database.
-import { toIso } from "../dates";
-import { AppError } from "../errors";
-import { bucketStart, DAY_MS, type Interval } from "../periods";
+import { toIso } from "./dates";
+import { AppError } from "./errors";
+import { bucketStart, DAY_MS, type Interval } from "./periods";
 
 /** How far back a chart goes when `from` is not given. */
 const DEFAULT_SPAN: Record<Interval, number> = { day: 30, week: 12, month: 12 };

@@ -5,13 +5,17 @@
 // no customerId) come last in either direction, so a page is read in two phases: the customers
 // with a value, in the index's order, then those without, by pk. Each phase is one plain range
 // query an index can answer, which an "x < ? OR x IS NULL" condition would not be.
+//
+// Drizzle's builder: a page's conditions are composed per request from the filter, which is what
+// the builder is for (the page's totals and the grade count are prepared once). The cursor and
+// the row shape live here with the queries because each names the sort columns.
 import { and, asc, between, desc, eq, gte, isNotNull, isNull, lt, or, sql, type SQL } from "drizzle-orm";
 import type { Db } from "../db";
 import { customerDailyCounts, customerDailyTotals, customerEventStats, customers, events, users, type CustomerRow } from "../db/schema";
 import { toIso } from "../dates";
 import { AppError } from "../errors";
 import { DAY_MS, dayOf } from "../periods";
-import { GRADE_RANGES, gradeOf, type Grade } from "../scoring/score";
+import { GRADE_RANGES, gradeOf, type Grade } from "../grades";
 
 export const SORT_KEYS = ["lastSeen", "firstSeen", "eventCount", "customerId", "health", "mrr"] as const;
 export type SortKey = (typeof SORT_KEYS)[number];
