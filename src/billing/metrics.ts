@@ -1,10 +1,10 @@
 // App-wide billing figures per currency (MRR is never added across currencies): MRR now,
 // customers and MRR by subscription status, MRR at risk (customers the health score grades
 // at_risk), and the MRR movements per interval from the billing history.
-import { and, eq, gte, isNotNull, lt, sql } from "drizzle-orm";
 import type { Chart } from "../charts";
 import type { Db } from "../db";
-import { billingEvents, customers, type MrrMovement } from "../db/schema";
+import { createBillingStore } from "../store/billing";
+import type { MrrMovement } from "../db/schema";
 import { toIso } from "../dates";
 import { bucketStart, type Interval } from "../periods";
 import { GRADE_RANGES } from "../grades";
@@ -27,42 +27,9 @@ export interface CurrencyMetrics {
 }
 
 export function createBillingMetrics(db: Db) {
+  const store = createBillingStore(db);
   return function billingMetrics(appId: string, chart: Chart, interval: Interval): CurrencyMetrics[] {
-    const byStatus = db
-      .select({
-        currency: customers.currency,
-        status: customers.billingStatus,
-        customers: sql<number>`count(*)`,
-        mrr: sql<number>`sum(${customers.mrr})`,
-        paying: sql<number>`sum(${customers.mrr} > 0)`,
-      })
-      .from(customers)
-      .where(and(eq(customers.appId, appId), isNotNull(customers.billingStatus)))
-      .groupBy(customers.currency, customers.billingStatus)
-      .orderBy(customers.currency, sql`sum(${customers.mrr}) desc`, customers.billingStatus)
-      .all();
-    const atRisk = db
-      .select({ currency: customers.currency, customers: sql<number>`count(*)`, mrr: sql<number>`sum(${customers.mrr})` })
-      .from(customers)
-      .where(
-        and(
-          eq(customers.appId, appId),
-          sql`${customers.healthScore} between ${GRADE_RANGES.at_risk.min} and ${GRADE_RANGES.at_risk.max}`,
-          sql`${customers.mrr} > 0`,
-        ),
-      )
-      .groupBy(customers.currency)
-      .all();
-    const movements = db
-      .select({
-        currency: billingEvents.currency,
-        movement: billingEvents.movement,
-        occurredAt: billingEvents.occurredAt,
-        delta: sql<number>`${billingEvents.mrrAfter} - ${billingEvents.mrrBefore}`,
-      })
-      .from(billingEvents)
-      .where(and(eq(billingEvents.appId, appId), isNotNull(billingEvents.movement), gte(billingEvents.occurredAt, chart.from), lt(billingEvents.occurredAt, chart.to)))
-      .all();
+    const { byStatus, atRisk, movements } = store.figures(appId, chart.from, chart.to, GRADE_RANGES.at_risk);
 
     const byCurrency = new Map<string, CurrencyMetrics>();
     const metricsOf = (currency: string) => {

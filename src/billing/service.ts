@@ -3,19 +3,15 @@
 //
 // Order: providers deliver at least once and in any order. Each change carries `at`, when it
 // was true at the provider; a subscription or customer record only moves forward in `at`.
-import { and, count, desc, eq, gt, gte, inArray, isNotNull, lt, sql } from "drizzle-orm";
 import type { Db } from "../db";
-import { preparedPerShape } from "../db/prepared";
-import { billingEvents, customers, providerEvents, subscriptions, type BillingEventRow, type MrrMovement, type SubscriptionRow } from "../db/schema";
+import type { BillingEventRow, MrrMovement, SubscriptionRow } from "../db/schema";
 import { mergeAttributes } from "../ingest/attributes";
-import { createIngestStore } from "../store/ingest";
+import { createBillingStore } from "../store/billing";
 import type { Writer } from "../store/writer";
 import type { BillingCustomer, ChangeSource, PaymentOutcome, SubscriptionState } from "./model";
 import { subscriptionMrr } from "./mrr";
 import { currentSubscription, earnsRevenue, isTerminal, summarize } from "./summary";
 import { billingEventView, subscriptionView } from "./view";
-
-const p = sql.placeholder;
 
 export type ApplyResult = "applied" | "unchanged" | "stale";
 
@@ -23,67 +19,25 @@ export type ApplyResult = "applied" | "unchanged" | "stale";
 const TRACKED = ["status", "plan", "quantity", "mrr", "cancelAtPeriodEnd", "trialEnd"] as const;
 
 export function createBillingService({ db, writer, clock }: { db: Db; writer: Writer; clock: () => number }) {
-  const store = createIngestStore(db);
-
-  // The profile and the timeline read these on every request: prepared once (db/prepared.ts).
-  const historyQuery = preparedPerShape((present: Record<"from" | "to" | "beforeAt", boolean>) =>
-    db
-      .select()
-      .from(billingEvents)
-      .where(
-        and(
-          eq(billingEvents.customerPk, p("customerPk")),
-          present.from ? gte(billingEvents.occurredAt, p("from")) : undefined,
-          present.to ? lt(billingEvents.occurredAt, p("to")) : undefined,
-          present.beforeAt ? sql`(${billingEvents.occurredAt}, ${billingEvents.pk}) < (${p("beforeAt")}, ${p("beforePk")})` : undefined,
-        ),
-      )
-      .orderBy(desc(billingEvents.occurredAt), desc(billingEvents.pk))
-      .limit(p("limit"))
-      .prepare(),
-  );
-  const subscriptionsOf = db
-    .select()
-    .from(subscriptions)
-    .where(eq(subscriptions.customerPk, p("customerPk")))
-    .orderBy(desc(subscriptions.startedAt))
-    .prepare();
-  const lastPaymentOf = db
-    .select({ kind: billingEvents.kind })
-    .from(billingEvents)
-    .where(and(eq(billingEvents.customerPk, p("customerPk")), inArray(billingEvents.kind, ["payment_succeeded", "payment_failed"])))
-    .orderBy(desc(billingEvents.occurredAt), desc(billingEvents.pk))
-    .limit(1)
-    .prepare();
-
-  function customerPkFor(appId: string, customerId: string, now: number): number {
-    return (store.customerByCustomerId(appId, customerId) ?? store.insertCustomer({ appId, customerId, uid: null, email: null, now })).pk;
-  }
-
-  function findSubscription(appId: string, provider: string, subscriptionId: string): SubscriptionRow | undefined {
-    return db
-      .select()
-      .from(subscriptions)
-      .where(and(eq(subscriptions.appId, appId), eq(subscriptions.provider, provider), eq(subscriptions.subscriptionId, subscriptionId)))
-      .get();
-  }
-
-  function record(row: typeof billingEvents.$inferInsert): void {
-    db.insert(billingEvents).values(row).run();
-  }
+  const store = createBillingStore(db);
+  const customerPkFor = store.customerPkFor;
+  const findSubscription = store.findSubscription;
+  const record = store.recordEvent;
 
   /**
    * Recomputes the customer's billing summary from its subscriptions and, when its MRR moved,
    * says how (new, expansion, contraction, churn, reactivation), as MRR reports count it.
    */
   function resummarize(customerPk: number): { movement: MrrMovement | null; before: number; after: number; currency: string | null } {
-    const current = db.select({ mrr: customers.mrr }).from(customers).where(eq(customers.pk, customerPk)).get();
-    const summary = summarize(db.select().from(subscriptions).where(eq(subscriptions.customerPk, customerPk)).all());
-    db.update(customers)
-      .set({ mrr: summary?.mrr ?? null, currency: summary?.currency ?? null, billingStatus: summary?.billingStatus ?? null, plan: summary?.plan ?? null })
-      .where(eq(customers.pk, customerPk))
-      .run();
-    const before = current?.mrr ?? 0;
+    const currentMrr = store.customerMrr(customerPk);
+    const summary = summarize(store.allSubscriptionsOf(customerPk));
+    store.setCustomerSummary(customerPk, {
+      mrr: summary?.mrr ?? null,
+      currency: summary?.currency ?? null,
+      billingStatus: summary?.billingStatus ?? null,
+      plan: summary?.plan ?? null,
+    });
+    const before = currentMrr ?? 0;
     const after = summary?.mrr ?? 0;
     return { movement: movementOf(customerPk, before, after), before, after, currency: summary?.currency ?? null };
   }
@@ -92,13 +46,7 @@ export function createBillingService({ db, writer, clock }: { db: Db; writer: Wr
     if (before === after) return null;
     if (after === 0) return "churn";
     if (before > 0) return after > before ? "expansion" : "contraction";
-    const earnedBefore = db
-      .select({ pk: billingEvents.pk })
-      .from(billingEvents)
-      .where(and(eq(billingEvents.customerPk, customerPk), isNotNull(billingEvents.movement), sql`${billingEvents.mrrAfter} > 0`))
-      .limit(1)
-      .get();
-    return earnedBefore ? "reactivation" : "new";
+    return store.hasEarned(customerPk) ? "reactivation" : "new";
   }
 
   function isStale(existing: SubscriptionRow, state: SubscriptionState, source: ChangeSource): boolean {
@@ -139,12 +87,8 @@ export function createBillingService({ db, writer, clock }: { db: Db; writer: Wr
       TRACKED.filter((field) => existing && existing[field] !== fields[field]).map((field) => [field, [existing![field], fields[field]]]),
     );
     const subscriptionPk = existing
-      ? (db.update(subscriptions).set(fields).where(eq(subscriptions.pk, existing.pk)).run(), existing.pk)
-      : db
-          .insert(subscriptions)
-          .values({ ...fields, appId, provider: state.provider, subscriptionId: state.subscriptionId, createdAt: now })
-          .returning({ pk: subscriptions.pk })
-          .get().pk;
+      ? (store.updateSubscription(existing.pk, fields), existing.pk)
+      : store.insertSubscription({ ...fields, appId, provider: state.provider, subscriptionId: state.subscriptionId, createdAt: now });
     // A subscription moved to another customer leaves that one's summary behind too.
     if (existing && existing.customerPk !== customerPk) resummarize(existing.customerPk);
     const summary = resummarize(customerPk);
@@ -169,24 +113,17 @@ export function createBillingService({ db, writer, clock }: { db: Db; writer: Wr
   function applyCustomer(appId: string, customer: BillingCustomer, source: ChangeSource): ApplyResult {
     const now = clock();
     const pk = customerPkFor(appId, customer.customerId, now);
-    const row = db
-      .select({ data: customers.data, email: customers.email, billingUpdatedAt: customers.billingUpdatedAt })
-      .from(customers)
-      .where(eq(customers.pk, pk))
-      .get()!;
+    const row = store.customerBilling(pk);
     if (row.billingUpdatedAt !== null && source.at < row.billingUpdatedAt) return "stale";
     const update = { ...customer.metadata, ...(customer.name === null ? {} : { name: customer.name }) };
-    db.update(customers)
-      .set({ data: mergeAttributes(row.data, update), email: customer.email ?? row.email, billingUpdatedAt: source.at, updatedAt: now })
-      .where(eq(customers.pk, pk))
-      .run();
+    store.setCustomerBilling(pk, { data: mergeAttributes(row.data, update), email: customer.email ?? row.email, billingUpdatedAt: source.at, updatedAt: now });
     return "applied";
   }
 
   /** Billing history only: the customer and its product events stay (erasure is DELETE /customers). */
   function deleteCustomer(appId: string, provider: string, customerId: string, source: ChangeSource): ApplyResult {
     const customerPk = customerPkFor(appId, customerId, clock());
-    db.update(customers).set({ billingDeletedAt: source.at, billingUpdatedAt: sql`max(coalesce(${customers.billingUpdatedAt}, 0), ${source.at})` }).where(eq(customers.pk, customerPk)).run();
+    store.markBillingDeleted(customerPk, source.at);
     record({ appId, customerPk, provider, kind: "customer_deleted", occurredAt: source.at, detail: { customerId }, sourceEventId: source.eventId ?? null });
     return "applied";
   }
@@ -211,7 +148,7 @@ export function createBillingService({ db, writer, clock }: { db: Db; writer: Wr
   /** The customer's billing history, newest first: within [from, to), strictly before `before` (a timeline cursor). */
   function history(customerPk: number, page: { limit: number; before?: { at: number; pk: number }; from?: number; to?: number }): BillingEventRow[] {
     const params = { customerPk, from: page.from, to: page.to, beforeAt: page.before?.at, beforePk: page.before?.pk, limit: page.limit };
-    return historyQuery(params).all(params);
+    return store.history(params);
   }
 
   /** A fact with no state to change, such as Stripe's notice that a trial ends in three days. */
@@ -236,13 +173,8 @@ export function createBillingService({ db, writer, clock }: { db: Db; writer: Wr
      */
     applyOnce<T>(appId: string, provider: string, event: { id: string; type: string }, apply: () => T): Promise<T | "duplicate"> {
       return writer.submit(() => {
-        const inserted = db
-          .insert(providerEvents)
-          .values({ appId, provider, eventId: event.id, type: event.type, receivedAt: clock() })
-          .onConflictDoNothing()
-          .returning({ eventId: providerEvents.eventId })
-          .all();
-        return inserted.length === 0 ? "duplicate" : apply();
+        const fresh = store.markProviderEvent({ appId, provider, eventId: event.id, type: event.type, receivedAt: clock() });
+        return fresh ? apply() : "duplicate";
       });
     },
 
@@ -256,13 +188,9 @@ export function createBillingService({ db, writer, clock }: { db: Db; writer: Wr
      * app: the rows after the newest one before it, exact because the job holds the write lock.
      */
     countMovements(appId: string, apply: () => void): number {
-      const newest = db.select({ pk: sql<number>`coalesce(max(${billingEvents.pk}), 0)` }).from(billingEvents).get()!.pk;
+      const newest = store.newestBillingEventPk();
       apply();
-      return db
-        .select({ n: count() })
-        .from(billingEvents)
-        .where(and(gt(billingEvents.pk, newest), eq(billingEvents.appId, appId), isNotNull(billingEvents.movement)))
-        .get()!.n;
+      return store.movementsAfter(appId, newest);
     },
 
     /**
@@ -270,11 +198,11 @@ export function createBillingService({ db, writer, clock }: { db: Db; writer: Wr
      * latest payment failed), every subscription, and the latest billing history.
      */
     ofCustomer(customerPk: number, historyLimit: number) {
-      const all = subscriptionsOf.all({ customerPk });
+      const all = store.subscriptionsOf(customerPk);
       const current = currentSubscription(all);
-      const lastPayment = lastPaymentOf.get({ customerPk });
+      const lastPaymentKind = store.lastPaymentKind(customerPk);
       return {
-        subscription: current ? { ...subscriptionView(current), paymentFailed: lastPayment?.kind === "payment_failed" } : null,
+        subscription: current ? { ...subscriptionView(current), paymentFailed: lastPaymentKind === "payment_failed" } : null,
         subscriptions: all.map(subscriptionView),
         billingHistory: history(customerPk, { limit: historyLimit }).map(billingEventView),
       };
