@@ -1,7 +1,7 @@
 import { timingSafeEqual } from "node:crypto";
-import { count, eq, isNull, and, sql } from "drizzle-orm";
 import type { Db } from "../db";
-import { apiKeys, apps, type AppRow } from "../db/schema";
+import type { AppRow } from "../db/schema";
+import { createCredentialsStore, type ApiKeyRow } from "../store/credentials";
 import { credentialsCacheFor } from "../store/cache";
 import { digestOf, generateKey, generateSigningSecret, parseKey, randomId, SCOPES, type Scope } from "./keys";
 import { weightsOf, type Weights } from "../scoring/weights";
@@ -93,13 +93,8 @@ export interface AppsServiceOptions {
 }
 
 export function createAppsService(db: Db, clock: () => number = Date.now, options: AppsServiceOptions = {}) {
-  const keyById = db.select().from(apiKeys).where(eq(apiKeys.id, sql.placeholder("id"))).prepare();
-  const appById = db.select().from(apps).where(eq(apps.id, sql.placeholder("id"))).prepare();
-  const cache = credentialsCacheFor(db.$client);
-  // Only ever moves forward, whichever of two processes writes last.
-  const touchKey = db.$client.prepare<never, { id: string; at: number }>(
-    "UPDATE api_keys SET last_used_at = $at WHERE id = $id AND (last_used_at IS NULL OR last_used_at < $at)",
-  );
+  const store = createCredentialsStore(db);
+  const cache = credentialsCacheFor(db);
   const lastRecorded = new Map<string, number>();
 
   /** Records that the key served a request, at most once per KEY_USE_INTERVAL_MS. */
@@ -109,12 +104,12 @@ export function createAppsService(db: Db, clock: () => number = Date.now, option
     const last = lastRecorded.get(keyId);
     if (last !== undefined && now - last < KEY_USE_INTERVAL_MS) return;
     lastRecorded.set(keyId, now);
-    options.recordUse(() => touchKey.run({ id: keyId, at: now }));
+    options.recordUse(() => store.touchKey(keyId, now));
   }
 
   function loadKey(keyId: string): CachedKey | undefined {
-    const key = keyById.get({ id: keyId });
-    const app = key && appById.get({ id: key.appId });
+    const key = store.keyById(keyId);
+    const app = key && store.appById(key.appId);
     return (
       app && {
         app,
@@ -125,11 +120,13 @@ export function createAppsService(db: Db, clock: () => number = Date.now, option
     );
   }
 
+  function keyRow(appId: string, key: ReturnType<typeof generateKey>, scopes: readonly Scope[], now: number) {
+    return { id: key.keyId, appId, secretHash: key.secretHash, scopes: scopes.join(","), createdAt: now };
+  }
+
   function insertKey(appId: string, scopes: readonly Scope[], now: number): CreatedKey {
     const key = generateKey();
-    db.insert(apiKeys)
-      .values({ id: key.keyId, appId, secretHash: key.secretHash, scopes: scopes.join(","), createdAt: now })
-      .run();
+    store.insertKey(keyRow(appId, key, scopes, now));
     cache.clear();
     return { keyId: key.keyId, appId, apiKey: key.apiKey, scopes: [...scopes] };
   }
@@ -155,106 +152,76 @@ export function createAppsService(db: Db, clock: () => number = Date.now, option
     /** Throws AppNameTaken when another app has that name: names are how people tell apps apart. */
     createApp(name: string): CreatedApp {
       const now = clock();
-      return db.transaction(() => {
-        const taken = db.select({ id: apps.id }).from(apps).where(eq(apps.name, name)).get();
-        if (taken) throw new AppNameTaken(name, taken.id);
-        const app = { id: randomId("app"), name, signingSecret: generateSigningSecret(), createdAt: now };
-        db.insert(apps).values(app).run();
-        const key = insertKey(app.id, SCOPES, now); // the first key can do everything
-        return { appId: app.id, name, keyId: key.keyId, apiKey: key.apiKey, signingSecret: app.signingSecret };
-      });
+      const app = { id: randomId("app"), name, signingSecret: generateSigningSecret(), createdAt: now };
+      const key = generateKey();
+      const taken = store.insertAppWithKey(app, () => keyRow(app.id, key, SCOPES, now)); // the first key can do everything
+      if (taken) throw new AppNameTaken(name, taken.takenBy);
+      cache.clear();
+      return { appId: app.id, name, keyId: key.keyId, apiKey: key.apiKey, signingSecret: app.signingSecret };
     },
 
     /** A further key for the app: to rotate (create, deploy, revoke the old one) or to narrow its scopes. */
     createKey(appId: string, scopes: readonly Scope[] = SCOPES): CreatedKey | null {
-      if (!appById.get({ id: appId })) return null;
+      if (!store.appById(appId)) return null;
       return insertKey(appId, scopes, clock());
     },
 
     /** Returns false when no active key has that id. */
     revokeKey(keyId: string): boolean {
-      const revoked = db
-        .update(apiKeys)
-        .set({ revokedAt: clock() })
-        .where(and(eq(apiKeys.id, keyId), isNull(apiKeys.revokedAt)))
-        .returning({ id: apiKeys.id })
-        .all();
+      const revoked = store.revokeKey(keyId, clock());
       cache.clear();
-      return revoked.length === 1;
+      return revoked;
     },
 
     findKey(keyId: string): KeyInfo | undefined {
-      const key = keyById.get({ id: keyId });
+      const key = store.keyById(keyId);
       return key && keyInfo(key);
     },
 
     /** The app's keys, oldest first (never their secrets: only hashes are stored); null without the app. */
     listKeys(appId: string): KeyInfo[] | null {
-      if (!appById.get({ id: appId })) return null;
-      return db
-        .select()
-        .from(apiKeys)
-        .where(eq(apiKeys.appId, appId))
-        .orderBy(apiKeys.createdAt, apiKeys.id)
-        .all()
-        .map(keyInfo);
+      if (!store.appById(appId)) return null;
+      return store.keysOf(appId).map(keyInfo);
     },
 
     noteUse,
 
     /** The app named by a browser request (no key there): cached like keys. */
     findApp(appId: string): AppRow | undefined {
-      return cache.get(`app:${appId}`, () => appById.get({ id: appId }));
+      return cache.get(`app:${appId}`, () => store.appById(appId));
     },
 
     /** Preflights carry no app id: an origin gets a CORS grant there if any app allows it. */
     originAllowedByAnyApp(origin: string): boolean {
-      const lists = cache.get("origins", () => db.selectDistinct({ allowed: apps.allowedOrigins }).from(apps).all());
-      return (lists ?? []).some(({ allowed }) => originAllowed(allowed, origin));
+      const lists = cache.get("origins", () => store.allowedOriginLists());
+      return (lists ?? []).some((allowed) => originAllowed(allowed, origin));
     },
 
     /** Returns the settings after the change, or null when there is no such app. */
     updateSettings(appId: string, change: SettingsChange): AppSettings | null {
-      const updated = db
-        .update(apps)
-        .set({
-          requireVerified: change.requireVerified,
-          allowedOrigins: change.allowedOrigins?.join(","),
-          stripeWebhookSecret: change.stripeWebhookSecret,
-          healthWeights: change.healthWeights,
-          retentionDays: change.retentionDays,
-        })
-        .where(eq(apps.id, appId))
-        .returning()
-        .get();
+      const updated = store.updateSettings(appId, {
+        requireVerified: change.requireVerified,
+        allowedOrigins: change.allowedOrigins?.join(","),
+        stripeWebhookSecret: change.stripeWebhookSecret,
+        healthWeights: change.healthWeights,
+        retentionDays: change.retentionDays,
+      });
       cache.clear();
       return updated ? settingsOf(updated) : null;
     },
 
     listApps() {
-      const activeKeys = db
-        .select({ appId: apiKeys.appId, keys: count().as("keys") })
-        .from(apiKeys)
-        .where(isNull(apiKeys.revokedAt))
-        .groupBy(apiKeys.appId)
-        .as("active_keys");
-      return db
-        .select({ app: apps, activeKeys: activeKeys.keys })
-        .from(apps)
-        .leftJoin(activeKeys, eq(activeKeys.appId, apps.id))
-        .orderBy(apps.createdAt)
-        .all()
-        .map(({ app, activeKeys }) => ({
+      return store.appsWithActiveKeys().map(({ app, activeKeys }) => ({
           appId: app.id,
           name: app.name,
-          activeKeys: activeKeys ?? 0,
+          activeKeys,
           ...settingsOf(app),
           createdAt: new Date(app.createdAt).toISOString(),
         }));
     },
 
     countApps(): number {
-      return db.select({ n: count() }).from(apps).get()?.n ?? 0;
+      return store.countApps();
     },
 
     /** The app and the key's scopes, if the key is well-formed, active, matches and is that app's. */
@@ -271,7 +238,7 @@ export function createAppsService(db: Db, clock: () => number = Date.now, option
   };
 }
 
-function keyInfo(key: typeof apiKeys.$inferSelect): KeyInfo {
+function keyInfo(key: ApiKeyRow): KeyInfo {
   return {
     keyId: key.id,
     scopes: key.scopes.split(",") as Scope[],

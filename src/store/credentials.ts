@@ -1,0 +1,72 @@
+// Apps and their API keys (db/schema.ts: apps, api_keys): what authentication reads on every
+// request and what `trackd apps` and the settings change. Drizzle, prepared where a request
+// reads it; the hits are cached by credentials' cache (cache.ts) anyway, so the builder's cost
+// never shows. Key use (last_used_at) is raw SQL: one conditional UPDATE that only moves forward.
+import { and, count, eq, isNull, sql } from "drizzle-orm";
+import type { Db } from "../db";
+import { apiKeys, apps, type AppRow } from "../db/schema";
+
+export type ApiKeyRow = typeof apiKeys.$inferSelect;
+export type NewApp = typeof apps.$inferInsert;
+export type NewApiKey = typeof apiKeys.$inferInsert;
+export type AppSettingsFields = Pick<Partial<NewApp>, "requireVerified" | "allowedOrigins" | "stripeWebhookSecret" | "healthWeights" | "retentionDays">;
+
+export function createCredentialsStore(db: Db) {
+  const keyById = db.select().from(apiKeys).where(eq(apiKeys.id, sql.placeholder("id"))).prepare();
+  const appById = db.select().from(apps).where(eq(apps.id, sql.placeholder("id"))).prepare();
+  // Only ever moves forward, whichever of two processes writes last.
+  const touchKey = db.$client.prepare<never, { id: string; at: number }>(
+    "UPDATE api_keys SET last_used_at = $at WHERE id = $id AND (last_used_at IS NULL OR last_used_at < $at)",
+  );
+
+  return {
+    keyById: (id: string): ApiKeyRow | undefined => keyById.get({ id }),
+    appById: (id: string): AppRow | undefined => appById.get({ id }),
+    /** Records a key's use at `at` (inside a writer job). */
+    touchKey: (id: string, at: number): void => void touchKey.run({ id, at }),
+    insertKey: (row: NewApiKey): void => void db.insert(apiKeys).values(row).run(),
+    /** The app and its first key in one transaction; the id of the app holding the name instead, if one does. */
+    insertAppWithKey(app: NewApp, key: () => NewApiKey): { takenBy: string } | null {
+      return db.transaction(() => {
+        const taken = db.select({ id: apps.id }).from(apps).where(eq(apps.name, app.name)).get();
+        if (taken) return { takenBy: taken.id };
+        db.insert(apps).values(app).run();
+        db.insert(apiKeys).values(key()).run();
+        return null;
+      });
+    },
+    /** False when no active key has that id. */
+    revokeKey: (id: string, at: number): boolean =>
+      db
+        .update(apiKeys)
+        .set({ revokedAt: at })
+        .where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt)))
+        .returning({ id: apiKeys.id })
+        .all().length === 1,
+    /** Oldest first. */
+    keysOf: (appId: string): ApiKeyRow[] => db.select().from(apiKeys).where(eq(apiKeys.appId, appId)).orderBy(apiKeys.createdAt, apiKeys.id).all(),
+    /** Every app's allowed origins, as stored (comma-separated), once each. */
+    allowedOriginLists: (): string[] => db.selectDistinct({ allowed: apps.allowedOrigins }).from(apps).all().map((row) => row.allowed),
+    updateSettings: (appId: string, fields: AppSettingsFields): AppRow | undefined =>
+      db.update(apps).set(fields).where(eq(apps.id, appId)).returning().get(),
+    /** Oldest first, each with its count of unrevoked keys. */
+    appsWithActiveKeys() {
+      const activeKeys = db
+        .select({ appId: apiKeys.appId, keys: count().as("keys") })
+        .from(apiKeys)
+        .where(isNull(apiKeys.revokedAt))
+        .groupBy(apiKeys.appId)
+        .as("active_keys");
+      return db
+        .select({ app: apps, activeKeys: activeKeys.keys })
+        .from(apps)
+        .leftJoin(activeKeys, eq(activeKeys.appId, apps.id))
+        .orderBy(apps.createdAt)
+        .all()
+        .map((row) => ({ app: row.app, activeKeys: row.activeKeys ?? 0 }));
+    },
+    countApps: (): number => db.select({ n: count() }).from(apps).get()?.n ?? 0,
+  };
+}
+
+export type CredentialsStore = ReturnType<typeof createCredentialsStore>;
