@@ -11,7 +11,7 @@ if (!path || !appId) throw new Error("usage: bun bench/retention.ts DB APP_ID [d
 const db = openDatabase(path);
 // As in the server: checkpoints on the worker, not in the commits.
 const checkpointer = await startCheckpointer(db, { path, durability: "full" });
-const purge = preparePurge(db.$client);
+const purge = preparePurge(db);
 const step = Number(stepArg ?? 500);
 const horizon = retentionHorizon(Number(daysArg ?? 30), Date.now())!;
 const times: number[] = [];

@@ -71,7 +71,7 @@ export function createApp({
   const ingest = createIngestService({ db, writer, clock, customers, monitoring });
   const events = createEventsService(db, customers);
   const metrics = createMetricsService(db);
-  const exporter = createExporter(db.$client);
+  const exporter = createExporter(db);
   const scoring = createScoringService(db);
   const billing = createBillingService({ db, writer, clock });
 

@@ -1,4 +1,5 @@
 // trackd apps … and trackd keys … : managing apps and their API keys.
+import { closeDatabase } from "../db";
 import { AppNameTaken, createAppsService, type AppSettings, type CreatedApp, type KeyInfo, type SettingsChange } from "../apps/service";
 import { parseKeyId, parseScopes, SCOPES } from "../apps/keys";
 import { parseAllowedOrigins } from "../apps/origins";
@@ -194,7 +195,7 @@ function withApps<T>(
   try {
     return run(createAppsService(db));
   } finally {
-    db.$client.close();
+    closeDatabase(db);
   }
 }
 

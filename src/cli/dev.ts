@@ -1,5 +1,6 @@
 // trackd dev … : tools for development. `dev seed` writes generated events through the same
 // ingest service and writer as the server, so every write-time counter is kept as in production.
+import { closeDatabase } from "../db";
 import { UsageError } from "../config";
 import { createCustomersService } from "../customers/service";
 import { createSeeder } from "../dev/seed";
@@ -40,7 +41,7 @@ export async function devCommand(args: string[], env: Record<string, string | un
   const db = openForCommand(values, env, { mustExist: true, durability: "normal" });
   try {
     requireApp(db, values.app);
-    const writer = new Writer(db.$client);
+    const writer = new Writer(db);
     const ingest = createIngestService({ db, writer, clock: Date.now, customers: createCustomersService(db) });
     const seeder = createSeeder({ ...plan, now: Date.now() });
     const progress = progressBar("seeding", plan.events);
@@ -58,7 +59,7 @@ export async function devCommand(args: string[], env: Record<string, string | un
     );
     return 0;
   } finally {
-    db.$client.close();
+    closeDatabase(db);
   }
 }
 

@@ -1,6 +1,7 @@
 // trackd export: the same stream as GET /v1/api/export, written to a file (or stdout) straight
 // from the database, with a progress bar on stderr. It reads through its own connection, so it
 // can run beside a live server (WAL: readers never block the writer).
+import { closeDatabase } from "../db";
 import { renameSync, rmSync } from "node:fs";
 import { UsageError } from "../config";
 import { createCustomersService } from "../customers/service";
@@ -37,7 +38,7 @@ export async function exportCommand(args: string[], env: Record<string, string |
       if (!customer) throw new CommandError(`no customer with customerId ${values["customer-id"]} in app ${values.app}`);
       filter.customerPk = customer.pk;
     }
-    const exporter = createExporter(db.$client);
+    const exporter = createExporter(db);
     const toStdout = values.out === "-";
     // Written beside the target and renamed at the end: a failed export never looks complete.
     const partial = `${values.out}.partial`;
@@ -69,7 +70,7 @@ export async function exportCommand(args: string[], env: Record<string, string |
     );
     return 0;
   } finally {
-    db.$client.close();
+    closeDatabase(db);
   }
 }
 

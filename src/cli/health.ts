@@ -1,4 +1,5 @@
 // trackd health score: the scoring pass the server runs every --health-interval minutes, now.
+import { closeDatabase } from "../db";
 import { UsageError } from "../config";
 import { createHealthPass, type PassResult } from "../scoring/pass";
 import { Writer } from "../store/writer";
@@ -14,7 +15,7 @@ export async function healthCommand(args: string[], env: Record<string, string |
     if (values.app !== undefined) requireApp(db, values.app);
     // Its own writer: a running server on the same file keeps its own, and SQLite's write lock
     // (BEGIN IMMEDIATE, busy_timeout) takes the two in turn.
-    const writer = new Writer(db.$client);
+    const writer = new Writer(db);
     const results = await createHealthPass({ db, writer, clock: Date.now }).run({ appId: values.app });
     writer.close();
     if (values.json) console.log(JSON.stringify(results));
@@ -22,7 +23,7 @@ export async function healthCommand(args: string[], env: Record<string, string |
     else for (const result of results) console.log(describe(result));
     return 0;
   } finally {
-    db.$client.close();
+    closeDatabase(db);
   }
 }
 

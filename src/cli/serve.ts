@@ -2,7 +2,7 @@
 import { createApp } from "../app";
 import { createAppsService } from "../apps/service";
 import { UsageError, resolveSetting } from "../config";
-import { openMigratedDatabase } from "../db";
+import { closeDatabase, openMigratedDatabase } from "../db";
 import { startCheckpointer } from "../db/checkpoint";
 import { createLogger } from "../log";
 import { createMonitoring } from "../monitoring/metrics";
@@ -68,7 +68,7 @@ export async function serveCommand(args: string[], env: Record<string, string | 
           log.error(`${error.message}; checkpoints stay in the commits`);
           return undefined;
         });
-  const writer = new Writer(db.$client, { maxPending: config.maxPending });
+  const writer = new Writer(db, { maxPending: config.maxPending });
   const monitoring = createMonitoring({ db, writer });
   const app = createApp({
     db,
@@ -90,7 +90,7 @@ export async function serveCommand(args: string[], env: Record<string, string | 
     app.listen({ port: config.port, hostname: config.host, maxRequestBodySize: Number.MAX_SAFE_INTEGER, reusePort: false });
   } catch (error) {
     await (await checkpointer)?.stop();
-    db.$client.close();
+    closeDatabase(db);
     const code = (error as { code?: string }).code;
     if (code === "EADDRINUSE") {
       throw new UsageError(`port ${config.port} on ${config.host} is already in use (another trackd, or another program): stop it or pick another --port`);
@@ -151,7 +151,7 @@ export async function serveCommand(args: string[], env: Record<string, string | 
     // The worker's connection goes first, so that closing the last one checkpoints the rest
     // of the log into the database file and removes it.
     await (await checkpointer)?.stop();
-    db.$client.close(true); // true: finalizes every statement, else the connection lingers open
+    closeDatabase(db, true); // true: finalizes every statement, else the connection lingers open
     log.info("stopped");
     process.exit(0);
   };

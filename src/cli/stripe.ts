@@ -1,6 +1,7 @@
 // trackd stripe sync: customers and subscriptions read from Stripe's API, for the history that
 // predates the webhook (or that a webhook outage missed). Read with the official package's
 // auto-pagination and applied through the billing service, as webhook events are.
+import { closeDatabase } from "../db";
 import Stripe from "stripe";
 import { version } from "../../package.json";
 import { createBillingService, type BillingService } from "../billing/service";
@@ -35,7 +36,7 @@ export async function stripeCommand(args: string[], env: Record<string, string |
   const db = openForCommand(values, env, { mustExist: true });
   try {
     requireApp(db, values.app);
-    const billing = createBillingService({ db, writer: new Writer(db.$client), clock: Date.now });
+    const billing = createBillingService({ db, writer: new Writer(db), clock: Date.now });
     const started = performance.now();
     const synced = await sync(stripe, billing, values.app);
     console.log(
@@ -48,7 +49,7 @@ export async function stripeCommand(args: string[], env: Record<string, string |
     console.error(`trackd: ${describe(error, base).replaceAll(apiKey, "[API key]")}\nWhat was read before this is saved; running the sync again is safe.`);
     return 1;
   } finally {
-    db.$client.close();
+    closeDatabase(db);
   }
 }
 

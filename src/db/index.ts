@@ -37,6 +37,18 @@ export function migrateDatabase(db: Db): void {
   migrate(db, { migrationsFolder });
 }
 
+/** Closes the connection; `finalize` also finalizes every statement (else the connection lingers open). */
+export function closeDatabase(db: Db, finalize = false): void {
+  db.$client.close(finalize);
+}
+
+/** Rows in Drizzle's own journal table; 0 before the first migration creates it. */
+export function appliedMigrations(db: Db): number {
+  const client = db.$client;
+  const table = client.query("select 1 from sqlite_master where type = 'table' and name = '__drizzle_migrations'").get();
+  return table ? (client.query("select count(*) as n from __drizzle_migrations").get() as { n: number }).n : 0;
+}
+
 /** The usual pair: open and bring the schema up to date. */
 export function openMigratedDatabase(path: string, durability: Durability = "full"): Db {
   const db = openDatabase(path, durability);

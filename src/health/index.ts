@@ -1,12 +1,13 @@
 import { Elysia } from "elysia";
 import type { Db } from "../db";
+import { createDatabaseProbe } from "../store/database";
 
 /** 200 when the database answers; load balancers and `docker` health checks poll this. */
 export function healthRoutes(db: Db) {
-  const ping = db.$client.prepare("select 1 as ok");
+  const probe = createDatabaseProbe(db);
   return new Elysia({ name: "health" }).get("/healthz", ({ set }) => {
     try {
-      ping.get();
+      probe.ping();
       return { ok: true };
     } catch {
       set.status = 503;

@@ -3,6 +3,7 @@
 // left out on purpose: under Bun its event-loop-lag series are junk (STACK-NOTES).
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { Db } from "../db";
+import { createDatabaseProbe } from "../store/database";
 import type { Writer, WriterObserver } from "../store/writer";
 
 // Seconds. The write path answers in ~1-10 ms; commits can stall on a slow disk.
@@ -11,9 +12,7 @@ const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0
 export function createMonitoring({ db, writer }: { db: Db; writer: Writer }) {
   const registry = new Registry();
   const registers = [registry];
-  const pageStats = db.$client.prepare<{ bytes: number }, []>(
-    "SELECT page_count * page_size AS bytes FROM pragma_page_count(), pragma_page_size()",
-  );
+  const probe = createDatabaseProbe(db);
 
   const metrics = {
     // Sources: server, bulk, client, segment.
@@ -49,7 +48,7 @@ export function createMonitoring({ db, writer }: { db: Db; writer: Writer }) {
       help: "Size of the SQLite database file (pages in use and free), without its -wal",
       registers,
       collect() {
-        this.set(pageStats.get()?.bytes ?? 0);
+        this.set(probe.bytes());
       },
     }),
     scoringSeconds: new Histogram({ name: "trackd_health_pass_duration_seconds", help: "Duration of one app's health scoring pass", buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300], registers }),

@@ -5,7 +5,7 @@
 import type { Db } from "../db";
 import type { Writer } from "../store/writer";
 import { retentionHorizon } from "./horizon";
-import { preparePurge } from "../store/retention";
+import { preparePurge, prepareRetentionApps } from "../store/retention";
 
 export interface RetentionResult {
   appId: string;
@@ -23,16 +23,14 @@ export interface RetentionResult {
 export const DEFAULT_STEP = 100;
 
 export function createRetentionPass({ db, writer, clock, step = DEFAULT_STEP }: { db: Db; writer: Writer; clock: () => number; step?: number }) {
-  const purge = preparePurge(db.$client);
-  const apps = db.$client.prepare<{ id: string; retentionDays: number }, []>(
-    "SELECT id, retention_days AS retentionDays FROM apps WHERE retention_days IS NOT NULL ORDER BY created_at",
-  );
+  const purge = preparePurge(db);
+  const appsWithRetention = prepareRetentionApps(db);
 
   return {
     /** Purges every app with a retention period; stops at the next step when `signal` aborts. */
     async run(options: { signal?: AbortSignal } = {}): Promise<RetentionResult[]> {
       const results: RetentionResult[] = [];
-      for (const app of apps.all()) {
+      for (const app of appsWithRetention()) {
         const horizon = retentionHorizon(app.retentionDays, clock())!;
         const result = { appId: app.id, horizon, events: 0, dayRows: 0, steps: 0 };
         for (let done = false; !done; ) {

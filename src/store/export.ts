@@ -2,7 +2,7 @@
 // along an index, so an export of any size holds one page in memory. It covers the events
 // stored when it began: anything committed later (a higher seq) is left out, so an export taken
 // under load is a stable snapshot of its range rather than a moving target.
-import type { Database } from "bun:sqlite";
+import type { Db } from "../db";
 import { dayOf } from "../periods";
 
 /** One exported event: the event and the identity of its customer (and user). */
@@ -45,7 +45,8 @@ const AFTER = `(e.event_date, e.seq) > ($date, $seq) AND e.event_date < $to AND 
 
 type PageParams = { appId: string; pk: number; date: number; seq: number; to: number; maxSeq: number; limit: number };
 
-export function createExporter(client: Database) {
+export function createExporter(db: Db) {
+  const client = db.$client;
   const highWaterMark = client.prepare<{ seq: number }, []>("SELECT coalesce(max(seq), 0) AS seq FROM events");
   const appPage = client.prepare<ExportRow, PageParams>(`${SELECT} WHERE e.app_id = $appId AND ${AFTER}`);
   const customerPage = client.prepare<ExportRow, PageParams>(`${SELECT} WHERE e.customer_pk = $pk AND e.app_id = $appId AND ${AFTER}`);

@@ -7,7 +7,7 @@
 // and customer_event_stats / app_event_stats (per event name: count, firstSeen, lastSeen) still
 // count purged events: they are summaries with no event data, and they are what "first seen"
 // and "all-time count" mean. README ("Data retention") says so.
-import type { Database } from "bun:sqlite";
+import type { Db } from "../db";
 import { dayOf } from "../periods";
 
 export interface PurgeStep {
@@ -18,7 +18,8 @@ export interface PurgeStep {
   done: boolean;
 }
 
-export function preparePurge(client: Database) {
+export function preparePurge(db: Db) {
+  const client = db.$client;
   // The events_app_date index finds the oldest first; the rowid list keeps the delete to `limit`.
   const deleteEvents = client.prepare<never, { appId: string; horizon: number; limit: number }>(
     `DELETE FROM events WHERE seq IN (
@@ -63,3 +64,11 @@ export function preparePurge(client: Database) {
 }
 
 export type Purge = ReturnType<typeof preparePurge>;
+
+/** The apps with a retention period, oldest first. */
+export function prepareRetentionApps(db: Db) {
+  const apps = db.$client.prepare<{ id: string; retentionDays: number }, []>(
+    "SELECT id, retention_days AS retentionDays FROM apps WHERE retention_days IS NOT NULL ORDER BY created_at",
+  );
+  return () => apps.all();
+}

@@ -6,6 +6,7 @@
 // notes' measurements); one transaction per request pays an fsync each (bench/: ~2.8× fewer
 // requests/s on this machine's fast disk, more on slower ones).
 import type { Database } from "bun:sqlite";
+import type { Db } from "../db";
 import { AppError } from "../errors";
 
 /**
@@ -81,7 +82,8 @@ export class Writer {
   private readonly release;
   private readonly rollbackToSavepoint;
 
-  constructor(db: Database, options: WriterOptions = {}) {
+  constructor(database: Db | Database, options: WriterOptions = {}) {
+    const db = "$client" in database ? database.$client : database;
     this.maxBatch = options.maxBatch ?? 1000;
     this.maxPending = options.maxPending ?? DEFAULT_MAX_PENDING;
     this.schedule = options.schedule ?? setImmediate;
