@@ -31,7 +31,9 @@ import { createScoringService } from "./scoring/service";
 import { openapiRoutes } from "./openapi/index";
 import { sdkRoutes } from "./sdk/index";
 import { segmentRoutes } from "./segment/index";
+import { createSqliteApplier } from "./store/sqlite/applier";
 import type { Writer } from "./store/writer";
+import { createErasureService } from "./customers/erasure";
 
 export interface AppDeps {
   db: Db;
@@ -65,10 +67,13 @@ export function createApp({
   metricsToken,
 }: AppDeps) {
   // A key's last use goes through the writer like every write; a full queue just skips one.
-  const recordUse = recordKeyUse ? (write: () => void) => void writer.submit(write).catch(() => {}) : undefined;
+  const applier = createSqliteApplier({ db, writer, clock });
+  const recordUse = recordKeyUse
+    ? (keyId: string, at: number) => void applier.apply({ type: "RecordKeyUse", keyId, at }).catch(() => {})
+    : undefined;
   const apps = createAppsService(db, clock, { recordUse });
   const customers = createCustomersService(db);
-  const ingest = createIngestService({ db, writer, clock, customers, monitoring });
+  const ingest = createIngestService({ db, writer, clock, customers, monitoring, applier });
   const events = createEventsService(db, customers);
   const metrics = createMetricsService(db);
   const exporter = createExporter(db);
@@ -121,7 +126,7 @@ export function createApp({
     .use(stripeWebhookRoutes({ apps, billing, clock, monitoring }))
     .use(subscriptionRoutes({ apps, billing, clock }))
     .use(customerRoutes({ apps, customers, events, billing, scoring, db, clock }))
-    .use(erasureRoutes({ apps, customers, writer, db }))
+    .use(erasureRoutes({ apps, erasure: createErasureService(applier) }))
     .use(metricsRoutes({ apps, metrics, billingMetrics: createBillingMetrics(db), clock }))
     .use(exportRoutes({ apps, customers, exporter, clock, logger }))
     .use(eventRoutes({ apps, events, clock }));

@@ -86,10 +86,10 @@ export const KEY_USE_INTERVAL_MS = 5 * 60_000;
 
 export interface AppsServiceOptions {
   /**
-   * Runs a write off the request's path (the server passes the writer's submit). Without it
+   * Records a key's use off the request's path (the server passes a RecordKeyUse command). Without it
    * (the CLI, most tests) key use is not recorded.
    */
-  recordUse?: (write: () => void) => void;
+  recordUse?: (keyId: string, at: number) => void;
 }
 
 export function createAppsService(db: Db, clock: () => number = Date.now, options: AppsServiceOptions = {}) {
@@ -104,7 +104,7 @@ export function createAppsService(db: Db, clock: () => number = Date.now, option
     const last = lastRecorded.get(keyId);
     if (last !== undefined && now - last < KEY_USE_INTERVAL_MS) return;
     lastRecorded.set(keyId, now);
-    options.recordUse(() => store.touchKey(keyId, now));
+    options.recordUse(keyId, now);
   }
 
   function loadKey(keyId: string): CachedKey | undefined {

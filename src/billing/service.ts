@@ -5,7 +5,7 @@
 // was true at the provider; a subscription or customer record only moves forward in `at`.
 import type { Db } from "../db";
 import type { BillingEventRow, MrrMovement, SubscriptionRow } from "../db/schema";
-import { mergeAttributes } from "../ingest/attributes";
+import { mergeAttributes } from "../attributes";
 import { createBillingStore } from "../store/billing";
 import type { Writer } from "../store/writer";
 import type { BillingCustomer, ChangeSource, PaymentOutcome, SubscriptionState } from "./model";

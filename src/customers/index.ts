@@ -5,16 +5,14 @@ import type { AppsService } from "../apps/service";
 import type { BillingService } from "../billing/service";
 import type { Db } from "../db";
 import { toIso } from "../dates";
-import { AppError } from "../errors";
 import { decodeCursor } from "../events/cursor";
 import { DEFAULT_PAGE_SIZE } from "../events/model";
 import type { EventsService } from "../events/service";
 import type { ScoringService } from "../scoring/service";
 import { compile, validateQuery, validateQueryWithDates } from "../http/validate";
 import { retainedFrom, retainedSince } from "../retention/horizon";
-import type { Writer } from "../store/writer";
 import { chartBuckets, series } from "../charts";
-import { prepareErase } from "../store/erase";
+import type { ErasureService } from "./erasure";
 import { createCustomerList, DEFAULT_SORT } from "../store/customer-list";
 import { ActivityQuery, attributeFilters, CustomerQuery, CustomerTimelineQuery, ListCustomersQuery, TimelineQuery } from "./model";
 import type { CustomersService } from "./service";
@@ -126,20 +124,12 @@ export function customerRoutes(deps: {
     });
 }
 
-export function erasureRoutes(deps: { apps: AppsService; customers: CustomersService; writer: Writer; db: Db }) {
-  const { apps, customers, writer, db } = deps;
-  const erase = prepareErase(db.$client);
+export function erasureRoutes(deps: { apps: AppsService; erasure: ErasureService }) {
+  const { apps, erasure } = deps;
   return new Elysia({ name: "erasure" })
     .use(apiKeyAuth(apps, "admin"))
     .delete("/v1/api/customers/:customerId", async ({ params, query, app }) => {
       const { by = "customerId" } = validateQuery(customerQuery, query);
-      const removed = await writer.submit(() => {
-        writer.flushDeferred(); // the counts this batch has gathered so far, so erasure subtracts them too
-        const customer = customers.find(app.id, params.customerId, by);
-        if (!customer) return null;
-        return { customer: { customerId: customer.customerId, uid: customer.uid, email: customer.email }, ...erase(app.id, customer.pk) };
-      });
-      if (!removed) throw new AppError("NOT_FOUND", `no customer with ${by} ${params.customerId}`);
-      return { ok: true, removed };
+      return { ok: true, removed: await erasure.erase(app.id, params.customerId, by) };
     }, { parse: "none" }); // takes no body: one sent is never buffered
 }

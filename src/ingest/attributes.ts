@@ -1,8 +1,9 @@
 // Free-form attributes (customerData, user.data, eventData): how deep they may nest, and how an
-// update is merged into what is stored.
+// update is merged into what is stored (src/attributes.ts, below the store that merges).
 import type { ErrorDetail } from "../errors";
 import { fieldName } from "../http/validate";
-import type { Attributes } from "./model";
+
+export { mergeAttributes } from "../attributes";
 
 /**
  * Objects and arrays inside a free-form value, counting the value itself as level 1. Far above
@@ -37,24 +38,4 @@ export function attributeProblems(fields: [path: string, value: unknown][]): Err
     const problem = value === undefined ? undefined : nestingProblem(value, path);
     return problem ? [problem] : [];
   });
-}
-
-/**
- * Shallow merge; a key set to null is removed. Keys are defined, not assigned, so "__proto__",
- * "constructor" and "prototype" are stored like any other key: `obj.__proto__ = value` on a
- * plain object would change its prototype and store nothing. (The result stays a plain object:
- * Drizzle refuses prototype-less ones.)
- */
-export function mergeAttributes(current: Attributes, update: Attributes): Attributes {
-  const merged: Attributes = {};
-  for (const [key, value] of Object.entries(current)) setOwn(merged, key, value);
-  for (const [key, value] of Object.entries(update)) {
-    if (value === null) delete merged[key]; // deletes only an own property, never a prototype's
-    else setOwn(merged, key, value);
-  }
-  return merged;
-}
-
-function setOwn(target: Attributes, key: string, value: unknown): void {
-  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
 }

@@ -1,114 +1,31 @@
-// The write step of the pipeline. Every function here hands a job to the writer, so it runs
-// inside the batch transaction and its promise settles after commit.
-import type { Db } from "../db";
+// The write step of the pipeline: hands the store a typed command (store/commands.ts) whose
+// promise settles after commit, and counts what was committed for GET /metrics.
 import type { ErrorDetail } from "../errors";
 import type { CustomerView } from "../customers/model";
 import type { CustomersService } from "../customers/service";
 import type { Monitoring } from "../monitoring/metrics";
+import type { EventSource, WriteResult } from "../store/commands";
+import { createSqliteApplier, type SqliteApplier, type WriteSteps } from "../store/sqlite/applier";
 import type { Writer } from "../store/writer";
-import { mergeAttributes } from "./attributes";
-import type { EventSource } from "../db/schema";
-import { attachUnverified, resolveCustomer, resolveUser, type Identity, type Resolved } from "./identity";
-import type { Attributes, CustomerUpdateInput, UserInput } from "./model";
+import type { Db } from "../db";
+import { AppError } from "../errors";
+import type { CustomerUpdateInput } from "./model";
 import type { NormalizedEvent } from "./normalize";
-import { createCounters } from "../store/counts";
-import { createIngestStore, type CustomerIdentity } from "../store/ingest";
 
-export type { EventSource };
-
-export interface WriteResult {
-  id: string;
-  duplicate: boolean;
-  warnings: ErrorDetail[];
-}
-
-/**
- * The write steps, for a feature that maps its own input onto customers (src/segment/) and
- * composes them into one writer job with compose(). Valid only inside that job.
- */
-export interface WriteSteps {
-  /** Stores the event unless its messageId is known; `resolved`: a customer the caller already found. */
-  writeEvent(appId: string, event: NormalizedEvent, source: EventSource, resolved?: Resolved): WriteResult;
-  resolveCustomer(appId: string, identity: Identity): Resolved;
-  updateCustomerAttributes(pk: number, update: { customerData?: Attributes; customerEmail?: string }): void;
-  upsertUser(appId: string, customerPk: number, input: UserInput): { pk: number };
-  /** Merges `data` into the user record's attributes. */
-  updateUserData(userPk: number, data: Attributes): void;
-  eventIdByMessageId(appId: string, messageId: string): string | undefined;
-  newestCustomerOfUser(appId: string, uid: string): CustomerIdentity | undefined;
-  usersByUid(appId: string, uid: string): { pk: number }[];
-}
+export type { EventSource, WriteResult, WriteSteps };
 
 export interface IngestDeps {
   db: Db;
   writer: Writer;
   clock: () => number;
+  /** The store's write side; one is made from db, writer and clock when not given. */
+  applier?: SqliteApplier;
   customers: CustomersService;
   /** Counts stored events and duplicates for GET /metrics; `dev seed` goes without. */
   monitoring?: Pick<Monitoring, "eventsStored" | "duplicates">;
 }
 
-export function createIngestService({ db, writer, clock, customers, monitoring }: IngestDeps) {
-  const store = createIngestStore(db);
-  const counters = createCounters(db);
-  writer.defer(counters);
-
-  function updateCustomerAttributes(
-    pk: number,
-    update: { customerData?: Attributes; customerEmail?: string },
-    now: number,
-  ): void {
-    if (update.customerData === undefined && update.customerEmail === undefined) return;
-    const current = store.customerAttributes(pk);
-    store.setCustomerAttributes({
-      pk,
-      data: update.customerData ? mergeAttributes(current.data, update.customerData) : current.data,
-      email: update.customerEmail ?? current.email,
-      now,
-    });
-  }
-
-  function updateUserData(pk: number, data: Attributes, now: number): void {
-    store.setUserData({ pk, data: mergeAttributes(store.userData(pk), data), now });
-  }
-
-  /** Finds or creates the B2B user and merges its attributes. */
-  function upsertUser(appId: string, customerPk: number, input: UserInput, now: number): { pk: number } {
-    const user = resolveUser(store, appId, customerPk, input.uid, now);
-    if (input.data) updateUserData(user.pk, input.data, now);
-    return user;
-  }
-
-  // Runs inside the writer's transaction.
-  function writeEvent(appId: string, event: NormalizedEvent, source: EventSource, resolved?: Resolved): WriteResult {
-    if (event.messageId !== undefined) {
-      // Idempotency is permanent, not windowed: the unique index keeps every messageId.
-      const original = store.eventIdByMessageId(appId, event.messageId);
-      if (original) return { id: original, duplicate: true, warnings: [] };
-    }
-    const now = clock();
-    const { customer, warnings } = resolved ?? (event.verified ? resolveCustomer : attachUnverified)(store, appId, event, now);
-    updateCustomerAttributes(customer.pk, { customerData: event.customerData }, now);
-    // An event's email fills a gap but never replaces one: /customer-update does that.
-    if (event.customerEmail !== undefined && event.verified) store.fillCustomerEmail(customer.pk, event.customerEmail, now);
-    const user = event.user ? upsertUser(appId, customer.pk, event.user, now) : null;
-    const id = `evt_${Bun.randomUUIDv7()}`;
-    store.insertEvent({
-      id,
-      appId,
-      customerPk: customer.pk,
-      userPk: user?.pk ?? null,
-      event: event.event,
-      eventDate: event.eventDate,
-      receivedAt: now,
-      eventData: event.eventData,
-      source,
-      verified: event.verified,
-      messageId: event.messageId ?? null,
-    });
-    counters.count({ appId, customerPk: customer.pk, userPk: user?.pk ?? null, event: event.event, eventDate: event.eventDate });
-    return { id, duplicate: false, warnings };
-  }
+export function createIngestService({ db, writer, clock, customers, monitoring, applier = createSqliteApplier({ db, writer, clock }) }: IngestDeps) {
 
   /** Counted once committed: a rolled-back write stored nothing. */
   function counted(appId: string, source: EventSource, results: readonly { duplicate: boolean }[]): void {
@@ -118,54 +35,32 @@ export function createIngestService({ db, writer, clock, customers, monitoring }
     if (duplicates > 0) monitoring.duplicates.inc({ app: appId, source }, duplicates);
   }
 
-  function stepsAt(now: number): WriteSteps {
-    return {
-      writeEvent,
-      resolveCustomer: (appId, identity) => resolveCustomer(store, appId, identity, now),
-      updateCustomerAttributes: (pk, update) => updateCustomerAttributes(pk, update, now),
-      upsertUser: (appId, customerPk, input) => upsertUser(appId, customerPk, input, now),
-      updateUserData: (pk, data) => updateUserData(pk, data, now),
-      eventIdByMessageId: store.eventIdByMessageId,
-      newestCustomerOfUser: store.newestCustomerOfUser,
-      usersByUid: store.usersByUid,
-    };
+  async function recordEvents(appId: string, events: NormalizedEvent[], source: EventSource): Promise<WriteResult[]> {
+    const results = await applier.apply({ type: "RecordEvents", appId, source, events });
+    counted(appId, source, results);
+    return results;
   }
 
   return {
-    /**
-     * One writer job built from the write steps, weighing `weight` events against the queue's
-     * cap: for a feature with its own mapping onto customers. Settles after commit.
-     */
-    compose<T>(job: (steps: WriteSteps) => T, weight: number): Promise<T> {
-      return writer.submit(() => job(stepsAt(clock())), weight);
-    },
+    /** For a feature with its own mapping onto customers (Segment): one job of write steps, settled after commit. */
+    compose: applier.compose,
 
     /** For writes made through compose(): counts what was committed, as the routes below do. */
     countStored: counted,
 
-    recordEvent(appId: string, event: NormalizedEvent, source: EventSource): Promise<WriteResult> {
-      return writer.submit(() => writeEvent(appId, event, source)).then((result) => (counted(appId, source, [result]), result));
-    },
+    recordEvent: async (appId: string, event: NormalizedEvent, source: EventSource): Promise<WriteResult> =>
+      (await recordEvents(appId, [event], source))[0]!,
 
-    /** All or nothing: the events are one job, so one failure undoes them all. */
-    recordEvents(appId: string, batch: NormalizedEvent[], source: EventSource): Promise<WriteResult[]> {
-      return writer
-        .submit(() => batch.map((event) => writeEvent(appId, event, source)), batch.length)
-        .then((results) => (counted(appId, source, results), results));
-    },
+    /** All or nothing: the events are one command, so one failure undoes them all. */
+    recordEvents,
 
-    updateCustomer(
-      appId: string,
-      update: CustomerUpdateInput,
-    ): Promise<{ customer: CustomerView; warnings: ErrorDetail[] }> {
-      return writer.submit(() => {
-        const now = clock();
-        const { customer, warnings } = resolveCustomer(store, appId, update, now);
-        updateCustomerAttributes(customer.pk, update, now);
-        if (update.user) upsertUser(appId, customer.pk, update.user, now);
-        writer.flushDeferred(); // the activity this batch's events have added to the row so far
-        return { customer: customers.viewByPk(customer.pk)!, warnings };
-      });
+    async updateCustomer(appId: string, update: CustomerUpdateInput): Promise<{ customer: CustomerView; warnings: ErrorDetail[] }> {
+      const { customerData, customerEmail, user } = update;
+      const { customerPk, warnings } = await applier.apply({ type: "UpdateCustomer", appId, identity: update, customerData, customerEmail, user });
+      // Read once committed, counts included. Only an erasure committed in between finds nothing.
+      const customer = customers.viewByPk(customerPk);
+      if (!customer) throw new AppError("NOT_FOUND", "the customer was erased while it was being updated");
+      return { customer, warnings };
     },
   };
 }

@@ -5,7 +5,8 @@
 import type { Db } from "../db";
 import type { Writer } from "../store/writer";
 import { retentionHorizon } from "./horizon";
-import { preparePurge, prepareRetentionApps } from "../store/retention";
+import { prepareRetentionApps } from "../store/retention";
+import { createSqliteApplier } from "../store/sqlite/applier";
 
 export interface RetentionResult {
   appId: string;
@@ -23,7 +24,7 @@ export interface RetentionResult {
 export const DEFAULT_STEP = 100;
 
 export function createRetentionPass({ db, writer, clock, step = DEFAULT_STEP }: { db: Db; writer: Writer; clock: () => number; step?: number }) {
-  const purge = preparePurge(db);
+  const applier = createSqliteApplier({ db, writer, clock });
   const appsWithRetention = prepareRetentionApps(db);
 
   return {
@@ -35,7 +36,7 @@ export function createRetentionPass({ db, writer, clock, step = DEFAULT_STEP }: 
         const result = { appId: app.id, horizon, events: 0, dayRows: 0, steps: 0 };
         for (let done = false; !done; ) {
           if (options.signal?.aborted) return results;
-          const purged = await writer.submit(() => purge(app.id, horizon, step));
+          const purged = await applier.apply({ type: "PurgeRetention", appId: app.id, horizon, limit: step });
           result.events += purged.events;
           result.dayRows += purged.dayRows;
           result.steps += 1;

@@ -5,6 +5,7 @@
 // never waits behind one transaction that rewrites a whole app.
 import type { Db } from "../db";
 import { createScoreStore } from "../store/scores";
+import { createSqliteApplier } from "../store/sqlite/applier";
 import type { Writer } from "../store/writer";
 import { scoreHealth } from "./score";
 import { medianOf, prepareGathering, RANGE_SIZE } from "./service";
@@ -23,6 +24,7 @@ const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export function createHealthPass({ db, writer, clock }: { db: Db; writer: Writer; clock: () => number }) {
   const store = createScoreStore(db);
+  const applier = createSqliteApplier({ db, writer, clock });
   const gathering = prepareGathering(store);
 
   /** Null when `signal` aborted it (shutdown): what it wrote so far stays, the rest waits for the next pass. */
@@ -51,12 +53,12 @@ export function createHealthPass({ db, writer, clock }: { db: Db; writer: Writer
         if (score !== customer.healthScore) changes.push({ pk: customer.pk, score });
       }
       customersScored += customers.length;
-      if (changes.length > 0) await writer.submit(() => store.setScores(changes));
+      if (changes.length > 0) await applier.apply({ type: "SetScores", changes });
       else await nextTurn();
       changed += changes.length;
     }
     const durationMs = Math.round(performance.now() - started);
-    await writer.submit(() => store.saveRun({ appId, medianBreadth, customersScored, durationMs, computedAt: now }));
+    await applier.apply({ type: "SaveHealthRun", run: { appId, medianBreadth, customersScored, durationMs, computedAt: now } });
     return { appId, customersScored, changed, medianBreadth, durationMs };
   }
 

@@ -1,7 +1,7 @@
 // The mapping of Segment's calls onto trackd's customer ⊃ users model (the README's table),
 // run inside one writer job per request with the ingest service's write steps.
 import type { ErrorDetail } from "../errors";
-import type { Resolved } from "../ingest/identity";
+import type { Resolved } from "../store/identity";
 import type { Attributes } from "../ingest/model";
 import type { WriteSteps } from "../ingest/service";
 import type { SegmentStore } from "../store/segment";

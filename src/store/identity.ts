@@ -6,7 +6,7 @@
 // customerId and uid. An event whose identity is not proven (an unsigned browser event) never
 // links or changes an existing customer: see attachUnverified.
 import type { ErrorDetail } from "../errors";
-import type { CustomerIdentity, IngestStore } from "../store/ingest";
+import type { CustomerIdentity, IngestStore } from "./ingest";
 
 export interface Identity {
   customerId?: string;

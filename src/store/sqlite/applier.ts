@@ -1,0 +1,158 @@
+// The SQLite applier: runs typed commands (../commands.ts) as writer jobs, so each runs inside
+// the writer's batch transaction (one per event-loop turn), all or nothing, and settles after
+// COMMIT (../writer.ts). Identity resolution, messageId idempotency and the write-time counts
+// happen here, on the statements of ../ingest.ts and ../counts.ts (raw SQL: the per-event path,
+// measured in bench/README.md). A job may run twice (the writer re-runs a batch with savepoints
+// when one job throws), so nothing here has effects outside the database.
+import { mergeAttributes, type Attributes } from "../../attributes";
+import type { Db } from "../../db";
+import type { Command, CommandResults, CustomerKey, EventSource, Identity, ResultOf, StoredEvent, UserChange, WriteResult } from "../commands";
+import { weightOf } from "../commands";
+import { createCounters } from "../counts";
+import { createCustomerReads } from "../customers";
+import { prepareErase } from "../erase";
+import { attachUnverified, resolveCustomer, resolveUser, type Resolved } from "../identity";
+import { createIngestStore, type CustomerIdentity } from "../ingest";
+import { createCredentialsStore } from "../credentials";
+import { preparePurge } from "../retention";
+import { createScoreStore } from "../scores";
+import type { Writer } from "../writer";
+
+/**
+ * The write steps, for a feature that maps its own input onto customers (src/segment/) and
+ * composes them into one job with compose(). Valid only inside that job.
+ */
+export interface WriteSteps {
+  /** Stores the event unless its messageId is known; `resolved`: a customer the caller already found. */
+  writeEvent(appId: string, event: StoredEvent, source: EventSource, resolved?: Resolved): WriteResult;
+  resolveCustomer(appId: string, identity: Identity): Resolved;
+  updateCustomerAttributes(pk: number, update: { customerData?: Attributes; customerEmail?: string }): void;
+  upsertUser(appId: string, customerPk: number, input: UserChange): { pk: number };
+  /** Merges `data` into the user record's attributes. */
+  updateUserData(userPk: number, data: Attributes): void;
+  eventIdByMessageId(appId: string, messageId: string): string | undefined;
+  newestCustomerOfUser(appId: string, uid: string): CustomerIdentity | undefined;
+  usersByUid(appId: string, uid: string): { pk: number }[];
+}
+
+export function createSqliteApplier({ db, writer, clock }: { db: Db; writer: Writer; clock: () => number }) {
+  const store = createIngestStore(db);
+  const counters = createCounters(db);
+  writer.defer(counters);
+  const customers = createCustomerReads(db);
+  const erase = prepareErase(db.$client);
+  const purge = preparePurge(db);
+  const scores = createScoreStore(db);
+  const credentials = createCredentialsStore(db);
+
+  function updateCustomerAttributes(pk: number, update: { customerData?: Attributes; customerEmail?: string }, now: number): void {
+    if (update.customerData === undefined && update.customerEmail === undefined) return;
+    const current = store.customerAttributes(pk);
+    store.setCustomerAttributes({
+      pk,
+      data: update.customerData ? mergeAttributes(current.data, update.customerData) : current.data,
+      email: update.customerEmail ?? current.email,
+      now,
+    });
+  }
+
+  function updateUserData(pk: number, data: Attributes, now: number): void {
+    store.setUserData({ pk, data: mergeAttributes(store.userData(pk), data), now });
+  }
+
+  /** Finds or creates the B2B user and merges its attributes. */
+  function upsertUser(appId: string, customerPk: number, input: UserChange, now: number): { pk: number } {
+    const user = resolveUser(store, appId, customerPk, input.uid, now);
+    if (input.data) updateUserData(user.pk, input.data, now);
+    return user;
+  }
+
+  function writeEvent(appId: string, event: StoredEvent, source: EventSource, resolved?: Resolved): WriteResult {
+    if (event.messageId !== undefined) {
+      // Idempotency is permanent, not windowed: the unique index keeps every messageId.
+      const original = store.eventIdByMessageId(appId, event.messageId);
+      if (original) return { id: original, duplicate: true, warnings: [] };
+    }
+    const now = clock();
+    const { customer, warnings } = resolved ?? (event.verified ? resolveCustomer : attachUnverified)(store, appId, event, now);
+    updateCustomerAttributes(customer.pk, { customerData: event.customerData }, now);
+    // An event's email fills a gap but never replaces one: /customer-update does that.
+    if (event.customerEmail !== undefined && event.verified) store.fillCustomerEmail(customer.pk, event.customerEmail, now);
+    const user = event.user ? upsertUser(appId, customer.pk, event.user, now) : null;
+    const id = `evt_${Bun.randomUUIDv7()}`;
+    store.insertEvent({
+      id,
+      appId,
+      customerPk: customer.pk,
+      userPk: user?.pk ?? null,
+      event: event.event,
+      eventDate: event.eventDate,
+      receivedAt: now,
+      eventData: event.eventData,
+      source,
+      verified: event.verified,
+      messageId: event.messageId ?? null,
+    });
+    counters.count({ appId, customerPk: customer.pk, userPk: user?.pk ?? null, event: event.event, eventDate: event.eventDate });
+    return { id, duplicate: false, warnings };
+  }
+
+  function findCustomer(appId: string, by: CustomerKey, value: string) {
+    const query = { customerId: customers.byCustomerId, uid: customers.byUid, email: customers.byEmail }[by];
+    return query.get({ appId, value });
+  }
+
+  /** Runs inside the writer's transaction. */
+  const run: { [T in Command["type"]]: (command: Extract<Command, { type: T }>) => CommandResults[T] } = {
+    RecordEvents: ({ appId, source, events }) => events.map((event) => writeEvent(appId, event, source)),
+    UpdateCustomer({ appId, identity, customerData, customerEmail, user }) {
+      const now = clock();
+      const { customer, warnings } = resolveCustomer(store, appId, identity, now);
+      updateCustomerAttributes(customer.pk, { customerData, customerEmail }, now);
+      if (user) upsertUser(appId, customer.pk, user, now);
+      return { customerPk: customer.pk, warnings };
+    },
+    EraseCustomer({ appId, by, value }) {
+      // The counts this batch has gathered so far are written first, so erasure subtracts them too.
+      writer.flushDeferred();
+      const customer = findCustomer(appId, by, value);
+      if (!customer) return null;
+      return { customer: { customerId: customer.customerId, uid: customer.uid, email: customer.email }, ...erase(appId, customer.pk) };
+    },
+    SetScores: ({ changes }) => scores.setScores(changes),
+    SaveHealthRun: ({ run }) => scores.saveRun(run),
+    PurgeRetention: ({ appId, horizon, limit }) => purge(appId, horizon, limit),
+    RecordKeyUse: ({ keyId, at }) => credentials.touchKey(keyId, at),
+  };
+
+  function stepsAt(now: number): WriteSteps {
+    return {
+      writeEvent,
+      resolveCustomer: (appId, identity) => resolveCustomer(store, appId, identity, now),
+      updateCustomerAttributes: (pk, update) => updateCustomerAttributes(pk, update, now),
+      upsertUser: (appId, customerPk, input) => upsertUser(appId, customerPk, input, now),
+      updateUserData: (pk, data) => updateUserData(pk, data, now),
+      eventIdByMessageId: store.eventIdByMessageId,
+      newestCustomerOfUser: store.newestCustomerOfUser,
+      usersByUid: store.usersByUid,
+    };
+  }
+
+  return {
+    apply<C extends Command>(command: C): Promise<ResultOf<C>> {
+      // The map above is checked per command type; TypeScript cannot follow one through the generic.
+      const handler = run[command.type] as unknown as (command: C) => ResultOf<C>;
+      return writer.submit(() => handler(command), weightOf(command));
+    },
+
+    /**
+     * One job built from the write steps, weighing `weight` events against the queue's cap: for
+     * a feature with its own mapping onto customers (Segment's batch). Settles after commit.
+     */
+    compose<T>(job: (steps: WriteSteps) => T, weight: number): Promise<T> {
+      return writer.submit(() => job(stepsAt(clock())), weight);
+    },
+  };
+}
+
+export type SqliteApplier = ReturnType<typeof createSqliteApplier>;
