@@ -1,5 +1,5 @@
 // trackd backup --db PATH --out FILE: a consistent copy of a database, also while `serve` runs.
-import { BackupError, backupDatabase } from "../backup/index";
+import { BackupError, backupDatabase } from "../db/backup";
 import { UsageError, resolveSetting } from "../config";
 import { dbOption, parseCommandArgs } from "./args";
 
