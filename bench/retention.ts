@@ -3,7 +3,7 @@
 // Usage: bun bench/retention.ts DB APP_ID [days] [step] [max steps]
 import { openDatabase } from "../src/db";
 import { startCheckpointer } from "../src/db/checkpoint";
-import { retentionHorizon } from "../src/retention/horizon";
+import { retentionHorizon } from "../src/horizon";
 import { preparePurge } from "../src/store/retention";
 
 const [path, appId, daysArg, stepArg, maxStepsArg] = process.argv.slice(2);

@@ -23,7 +23,7 @@ import { requestIdOf } from "./http/request-id";
 import { metricsRoutes } from "./metrics/index";
 import { createMetricsService } from "./metrics/service";
 import { monitoringRoutes, monitorRequests } from "./monitoring/index";
-import { createMonitoring, type Monitoring } from "./monitoring/metrics";
+import { createMonitoring, type Monitoring } from "./monitoring/service";
 import { ingestRoutes } from "./ingest/index";
 import { createIngestService } from "./ingest/service";
 import { consoleLogger, type Logger } from "./log";
@@ -74,7 +74,7 @@ export function createApp({
   const apps = createAppsService(db, clock, { recordUse });
   const customers = createCustomersService(db);
   const ingest = createIngestService({ db, writer, clock, customers, monitoring, applier });
-  const events = createEventsService(db, customers);
+  const events = createEventsService(db);
   const metrics = createMetricsService(db);
   const exporter = createExporter(db);
   const scoring = createScoringService(db);

@@ -2,10 +2,9 @@
 // `trackd keys revoke`) and lets auth fetch one row by primary key; only a SHA-256 of the
 // secret is stored. A fast hash is right here: the secret is 256 random bits, not a password.
 import { createHash, randomBytes } from "node:crypto";
+import { SCOPES, type Scope } from "../scopes";
 
-/** What a key may do: ingest (the write routes), read (the read routes), admin (erasure). */
-export const SCOPES = ["ingest", "read", "admin"] as const;
-export type Scope = (typeof SCOPES)[number];
+export { SCOPES, type Scope };
 
 /** "ingest,read" → ["ingest", "read"]; null if any part is not a scope (or none is given). */
 export function parseScopes(list: string): Scope[] | null {

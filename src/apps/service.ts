@@ -4,8 +4,10 @@ import type { AppRow } from "../db/schema";
 import { createCredentialsStore, type ApiKeyRow } from "../store/credentials";
 import { credentialsCacheFor } from "../store/cache";
 import { digestOf, generateKey, generateSigningSecret, parseKey, randomId, SCOPES, type Scope } from "./keys";
-import { weightsOf, type Weights } from "../scoring/weights";
+import { weightsOf, type Weights } from "../scoring/service";
 import { originAllowed } from "./origins";
+
+export { originAllowed, parseAllowedOrigins } from "./origins";
 
 export interface CreatedApp {
   appId: string;

@@ -4,7 +4,7 @@
 import { Elysia, t } from "elysia";
 import type Stripe from "stripe";
 import { apiKeyAuth } from "../apps/auth";
-import type { Monitoring } from "../monitoring/metrics";
+import type { Monitoring } from "../monitoring/service";
 import type { AppsService } from "../apps/service";
 import { LATEST_DATE } from "../dates";
 import { AppError } from "../errors";

@@ -1,6 +1,6 @@
 // OpenAPI descriptions of the billing routes (src/openapi/route-doc.ts).
 import { t } from "elysia";
-import type { RouteDocs } from "../openapi/route-doc";
+import type { RouteDocs } from "../http/route-doc";
 import { SubscriptionInput } from "./model";
 
 const APPLY_RESULTS = ["applied", "unchanged", "stale", "duplicate", "ignored"];

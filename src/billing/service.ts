@@ -13,6 +13,10 @@ import { subscriptionMrr } from "./mrr";
 import { currentSubscription, earnsRevenue, isTerminal, summarize } from "./summary";
 import { billingEventView, subscriptionView } from "./view";
 
+export { currentSubscription, SUBSCRIPTION_STATUSES } from "./summary";
+export { billingEventView, type BillingEventView } from "./view";
+export { createBillingMetrics, type BillingMetrics } from "./metrics";
+
 export type ApplyResult = "applied" | "unchanged" | "stale";
 
 /** The fields whose change is worth a line in the billing history (renewals are not). */

@@ -4,7 +4,7 @@ import { AppNameTaken, createAppsService, type AppSettings, type CreatedApp, typ
 import { parseKeyId, parseScopes, SCOPES } from "../apps/keys";
 import { parseAllowedOrigins } from "../apps/origins";
 import { UsageError } from "../config";
-import { MAX_RETENTION_DAYS } from "../retention/horizon";
+import { MAX_RETENTION_DAYS } from "../horizon";
 import { formatWeights, parseWeights } from "../scoring/weights";
 import { CommandError, dbOption, jsonOption, parseCommandArgs } from "./args";
 import { openForCommand } from "./db";

@@ -5,7 +5,7 @@ import { UsageError, resolveSetting } from "../config";
 import { closeDatabase, openMigratedDatabase } from "../db";
 import { startCheckpointer } from "../db/checkpoint";
 import { createLogger } from "../log";
-import { createMonitoring } from "../monitoring/metrics";
+import { createMonitoring } from "../monitoring/service";
 import { createRetentionPass } from "../retention/pass";
 import { scheduleRetention } from "../retention/schedule";
 import { createHealthPass } from "../scoring/pass";

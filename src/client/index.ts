@@ -4,15 +4,15 @@
 // what is HTTP: the client's IP, CORS, and the reply.
 import { Elysia } from "elysia";
 import type { Server } from "bun";
-import { originAllowed } from "../apps/origins";
+import { originAllowed } from "../apps/service";
 import type { AppsService } from "../apps/service";
 import type { AppRow } from "../db/schema";
 import { AppError } from "../errors";
 import { readJsonBody } from "../http/body";
 import { RateLimiter } from "../http/rate-limit";
-import { batchReply, singleReply } from "../ingest/reply";
+import { batchReply, singleReply } from "../ingest/service";
 import type { IngestService } from "../ingest/service";
-import { refusePastHorizon } from "../retention/horizon";
+import { refusePastHorizon } from "../horizon";
 import { CLIENT_BODY_LIMIT, CLIENT_PATH, type ClientOptions } from "./model";
 import { appOf, checkOrigin, checkRate, itemsOf, normalizeClientEvents, verifySignatures } from "./service";
 

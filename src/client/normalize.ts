@@ -2,8 +2,8 @@
 // signature is checked later, once the app (and so its secret) is known.
 import type { ErrorDetail } from "../errors";
 import { compile } from "../http/validate";
-import type { Normalized } from "../ingest/batch";
-import { eventDataOf, eventDateOf, type NormalizedEvent } from "../ingest/normalize";
+import type { Normalized } from "../ingest/service";
+import { eventDataOf, eventDateOf, type NormalizedEvent } from "../ingest/service";
 import { ClientEventInput } from "./model";
 
 export interface ClientEvent {

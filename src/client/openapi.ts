@@ -1,6 +1,6 @@
 // OpenAPI descriptions of the browser route (src/openapi/route-doc.ts).
 import { t } from "elysia";
-import type { RouteDocs } from "../openapi/route-doc";
+import type { RouteDocs } from "../http/route-doc";
 import { CLIENT_MAX_EVENTS, CLIENT_PATH, ClientEventInput } from "./model";
 
 export const clientDocs: RouteDocs = [

@@ -1,12 +1,12 @@
 // The browser route's pipeline, as small steps in the order they run. Each step either passes
 // its result on or throws an AppError that says why the request was refused; nothing is
 // written until every step has passed, so a refused request stores nothing.
-import { originAllowed } from "../apps/origins";
+import { originAllowed } from "../apps/service";
 import type { AppsService } from "../apps/service";
 import type { AppRow } from "../db/schema";
 import { AppError, type ErrorDetail } from "../errors";
 import type { RateLimiter } from "../http/rate-limit";
-import { batchItems, indexed, normalizeAll, normalizeOne } from "../ingest/batch";
+import { batchItems, indexed, normalizeAll, normalizeOne } from "../ingest/service";
 import { CLIENT_MAX_EVENTS } from "./model";
 import { normalizeClientEvent, type ClientEvent } from "./normalize";
 import { authHashMatches, signedIdentity } from "./signature";

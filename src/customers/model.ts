@@ -3,7 +3,7 @@ import { t } from "elysia";
 import { charCount, Chars } from "../http/chars";
 import type { ErrorDetail } from "../errors";
 import { MAX_PAGE_SIZE } from "../events/model";
-import { SUBSCRIPTION_STATUSES } from "../billing/summary";
+import { SUBSCRIPTION_STATUSES } from "../billing/service";
 import { INTERVALS } from "../periods";
 import { GRADES } from "../grades";
 import { SORTS } from "../store/customer-list";

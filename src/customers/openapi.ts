@@ -1,5 +1,5 @@
 // OpenAPI descriptions of the per-customer read routes and erasure (src/openapi/route-doc.ts).
-import type { RouteDocs } from "../openapi/route-doc";
+import type { RouteDocs } from "../http/route-doc";
 import { ActivityQuery, CustomerQuery, CustomerTimelineQuery, ListCustomersQuery, TimelineQuery } from "./model";
 
 const customerParam = { customerId: "the customer's customerId; its uid or email with ?by=uid or ?by=email" };

@@ -2,7 +2,7 @@
 // first, one keyset cursor over both. The order is (time, kind, id) descending, events before
 // billing entries at the same millisecond; the cursor holds the last item's triple, and each
 // source is read from just past it, so a page is two index range reads and a merge.
-import { billingEventView, type BillingEventView } from "../billing/view";
+import { billingEventView, type BillingEventView } from "../billing/service";
 import type { BillingService } from "../billing/service";
 import { AppError } from "../errors";
 import type { EventView } from "../events/model";

@@ -1,7 +1,7 @@
 // Generated product events for development and benchmarks: realistic in shape (a few customers
 // do most of the activity, a few event names dominate, history builds up towards today) and
 // fully determined by the seed. Pure: the caller writes the batches and passes `now`.
-import type { NormalizedEvent } from "../ingest/normalize";
+import type { NormalizedEvent } from "../ingest/service";
 
 type Rng = () => number;
 

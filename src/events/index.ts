@@ -2,7 +2,7 @@ import { Elysia } from "elysia";
 import { apiKeyAuth } from "../apps/auth";
 import type { AppsService } from "../apps/service";
 import { compile, validateQueryWithDates } from "../http/validate";
-import { retainedFrom, retainedSince } from "../retention/horizon";
+import { retainedFrom, retainedSince } from "../horizon";
 import { decodeCursor } from "./cursor";
 import { DEFAULT_PAGE_SIZE, ListEventsQuery } from "./model";
 import type { EventsService } from "./service";

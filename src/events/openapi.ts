@@ -1,5 +1,5 @@
 // OpenAPI description of the app's event list (src/openapi/route-doc.ts).
-import type { RouteDocs } from "../openapi/route-doc";
+import type { RouteDocs } from "../http/route-doc";
 import { ListEventsQuery } from "./model";
 
 export const eventDocs: RouteDocs = [

@@ -1,9 +1,11 @@
 import type { Db } from "../db";
 import { createEventReads } from "../store/events";
 import { toIso } from "../dates";
-import type { CustomersService } from "../customers/service";
+import { createCustomerReads } from "../store/customers";
 import { encodeCursor, type Position } from "./cursor";
 import type { EventView } from "./model";
+
+export { decodeCursor } from "./cursor";
 
 export interface EventFilter {
   customerId?: string;
@@ -20,7 +22,9 @@ export interface EventFilter {
   limit: number;
 }
 
-export function createEventsService(db: Db, customersService: CustomersService) {
+export function createEventsService(db: Db) {
+  // Customers are found in the store directly: events and customers never import each other both ways.
+  const customers = createCustomerReads(db);
   const { userByUid, pageQuery } = createEventReads(db);
 
   /** Finds the customer the filter names; null when it names one that doesn't exist (or two different ones). */
@@ -29,8 +33,8 @@ export function createEventsService(db: Db, customersService: CustomersService) 
     if (filter.customerId === undefined && filter.uid === undefined) return undefined;
     const customer =
       filter.customerId !== undefined
-        ? customersService.find(appId, filter.customerId, "customerId")
-        : customersService.find(appId, filter.uid!, "uid");
+        ? customers.byCustomerId.get({ appId, value: filter.customerId })
+        : customers.byUid.get({ appId, value: filter.uid! });
     if (!customer || (filter.uid !== undefined && customer.uid !== filter.uid)) return null;
     return customer.pk;
   }

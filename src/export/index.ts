@@ -10,7 +10,7 @@ import { toIso } from "../dates";
 import { compile, validateQuery, validateQueryWithDates } from "../http/validate";
 import type { Logger } from "../log";
 import { eventJson, formats } from "./format";
-import { retainedFrom, retainedSince } from "../retention/horizon";
+import { retainedFrom, retainedSince } from "../horizon";
 import { ExportQuery } from "./model";
 import type { Exporter } from "../store/export";
 

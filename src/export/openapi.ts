@@ -1,5 +1,5 @@
 // OpenAPI descriptions of the exports (src/openapi/route-doc.ts).
-import type { RouteDocs } from "../openapi/route-doc";
+import type { RouteDocs } from "../http/route-doc";
 import { CustomerQuery } from "../customers/model";
 import { ExportQuery } from "./model";
 

@@ -6,7 +6,7 @@ import type { AppsService } from "../apps/service";
 import { AppError } from "../errors";
 import { KB, readJsonBody } from "../http/body";
 import { compile, validate, validationError } from "../http/validate";
-import { refusePastHorizon } from "../retention/horizon";
+import { refusePastHorizon } from "../horizon";
 import { attributeProblems } from "./attributes";
 import { batchItems, normalizeAll, normalizeOne } from "./batch";
 import { BULK_MAX_EVENTS, CustomerUpdateInput } from "./model";

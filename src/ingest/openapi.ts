@@ -1,6 +1,6 @@
 // OpenAPI descriptions of the server-side write routes (src/openapi/route-doc.ts).
 import { t } from "elysia";
-import type { RouteDocs } from "../openapi/route-doc";
+import type { RouteDocs } from "../http/route-doc";
 import { BULK_MAX_EVENTS, CustomerUpdateInput, EventInput } from "./model";
 
 const Warnings = t.Optional(t.Array(t.Object({ path: t.String(), message: t.String() }), { description: "identity conflicts, see README Identity" }));

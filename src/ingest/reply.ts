@@ -1,6 +1,6 @@
 // What the write routes answer: one shape for a single event, one for a batch.
 import type { ErrorDetail } from "../errors";
-import type { WriteResult } from "./service";
+import type { WriteResult } from "../store/commands";
 
 /** 201 when stored, 200 with `duplicate` when its messageId was already stored. */
 export function singleReply({ id, duplicate, warnings }: WriteResult) {

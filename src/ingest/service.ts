@@ -3,7 +3,7 @@
 import type { ErrorDetail } from "../errors";
 import type { CustomerView } from "../customers/model";
 import type { CustomersService } from "../customers/service";
-import type { Monitoring } from "../monitoring/metrics";
+import type { Monitoring } from "../monitoring/service";
 import type { EventSource, WriteResult } from "../store/commands";
 import { createSqliteApplier, type SqliteApplier, type WriteSteps } from "../store/sqlite/applier";
 import type { Writer } from "../store/writer";
@@ -11,6 +11,12 @@ import type { Db } from "../db";
 import { AppError } from "../errors";
 import type { CustomerUpdateInput } from "./model";
 import type { NormalizedEvent } from "./normalize";
+
+// The ingest steps other features reuse for their own inputs (client/, segment/, dev seed).
+export { batchItems, indexed, normalizeAll, normalizeOne, type Normalized } from "./batch";
+export { eventDataOf, eventDateOf, MAX_EVENT_DATA_BYTES, type NormalizedEvent } from "./normalize";
+export { nestingProblem } from "./attributes";
+export { batchReply, singleReply, withWarnings } from "./reply";
 
 export type { EventSource, WriteResult, WriteSteps };
 

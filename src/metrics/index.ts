@@ -6,9 +6,9 @@ import type { AppsService } from "../apps/service";
 import { chartBuckets } from "../charts";
 import { toIso } from "../dates";
 import { compile, validateQuery, validateQueryWithDates } from "../http/validate";
-import type { BillingMetrics } from "../billing/metrics";
+import type { BillingMetrics } from "../billing/service";
 import { BillingMetricsQuery, EventMetricsQuery, EventNamesQuery } from "./model";
-import { retainedSince } from "../retention/horizon";
+import { retainedSince } from "../horizon";
 import type { MetricsService } from "./service";
 
 const eventMetricsQuery = compile(EventMetricsQuery);

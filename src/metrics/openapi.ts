@@ -1,5 +1,5 @@
 // OpenAPI descriptions of the app-wide read routes (src/openapi/route-doc.ts).
-import type { RouteDocs } from "../openapi/route-doc";
+import type { RouteDocs } from "../http/route-doc";
 import { BillingMetricsQuery, EventMetricsQuery, EventNamesQuery } from "./model";
 
 const read = { kind: "apiKey", scope: "read" } as const;

@@ -5,7 +5,7 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import { Elysia } from "elysia";
 import { AppError, errorResponse } from "../errors";
 import type { RequestObserver } from "../http/observe";
-import type { Monitoring } from "./metrics";
+import type { Monitoring } from "./service";
 
 const digest = (value: string) => createHash("sha256").update(value).digest();
 

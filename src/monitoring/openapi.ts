@@ -1,5 +1,5 @@
 // OpenAPI description of GET /metrics (src/openapi/route-doc.ts).
-import type { RouteDocs } from "../openapi/route-doc";
+import type { RouteDocs } from "../http/route-doc";
 
 export const monitoringDocs: RouteDocs = [
   {

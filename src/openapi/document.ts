@@ -12,7 +12,7 @@ import { ingestDocs } from "../ingest/openapi";
 import { metricsDocs } from "../metrics/openapi";
 import { monitoringDocs } from "../monitoring/openapi";
 import { segmentDocs } from "../segment/openapi";
-import type { RouteAuth, RouteDoc } from "./route-doc";
+import type { RouteAuth, RouteDoc } from "../http/route-doc";
 import { version } from "../../package.json";
 
 export const routeDocs: readonly RouteDoc[] = [

@@ -4,7 +4,7 @@
 // (measured in bench/README.md, "Retention").
 import type { Db } from "../db";
 import type { Writer } from "../store/writer";
-import { retentionHorizon } from "./horizon";
+import { retentionHorizon } from "../horizon";
 import { prepareRetentionApps } from "../store/retention";
 import { createSqliteApplier } from "../store/sqlite/applier";
 

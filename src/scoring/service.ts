@@ -1,13 +1,15 @@
 // What scoring needs, gathered for a range of an app's customers at once: a few GROUP BY
 // queries per range over counts kept at write time, never the events. The profile gathers a
 // range of one with the same queries, so it and the scheduled pass can't disagree.
-import { currentSubscription } from "../billing/summary";
+import { currentSubscription } from "../billing/service";
 import type { Db } from "../db";
 import { createScoreStore, type ScoreStore } from "../store/scores";
 import type { AppRow, CustomerRow } from "../db/schema";
 import { DAY_MS, dayOf } from "../periods";
 import { scoreHealth, type Health, type HealthInputs } from "./score";
 import { weightsOf } from "./weights";
+
+export { formatWeights, parseWeights, weightsOf, type Weights } from "./weights";
 
 /** A customer ready to score, with the score stored now (null until a pass has scored it). */
 export interface Scorable {

@@ -3,9 +3,9 @@
 // passed in. What each message then does to customers and users is in ./write.ts.
 import { happenedAtProblem, parseDate } from "../dates";
 import { compile, type Validator } from "../http/validate";
-import { nestingProblem } from "../ingest/attributes";
+import { nestingProblem } from "../ingest/service";
 import type { Attributes } from "../ingest/model";
-import { MAX_EVENT_DATA_BYTES, type NormalizedEvent } from "../ingest/normalize";
+import { MAX_EVENT_DATA_BYTES, type NormalizedEvent } from "../ingest/service";
 import {
   ContextGroup,
   GroupMessage,

@@ -1,7 +1,7 @@
 // OpenAPI descriptions of the Segment-compatible routes (src/openapi/route-doc.ts).
 import type { TSchema } from "@sinclair/typebox";
 import { t } from "elysia";
-import type { RouteDoc, RouteDocs } from "../openapi/route-doc";
+import type { RouteDoc, RouteDocs } from "../http/route-doc";
 import { BATCH_LIMIT, BatchEnvelope, GroupMessage, IdentifyMessage, MESSAGE_LIMIT, PageMessage, REJECTION_CODES, TrackMessage } from "./model";
 
 const Rejection = t.Object({

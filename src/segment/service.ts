@@ -7,7 +7,7 @@ import type { Db } from "../db";
 import type { ErrorDetail } from "../errors";
 import { compile, fieldName, validationError } from "../http/validate";
 import type { IngestService } from "../ingest/service";
-import { retentionHorizon } from "../retention/horizon";
+import { retentionHorizon } from "../horizon";
 import { createSegmentStore } from "../store/segment";
 import { BatchEnvelope, type Rejection, type Route } from "./model";
 import { messageIdOf, normalizeMessage, type Envelope, type Normalized } from "./normalize";

@@ -1,9 +1,9 @@
 // Where an app's history starts. Retention keeps the current UTC day and the N days before it,
 // so the horizon is always a UTC midnight: whole days go, and the per-day counts go with them
 // exactly (a day is either fully kept or fully purged).
-import type { ErrorDetail } from "../errors";
-import { validationError } from "../http/validate";
-import { DAY_MS, dayOf } from "../periods";
+import type { ErrorDetail } from "./errors";
+import { validationError } from "./http/validate";
+import { DAY_MS, dayOf } from "./periods";
 
 /** Events with an eventDate before this (ms) are past the horizon; null: kept forever. */
 export function retentionHorizon(retentionDays: number | null, now: number): number | null {

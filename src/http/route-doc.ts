@@ -3,7 +3,7 @@
 // src/openapi/document.ts. The routes validate with src/http/validate.ts, not Elysia's `body`
 // and `query` options, so Elysia's own OpenAPI plugin could not see these schemas.
 import type { TSchema } from "@sinclair/typebox";
-import type { Scope } from "../apps/keys";
+import type { Scope } from "../scopes";
 import type { ErrorCode } from "../errors";
 
 /** How a route authenticates: the API key headers (with a scope), a signature, a token, or not. */

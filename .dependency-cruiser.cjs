@@ -1,0 +1,72 @@
+// The layering rule (README, "Storage layer"), checked in CI by `bun run lint:deps`:
+//
+//   top       src/app.ts, src/index.ts, src/cli/, src/openapi/ (they assemble the features)
+//   features  one folder each (apps, billing, customers, events, ingest, …)
+//   store     src/store/ (every statement), over src/db/ (connection, schema, migrations)
+//   shared    src/*.ts helpers (dates, periods, errors, charts, grades, …) and src/http/
+//
+// Nothing imports a layer above its own. A feature's public surface is its index.ts (the routes
+// plugin), service.ts, model.ts and openapi.ts, plus apps/auth.ts (the key-checking plugin every
+// route uses); another feature imports nothing else of it.
+const FEATURES = "(apps|billing|client|customers|dev|events|export|health|ingest|metrics|monitoring|retention|scoring|sdk|segment|accounts|dashboard|live|settings)";
+const TOP = "^src/(app\\.ts|index\\.ts|cli/|openapi/)";
+const SHARED_FILES = "^src/(?!app\\.ts|index\\.ts|config\\.ts)[^/]+\\.ts$";
+
+module.exports = {
+  forbidden: [
+    {
+      name: "store-imports-no-feature",
+      comment: "The store is below every feature: it may use src/db and the shared helpers only.",
+      severity: "error",
+      from: { path: "^src/(store|db)/" },
+      to: { path: [`^src/${FEATURES}/`, TOP, "^src/config\\.ts$"] },
+    },
+    {
+      name: "db-below-store",
+      comment: "src/db is connection, schema and migration plumbing: it never reaches up into the store.",
+      severity: "error",
+      from: { path: "^src/db/" },
+      to: { path: "^src/store/" },
+    },
+    {
+      name: "shared-imports-nothing-above",
+      comment: "Shared helpers (src/*.ts, src/http/) sit below the store and every feature.",
+      severity: "error",
+      from: { path: [SHARED_FILES, "^src/http/"] },
+      to: { path: [`^src/${FEATURES}/`, TOP, "^src/(store|db)/"] },
+    },
+    {
+      name: "features-import-nothing-above",
+      comment: "No feature imports the app, the CLI or the OpenAPI assembly.",
+      severity: "error",
+      from: { path: `^src/${FEATURES}/` },
+      to: { path: TOP },
+    },
+    {
+      name: "feature-internals-stay-inside",
+      comment: "Another feature is reached through its public surface: index.ts, service.ts, model.ts, openapi.ts (and apps/auth.ts).",
+      severity: "error",
+      from: { path: `^src/${FEATURES}/` },
+      to: {
+        path: `^src/${FEATURES}/`,
+        pathNot: [`^src/$1/`, `^src/${FEATURES}/(index|service|model|openapi)\\.ts$`, "^src/apps/auth\\.ts$"],
+      },
+    },
+    {
+      name: "no-circular",
+      comment: "Modules that import each other, directly or round a loop, cannot be layered.",
+      severity: "error",
+      from: { path: "^src/" },
+      to: { circular: true },
+    },
+  ],
+  options: {
+    doNotFollow: { path: "node_modules" },
+    exclude: { path: "^src/(sdk/browser\\.ts|dashboard/web/)" },
+    // TypeScript 7 has no compiler API yet for dependency-cruiser to use: swc parses instead.
+    parser: "swc",
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: "tsconfig.json" },
+    moduleSystems: ["es6"],
+  },
+};
