@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { createApp } from "../src/app";
+import { createHttpApp } from "../src/app";
 import { createAppsService } from "../src/apps/service";
 import { openMigratedDatabase } from "../src/db";
 import { silentLogger } from "../src/log";
@@ -140,7 +140,7 @@ function timeProfileFallback(db: ReturnType<typeof openMigratedDatabase>, appId:
 
 /** p50/p95 of the routes that show health, through app.handle (no HTTP server, no network). */
 async function timeReads(db: ReturnType<typeof openMigratedDatabase>, writer: Writer, appId: string, ids: string[]) {
-  const app = createApp({ db, writer, logger: silentLogger });
+  const app = createHttpApp({ db, writer, logger: silentLogger });
   const { apiKey } = createAppsService(db).createKey(appId, ["read"])!;
   const headers = { "x-ck-api-key": apiKey, "x-ck-app": appId };
   const routes: [string, () => string][] = [

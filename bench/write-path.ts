@@ -34,7 +34,7 @@ const dir = mkdtempSync(join(tmpdir(), "trackd-write-path-"));
 const path = join(dir, "bench.db");
 const db = openMigratedDatabase(path, durability);
 const checkpointer = flags.checkpoints === "worker" ? await startCheckpointer(db, { path, durability }) : undefined;
-const { appId } = createAppsService(db).createApp("bench");
+const { appId } = createAppsService(db).create("bench");
 const writer = new Writer(db.$client);
 const ingest = createIngestService({ db, writer, clock: Date.now, customers: createCustomersService(db) });
 

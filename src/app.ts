@@ -1,4 +1,4 @@
-// createApp builds the whole HTTP app from its dependencies and never listens: tests call
+// createHttpApp builds the whole HTTP app from its dependencies and never listens: tests call
 // app.handle(request); only the entry point (src/cli/serve.ts) binds a port.
 import { Elysia } from "elysia";
 import { createAppsService } from "./apps/service";
@@ -55,7 +55,7 @@ export interface AppDeps {
   metricsToken?: string;
 }
 
-export function createApp({
+export function createHttpApp({
   db,
   writer,
   clock = Date.now,
@@ -133,4 +133,4 @@ export function createApp({
   return app;
 }
 
-export type App = ReturnType<typeof createApp>;
+export type App = ReturnType<typeof createHttpApp>;

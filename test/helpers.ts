@@ -1,7 +1,7 @@
 // Test harness: each call to setup() gives a fresh in-memory database migrated with the real
 // migrations, a real writer, the real app (called through app.handle, no port), and a clock
 // the test controls.
-import { createApp } from "../src/app";
+import { createHttpApp } from "../src/app";
 import { DEFAULT_CLIENT_OPTIONS, type ClientOptions } from "../src/client/model";
 import { createAppsService } from "../src/apps/service";
 import { openMigratedDatabase } from "../src/db";
@@ -30,13 +30,13 @@ export function setup(options: { now?: number; writer?: WriterOptions; client?: 
   const db = openMigratedDatabase(":memory:");
   const writer = new Writer(db.$client, options.writer);
   const client = { ...DEFAULT_CLIENT_OPTIONS, ...options.client };
-  const app = createApp({ db, writer, clock: () => clock.now, logger: silentLogger, client, metricsToken: options.metricsToken, recordKeyUse: options.recordKeyUse });
+  const app = createHttpApp({ db, writer, clock: () => clock.now, logger: silentLogger, client, metricsToken: options.metricsToken, recordKeyUse: options.recordKeyUse });
   const apps = createAppsService(db, () => clock.now);
 
   let tenants = 0;
   // App names are unique: a test asking for two tenants by default gets two names.
   function tenant(name = `test-${++tenants}`): Tenant {
-    const created = apps.createApp(name);
+    const created = apps.create(name);
     return {
       appId: created.appId,
       apiKey: created.apiKey,

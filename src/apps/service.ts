@@ -152,7 +152,7 @@ export function createAppsService(db: Db, clock: () => number = Date.now, option
 
   return {
     /** Throws AppNameTaken when another app has that name: names are how people tell apps apart. */
-    createApp(name: string): CreatedApp {
+    create(name: string): CreatedApp {
       const now = clock();
       const app = { id: randomId("app"), name, signingSecret: generateSigningSecret(), createdAt: now };
       const key = generateKey();

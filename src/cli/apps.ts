@@ -16,7 +16,7 @@ export function appsCommand(args: string[], env: Record<string, string | undefin
     if (!values.name?.trim()) throw new UsageError("apps create needs --name NAME");
     const created = withApps(values, env, (apps) => {
       try {
-        return apps.createApp(values.name!.trim());
+        return apps.create(values.name!.trim());
       } catch (error) {
         if (error instanceof AppNameTaken) throw new CommandError(`${error.message}: pick another --name`);
         throw error;

@@ -1,5 +1,5 @@
 // The only place that listens and handles signals.
-import { createApp } from "../app";
+import { createHttpApp } from "../app";
 import { createAppsService } from "../apps/service";
 import { UsageError, resolveSetting } from "../config";
 import { closeDatabase, openMigratedDatabase } from "../db";
@@ -70,7 +70,7 @@ export async function serveCommand(args: string[], env: Record<string, string | 
         });
   const writer = new Writer(db, { maxPending: config.maxPending });
   const monitoring = createMonitoring({ db, writer });
-  const app = createApp({
+  const app = createHttpApp({
     db,
     writer,
     client: config.client,
@@ -101,7 +101,7 @@ export async function serveCommand(args: string[], env: Record<string, string | 
   const apps = createAppsService(db);
   if (apps.countApps() === 0) {
     // First run: make the quick start one command long.
-    console.log(`${credentialsBanner('Created the app "default" for this new database', apps.createApp("default"))}\n`);
+    console.log(`${credentialsBanner('Created the app "default" for this new database', apps.create("default"))}\n`);
   }
   log.info(`trackd ${version} listening on http://${config.host}:${app.server!.port}`, {
     db: config.db,

@@ -1,4 +1,4 @@
-// trackd's Prometheus metrics, in a registry of their own: one per createApp, so every test gets
+// trackd's Prometheus metrics, in a registry of their own: one per createHttpApp, so every test gets
 // fresh figures and nothing lives in a module singleton. prom-client's default collectors are
 // left out on purpose: under Bun its event-loop-lag series are junk (STACK-NOTES).
 import { Counter, Gauge, Histogram, Registry } from "prom-client";

@@ -34,7 +34,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "trackd-browser-"));
   dbPath = join(dir, "trackd.db");
   const db = openMigratedDatabase(dbPath);
-  app = createAppsService(db).createApp("browser");
+  app = createAppsService(db).create("browser");
   db.$client.close();
   port = freePort();
   trackdBase = `http://127.0.0.1:${port}`;

@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import journal from "../../drizzle/meta/_journal.json";
 import { version } from "../../package.json";
-import { createApp } from "../../src/app";
+import { createHttpApp } from "../../src/app";
 import { openMigratedDatabase } from "../../src/db";
 import { silentLogger } from "../../src/log";
 import { DEFAULT_WEIGHTS } from "../../src/scoring/weights";
@@ -19,7 +19,7 @@ afterEach(removeScratches);
 async function sendEvent(dbPath: string, appId: string, apiKey: string): Promise<number> {
   const db = openMigratedDatabase(dbPath);
   try {
-    const app = createApp({ db, writer: new Writer(db.$client), logger: silentLogger });
+    const app = createHttpApp({ db, writer: new Writer(db.$client), logger: silentLogger });
     const response = await app.handle(
       new Request("http://localhost/v1/api/events/new", {
         method: "POST",

@@ -110,7 +110,7 @@ test(
       dirs.push(dir);
       const db = join(dir, "trackd.db");
       const setup = openMigratedDatabase(db);
-      const app = createAppsService(setup).createApp("crash");
+      const app = createAppsService(setup).create("crash");
       setup.$client.close();
       const headers = { "x-ck-api-key": app.apiKey, "x-ck-app": app.appId, "content-type": "application/json" };
       const port = freePort();

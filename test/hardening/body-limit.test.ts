@@ -19,7 +19,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "trackd-limits-"));
   const dbPath = join(dir, "trackd.db");
   const db = openMigratedDatabase(dbPath);
-  app = createAppsService(db).createApp("limits");
+  app = createAppsService(db).create("limits");
   createAppsService(db).updateSettings(app.appId, { stripeWebhookSecret: "whsec_test" });
   db.$client.close();
   port = freePort();

@@ -1,7 +1,7 @@
 // 405 with Allow for a known path asked with the wrong method; x-request-id on every response;
 // a 500's body and its log line carry the same id.
 import { describe, expect, test } from "bun:test";
-import { createApp } from "../../src/app";
+import { createHttpApp } from "../../src/app";
 import { createAppsService } from "../../src/apps/service";
 import { openMigratedDatabase } from "../../src/db";
 import { silentLogger, type Logger } from "../../src/log";
@@ -70,8 +70,8 @@ describe("x-request-id", () => {
     const db = openMigratedDatabase(":memory:");
     const lines: { message: string; fields?: Record<string, unknown> }[] = [];
     const logger: Logger = { ...silentLogger, error: (message, fields) => lines.push({ message, fields }) };
-    const app = createApp({ db, writer: new Writer(db.$client), logger });
-    const created = createAppsService(db).createApp("broken");
+    const app = createHttpApp({ db, writer: new Writer(db.$client), logger });
+    const created = createAppsService(db).create("broken");
     db.$client.run("drop table events"); // a fault no client input can cause
     const res = await app.handle(
       new Request("http://localhost/v1/api/events", { headers: { "x-ck-api-key": created.apiKey, "x-ck-app": created.appId } }),

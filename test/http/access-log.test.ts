@@ -2,7 +2,7 @@
 // never a key; sampling; and the JSON format a log shipper reads.
 import { describe, expect, test } from "bun:test";
 import { Elysia } from "elysia";
-import { createApp } from "../../src/app";
+import { createHttpApp } from "../../src/app";
 import { createAppsService } from "../../src/apps/service";
 import { openMigratedDatabase } from "../../src/db";
 import { accessLog } from "../../src/http/access-log";
@@ -14,8 +14,8 @@ function harness(options: { sample?: number; random?: () => number; level?: LogL
   const lines: string[] = [];
   const db = openMigratedDatabase(":memory:");
   const logger = createLogger({ format: "json", level: options.level ?? "info", write: (line) => lines.push(line) });
-  const app = createApp({ db, writer: new Writer(db.$client), logger, accessLog: { sample: options.sample ?? 1, random: options.random } });
-  const tenant = createAppsService(db).createApp("logged");
+  const app = createHttpApp({ db, writer: new Writer(db.$client), logger, accessLog: { sample: options.sample ?? 1, random: options.random } });
+  const tenant = createAppsService(db).create("logged");
   const headers = { "x-ck-api-key": tenant.apiKey, "x-ck-app": tenant.appId, "content-type": "application/json" };
   const send = async (method: string, path: string, init: { headers?: Record<string, string>; body?: string } = {}) => {
     const response = await app.handle(new Request(`http://localhost${path}`, { method, ...init }));

@@ -77,7 +77,7 @@ describe("POST /v1/api/events/customer-update", () => {
     const db = openMigratedDatabase(":memory:");
     const writer = new Writer(db.$client);
     const ingest = createIngestService({ db, writer, clock: () => T0, customers: createCustomersService(db) });
-    const { appId } = createAppsService(db, () => T0).createApp("acme");
+    const { appId } = createAppsService(db, () => T0).create("acme");
     const dates = [T0 - 3_600_000, T0 - 86_400_000, T0 - 60_000];
     const events = dates.map((eventDate) =>
       ingest.recordEvent(appId, { event: "Seat Added", customerId: "cus_1", eventDate, eventData: null, verified: true }, "server"),

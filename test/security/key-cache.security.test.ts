@@ -4,7 +4,7 @@ import { afterEach, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createApp } from "../../src/app";
+import { createHttpApp } from "../../src/app";
 import { createAppsService } from "../../src/apps/service";
 import { openMigratedDatabase } from "../../src/db";
 import { silentLogger } from "../../src/log";
@@ -18,8 +18,8 @@ function serverOnFile() {
   dirs.push(dir);
   const path = join(dir, "t.db");
   const db = openMigratedDatabase(path);
-  const app = createApp({ db, writer: new Writer(db.$client), logger: silentLogger });
-  const created = createAppsService(db).createApp("acme");
+  const app = createHttpApp({ db, writer: new Writer(db.$client), logger: silentLogger });
+  const created = createAppsService(db).create("acme");
   const send = async (apiKey = created.apiKey) =>
     (
       await app.handle(

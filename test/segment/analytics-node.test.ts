@@ -8,7 +8,7 @@ import { Analytics } from "@segment/analytics-node";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createApp } from "../../src/app";
+import { createHttpApp } from "../../src/app";
 import { createAppsService, type CreatedApp } from "../../src/apps/service";
 import { openMigratedDatabase } from "../../src/db";
 import { silentLogger } from "../../src/log";
@@ -27,7 +27,7 @@ beforeAll(async () => {
   const dbPath = join(dir, "trackd.db");
   const db = openMigratedDatabase(dbPath);
   const apps = createAppsService(db);
-  for (const name of ["b2c", "b2b", "batching", "mixed", "retry-429", "retry-503", "isolation"]) tenants[name] = apps.createApp(name);
+  for (const name of ["b2c", "b2b", "batching", "mixed", "retry-429", "retry-503", "isolation"]) tenants[name] = apps.create(name);
   db.$client.close();
   const port = freePort();
   base = `http://127.0.0.1:${port}`;
@@ -196,8 +196,8 @@ describe("@segment/analytics-node against trackd's full write queue", () => {
       let holding = true;
       // Commits wait until the test lets them go, so the queue stays full meanwhile.
       const writer = new Writer(db.$client, { maxPending: 5, schedule: (flush) => (holding ? (held = flush) : setImmediate(flush)) });
-      const tenant = createAppsService(db).createApp("full");
-      const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: createApp({ db, writer, logger: silentLogger }).handle });
+      const tenant = createAppsService(db).create("full");
+      const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: createHttpApp({ db, writer, logger: silentLogger }).handle });
       const host = `http://127.0.0.1:${server.port}`;
       try {
         const filler = writer.submit(() => "a backlog", 5);

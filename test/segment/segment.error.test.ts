@@ -3,7 +3,7 @@
 import { describe, expect, test } from "bun:test";
 import { Elysia } from "elysia";
 import { gzipSync } from "node:zlib";
-import { createApp } from "../../src/app";
+import { createHttpApp } from "../../src/app";
 import { createCustomersService } from "../../src/customers/service";
 import { AppError, errorResponse } from "../../src/errors";
 import { createIngestService } from "../../src/ingest/service";
@@ -300,7 +300,7 @@ describe("the rejection hook", () => {
     const acme = h.tenant();
     const lines: [string, Record<string, unknown> | undefined][] = [];
     const logger: Logger = { ...silentLogger, info: (message, fields) => lines.push([message, fields]) };
-    const app = createApp({ db: h.db, writer: h.writer, clock: () => h.clock.now, logger });
+    const app = createHttpApp({ db: h.db, writer: h.writer, clock: () => h.clock.now, logger });
     await app.handle(
       new Request("http://localhost/v1/batch", { method: "POST", headers: basicAuth(acme.apiKey), body: JSON.stringify({ batch: [VALID, { type: "alias" }] }) }),
     );
