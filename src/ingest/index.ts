@@ -1,35 +1,30 @@
 // POST /v1/api/events/new, /events/bulk, /events/customer-update. Each route is the pipeline:
-// authenticate (plugin) → read body → validate & normalise → write (group commit) → reply.
+// authenticate (plugin) → the steps of pipeline.ts (read, normalise, retention, write) → reply.
 import { Elysia } from "elysia";
 import { apiKeyAuth } from "../apps/auth";
 import type { AppsService } from "../apps/service";
-import { AppError } from "../errors";
-import { KB, readJsonBody } from "../http/body";
+import { readJsonBody } from "../http/body";
 import { compile, validate, validationError } from "../http/validate";
-import { refusePastHorizon } from "../horizon";
 import { attributeProblems } from "./attributes";
-import { batchItems, normalizeAll, normalizeOne } from "./batch";
-import { BULK_MAX_EVENTS, CustomerUpdateInput } from "./model";
-import { normalizeEvent, type NormalizedEvent } from "./normalize";
+import { CustomerUpdateInput } from "./model";
+import { BULK_BODY_LIMIT, eventSteps, runSteps, SINGLE_BODY_LIMIT } from "./pipeline";
 import { batchReply, singleReply, withWarnings } from "./reply";
 import type { IngestService } from "./service";
 
-export const SINGLE_BODY_LIMIT = 64 * KB;
-export const BULK_BODY_LIMIT = 1024 * KB;
+export { BULK_BODY_LIMIT, SINGLE_BODY_LIMIT };
 
 const customerUpdateInput = compile(CustomerUpdateInput);
 
 export function ingestRoutes(deps: { apps: AppsService; ingest: IngestService; clock: () => number }) {
   const { ingest, clock } = deps;
+  const steps = eventSteps(ingest);
   return new Elysia({ name: "ingest" })
     .use(apiKeyAuth(deps.apps, "ingest"))
     .post(
       "/v1/api/events/new",
       async ({ request, app, set }) => {
-        const body = await readJsonBody(request, SINGLE_BODY_LIMIT);
-        const event = normalizeOne(body, (item) => normalizeEvent(item, "single", clock()));
-        refusePastHorizon(app, [event.eventDate], clock(), false);
-        const result = await ingest.recordEvent(app.id, event, "server");
+        const { results } = await runSteps({ request, app, now: clock(), mode: "single" }, steps);
+        const result = results![0]!;
         set.status = result.duplicate ? 200 : 201;
         return singleReply(result);
       },
@@ -38,9 +33,8 @@ export function ingestRoutes(deps: { apps: AppsService; ingest: IngestService; c
     .post(
       "/v1/api/events/bulk",
       async ({ request, app, set }) => {
-        const batch = normalizeBulk(await readJsonBody(request, BULK_BODY_LIMIT), clock());
-        refusePastHorizon(app, batch.map((event) => event.eventDate), clock(), true);
-        const reply = batchReply(await ingest.recordEvents(app.id, batch, "bulk"));
+        const { results } = await runSteps({ request, app, now: clock(), mode: "bulk" }, steps);
+        const reply = batchReply(results!);
         set.status = reply.count > 0 ? 201 : 200;
         return reply;
       },
@@ -63,13 +57,4 @@ export function ingestRoutes(deps: { apps: AppsService; ingest: IngestService; c
       },
       { parse: "none" },
     );
-}
-
-function normalizeBulk(body: unknown, now: number): NormalizedEvent[] {
-  if (!Array.isArray(body)) {
-    throw new AppError("VALIDATION_FAILED", "bulk body must be a JSON array of events", {
-      details: [{ path: "", message: "body must be a JSON array of events" }],
-    });
-  }
-  return normalizeAll(batchItems(body, BULK_MAX_EVENTS, "bulk"), (item) => normalizeEvent(item, "bulk", now));
 }
