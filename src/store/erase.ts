@@ -1,7 +1,7 @@
 // Erasure (right to be forgotten): a customer, its users, its events and every count derived
 // from them, in one transaction. Runs as a writer job, so no event for the customer can commit
 // between the lookup and the delete.
-import type { Database } from "bun:sqlite";
+import type { Db } from "../db";
 import { INTERVALS, periodOf } from "../periods";
 
 export interface Erased {
@@ -10,7 +10,8 @@ export interface Erased {
   subscriptions: number;
 }
 
-export function prepareErase(client: Database) {
+export function prepareErase(db: Db) {
+  const client = db.$client;
   // App-wide counts lose exactly what this customer contributed; emptied rows go.
   const subtractFromApp = [
     `UPDATE app_daily_counts SET count = app_daily_counts.count - c.count

@@ -40,7 +40,7 @@ export function createSqliteApplier({ db, writer, clock }: { db: Db; writer: Wri
   const counters = createCounters(db);
   writer.defer(counters);
   const customers = createCustomerReads(db);
-  const erase = prepareErase(db.$client);
+  const erase = prepareErase(db);
   const purge = preparePurge(db);
   const scores = createScoreStore(db);
   const credentials = createCredentialsStore(db);
