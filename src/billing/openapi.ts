@@ -1,4 +1,4 @@
-// OpenAPI descriptions of the billing routes (src/openapi/route-doc.ts).
+// OpenAPI descriptions of the billing routes (src/http/route-doc.ts).
 import { t } from "elysia";
 import type { RouteDocs } from "../http/route-doc";
 import { SubscriptionInput } from "./model";

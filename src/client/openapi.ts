@@ -1,4 +1,4 @@
-// OpenAPI descriptions of the browser route (src/openapi/route-doc.ts).
+// OpenAPI descriptions of the browser route (src/http/route-doc.ts).
 import { t } from "elysia";
 import type { RouteDocs } from "../http/route-doc";
 import { CLIENT_MAX_EVENTS, CLIENT_PATH, ClientEventInput } from "./model";

@@ -1,4 +1,4 @@
-// OpenAPI descriptions of the per-customer read routes and erasure (src/openapi/route-doc.ts).
+// OpenAPI descriptions of the per-customer read routes and erasure (src/http/route-doc.ts).
 import type { RouteDocs } from "../http/route-doc";
 import { ActivityQuery, CustomerQuery, CustomerTimelineQuery, ListCustomersQuery, TimelineQuery } from "./model";
 

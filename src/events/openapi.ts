@@ -1,4 +1,4 @@
-// OpenAPI description of the app's event list (src/openapi/route-doc.ts).
+// OpenAPI description of the app's event list (src/http/route-doc.ts).
 import type { RouteDocs } from "../http/route-doc";
 import { ListEventsQuery } from "./model";
 

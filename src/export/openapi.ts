@@ -1,4 +1,4 @@
-// OpenAPI descriptions of the exports (src/openapi/route-doc.ts).
+// OpenAPI descriptions of the exports (src/http/route-doc.ts).
 import type { RouteDocs } from "../http/route-doc";
 import { CustomerQuery } from "../customers/model";
 import { ExportQuery } from "./model";

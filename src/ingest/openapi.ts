@@ -1,4 +1,4 @@
-// OpenAPI descriptions of the server-side write routes (src/openapi/route-doc.ts).
+// OpenAPI descriptions of the server-side write routes (src/http/route-doc.ts).
 import { t } from "elysia";
 import type { RouteDocs } from "../http/route-doc";
 import { BULK_MAX_EVENTS, CustomerUpdateInput, EventInput } from "./model";

@@ -1,4 +1,4 @@
-// OpenAPI descriptions of the app-wide read routes (src/openapi/route-doc.ts).
+// OpenAPI descriptions of the app-wide read routes (src/http/route-doc.ts).
 import type { RouteDocs } from "../http/route-doc";
 import { BillingMetricsQuery, EventMetricsQuery, EventNamesQuery } from "./model";
 

@@ -1,4 +1,4 @@
-// OpenAPI description of GET /metrics (src/openapi/route-doc.ts).
+// OpenAPI description of GET /metrics (src/http/route-doc.ts).
 import type { RouteDocs } from "../http/route-doc";
 
 export const monitoringDocs: RouteDocs = [

@@ -1,4 +1,4 @@
-// OpenAPI descriptions of the Segment-compatible routes (src/openapi/route-doc.ts).
+// OpenAPI descriptions of the Segment-compatible routes (src/http/route-doc.ts).
 import type { TSchema } from "@sinclair/typebox";
 import { t } from "elysia";
 import type { RouteDoc, RouteDocs } from "../http/route-doc";
