@@ -1,8 +1,8 @@
 // What each stored event adds at write time: the count tables (db/schema.ts) and the activity
 // on its customer and user rows (first/last seen, event count). Events add to sums in memory;
-// the writer flushes them inside the same transaction, before COMMIT (see Deferred in writer/),
+// the writer flushes them inside the same transaction, before COMMIT (see Deferred in writer.ts),
 // so they can never disagree with the events table, and a batch that has 64 events for a dozen
-// names writes a dozen app-wide rows rather than 64. Plain SQL for the reason given in store.ts.
+// names writes a dozen app-wide rows rather than 64. Plain SQL for the reason given in ingest.ts.
 import type { Db } from "../db";
 import { dayOf, INTERVALS, periodOf } from "../periods";
 import type { Deferred } from "./writer";
