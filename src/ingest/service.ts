@@ -5,7 +5,7 @@ import type { CustomerView } from "../customers/model";
 import type { CustomersService } from "../customers/service";
 import type { Monitoring } from "../monitoring/service";
 import type { EventSource, WriteResult } from "../store/commands";
-import { createSqliteApplier, type SqliteApplier, type WriteSteps } from "../store/sqlite/applier";
+import { createSqliteApplier, type SqliteApplier } from "../store/sqlite/applier";
 import type { Writer } from "../store/writer";
 import type { Db } from "../db";
 import { AppError } from "../errors";
@@ -18,7 +18,7 @@ export { eventDataOf, eventDateOf, MAX_EVENT_DATA_BYTES, type NormalizedEvent } 
 export { nestingProblem } from "./attributes";
 export { batchReply, singleReply, withWarnings } from "./reply";
 
-export type { EventSource, WriteResult, WriteSteps };
+export type { EventSource, WriteResult };
 
 export interface IngestDeps {
   db: Db;
@@ -48,10 +48,10 @@ export function createIngestService({ db, writer, clock, customers, monitoring, 
   }
 
   return {
-    /** For a feature with its own mapping onto customers (Segment): one job of write steps, settled after commit. */
-    compose: applier.compose,
+    /** The store's commands, for a feature with its own mapping onto customers (Segment's batch). */
+    apply: applier.apply,
 
-    /** For writes made through compose(): counts what was committed, as the routes below do. */
+    /** For writes made through apply(): counts what was committed, as the routes below do. */
     countStored: counted,
 
     recordEvent: async (appId: string, event: NormalizedEvent, source: EventSource): Promise<WriteResult> =>

@@ -208,12 +208,6 @@ function eventDataOf(message: (TrackMessage | PageMessage) & { context?: Attribu
   return Object.keys(data).length > 0 ? JSON.stringify(data) : null;
 }
 
-/** A customer's traits: `customerId` (its billing id) and `email` are identity, the rest attributes. */
-export function splitTraits(traits: Attributes): { customerId?: string; email?: string; attributes: Attributes } {
-  const { customerId, email, ...attributes } = traits as Attributes & { customerId?: string | null; email?: string | null };
-  return { customerId: customerId ?? undefined, email: email ?? undefined, attributes };
-}
-
 function checkIdentityTraits(traits: Attributes): Problem | null {
   const cleaned = withoutNulls(traits);
   if (identityTraits.check(cleaned)) return null;

@@ -1,5 +1,5 @@
 // The Segment routes' pipeline, after authentication: the request's messages → each normalised
-// (or rejected with a reason) → the valid ones written in one writer job → a result that
+// (or rejected with a reason) → the valid ones applied as one store command → a result that
 // names every rejected message. A batch is not all or nothing: SDKs drop a whole batch on a
 // 4xx, so one bad message must not cost its neighbours.
 import { parseDate } from "../dates";
@@ -8,10 +8,8 @@ import type { ErrorDetail } from "../errors";
 import { compile, fieldName, validationError } from "../http/validate";
 import type { IngestService } from "../ingest/service";
 import { retentionHorizon } from "../horizon";
-import { createSegmentStore } from "../store/segment";
 import { BatchEnvelope, type Rejection, type Route } from "./model";
 import { messageIdOf, normalizeMessage, type Envelope, type Normalized } from "./normalize";
-import { applyMessage } from "./write";
 
 export interface SegmentResult {
   /** Messages stored now or before (a repeated messageId): everything not rejected. */
@@ -25,8 +23,6 @@ export interface SegmentResult {
 const batchEnvelope = compile(BatchEnvelope);
 
 export function createSegmentService(deps: { ingest: IngestService; db: Db; clock: () => number }) {
-  const store = createSegmentStore(deps.db);
-
   return {
     async receive(app: { id: string; retentionDays: number | null }, route: Route, body: unknown): Promise<SegmentResult> {
       const appId = app.id;
@@ -37,10 +33,8 @@ export function createSegmentService(deps: { ingest: IngestService; db: Db; cloc
       const valid = normalized.flatMap((result, index) => (result.ok ? [{ index, mapped: result.mapped }] : []));
       if (valid.length === 0) return { accepted: 0, duplicates: 0, rejected, warnings: [] };
 
-      const outcomes = await deps.ingest.compose(
-        (steps) => valid.map(({ mapped }) => applyMessage(steps, store, appId, mapped, receivedAt)),
-        valid.length,
-      );
+      const messages = valid.map(({ mapped }) => mapped);
+      const outcomes = await deps.ingest.apply({ type: "ApplySegmentBatch", appId, receivedAt, messages });
       deps.ingest.countStored(appId, "segment", outcomes.filter((_, i) => valid[i].mapped.kind === "event"));
       const warnings = outcomes.flatMap((outcome, i) =>
         outcome.warnings.map((warning) => ({ ...warning, index: valid[i].index, path: prefix(valid[i].index) + warning.path })),

@@ -49,6 +49,17 @@ export interface ErasedCustomer extends Erased {
   customer: { customerId: string | null; uid: string | null; email: string | null };
 }
 
+/** A Segment message mapped onto customers and users (src/segment/ normalises it). */
+export type SegmentMessage =
+  | { kind: "event"; messageId?: string; event: StoredEvent; userId?: string; groupId?: string }
+  | { kind: "identify"; messageId?: string; userId: string; groupId?: string; traits: Attributes }
+  | { kind: "group"; messageId?: string; groupId: string; userId?: string; traits: Attributes };
+
+export interface SegmentOutcome {
+  duplicate: boolean;
+  warnings: ErrorDetail[];
+}
+
 export type Command =
   /** Stores the events (a messageId already stored returns the original's id); all or none. */
   | { type: "RecordEvents"; appId: string; source: EventSource; events: StoredEvent[] }
@@ -61,7 +72,9 @@ export type Command =
   | { type: "SaveHealthRun"; run: HealthRun }
   /** One bounded step of an app's retention purge. */
   | { type: "PurgeRetention"; appId: string; horizon: number; limit: number }
-  | { type: "RecordKeyUse"; keyId: string; at: number };
+  | { type: "RecordKeyUse"; keyId: string; at: number }
+  /** A Segment batch's valid messages, each applied once per messageId; one outcome per message. */
+  | { type: "ApplySegmentBatch"; appId: string; receivedAt: number; messages: SegmentMessage[] };
 
 /** What each command settles with. */
 export interface CommandResults {
@@ -72,6 +85,7 @@ export interface CommandResults {
   SaveHealthRun: void;
   PurgeRetention: PurgeStep;
   RecordKeyUse: void;
+  ApplySegmentBatch: SegmentOutcome[];
 }
 
 export type ResultOf<C extends Command> = CommandResults[C["type"]];
@@ -84,5 +98,6 @@ export interface Applier {
 
 /** Events a command counts against the writer's queue cap. */
 export function weightOf(command: Command): number {
-  return command.type === "RecordEvents" ? command.events.length : 1;
+  if (command.type === "RecordEvents") return command.events.length;
+  return command.type === "ApplySegmentBatch" ? command.messages.length : 1;
 }

@@ -114,9 +114,9 @@ describe("reads", () => {
   test("events: newest first, scoped to the app", async () => {
     await record(event("a", "c1", T0), event("b", "c1", T0 + 1));
     const { pageQuery } = createEventReads(db);
-    const params = { appId: "app_1", limit: 10 };
+    const params = { appId: "app_1", limit: 10, event: undefined };
     expect(pageQuery(params).all(params).map((row) => row.event)).toEqual(["b", "a"]);
-    const other = { appId: "app_2", limit: 10 };
+    const other = { appId: "app_2", limit: 10, event: undefined };
     expect(pageQuery(other).all(other)).toEqual([]);
   });
 

@@ -2,38 +2,24 @@
 // the writer's batch transaction (one per event-loop turn), all or nothing, and settles after
 // COMMIT (../writer.ts). Identity resolution, messageId idempotency and the write-time counts
 // happen here, on the statements of ../ingest.ts and ../counts.ts (raw SQL: the per-event path,
-// measured in bench/README.md). A job may run twice (the writer re-runs a batch with savepoints
+// measured in bench/README.md), and Segment's mapping onto customers (segment.ts). A job may run twice (the writer re-runs a batch with savepoints
 // when one job throws), so nothing here has effects outside the database.
 import { mergeAttributes, type Attributes } from "../../attributes";
 import type { Db } from "../../db";
-import type { Command, CommandResults, CustomerKey, EventSource, Identity, ResultOf, StoredEvent, UserChange, WriteResult } from "../commands";
+import type { Command, CommandResults, CustomerKey, EventSource, ResultOf, StoredEvent, UserChange, WriteResult } from "../commands";
 import { weightOf } from "../commands";
 import { createCounters } from "../counts";
 import { createCustomerReads } from "../customers";
 import { prepareErase } from "../erase";
 import { attachUnverified, resolveCustomer, resolveUser, type Resolved } from "../identity";
-import { createIngestStore, type CustomerIdentity } from "../ingest";
+import { createIngestStore } from "../ingest";
 import { createCredentialsStore } from "../credentials";
 import { preparePurge } from "../retention";
 import { createScoreStore } from "../scores";
 import type { Writer } from "../writer";
-
-/**
- * The write steps, for a feature that maps its own input onto customers (src/segment/) and
- * composes them into one job with compose(). Valid only inside that job.
- */
-export interface WriteSteps {
-  /** Stores the event unless its messageId is known; `resolved`: a customer the caller already found. */
-  writeEvent(appId: string, event: StoredEvent, source: EventSource, resolved?: Resolved): WriteResult;
-  resolveCustomer(appId: string, identity: Identity): Resolved;
-  updateCustomerAttributes(pk: number, update: { customerData?: Attributes; customerEmail?: string }): void;
-  upsertUser(appId: string, customerPk: number, input: UserChange): { pk: number };
-  /** Merges `data` into the user record's attributes. */
-  updateUserData(userPk: number, data: Attributes): void;
-  eventIdByMessageId(appId: string, messageId: string): string | undefined;
-  newestCustomerOfUser(appId: string, uid: string): CustomerIdentity | undefined;
-  usersByUid(appId: string, uid: string): { pk: number }[];
-}
+import { createSegmentStore } from "../segment";
+import { applyMessage } from "./segment";
+import type { WriteSteps } from "./steps";
 
 export function createSqliteApplier({ db, writer, clock }: { db: Db; writer: Writer; clock: () => number }) {
   const store = createIngestStore(db);
@@ -44,6 +30,7 @@ export function createSqliteApplier({ db, writer, clock }: { db: Db; writer: Wri
   const purge = preparePurge(db);
   const scores = createScoreStore(db);
   const credentials = createCredentialsStore(db);
+  const segment = createSegmentStore(db);
 
   function updateCustomerAttributes(pk: number, update: { customerData?: Attributes; customerEmail?: string }, now: number): void {
     if (update.customerData === undefined && update.customerEmail === undefined) return;
@@ -123,6 +110,10 @@ export function createSqliteApplier({ db, writer, clock }: { db: Db; writer: Wri
     SaveHealthRun: ({ run }) => scores.saveRun(run),
     PurgeRetention: ({ appId, horizon, limit }) => purge(appId, horizon, limit),
     RecordKeyUse: ({ keyId, at }) => credentials.touchKey(keyId, at),
+    ApplySegmentBatch: ({ appId, receivedAt, messages }) => {
+      const steps = stepsAt(clock());
+      return messages.map((message) => applyMessage(steps, segment, appId, message, receivedAt));
+    },
   };
 
   function stepsAt(now: number): WriteSteps {
@@ -143,14 +134,6 @@ export function createSqliteApplier({ db, writer, clock }: { db: Db; writer: Wri
       // The map above is checked per command type; TypeScript cannot follow one through the generic.
       const handler = run[command.type] as unknown as (command: C) => ResultOf<C>;
       return writer.submit(() => handler(command), weightOf(command));
-    },
-
-    /**
-     * One job built from the write steps, weighing `weight` events against the queue's cap: for
-     * a feature with its own mapping onto customers (Segment's batch). Settles after commit.
-     */
-    compose<T>(job: (steps: WriteSteps) => T, weight: number): Promise<T> {
-      return writer.submit(() => job(stepsAt(clock())), weight);
     },
   };
 }

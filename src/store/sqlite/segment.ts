@@ -1,16 +1,12 @@
-// The mapping of Segment's calls onto trackd's customer ⊃ users model (the README's table),
-// run inside one writer job per request with the ingest service's write steps.
-import type { ErrorDetail } from "../errors";
-import type { Resolved } from "../store/identity";
-import type { Attributes } from "../ingest/model";
-import type { WriteSteps } from "../ingest/service";
-import type { SegmentStore } from "../store/segment";
-import { splitTraits, type Mapped } from "./normalize";
-
-export interface Outcome {
-  duplicate: boolean;
-  warnings: ErrorDetail[];
-}
+// The mapping of Segment's calls onto trackd's customer ⊃ users model (the README's table):
+// the ApplySegmentBatch command, run by the applier inside one writer job per request with the
+// same write steps as trackd's own routes.
+import type { Attributes } from "../../attributes";
+import type { ErrorDetail } from "../../errors";
+import type { SegmentMessage as Mapped, SegmentOutcome as Outcome } from "../commands";
+import type { Resolved } from "../identity";
+import type { SegmentStore } from "../segment";
+import type { WriteSteps } from "./steps";
 
 /**
  * Applies one message, unless its messageId was seen before (exactly once, forever): events
@@ -74,6 +70,12 @@ function updateCustomer(steps: WriteSteps, appId: string, uid: string, traits: A
   const resolved = steps.resolveCustomer(appId, { uid, customerId });
   steps.updateCustomerAttributes(resolved.customer.pk, { customerData: nonEmpty(attributes), customerEmail: email });
   return resolved;
+}
+
+/** traits.customerId and traits.email name the customer; the rest are its attributes. */
+function splitTraits(traits: Attributes): { customerId?: string; email?: string; attributes: Attributes } {
+  const { customerId, email, ...attributes } = traits as Attributes & { customerId?: string | null; email?: string | null };
+  return { customerId: customerId ?? undefined, email: email ?? undefined, attributes };
 }
 
 function nonEmpty(attributes: Attributes): Attributes | undefined {
