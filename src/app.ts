@@ -1,6 +1,8 @@
 // createApp builds the whole HTTP app from its dependencies and never listens: tests call
 // app.handle(request); only the entry point (src/cli/serve.ts) binds a port.
 import { Elysia } from "elysia";
+import { accountRoutes, type DashboardOptions } from "./accounts/index";
+import { createAccountsService, DEFAULT_ACCOUNTS_OPTIONS, type AccountsOptions } from "./accounts/service";
 import { createAppsService } from "./apps/service";
 import { stripeWebhookRoutes, subscriptionRoutes } from "./billing/index";
 import { createBillingMetrics } from "./billing/metrics";
@@ -32,9 +34,11 @@ export interface AppDeps {
   logger?: Logger;
   /** Rate limits and proxy trust for the browser route. */
   client?: ClientOptions;
+  /** Dashboard sign-in: proxy trust and public URL, login rate limits, the one-time setup token. */
+  dashboard?: Partial<DashboardOptions & AccountsOptions>;
 }
 
-export function createApp({ db, writer, clock = Date.now, logger = consoleLogger, client = DEFAULT_CLIENT_OPTIONS }: AppDeps) {
+export function createApp({ db, writer, clock = Date.now, logger = consoleLogger, client = DEFAULT_CLIENT_OPTIONS, dashboard = {} }: AppDeps) {
   const apps = createAppsService(db, clock);
   const customers = createCustomersService(db);
   const ingest = createIngestService({ db, writer, clock, customers });
@@ -43,6 +47,8 @@ export function createApp({ db, writer, clock = Date.now, logger = consoleLogger
   const exporter = createExporter(db.$client);
   const scoring = createScoringService(db);
   const billing = createBillingService({ db, writer, clock });
+  const accounts = createAccountsService(db, clock, { ...DEFAULT_ACCOUNTS_OPTIONS, ...dashboard });
+  const dashboardOptions = { trustProxy: dashboard.trustProxy ?? client.trustProxy, publicUrl: dashboard.publicUrl };
 
   return new Elysia()
     .onError(({ code, error, request }) => {
@@ -64,7 +70,8 @@ export function createApp({ db, writer, clock = Date.now, logger = consoleLogger
     .use(erasureRoutes({ apps, customers, writer, db }))
     .use(metricsRoutes({ apps, metrics, billingMetrics: createBillingMetrics(db), clock }))
     .use(exportRoutes({ apps, customers, exporter, clock, logger }))
-    .use(eventRoutes({ apps, events }));
+    .use(eventRoutes({ apps, events }))
+    .use(accountRoutes({ accounts, apps, options: dashboardOptions }));
 }
 
 export type App = ReturnType<typeof createApp>;

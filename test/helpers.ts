@@ -1,7 +1,7 @@
 // Test harness: each call to setup() gives a fresh in-memory database migrated with the real
 // migrations, a real writer, the real app (called through app.handle, no port), and a clock
 // the test controls.
-import { createApp } from "../src/app";
+import { createApp, type AppDeps } from "../src/app";
 import { DEFAULT_CLIENT_OPTIONS, type ClientOptions } from "../src/client/model";
 import { createAppsService } from "../src/apps/service";
 import { openMigratedDatabase } from "../src/db";
@@ -25,12 +25,12 @@ export interface CallOptions {
   as?: Tenant;
 }
 
-export function setup(options: { now?: number; writer?: WriterOptions; client?: Partial<ClientOptions> } = {}) {
+export function setup(options: { now?: number; writer?: WriterOptions; client?: Partial<ClientOptions>; dashboard?: AppDeps["dashboard"] } = {}) {
   const clock = { now: options.now ?? T0 };
   const db = openMigratedDatabase(":memory:");
   const writer = new Writer(db.$client, options.writer);
   const client = { ...DEFAULT_CLIENT_OPTIONS, ...options.client };
-  const app = createApp({ db, writer, clock: () => clock.now, logger: silentLogger, client });
+  const app = createApp({ db, writer, clock: () => clock.now, logger: silentLogger, client, dashboard: options.dashboard });
   const apps = createAppsService(db, () => clock.now);
 
   function tenant(name = "test"): Tenant {

@@ -6,6 +6,7 @@ import { credentialsCacheFor } from "./cache";
 import { digestOf, generateKey, generateSigningSecret, parseKey, randomId, SCOPES, type Scope } from "./keys";
 import { weightsOf, type Weights } from "../scoring/weights";
 import { originAllowed } from "./origins";
+import { createSessions, ROLE_SCOPES, type Session } from "../accounts/sessions";
 
 export interface CreatedApp {
   appId: string;
@@ -59,6 +60,7 @@ export function createAppsService(db: Db, clock: () => number = Date.now) {
   const keyById = db.select().from(apiKeys).where(eq(apiKeys.id, sql.placeholder("id"))).prepare();
   const appById = db.select().from(apps).where(eq(apps.id, sql.placeholder("id"))).prepare();
   const cache = credentialsCacheFor(db.$client);
+  const sessions = createSessions(db, clock);
 
   function loadKey(keyId: string): CachedKey | undefined {
     const key = keyById.get({ id: keyId });
@@ -172,6 +174,14 @@ export function createAppsService(db: Db, clock: () => number = Date.now) {
       const matches = timingSafeEqual(parsed ? digestOf(parsed.secret) : DUMMY_DIGEST, key?.digest ?? DUMMY_DIGEST);
       if (!parsed || !key || !matches || key.revoked || key.app.id !== appId) return null;
       return { app: key.app, scopes: key.scopes };
+    },
+
+    /** A dashboard session instead of a key: any app, with the scopes of the user's role. */
+    authenticateSession(appId: string, token: string): (Authenticated & { session: Session }) | null {
+      const session = sessions.find(token);
+      const app = session ? this.findApp(appId) : undefined;
+      if (!session || !app) return null;
+      return { app, scopes: ROLE_SCOPES[session.user.role], session };
     },
   };
 }

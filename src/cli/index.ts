@@ -7,6 +7,7 @@ import { devCommand } from "./dev";
 import { healthCommand } from "./health";
 import { serveCommand } from "./serve";
 import { stripeCommand } from "./stripe";
+import { usersCommand } from "./users";
 import { version } from "../../package.json";
 
 const HELP = `trackd ${version}: per-customer product events and attributes, in one binary
@@ -28,6 +29,12 @@ Commands:
                                    another API key for an app: to rotate keys, or a narrower
                                    one (default: all three scopes)
   keys revoke KEY_ID               revoke an API key
+  users create --email EMAIL --role admin|viewer --password-stdin [--json]
+                                   a dashboard account (password from stdin, 10+ characters)
+  users list [--json]              dashboard accounts and their roles
+  users remove EMAIL               remove an account; its sessions end
+  users set-password EMAIL --password-stdin
+                                   a new password; the account's sessions end
   export --app APP_ID --out FILE [--from DATE] [--to DATE] [--format ndjson|csv]
          [--customer-id ID]        write an app's events (with each customer's identity) to
                                    FILE, or stdout with --out -; the format follows FILE's
@@ -89,6 +96,8 @@ async function runCommand(command: string, args: string[], env: Record<string, s
       return appsCommand(args, env);
     case "keys":
       return keysCommand(args, env);
+    case "users":
+      return usersCommand(args, env);
     case "dev":
       return devCommand(args, env);
     case "export":

@@ -1,4 +1,6 @@
 // The only place that listens and handles signals.
+import { randomBytes } from "node:crypto";
+import { createAccountsService } from "../accounts/service";
 import { createApp } from "../app";
 import { createAppsService } from "../apps/service";
 import { UsageError, resolveSetting } from "../config";
@@ -28,6 +30,7 @@ export async function serveCommand(args: string[], env: Record<string, string | 
     "client-app-burst": { type: "string" },
     "trust-proxy": { type: "string" },
     "health-interval": { type: "string" },
+    "public-url": { type: "string" },
   });
   const config = {
     db: resolveSetting("db", values, env),
@@ -42,6 +45,7 @@ export async function serveCommand(args: string[], env: Record<string, string | 
       trustProxy: resolveSetting("trustProxy", values, env),
     },
     healthIntervalMs: resolveSetting("healthInterval", values, env) * 60_000,
+    publicUrl: resolveSetting("publicUrl", values, env),
   };
 
   const db = openMigratedDatabase(config.db, config.durability);
@@ -55,7 +59,10 @@ export async function serveCommand(args: string[], env: Record<string, string | 
           return undefined;
         });
   const writer = new Writer(db.$client, { maxPending: config.maxPending });
-  const app = createApp({ db, writer, client: config.client });
+  // While no admin exists, a one-time link (printed below) lets the first one be created.
+  const accounts = createAccountsService(db, Date.now);
+  const setupToken = accounts.countAdmins() === 0 ? randomBytes(24).toString("base64url") : undefined;
+  const app = createApp({ db, writer, client: config.client, dashboard: { setupToken, publicUrl: config.publicUrl } });
   try {
     // Bun's own body cap answers before our error handler runs, so it sits above the largest
     // per-route limit; each route enforces its own (64 KB, bulk 1 MB) with a proper error.
@@ -73,6 +80,8 @@ export async function serveCommand(args: string[], env: Record<string, string | 
     // First run: make the quick start one command long.
     console.log(`${credentialsBanner('Created the app "default" for this new database', apps.createApp("default"))}\n`);
   }
+  const base = config.publicUrl ?? `http://${config.host === "0.0.0.0" ? "localhost" : config.host}:${app.server!.port}`;
+  if (setupToken) console.log(`Create the first dashboard admin (one-time link, valid until an admin exists):\n  ${base}/setup?token=${setupToken}\n`);
   log.info(`trackd ${version} listening on http://${config.host}:${app.server!.port}`, {
     db: config.db,
     durability: config.durability,

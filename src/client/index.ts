@@ -3,12 +3,12 @@
 // authHash (src/client/signature.ts). The pipeline steps live in ./service.ts; this file adds
 // what is HTTP: the client's IP, CORS, and the reply.
 import { Elysia } from "elysia";
-import type { Server } from "bun";
 import { originAllowed } from "../apps/origins";
 import type { AppsService } from "../apps/service";
 import type { AppRow } from "../db/schema";
 import { AppError } from "../errors";
 import { readJsonBody } from "../http/body";
+import { clientIp } from "../http/client-ip";
 import { RateLimiter } from "../http/rate-limit";
 import { batchReply, singleReply } from "../ingest/reply";
 import type { IngestService } from "../ingest/service";
@@ -80,12 +80,4 @@ function corsGrant(origin: string | null, allowed: boolean): Record<string, stri
   if (origin === null) return {};
   if (!allowed) return { vary: "Origin" };
   return { "access-control-allow-origin": origin, "access-control-expose-headers": "Retry-After", vary: "Origin" };
-}
-
-function clientIp(request: Request, server: Server<unknown> | null, trustProxy: boolean): string {
-  if (trustProxy) {
-    const forwarded = request.headers.get("x-forwarded-for")?.split(",").at(-1)?.trim();
-    if (forwarded) return forwarded;
-  }
-  return server?.requestIP(request)?.address ?? "unknown";
 }

@@ -1,0 +1,106 @@
+// Signing in and out of the dashboard, the one-time setup link, and who is signed in.
+import { Elysia } from "elysia";
+import type { AppsService } from "../apps/service";
+import { AppError } from "../errors";
+import { clientIp, servedOverHttps } from "../http/client-ip";
+import { checkCsrf, checkSameOrigin, CSRF_HEADER } from "./csrf";
+import { loginPage, messagePage, PAGE_SECURITY_HEADERS, setupPage } from "./pages";
+import type { AccountsService } from "./service";
+import { readCookie, SESSION_ABSOLUTE_MS, SESSION_COOKIE, type Session } from "./sessions";
+
+export interface DashboardOptions {
+  /** Behind your own proxy: client IP from X-Forwarded-For, HTTPS from X-Forwarded-Proto. */
+  trustProxy: boolean;
+  /** Where people reach trackd (https://… makes cookies Secure); shown in links. */
+  publicUrl?: string;
+}
+
+/** Only a path on this site: "//evil.example" and "/\\evil.example" are other hosts to a browser. */
+export function safeNext(raw: unknown): string {
+  return typeof raw === "string" && /^\/(?![/\\])/.test(raw) ? raw : "/";
+}
+
+const html = (body: string, status = 200, headers: Record<string, string> = {}) =>
+  new Response(body, { status, headers: { "content-type": "text/html; charset=utf-8", ...PAGE_SECURITY_HEADERS, ...headers } });
+
+const redirect = (location: string, headers: Record<string, string> = {}) =>
+  new Response(null, { status: 303, headers: { location, "cache-control": "no-store", ...headers } });
+
+const field = (body: unknown, name: string): string => {
+  const value = (body as Record<string, unknown> | null)?.[name];
+  return typeof value === "string" ? value : "";
+};
+
+/** The signed-in session, or null. */
+export function sessionOf(accounts: AccountsService, request: Request): { token: string; session: Session } | null {
+  const token = readCookie(request.headers.get("cookie"), SESSION_COOKIE);
+  const session = token ? accounts.sessions.find(token) : null;
+  return token && session ? { token, session } : null;
+}
+
+export function accountRoutes(deps: { accounts: AccountsService; apps: AppsService; options: DashboardOptions }) {
+  const { accounts, apps, options } = deps;
+
+  function sessionCookie(request: Request, token: string, maxAgeS: number): string {
+    // SameSite=Lax: sent when someone follows a link to the dashboard, never on a cross-site POST.
+    const secure = servedOverHttps(request, options.trustProxy, options.publicUrl) ? "; Secure" : "";
+    return `${SESSION_COOKIE}=${token}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${maxAgeS}${secure}`;
+  }
+  const signedInCookie = (request: Request, token: string) => sessionCookie(request, token, SESSION_ABSOLUTE_MS / 1000);
+
+  /** A failed form post is shown on the form again, with the error's status (and Retry-After). */
+  function formError(error: unknown, render: (message: string) => string): Response {
+    if (!(error instanceof AppError) || error.status >= 500) throw error;
+    return html(render(error.message), error.status, error.headers);
+  }
+
+  return new Elysia({ name: "accounts" })
+    .get("/login", ({ query, request }) => {
+      const next = safeNext(query.next);
+      if (sessionOf(accounts, request)) return redirect(next);
+      return html(loginPage(next));
+    })
+    .post("/login", async ({ body, request, server }) => {
+      const next = safeNext(field(body, "next"));
+      try {
+        checkSameOrigin(request);
+        const { token } = await accounts.signIn(field(body, "email"), field(body, "password"), clientIp(request, server, options.trustProxy));
+        return redirect(next, { "set-cookie": signedInCookie(request, token) });
+      } catch (error) {
+        return formError(error, (message) => loginPage(next, message));
+      }
+    })
+    .post("/logout", ({ body, request }) => {
+      const signedIn = sessionOf(accounts, request);
+      if (signedIn) {
+        checkCsrf(request, signedIn.token, request.headers.get(CSRF_HEADER) ?? field(body, "csrf"));
+        accounts.sessions.end(signedIn.token);
+      }
+      return redirect("/login", { "set-cookie": sessionCookie(request, "", 0) });
+    })
+    .get("/setup", ({ query }) => {
+      const token = typeof query.token === "string" ? query.token : "";
+      if (!accounts.setupOpen(token)) return html(messagePage("Setup link used", "An admin exists already (or this link is from an earlier start of the server). Sign in instead."), 403);
+      return html(setupPage(token));
+    })
+    .post("/setup", async ({ body, request }) => {
+      const token = field(body, "token");
+      try {
+        checkSameOrigin(request);
+        const created = await accounts.completeSetup(token, field(body, "email"), field(body, "password"));
+        return redirect("/", { "set-cookie": signedInCookie(request, created.token) });
+      } catch (error) {
+        return formError(error, (message) => setupPage(token, message));
+      }
+    })
+    .get("/dashboard/api/session", ({ request }) => {
+      const signedIn = sessionOf(accounts, request);
+      if (!signedIn) throw new AppError("UNAUTHORIZED", "not signed in");
+      return {
+        user: { email: signedIn.session.user.email, role: signedIn.session.user.role },
+        csrf: signedIn.session.csrf,
+        apps: apps.listApps().map(({ appId, name }) => ({ appId, name })),
+        publicUrl: options.publicUrl ?? null,
+      };
+    });
+}
