@@ -11,6 +11,7 @@ import { clientRoutes } from "./client/index";
 import { DEFAULT_CLIENT_OPTIONS, type ClientOptions } from "./client/model";
 import { createCustomersService } from "./customers/service";
 import { customerRoutes, erasureRoutes } from "./customers/index";
+import { dashboardRoutes } from "./dashboard/index";
 import type { Db } from "./db";
 import { AppError, errorResponse } from "./errors";
 import { eventRoutes } from "./events/index";
@@ -71,7 +72,8 @@ export function createApp({ db, writer, clock = Date.now, logger = consoleLogger
     .use(metricsRoutes({ apps, metrics, billingMetrics: createBillingMetrics(db), clock }))
     .use(exportRoutes({ apps, customers, exporter, clock, logger }))
     .use(eventRoutes({ apps, events }))
-    .use(accountRoutes({ accounts, apps, options: dashboardOptions }));
+    .use(accountRoutes({ accounts, apps, options: dashboardOptions }))
+    .use(dashboardRoutes({ accounts, apps }));
 }
 
 export type App = ReturnType<typeof createApp>;

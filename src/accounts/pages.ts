@@ -19,7 +19,7 @@ button{margin-top:18px;width:100%;padding:9px;border:0;border-radius:6px;backgro
 .error{background:#fdecec;color:#8a1c1c;padding:8px 10px;border-radius:6px;margin:0 0 8px}`;
 
 function page(title: string, body: string): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escapeHtml(title)} · trackd</title><style>${STYLE}</style></head><body>${body}</body></html>`;
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escapeHtml(title)} · trackd</title><link rel="icon" href="data:,"><style>${STYLE}</style></head><body>${body}</body></html>`;
 }
 
 export function loginPage(next: string, error?: string): string {

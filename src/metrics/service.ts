@@ -2,7 +2,8 @@
 // interval and per name, distinct active customers per interval, and the names seen.
 import { and, asc, desc, eq, gte, lt, sql } from "drizzle-orm";
 import type { Db } from "../db";
-import { appActiveCustomers, appDailyCounts, appEventStats, customerDailyCounts } from "../db/schema";
+import { appActiveCustomers, appDailyCounts, appEventStats, customerDailyCounts, customerEventStats, customers } from "../db/schema";
+import { GRADE_RANGES } from "../scoring/score";
 import { toIso } from "../dates";
 import type { Chart } from "../customers/activity";
 import { bucketStart, DAY_MS, dayOf, type Interval } from "../periods";
@@ -62,7 +63,33 @@ export function createMetricsService(db: Db) {
     .orderBy(desc(appEventStats.count), asc(appEventStats.event))
     .prepare();
 
+  // Entries of the (app_id, event) index: ~100 ms at 100k customers doing 20 names each.
+  const customersPerEvent = db
+    .select({ event: customerEventStats.event, customers: sql<number>`count(*)` })
+    .from(customerEventStats)
+    .where(eq(customerEventStats.appId, p("appId")))
+    .groupBy(customerEventStats.event)
+    .prepare();
+  // A scan of the (app_id, health_score) index only.
+  const { healthy, watch, at_risk } = GRADE_RANGES;
+  const grades = db
+    .select({
+      customers: sql<number>`count(*)`,
+      healthy: sql<number>`coalesce(sum(${customers.healthScore} >= ${healthy.min}), 0)`,
+      watch: sql<number>`coalesce(sum(${customers.healthScore} between ${watch.min} and ${watch.max}), 0)`,
+      atRisk: sql<number>`coalesce(sum(${customers.healthScore} <= ${at_risk.max}), 0)`,
+    })
+    .from(customers)
+    .where(eq(customers.appId, p("appId")))
+    .prepare();
+
   return {
+    /** Customers per health grade (from the last scoring pass), and how many are not scored yet. */
+    health(appId: string) {
+      const row = grades.get({ appId })!;
+      return { customers: row.customers, grades: { healthy: row.healthy, watch: row.watch, at_risk: row.atRisk }, unscored: row.customers - row.healthy - row.watch - row.atRisk };
+    },
+
     /** Per bucket of the chart: events by name and distinct active customers; `event` narrows both. */
     events(appId: string, chart: Chart, interval: Interval, event?: string): { totals: Record<string, number>; series: MetricsPoint[] } {
       const range = { appId, fromDay: dayOf(chart.from), toDay: dayOf(chart.to - 1) + 1 };
@@ -90,12 +117,14 @@ export function createMetricsService(db: Db) {
     /** Every name the app has seen, most frequent first, checked against the naming convention. */
     names(appId: string): EventNameView[] {
       const rows = names.all({ appId });
+      const doing = new Map(customersPerEvent.all({ appId }).map((row) => [row.event, row.customers]));
       const spellings = Map.groupBy(rows, (row) => spellingKey(row.event));
       return rows.map((row) => {
         const problems = namingProblems(row.event);
         return {
           event: row.event,
           count: row.count,
+          customers: doing.get(row.event) ?? 0,
           firstSeen: toIso(row.firstSeen),
           lastSeen: toIso(row.lastSeen),
           conventional: problems.length === 0,

@@ -1,0 +1,3 @@
+export function LivePage(_: { appId: string }) {
+  return <p>Live: coming next.</p>;
+}
