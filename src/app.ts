@@ -22,6 +22,8 @@ import { healthRoutes } from "./health/index";
 import { metricsRoutes } from "./metrics/index";
 import { createMetricsService } from "./metrics/service";
 import { ingestRoutes } from "./ingest/index";
+import { LiveHub } from "./live/hub";
+import { liveRoutes, reportIngestRejections } from "./live/index";
 import { createIngestService } from "./ingest/service";
 import { consoleLogger, type Logger } from "./log";
 import { createScoringService } from "./scoring/service";
@@ -37,12 +39,14 @@ export interface AppDeps {
   client?: ClientOptions;
   /** Dashboard sign-in: proxy trust and public URL, login rate limits, the one-time setup token. */
   dashboard?: Partial<DashboardOptions & AccountsOptions>;
+  /** The Live page's feed (tests pass one with small limits). */
+  live?: LiveHub;
 }
 
-export function createApp({ db, writer, clock = Date.now, logger = consoleLogger, client = DEFAULT_CLIENT_OPTIONS, dashboard = {} }: AppDeps) {
+export function createApp({ db, writer, clock = Date.now, logger = consoleLogger, client = DEFAULT_CLIENT_OPTIONS, dashboard = {}, live = new LiveHub() }: AppDeps) {
   const apps = createAppsService(db, clock);
   const customers = createCustomersService(db);
-  const ingest = createIngestService({ db, writer, clock, customers });
+  const ingest = createIngestService({ db, writer, clock, customers, live });
   const events = createEventsService(db, customers);
   const metrics = createMetricsService(db);
   const exporter = createExporter(db.$client);
@@ -52,6 +56,7 @@ export function createApp({ db, writer, clock = Date.now, logger = consoleLogger
   const dashboardOptions = { trustProxy: dashboard.trustProxy ?? client.trustProxy, publicUrl: dashboard.publicUrl };
 
   return new Elysia()
+    .onError(reportIngestRejections(live, clock))
     .onError(({ code, error, request }) => {
       if (error instanceof AppError) return errorResponse(error);
       const { pathname } = new URL(request.url);
@@ -64,7 +69,7 @@ export function createApp({ db, writer, clock = Date.now, logger = consoleLogger
     .use(healthRoutes(db))
     .use(sdkRoutes())
     .use(ingestRoutes({ apps, ingest, clock }))
-    .use(clientRoutes({ apps, ingest, clock, options: client }))
+    .use(clientRoutes({ apps, ingest, clock, options: client, live }))
     .use(stripeWebhookRoutes({ apps, billing, clock }))
     .use(subscriptionRoutes({ apps, billing, clock }))
     .use(customerRoutes({ apps, customers, events, billing, scoring, db, clock }))
@@ -73,6 +78,7 @@ export function createApp({ db, writer, clock = Date.now, logger = consoleLogger
     .use(exportRoutes({ apps, customers, exporter, clock, logger }))
     .use(eventRoutes({ apps, events }))
     .use(accountRoutes({ accounts, apps, options: dashboardOptions }))
+    .use(liveRoutes({ apps, hub: live }))
     .use(dashboardRoutes({ accounts, apps }));
 }
 

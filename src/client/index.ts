@@ -8,6 +8,8 @@ import type { AppsService } from "../apps/service";
 import type { AppRow } from "../db/schema";
 import { AppError } from "../errors";
 import { readJsonBody } from "../http/body";
+import type { LiveHub } from "../live/hub";
+import { reportRejection } from "../live/index";
 import { clientIp } from "../http/client-ip";
 import { RateLimiter } from "../http/rate-limit";
 import { batchReply, singleReply } from "../ingest/reply";
@@ -15,8 +17,8 @@ import type { IngestService } from "../ingest/service";
 import { CLIENT_BODY_LIMIT, CLIENT_PATH, type ClientOptions } from "./model";
 import { appOf, checkOrigin, checkRate, itemsOf, normalizeClientEvents, verifySignatures } from "./service";
 
-export function clientRoutes(deps: { apps: AppsService; ingest: IngestService; clock: () => number; options: ClientOptions }) {
-  const { apps, ingest, clock, options } = deps;
+export function clientRoutes(deps: { apps: AppsService; ingest: IngestService; clock: () => number; options: ClientOptions; live?: LiveHub }) {
+  const { apps, ingest, clock, options, live } = deps;
   const perIp = new RateLimiter(options.perIp, clock);
   const perApp = new RateLimiter(options.perApp, clock);
 
@@ -65,6 +67,7 @@ export function clientRoutes(deps: { apps: AppsService; ingest: IngestService; c
           set.status = results[0].duplicate ? 200 : 201;
           return { ...singleReply(results[0]), verified: events[0].event.verified };
         } catch (error) {
+          if (live) reportRejection(live, app?.id ?? request.headers.get("x-ck-app"), request, error, clock());
           throw error instanceof AppError ? error.withHeaders(grant()) : error;
         }
       },

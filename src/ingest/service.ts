@@ -4,6 +4,7 @@ import type { Db } from "../db";
 import type { ErrorDetail } from "../errors";
 import type { CustomerView } from "../customers/model";
 import type { CustomersService } from "../customers/service";
+import type { LiveHub, LiveEvent } from "../live/hub";
 import type { Writer } from "../writer";
 import { attachUnverified, mergeAttributes, resolveCustomer, resolveUser } from "./identity";
 import type { Attributes, CustomerUpdateInput, UserInput } from "./model";
@@ -24,9 +25,11 @@ export interface IngestDeps {
   writer: Writer;
   clock: () => number;
   customers: CustomersService;
+  /** The Live page's feed: told about events once they are committed. */
+  live?: LiveHub;
 }
 
-export function createIngestService({ db, writer, clock, customers }: IngestDeps) {
+export function createIngestService({ db, writer, clock, customers, live }: IngestDeps) {
   const store = createIngestStore(db);
   const counters = createCounters(db);
   writer.defer(counters);
@@ -84,14 +87,43 @@ export function createIngestService({ db, writer, clock, customers }: IngestDeps
     return { id, duplicate: false, warnings };
   }
 
+  /** After commit, and only when a Live page is open on the app (the write path pays nothing otherwise). */
+  function announce(appId: string, batch: NormalizedEvent[], results: WriteResult[], source: EventSource): void {
+    if (!live?.listening(appId)) return;
+    const receivedAt = new Date(clock()).toISOString();
+    const items: LiveEvent[] = [];
+    for (const [i, result] of results.entries()) {
+      const event = batch[i]!;
+      if (result.duplicate) continue;
+      items.push({
+        type: "event",
+        id: result.id,
+        event: event.event,
+        customerId: event.customerId ?? null,
+        uid: event.uid ?? null,
+        email: event.customerEmail ?? null,
+        user: event.user?.uid ?? null,
+        source,
+        verified: event.verified,
+        eventDate: new Date(event.eventDate).toISOString(),
+        receivedAt,
+      });
+    }
+    live.publish(appId, items);
+  }
+
   return {
-    recordEvent(appId: string, event: NormalizedEvent, source: EventSource): Promise<WriteResult> {
-      return writer.submit(() => writeEvent(appId, event, source));
+    async recordEvent(appId: string, event: NormalizedEvent, source: EventSource): Promise<WriteResult> {
+      const result = await writer.submit(() => writeEvent(appId, event, source));
+      announce(appId, [event], [result], source);
+      return result;
     },
 
     /** All or nothing: the events are one job, so one failure undoes them all. */
-    recordEvents(appId: string, batch: NormalizedEvent[], source: EventSource): Promise<WriteResult[]> {
-      return writer.submit(() => batch.map((event) => writeEvent(appId, event, source)), batch.length);
+    async recordEvents(appId: string, batch: NormalizedEvent[], source: EventSource): Promise<WriteResult[]> {
+      const results = await writer.submit(() => batch.map((event) => writeEvent(appId, event, source)), batch.length);
+      announce(appId, batch, results, source);
+      return results;
     },
 
     updateCustomer(
