@@ -28,6 +28,7 @@ import { createIngestService } from "./ingest/service";
 import { consoleLogger, type Logger } from "./log";
 import { createScoringService } from "./scoring/service";
 import { sdkRoutes } from "./sdk/index";
+import { settingsRoutes } from "./settings/index";
 import type { Writer } from "./writer";
 
 export interface AppDeps {
@@ -79,6 +80,7 @@ export function createApp({ db, writer, clock = Date.now, logger = consoleLogger
     .use(eventRoutes({ apps, events }))
     .use(accountRoutes({ accounts, apps, options: dashboardOptions }))
     .use(liveRoutes({ apps, hub: live }))
+    .use(settingsRoutes({ apps }))
     .use(dashboardRoutes({ accounts, apps }));
 }
 

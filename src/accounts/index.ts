@@ -3,7 +3,8 @@ import { Elysia } from "elysia";
 import type { AppsService } from "../apps/service";
 import { AppError } from "../errors";
 import { clientIp, servedOverHttps } from "../http/client-ip";
-import { checkCsrf, checkSameOrigin, CSRF_HEADER } from "./csrf";
+import { KB, readJsonBody } from "../http/body";
+import { checkCsrf, checkSameOrigin, CSRF_HEADER, isSafeMethod } from "./csrf";
 import { loginPage, messagePage, PAGE_SECURITY_HEADERS, setupPage } from "./pages";
 import type { AccountsService } from "./service";
 import { readCookie, SESSION_ABSOLUTE_MS, SESSION_COOKIE, type Session } from "./sessions";
@@ -54,6 +55,21 @@ export function accountRoutes(deps: { accounts: AccountsService; apps: AppsServi
     return html(render(error.message), error.status, error.headers);
   }
 
+  /** An admin's session, with the CSRF checks for a state-changing request; else 401/403. */
+  function admin(request: Request): Session {
+    const signedIn = sessionOf(accounts, request);
+    if (!signedIn) throw new AppError("UNAUTHORIZED", "not signed in");
+    if (!isSafeMethod(request.method)) checkCsrf(request, signedIn.token, request.headers.get(CSRF_HEADER));
+    if (signedIn.session.user.role !== "admin") throw new AppError("FORBIDDEN", `a ${signedIn.session.user.role} cannot do this: it needs an admin`);
+    return signedIn.session;
+  }
+
+  const json = async (request: Request) => {
+    const body = await readJsonBody(request, 4 * KB);
+    if (typeof body !== "object" || body === null || Array.isArray(body)) throw new AppError("VALIDATION_FAILED", "body must be a JSON object", { details: [{ path: "", message: "must be a JSON object" }] });
+    return body as Record<string, unknown>;
+  };
+
   return new Elysia({ name: "accounts" })
     .get("/login", ({ query, request }) => {
       const next = safeNext(query.next);
@@ -102,5 +118,46 @@ export function accountRoutes(deps: { accounts: AccountsService; apps: AppsServi
         apps: apps.listApps().map(({ appId, name }) => ({ appId, name })),
         publicUrl: options.publicUrl ?? null,
       };
-    });
+    })
+    // Dashboard accounts and apps: admins only, from the Settings page (the CLI does the same).
+    .get("/dashboard/api/users", ({ request }) => {
+      admin(request);
+      return { users: accounts.listUsers().map((u) => ({ ...u, createdAt: new Date(u.createdAt).toISOString() })) };
+    })
+    .post(
+      "/dashboard/api/users",
+      async ({ request, set }) => {
+        admin(request);
+        const body = await json(request);
+        const user = await accounts.createUser(field(body, "email"), field(body, "role"), field(body, "password"));
+        set.status = 201;
+        return { ...user, createdAt: new Date(user.createdAt).toISOString() };
+      },
+      { parse: "none" },
+    )
+    .patch(
+      "/dashboard/api/users/:id",
+      async ({ request, params }) => {
+        admin(request);
+        if (!accounts.setRole(params.id, field(await json(request), "role"))) throw new AppError("NOT_FOUND", `no dashboard user ${params.id}`);
+        return { ok: true };
+      },
+      { parse: "none" },
+    )
+    .delete("/dashboard/api/users/:id", ({ request, params }) => {
+      admin(request);
+      if (!accounts.removeUser(params.id)) throw new AppError("NOT_FOUND", `no dashboard user ${params.id}`);
+      return { ok: true };
+    })
+    .post(
+      "/dashboard/api/apps",
+      async ({ request, set }) => {
+        admin(request);
+        const name = field(await json(request), "name").trim();
+        if (!name || name.length > 100) throw new AppError("VALIDATION_FAILED", "name must be 1 to 100 characters", { details: [{ path: "/name", message: "must be 1 to 100 characters" }] });
+        set.status = 201;
+        return apps.createApp(name);
+      },
+      { parse: "none" },
+    );
 }

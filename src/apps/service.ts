@@ -1,5 +1,5 @@
 import { timingSafeEqual } from "node:crypto";
-import { count, eq, isNull, and, sql } from "drizzle-orm";
+import { count, desc, eq, isNull, and, sql } from "drizzle-orm";
 import type { Db } from "../db";
 import { apiKeys, apps, type AppRow } from "../db/schema";
 import { credentialsCacheFor } from "./cache";
@@ -101,12 +101,12 @@ export function createAppsService(db: Db, clock: () => number = Date.now) {
       return insertKey(appId, scopes, clock());
     },
 
-    /** Returns false when no active key has that id. */
-    revokeKey(keyId: string): boolean {
+    /** Returns false when no active key has that id (of that app, when `appId` is given). */
+    revokeKey(keyId: string, appId?: string): boolean {
       const revoked = db
         .update(apiKeys)
         .set({ revokedAt: clock() })
-        .where(and(eq(apiKeys.id, keyId), isNull(apiKeys.revokedAt)))
+        .where(and(eq(apiKeys.id, keyId), isNull(apiKeys.revokedAt), appId === undefined ? undefined : eq(apiKeys.appId, appId)))
         .returning({ id: apiKeys.id })
         .all();
       cache.clear();
@@ -161,6 +161,30 @@ export function createAppsService(db: Db, clock: () => number = Date.now) {
           ...settingsOf(app),
           createdAt: new Date(app.createdAt).toISOString(),
         }));
+    },
+
+    /** The app's keys, newest first, revoked ones included: ids, scopes and dates, never secrets. */
+    listKeys(appId: string) {
+      return db
+        .select()
+        .from(apiKeys)
+        .where(eq(apiKeys.appId, appId))
+        .orderBy(desc(apiKeys.createdAt), desc(apiKeys.id))
+        .all()
+        .map((key) => ({
+          keyId: key.id,
+          scopes: key.scopes.split(",") as Scope[],
+          createdAt: new Date(key.createdAt).toISOString(),
+          revokedAt: key.revokedAt === null ? null : new Date(key.revokedAt).toISOString(),
+        }));
+    },
+
+    /** A new signing secret: authHashes made with the old one stop verifying at once. */
+    rotateSigningSecret(appId: string): string | null {
+      const signingSecret = generateSigningSecret();
+      const updated = db.update(apps).set({ signingSecret }).where(eq(apps.id, appId)).returning({ id: apps.id }).all();
+      cache.clear();
+      return updated.length === 1 ? signingSecret : null;
     },
 
     countApps(): number {

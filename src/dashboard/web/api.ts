@@ -14,6 +14,11 @@ export type EventMetrics = Api["metrics"]["events"]["get"]["response"][200];
 export type BillingMetrics = Api["metrics"]["billing"]["get"]["response"][200];
 export type EventNames = Api["events"]["names"]["get"]["response"][200];
 export type Erased = Api["customers"][":customerId"]["delete"]["response"][200];
+export type Settings = Api["settings"]["get"]["response"][200];
+export type KeyList = Api["keys"]["get"]["response"][200];
+export type CreatedKey = Api["keys"]["post"]["response"][200];
+export type UserList = Routes["dashboard"]["api"]["users"]["get"]["response"][200];
+export type CreatedApp = Routes["dashboard"]["api"]["apps"]["post"]["response"][200];
 export type SessionInfo = Routes["dashboard"]["api"]["session"]["get"]["response"][200];
 
 export class ApiError extends Error {
