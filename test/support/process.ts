@@ -8,7 +8,7 @@ export const ENTRY = join(import.meta.dir, "..", "..", "src", "index.ts");
  * How to run the server: the compiled binary when TRACKD_TEST_BINARY names one (.ci/run does,
  * after building), else the source through Bun.
  */
-const SERVER_COMMAND = process.env.TRACKD_TEST_BINARY ? [resolve(process.env.TRACKD_TEST_BINARY)] : [process.execPath, ENTRY];
+export const SERVER_COMMAND = process.env.TRACKD_TEST_BINARY ? [resolve(process.env.TRACKD_TEST_BINARY)] : [process.execPath, ENTRY];
 
 /** The environment of this process without any TRACKD_* setting, so only what a test passes counts. */
 export function cleanEnv(extra: Record<string, string> = {}): Record<string, string> {
