@@ -3,6 +3,9 @@ import { useEffect, useRef } from "preact/hooks";
 import uPlot from "uplot";
 import { short } from "./format";
 
+// Whole-number steps only: these are counts, "0.5 events" is not a tick.
+const COUNT_STEPS = [1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1e3, 2e3, 2.5e3, 5e3, 1e4, 2e4, 2.5e4, 5e4, 1e5, 2e5, 5e5, 1e6, 2e6, 5e6, 1e7, 1e8, 1e9];
+
 export interface Series {
   label: string;
   values: number[];
@@ -25,7 +28,7 @@ export function Chart(props: { times: number[]; series: Series[]; height?: numbe
         cursor: { drag: { x: false, y: false } },
         // Counts start at zero: an axis from 150 makes a 10% dip look like a collapse.
         scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.05)] } },
-        axes: [{ stroke: "#667", grid: { stroke: "#eef0f3" } }, { stroke: "#667", grid: { stroke: "#eef0f3" }, values: (_, ticks) => ticks.map(short), size: 50 }],
+        axes: [{ stroke: "#667", grid: { stroke: "#eef0f3" } }, { stroke: "#667", grid: { stroke: "#eef0f3" }, values: (_, ticks) => ticks.map(short), size: 50, incrs: COUNT_STEPS }],
         series: [
           {},
           ...props.series.map((s) => ({
