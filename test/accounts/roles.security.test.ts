@@ -1,8 +1,11 @@
 // Roles and CSRF, enforced by the server: what a viewer's and an admin's session may do, and
 // that a request another site's page makes with the session cookie is refused.
-import { describe, expect, test } from "bun:test";
+import { describe, expect, test, setDefaultTimeout } from "bun:test";
 import { setup } from "../helpers";
 import { SAME_ORIGIN, signIn } from "./support";
+
+// Each sign-in verifies an argon2id hash (memory-hard on purpose): seconds on a loaded machine.
+setDefaultTimeout(30_000);
 
 async function seeded() {
   const h = setup();

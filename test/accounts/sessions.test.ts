@@ -1,7 +1,10 @@
-import { describe, expect, test } from "bun:test";
+import { describe, expect, test, setDefaultTimeout } from "bun:test";
 import { SESSION_ABSOLUTE_MS, SESSION_IDLE_MS } from "../../src/accounts/sessions";
 import { setup, type Harness } from "../helpers";
 import { createUser, login, PASSWORD, SAME_ORIGIN, signIn } from "./support";
+
+// Each sign-in verifies an argon2id hash (memory-hard on purpose): seconds on a loaded machine.
+setDefaultTimeout(30_000);
 
 const get = (h: Harness, path: string, headers: Record<string, string>) => h.app.handle(new Request(`http://localhost${path}`, { headers }));
 

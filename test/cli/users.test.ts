@@ -1,7 +1,10 @@
-import { afterEach, expect, test } from "bun:test";
+import { afterEach, expect, test, setDefaultTimeout } from "bun:test";
 import { Database } from "bun:sqlite";
 import { cleanEnv, ENTRY } from "../support/process";
 import { removeScratches, scratch, type Scratch } from "../support/cli";
+
+// Each sign-in verifies an argon2id hash (memory-hard on purpose): seconds on a loaded machine.
+setDefaultTimeout(30_000);
 
 afterEach(removeScratches);
 

@@ -1,7 +1,10 @@
-import { describe, expect, test } from "bun:test";
+import { describe, expect, test, setDefaultTimeout } from "bun:test";
 import { DASHBOARD_CSS, DASHBOARD_JS } from "../../src/dashboard/index";
 import { setup } from "../helpers";
 import { signIn } from "../accounts/support";
+
+// Each sign-in verifies an argon2id hash (memory-hard on purpose): seconds on a loaded machine.
+setDefaultTimeout(30_000);
 
 const get = (h: ReturnType<typeof setup>, path: string, headers: Record<string, string> = {}) => h.app.handle(new Request(`http://localhost${path}`, { headers }));
 

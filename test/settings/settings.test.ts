@@ -1,6 +1,9 @@
-import { describe, expect, test } from "bun:test";
+import { describe, expect, test, setDefaultTimeout } from "bun:test";
 import { setup, type Harness, type Tenant } from "../helpers";
 import { SAME_ORIGIN, signIn } from "../accounts/support";
+
+// Each sign-in verifies an argon2id hash (memory-hard on purpose): seconds on a loaded machine.
+setDefaultTimeout(30_000);
 
 const patch = (h: Harness, as: Tenant, body: unknown) => h.call("PATCH", "/v1/api/settings", { as, body });
 
