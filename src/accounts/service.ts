@@ -157,6 +157,8 @@ export function createAccountsService(db: Db, clock: () => number, options: Acco
         if (blocked > 0) throw rateLimited(blocked);
         throw new AppError("UNAUTHORIZED", "wrong email or password");
       }
+      // Expired sessions are dropped here, where sessions are made, so the table stays the size of the live ones.
+      sessions.removeExpired();
       return { token: sessions.start(user.id), user: { id: user.id, email: user.email, role: user.role as Role, createdAt: user.createdAt } };
     },
 

@@ -152,6 +152,16 @@ describe("sign-in page and sessions", () => {
     expect((await get(h, "/v1/api/customers", { cookie, "x-ck-app": tenant.appId })).status).toBe(401);
   });
 
+  test("expired sessions are deleted when someone signs in, live ones kept", async () => {
+    const h = setup();
+    await signIn(h, "old@example.com", "viewer");
+    h.clock.now += SESSION_IDLE_MS + 1;
+    await signIn(h, "live@example.com", "viewer");
+    await login(h, "live@example.com");
+    const rows = h.db.$client.query("select u.email from dashboard_sessions s join dashboard_users u on u.id = s.user_id").all();
+    expect(rows).toEqual([{ email: "live@example.com" }, { email: "live@example.com" }]);
+  });
+
   test("a new password ends the account's sessions", async () => {
     const h = setup();
     const tenant = h.tenant();
