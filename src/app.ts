@@ -81,7 +81,7 @@ export function createApp({ db, writer, clock = Date.now, logger = consoleLogger
     .use(accountRoutes({ accounts, apps, options: dashboardOptions }))
     .use(liveRoutes({ apps, hub: live }))
     .use(settingsRoutes({ apps }))
-    .use(dashboardRoutes({ accounts, apps }));
+    .use(dashboardRoutes({ accounts, apps, options: dashboardOptions }));
 }
 
 export type App = ReturnType<typeof createApp>;

@@ -39,6 +39,16 @@ export function sessionOf(accounts: AccountsService, request: Request): { token:
   return token && session ? { token, session } : null;
 }
 
+/** What the pages need to know about who is signed in (also embedded in the page shell). */
+export function sessionInfo(session: Session, apps: AppsService, options: DashboardOptions) {
+  return {
+    user: { email: session.user.email, role: session.user.role },
+    csrf: session.csrf,
+    apps: apps.listApps().map(({ appId, name }) => ({ appId, name })),
+    publicUrl: options.publicUrl ?? null,
+  };
+}
+
 export function accountRoutes(deps: { accounts: AccountsService; apps: AppsService; options: DashboardOptions }) {
   const { accounts, apps, options } = deps;
 
@@ -112,12 +122,7 @@ export function accountRoutes(deps: { accounts: AccountsService; apps: AppsServi
     .get("/dashboard/api/session", ({ request }) => {
       const signedIn = sessionOf(accounts, request);
       if (!signedIn) throw new AppError("UNAUTHORIZED", "not signed in");
-      return {
-        user: { email: signedIn.session.user.email, role: signedIn.session.user.role },
-        csrf: signedIn.session.csrf,
-        apps: apps.listApps().map(({ appId, name }) => ({ appId, name })),
-        publicUrl: options.publicUrl ?? null,
-      };
+      return sessionInfo(signedIn.session, apps, options);
     })
     // Dashboard accounts and apps: admins only, from the Settings page (the CLI does the same).
     .get("/dashboard/api/users", ({ request }) => {

@@ -33,6 +33,16 @@ describe("dashboard pages", () => {
     expect(html).toContain(`href="${DASHBOARD_CSS.path}"`);
   });
 
+  test("the shell carries the session's details, and an app name cannot break out of them", async () => {
+    const h = setup();
+    const hostile = h.tenant("</script><script>alert(1)</script>");
+    const { cookie, csrf } = await signIn(h, "a@example.com", "admin");
+    const html = await (await get(h, `/apps/${hostile.appId}`, { cookie })).text();
+    expect(html).not.toContain("<script>alert(1)");
+    const inline = /<script type="application\/json" id="session">(.*?)<\/script>/.exec(html)![1]!;
+    expect(JSON.parse(inline)).toEqual({ user: { email: "a@example.com", role: "admin" }, csrf, apps: [{ appId: hostile.appId, name: "</script><script>alert(1)</script>" }], publicUrl: null });
+  });
+
   test("the script is served gzipped and immutable under a content-hashed name, within the 150 KB budget", async () => {
     const h = setup();
     const response = await get(h, DASHBOARD_JS.path, { "accept-encoding": "gzip, br" });

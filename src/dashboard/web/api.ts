@@ -72,6 +72,9 @@ export async function api<T>(path: string, init: { method?: string; body?: unkno
 }
 
 export async function loadSession(): Promise<SessionInfo> {
+  // The page shell carries it; asked for only if it is missing.
+  const inline = document.getElementById("session")?.textContent;
+  if (inline) return JSON.parse(inline) as SessionInfo;
   const response = await fetch("/dashboard/api/session", { credentials: "same-origin" });
   if (response.status === 401) {
     location.assign(`/login?next=${encodeURIComponent(location.pathname + location.search)}`);
