@@ -23,9 +23,10 @@ try {
   check(appId && apiKey && signingSecret, "apps create prints appId, apiKey and signingSecret");
 
   const port = 20000 + Math.floor(Math.random() * 20000);
+  const metricsToken = "smoke-metrics-token-0123";
   const server = Bun.spawn([binary, "serve", "--port", String(port), "--host", "127.0.0.1"], {
     cwd: dir,
-    env: { ...process.env, TRACKD_DB: "" },
+    env: { ...process.env, TRACKD_DB: "", TRACKD_METRICS_TOKEN: metricsToken },
     stdout: "pipe",
     stderr: "pipe",
   });
@@ -41,6 +42,9 @@ try {
     console.error(await new Response(server.stdout).text(), await new Response(server.stderr).text());
   }
   check(healthy, `serve answers /healthz (after ${Math.round(performance.now() - startedAt)} ms)`);
+  // The Docker image's HEALTHCHECK: the image's env (0.0.0.0 is probed on loopback).
+  const probe = Bun.spawnSync([binary, "healthcheck"], { cwd: dir, env: { ...process.env, TRACKD_HOST: "0.0.0.0", TRACKD_PORT: String(port) } });
+  check(probe.exitCode === 0, "trackd healthcheck with TRACKD_HOST=0.0.0.0 exits 0");
 
   const headers = { "x-ck-api-key": apiKey, "x-ck-app": appId, "content-type": "application/json" };
   const post = (path: string, body: unknown) => fetch(`${base}${path}`, { method: "POST", headers, body: JSON.stringify(body) });
@@ -115,6 +119,19 @@ try {
 
   const unauthorized = await fetch(`${base}/v1/api/events`, { headers: { "x-ck-app": appId } });
   check(unauthorized.status === 401, "a request without a key → 401");
+
+  const scrape = await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${metricsToken}` } });
+  const metrics = await scrape.text();
+  check(scrape.status === 200 && /trackd_events_stored_total\{app="[^"]+",source="bulk"\} 2/.test(metrics), "GET /metrics with the token counts the stored events");
+  check((await fetch(`${base}/metrics`)).status === 401, "GET /metrics without the token → 401");
+  const spec = await (await fetch(`${base}/openapi.json`)).json();
+  check(spec.openapi === "3.1.0" && spec.paths["/v1/api/events/new"]?.post, "GET /openapi.json serves the OpenAPI 3.1 document");
+  const docs = await fetch(`${base}/docs`);
+  check(docs.status === 200 && (await docs.text()).includes("/v1/api/events/bulk"), "GET /docs serves the reference page");
+  const backup = run(["backup", "--db", "./data/trackd.db", "--out", "./backup.db"]);
+  check(backup.exitCode === 0 && existsSync(join(dir, "backup.db")), "backup copies the live database");
+  const retention = run(["apps", "update", appId, "--retention-days", "30", "--db", "./data/trackd.db"]);
+  check(retention.exitCode === 0, "apps update --retention-days exits 0 while the server runs");
 
   server.kill("SIGTERM");
   check((await server.exited) === 0, "SIGTERM stops the server with exit code 0");

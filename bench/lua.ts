@@ -42,6 +42,41 @@ end
 }
 
 /**
+ * POST /v1/batch as @segment/analytics-node sends it (Basic auth, timestamp, messageId,
+ * context.library, integrations, _metadata, a batch sentAt), 100 track messages per request
+ * like the bulk scenario, over the same 10,000 customers: userId is the customer (B2C), and on
+ * every third message a user of that customer (userId, context.groupId). Every message has a
+ * messageId, as the SDKs always send one; `run` keeps them unique across wrk runs.
+ */
+export function segmentBatchScript(apiKey: string): string {
+  const basic = Buffer.from(`${apiKey}:`).toString("base64");
+  return `
+wrk.method = "POST"
+wrk.headers["content-type"] = "application/json"
+wrk.headers["authorization"] = "Basic ${basic}"
+local names = { ${EVENT_NAMES.map((n) => `"${n}"`).join(", ")} }
+math.randomseed(os.time())
+local run = string.format("%d-%d", os.time(), math.random(1, 1000000000))
+local n = 0
+local function message(now)
+  n = n + 1
+  local customer = (n * 7919) % 10000
+  local who = string.format('"userId":"cus_%d"', customer)
+  if n % 3 == 0 then who = string.format('"userId":"u_%d","context":{"groupId":"cus_%d","library":{"name":"@segment/analytics-node","version":"3.1.0"}}', n % 40000, customer)
+  else who = who .. ',"context":{"library":{"name":"@segment/analytics-node","version":"3.1.0"}}' end
+  return string.format('{"timestamp":"%s","integrations":{},"event":"%s","type":"track","properties":{"plan":"pro","size":%d,"source":"web","n":%d},%s,"messageId":"node-next-%s-%d","_metadata":{"nodeVersion":"v22","jsRuntime":"node"}}',
+    now, names[(n % #names) + 1], n % 500, n, who, run, n)
+end
+request = function()
+  local now = os.date("!%Y-%m-%dT%H:%M:%SZ")
+  local items = {}
+  for i = 1, 100 do items[i] = message(now) end
+  return wrk.format(nil, "/v1/batch", nil, '{"batch":[' .. table.concat(items, ",") .. '],"sentAt":"' .. now .. '"}')
+end
+`;
+}
+
+/**
  * Signed browser events as the snippet sends them (text/plain, an Origin, appId and authHash in
  * the body). wrk's Lua has no HMAC, so the signatures of the 10,000 customers are computed here.
  */

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { BINARY, cpuSeconds, freePort, machine, peakRss, requireTools, run, start, startTrackd, wrk as wrkIn, type ServerHandle } from "./harness";
-import { bulkScript, clientScript, profileReadScript, singleScript } from "./lua";
+import { bulkScript, clientScript, profileReadScript, segmentBatchScript, singleScript } from "./lua";
 import type { WrkResult } from "./wrk";
 
 const { values: flags } = parseArgs({
@@ -64,6 +64,14 @@ try {
     const { appId, apiKey } = creds(db);
     const server = await startTrackd(db, []);
     results.push(await measure("trackd bulk", "POST /v1/api/events/bulk, 100 events per request, full", server, bulkScript(appId, apiKey), 100));
+  }
+
+  {
+    // Beside bulk, same events per request: what Segment's wire format and mapping cost.
+    const db = join(work, "trackd-segment.db");
+    const { apiKey } = creds(db);
+    const server = await startTrackd(db, []);
+    results.push(await measure("trackd segment", "POST /v1/batch (Segment), 100 track messages per request, full", server, segmentBatchScript(apiKey), 100));
   }
 
   {
@@ -152,7 +160,7 @@ async function measureStartup(): Promise<number> {
 
 function buildReport(scenarios: Scenario[], startupMs: number) {
   const by = (name: string) => scenarios.find((s) => s.name === name)!;
-  const [ceiling, naive, full, bulk, client] = [by("ceiling"), by("naive"), by("trackd full"), by("trackd bulk"), by("trackd client")];
+  const [ceiling, naive, full, bulk, client, segment] = [by("ceiling"), by("naive"), by("trackd full"), by("trackd bulk"), by("trackd client"), by("trackd segment")];
   const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
   const peak = Math.max(...scenarios.filter((s) => s.name.startsWith("trackd")).map((s) => s.peakRssMb));
   const targets = [
@@ -173,6 +181,7 @@ function buildReport(scenarios: Scenario[], startupMs: number) {
       normalToCeiling: ratio(by("trackd normal").requestsPerSecond, ceiling.requestsPerSecond),
       fullToNaive: ratio(full.requestsPerSecond, naive.requestsPerSecond),
       clientToFull: ratio(client.requestsPerSecond, full.requestsPerSecond),
+      segmentToBulk: ratio(segment.eventsPerSecond, bulk.eventsPerSecond),
     },
     startupMs,
     targets,
@@ -198,7 +207,7 @@ function markdown(report: ReturnType<typeof buildReport>, stamp: string): string
     mixed?.reads
       ? `Mixed: profile reads alongside, ${Math.round(mixed.reads.requestsPerSecond).toLocaleString("en")} req/s, p99 ${mixed.reads.p99Ms} ms, ${mixed.reads.errors} errors.`
       : "",
-    `Ratios: trackd full / ceiling ${report.ratios.fullToCeiling}, normal / ceiling ${report.ratios.normalToCeiling}, full / naive ${report.ratios.fullToNaive}, client (signed browser events) / full ${report.ratios.clientToFull}. Start to /healthz: ${report.startupMs} ms (median of 5).`,
+    `Ratios: trackd full / ceiling ${report.ratios.fullToCeiling}, normal / ceiling ${report.ratios.normalToCeiling}, full / naive ${report.ratios.fullToNaive}, client (signed browser events) / full ${report.ratios.clientToFull}, Segment /v1/batch / bulk (events/s) ${report.ratios.segmentToBulk}. Start to /healthz: ${report.startupMs} ms (median of 5).`,
     "",
     "| target | value | met |",
     "|---|---|---|",

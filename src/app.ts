@@ -19,16 +19,24 @@ import { createEventsService } from "./events/service";
 import { exportRoutes } from "./export/index";
 import { createExporter } from "./export/service";
 import { healthRoutes } from "./health/index";
+import { accessLog } from "./http/access-log";
+import { methodsAt } from "./http/methods";
+import { noteErrorCode, observeRequests } from "./http/observe";
+import { requestIdOf } from "./http/request-id";
 import { metricsRoutes } from "./metrics/index";
 import { createMetricsService } from "./metrics/service";
+import { monitoringRoutes, monitorRequests } from "./monitoring/index";
+import { createMonitoring, type Monitoring } from "./monitoring/metrics";
 import { ingestRoutes } from "./ingest/index";
 import { LiveHub } from "./live/hub";
-import { liveRoutes, reportIngestRejections } from "./live/index";
+import { liveRoutes, reportIngestRejections, reportMessageRejections } from "./live/index";
 import { createIngestService } from "./ingest/service";
 import { consoleLogger, type Logger } from "./log";
 import { createScoringService } from "./scoring/service";
+import { openapiRoutes } from "./openapi/index";
 import { sdkRoutes } from "./sdk/index";
 import { settingsRoutes } from "./settings/index";
+import { segmentRoutes } from "./segment/index";
 import type { Writer } from "./writer";
 
 export interface AppDeps {
@@ -38,16 +46,41 @@ export interface AppDeps {
   logger?: Logger;
   /** Rate limits and proxy trust for the browser route. */
   client?: ClientOptions;
+  /** Share of requests given an access-log line (0 to 1; 5xx always are), and its dice. */
+  accessLog?: { sample: number; random?: () => number };
+  /**
+   * Record when each API key was last used (serve turns it on). Off by default: those writes
+   * would join the writer's batches in tests that count or schedule them.
+   */
+  recordKeyUse?: boolean;
+  /** Prometheus metrics; a fresh registry when not given. */
+  monitoring?: Monitoring;
+  /** Bearer token for GET /metrics; the route is off without one. */
+  metricsToken?: string;
   /** Dashboard sign-in: proxy trust and public URL, login rate limits, the one-time setup token. */
   dashboard?: Partial<DashboardOptions & AccountsOptions>;
   /** The Live page's feed (tests pass one with small limits). */
   live?: LiveHub;
 }
 
-export function createApp({ db, writer, clock = Date.now, logger = consoleLogger, client = DEFAULT_CLIENT_OPTIONS, dashboard = {}, live = new LiveHub() }: AppDeps) {
-  const apps = createAppsService(db, clock);
+export function createApp({
+  db,
+  writer,
+  clock = Date.now,
+  logger = consoleLogger,
+  client = DEFAULT_CLIENT_OPTIONS,
+  accessLog: accessLogOptions = { sample: 1 },
+  recordKeyUse = false,
+  monitoring = createMonitoring({ db, writer }),
+  metricsToken,
+  dashboard = {},
+  live = new LiveHub(),
+}: AppDeps) {
+  // A key's last use goes through the writer like every write; a full queue just skips one.
+  const recordUse = recordKeyUse ? (write: () => void) => void writer.submit(write).catch(() => {}) : undefined;
+  const apps = createAppsService(db, clock, { recordUse });
   const customers = createCustomersService(db);
-  const ingest = createIngestService({ db, writer, clock, customers, live });
+  const ingest = createIngestService({ db, writer, clock, customers, live, monitoring });
   const events = createEventsService(db, customers);
   const metrics = createMetricsService(db);
   const exporter = createExporter(db.$client);
@@ -56,32 +89,72 @@ export function createApp({ db, writer, clock = Date.now, logger = consoleLogger
   const accounts = createAccountsService(db, clock, { ...DEFAULT_ACCOUNTS_OPTIONS, ...dashboard });
   const dashboardOptions = { trustProxy: dashboard.trustProxy ?? client.trustProxy, publicUrl: dashboard.publicUrl };
 
-  return new Elysia()
+  const app = new Elysia()
     .onError(reportIngestRejections(live, clock))
-    .onError(({ code, error, request }) => {
-      if (error instanceof AppError) return errorResponse(error);
+    .onRequest(({ request, set }) => {
+      set.headers["x-request-id"] = requestIdOf(request);
+    })
+    .use(observeRequests([accessLog({ logger, ...accessLogOptions, requestId: requestIdOf }), monitorRequests(monitoring)]))
+    .use(monitoringRoutes({ monitoring, token: metricsToken }))
+    .onBeforeHandle({ as: "global" }, ({ params }) => {
+      // A path segment that is not percent-encoded UTF-8 (%ff) reaches routes as null: say so
+      // rather than look up "null".
+      for (const [name, value] of Object.entries(params ?? {})) {
+        if (typeof value !== "string") {
+          const message = `${name} in the path is not valid percent-encoded UTF-8`;
+          throw new AppError("VALIDATION_FAILED", message, { details: [{ path: `/${name}`, message }] });
+        }
+      }
+    })
+    .onError(({ code, error, request, set }) => {
+      const reply = (appError: AppError, requestId?: string) => {
+        set.status = appError.status; // what the access log and the metrics report
+        noteErrorCode(request, appError.code);
+        return errorResponse(appError, requestId);
+      };
+      if (error instanceof AppError) return reply(error);
       const { pathname } = new URL(request.url);
       if (code === "NOT_FOUND") {
-        return errorResponse(new AppError("NOT_FOUND", `no route for ${request.method} ${pathname}`));
+        const allowed = methodsAt(app.routes, pathname);
+        if (allowed.length > 0) {
+          const message = `${request.method} is not allowed on ${pathname}; use ${allowed.join(", ")}`;
+          return reply(new AppError("METHOD_NOT_ALLOWED", message, { headers: { allow: allowed.join(", ") } }));
+        }
+        return reply(new AppError("NOT_FOUND", `no route for ${request.method} ${pathname}`));
       }
-      logger.error("unhandled error", { method: request.method, path: pathname, error: String(error) });
-      return errorResponse(new AppError("INTERNAL", "internal error; the details are in the server log"));
+      const requestId = requestIdOf(request);
+      logger.error("unhandled error", { requestId, method: request.method, path: pathname, error: String(error) });
+      const message = `internal error; the details are in the server log under request id ${requestId}`;
+      return reply(new AppError("INTERNAL", message), requestId);
     })
     .use(healthRoutes(db))
     .use(sdkRoutes())
+    .use(openapiRoutes())
     .use(ingestRoutes({ apps, ingest, clock }))
     .use(clientRoutes({ apps, ingest, clock, options: client, live }))
-    .use(stripeWebhookRoutes({ apps, billing, clock }))
+    .use(
+      segmentRoutes({
+        apps,
+        ingest,
+        db,
+        clock,
+        logger,
+        monitoring,
+        onRejected: (appId, route, rejected, accepted) => reportMessageRejections(live, appId, `/v1/${route}`, rejected, accepted, clock()),
+      }),
+    )
+    .use(stripeWebhookRoutes({ apps, billing, clock, monitoring }))
     .use(subscriptionRoutes({ apps, billing, clock }))
     .use(customerRoutes({ apps, customers, events, billing, scoring, db, clock }))
     .use(erasureRoutes({ apps, customers, writer, db }))
     .use(metricsRoutes({ apps, metrics, billingMetrics: createBillingMetrics(db), clock }))
     .use(exportRoutes({ apps, customers, exporter, clock, logger }))
-    .use(eventRoutes({ apps, events }))
+    .use(eventRoutes({ apps, events, clock }))
     .use(accountRoutes({ accounts, apps, options: dashboardOptions }))
     .use(liveRoutes({ apps, hub: live }))
     .use(settingsRoutes({ apps }))
     .use(dashboardRoutes({ accounts, apps, options: dashboardOptions }));
+  return app;
 }
 
 export type App = ReturnType<typeof createApp>;

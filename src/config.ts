@@ -2,6 +2,7 @@
 // Parsed once by the CLI; nothing else reads process.env.
 import { DEFAULT_CLIENT_OPTIONS } from "./client/model";
 import type { Durability } from "./db";
+import { LOG_LEVELS, type LogFormat, type LogLevel } from "./log";
 import { DEFAULT_MAX_PENDING } from "./writer";
 
 export class UsageError extends Error {}
@@ -33,6 +34,11 @@ export const settings = {
     description: "SQLite database file (its folder is created); :memory: for a throwaway one",
     parse: (raw: string) => {
       if (raw.trim() === "") throw new UsageError("must not be empty");
+      // "postgres://…" used to become a SQLite file in a folder named "postgres:".
+      const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(raw.trim());
+      if (scheme) {
+        throw new UsageError(`must be a SQLite file path: "${scheme[1]}://" URLs are not supported (trackd stores its data in SQLite only, so far)`);
+      }
       return raw;
     },
   },
@@ -46,8 +52,10 @@ export const settings = {
   host: {
     flag: "host",
     env: "TRACKD_HOST",
-    default: "0.0.0.0",
-    description: "address to bind",
+    // Loopback unless asked: a first run prints working credentials and should not be reachable
+    // from the network by surprise. The Docker image sets TRACKD_HOST=0.0.0.0.
+    default: "127.0.0.1",
+    description: "address to bind; 0.0.0.0 for every interface (the Docker image's setting)",
     parse: (raw: string) => raw,
   },
   durability: {
@@ -129,6 +137,51 @@ export const settings = {
     default: "15",
     description: "minutes between health scoring passes (the first runs at start); 0 turns them off",
     parse: numberIn(0, 1440),
+  },
+  retentionInterval: {
+    flag: "retention-interval",
+    env: "TRACKD_RETENTION_INTERVAL",
+    default: "60",
+    description: "minutes between retention purges of apps with --retention-days (the first runs at start); 0 turns them off",
+    parse: numberIn(0, 1440),
+  },
+  metricsToken: {
+    flag: "metrics-token",
+    env: "TRACKD_METRICS_TOKEN",
+    default: "",
+    description: "bearer token that GET /metrics requires (at least 16 characters); unset, the route is off (404)",
+    parse: (raw: string): string | undefined => {
+      if (raw === "") return undefined;
+      if (raw.length < 16 || /\s/.test(raw)) throw new UsageError("must be at least 16 characters with no spaces");
+      return raw;
+    },
+  },
+  logFormat: {
+    flag: "log-format",
+    env: "TRACKD_LOG_FORMAT",
+    default: "text",
+    description: "text: one readable line per entry; json: one JSON object per line, for a log shipper",
+    parse: (raw: string): LogFormat => {
+      if (raw !== "text" && raw !== "json") throw new UsageError(`must be text or json, got "${raw}"`);
+      return raw;
+    },
+  },
+  logLevel: {
+    flag: "log-level",
+    env: "TRACKD_LOG_LEVEL",
+    default: "info",
+    description: "least severe entries logged: debug, info, warn or error (warn and above hide the access log)",
+    parse: (raw: string): LogLevel => {
+      if (!(LOG_LEVELS as readonly string[]).includes(raw)) throw new UsageError(`must be one of ${LOG_LEVELS.join(", ")}, got "${raw}"`);
+      return raw as LogLevel;
+    },
+  },
+  accessLog: {
+    flag: "access-log",
+    env: "TRACKD_ACCESS_LOG",
+    default: "1",
+    description: "share of requests given an access-log line, 0 (off) to 1 (all); server errors are always logged",
+    parse: numberIn(0, 1, { fractional: true }),
   },
 } satisfies Record<string, Setting<unknown>>;
 

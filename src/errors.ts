@@ -7,6 +7,7 @@ export const errorStatus = {
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,
   NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
   PAYLOAD_TOO_LARGE: 413,
   RATE_LIMITED: 429,
   SERVICE_UNAVAILABLE: 503,
@@ -22,6 +23,8 @@ export interface ErrorDetail {
   /** For array bodies (bulk): the index of the offending item and its field. */
   index?: number;
   field?: string;
+  /** Why, from a feature's closed set, where it has one (the Segment routes' rejection codes). */
+  code?: string;
 }
 
 export class AppError extends Error {
@@ -56,6 +59,18 @@ export class AppError extends Error {
   }
 }
 
-export function errorResponse(error: AppError): Response {
-  return Response.json(error.toJSON(), { status: error.status, headers: error.headers });
+// Which code each error response carries, for the metrics (src/monitoring) to count without
+// reading the body back.
+const codes = new WeakMap<Response, ErrorCode>();
+
+/** The reply for `error`; a 500 also carries the request id its log line has. */
+export function errorResponse(error: AppError, requestId?: string): Response {
+  const body = error.toJSON();
+  const withId = error.code === "INTERNAL" && requestId !== undefined ? { error: { ...body.error, requestId } } : body;
+  const response = Response.json(withId, { status: error.status, headers: error.headers });
+  codes.set(response, error.code);
+  return response;
 }
+
+/** The code of a response made by errorResponse(), else undefined. */
+export const errorCodeOf = (response: Response): ErrorCode | undefined => codes.get(response);

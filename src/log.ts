@@ -1,17 +1,79 @@
-// Plain line logging to stderr; stdout is kept for command output (`--json`).
+// Line logging to stderr; stdout is kept for command output (`--json`, credentials, exports).
+// Two formats: `text` for a person at a terminal, `json` (one object per line) for a log
+// shipper. Both carry the same fields.
+import { writeSync } from "node:fs";
+
+export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+export type LogFormat = "text" | "json";
+
+type Fields = Record<string, unknown>;
+
 export interface Logger {
-  info(message: string, fields?: Record<string, unknown>): void;
-  error(message: string, fields?: Record<string, unknown>): void;
+  debug(message: string, fields?: Fields): void;
+  info(message: string, fields?: Fields): void;
+  warn(message: string, fields?: Fields): void;
+  error(message: string, fields?: Fields): void;
 }
 
-export const consoleLogger: Logger = {
-  info: (message, fields) => console.error(format("info", message, fields)),
-  error: (message, fields) => console.error(format("error", message, fields)),
-};
+export interface LoggerOptions {
+  format?: LogFormat;
+  /** Lines below this level are dropped. */
+  level?: LogLevel;
+  /** Where a finished line goes; stderr unless a test captures it. */
+  write?: (line: string) => void;
+  clock?: () => number;
+}
 
-export const silentLogger: Logger = { info() {}, error() {} };
+export function createLogger({ format = "text", level = "info", write = writeStderr, clock = Date.now }: LoggerOptions = {}): Logger {
+  const threshold = LOG_LEVELS.indexOf(level);
+  const line = (lineLevel: LogLevel) => {
+    if (LOG_LEVELS.indexOf(lineLevel) < threshold) return () => {};
+    return (message: string, fields?: Fields) => {
+      const time = new Date(clock()).toISOString();
+      write(format === "json" ? jsonLine(time, lineLevel, message, fields) : textLine(time, lineLevel, message, fields));
+    };
+  };
+  return { debug: line("debug"), info: line("info"), warn: line("warn"), error: line("error") };
+}
 
-function format(level: string, message: string, fields?: Record<string, unknown>): string {
-  const extra = fields ? ` ${JSON.stringify(fields)}` : "";
-  return `${new Date().toISOString()} ${level} ${message}${extra}`;
+export const consoleLogger: Logger = createLogger();
+
+export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+
+function textLine(time: string, level: LogLevel, message: string, fields?: Fields): string {
+  const extra = fields && Object.keys(fields).length > 0 ? ` ${JSON.stringify(fields)}` : "";
+  return `${time} ${level} ${message}${extra}`;
+}
+
+function jsonLine(time: string, level: LogLevel, message: string, fields?: Fields): string {
+  // The fixed keys come last so that a field can never overwrite them.
+  return JSON.stringify({ ...fields, time, level, msg: message });
+}
+
+// Lines written in one event-loop turn go out in one write: under load the access log would
+// otherwise cost a system call per request. The write is synchronous so that the lines of a
+// turn that ends in process.exit() are not lost (an async write to a pipe is cut short).
+let pending: string[] = [];
+let flushesOnExit = false;
+
+function writeStderr(line: string): void {
+  if (!flushesOnExit) {
+    flushesOnExit = true;
+    process.once("exit", flushStderr);
+  }
+  if (pending.length === 0) setImmediate(flushStderr);
+  pending.push(line);
+}
+
+function flushStderr(): void {
+  if (pending.length === 0) return;
+  const bytes = Buffer.from(`${pending.join("\n")}\n`);
+  pending = [];
+  let written = 0;
+  try {
+    while (written < bytes.length) written += writeSync(2, bytes, written);
+  } catch {
+    process.stderr.write(bytes.subarray(written)); // a full non-blocking pipe (EAGAIN): let the stream queue it
+  }
 }

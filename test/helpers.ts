@@ -25,15 +25,28 @@ export interface CallOptions {
   as?: Tenant;
 }
 
-export function setup(options: { now?: number; writer?: WriterOptions; client?: Partial<ClientOptions>; dashboard?: AppDeps["dashboard"] } = {}) {
+export function setup(
+  options: { now?: number; writer?: WriterOptions; client?: Partial<ClientOptions>; dashboard?: AppDeps["dashboard"]; metricsToken?: string; recordKeyUse?: boolean } = {},
+) {
   const clock = { now: options.now ?? T0 };
   const db = openMigratedDatabase(":memory:");
   const writer = new Writer(db.$client, options.writer);
   const client = { ...DEFAULT_CLIENT_OPTIONS, ...options.client };
-  const app = createApp({ db, writer, clock: () => clock.now, logger: silentLogger, client, dashboard: options.dashboard });
+  const app = createApp({
+    db,
+    writer,
+    clock: () => clock.now,
+    logger: silentLogger,
+    client,
+    dashboard: options.dashboard,
+    metricsToken: options.metricsToken,
+    recordKeyUse: options.recordKeyUse,
+  });
   const apps = createAppsService(db, () => clock.now);
 
-  function tenant(name = "test"): Tenant {
+  let tenants = 0;
+  // App names are unique: a test asking for two tenants by default gets two names.
+  function tenant(name = `test-${++tenants}`): Tenant {
     const created = apps.createApp(name);
     return {
       appId: created.appId,

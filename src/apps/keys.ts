@@ -33,6 +33,16 @@ export function parseKey(apiKey: string): { keyId: string; secret: string } | nu
   return match ? { keyId: `key_${match[1]}`, secret: match[2] } : null;
 }
 
+/**
+ * A key id as a person may give it: "key_<12 hex>" as listed, the 12 hex digits (the middle part
+ * of the API key), or the whole API key. Null for anything else.
+ */
+export function parseKeyId(given: string): string | null {
+  const trimmed = given.trim().toLowerCase();
+  const id = /^(?:key_)?([0-9a-f]{12})$/.exec(trimmed)?.[1] ?? parseKey(trimmed)?.keyId.slice("key_".length);
+  return id ? `key_${id}` : null;
+}
+
 /** The SHA-256 of a secret: compared (in constant time) against the stored one. */
 export function digestOf(secret: string): Buffer {
   return createHash("sha256").update(secret).digest();

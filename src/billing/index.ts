@@ -4,7 +4,9 @@
 import { Elysia, t } from "elysia";
 import type Stripe from "stripe";
 import { apiKeyAuth } from "../apps/auth";
+import type { Monitoring } from "../monitoring/metrics";
 import type { AppsService } from "../apps/service";
+import { LATEST_DATE } from "../dates";
 import { AppError } from "../errors";
 import { KB, parseJson, readBodyBytes, readJsonBody } from "../http/body";
 import { compile, validate } from "../http/validate";
@@ -24,34 +26,45 @@ const stripeEvent = compile(
   t.Object({
     id: t.String({ minLength: 1, maxLength: 255 }),
     type: t.String({ minLength: 1, maxLength: 255 }),
-    created: t.Integer({ minimum: 0 }),
+    created: t.Integer({ minimum: 0, maximum: Math.floor(LATEST_DATE / 1000) }),
     data: t.Object({ object: t.Object({ id: t.String({ minLength: 1 }) }) }),
   }),
 );
 
-export function stripeWebhookRoutes(deps: { apps: AppsService; billing: BillingService; clock: () => number }) {
-  const { apps, billing, clock } = deps;
+export function stripeWebhookRoutes(deps: { apps: AppsService; billing: BillingService; clock: () => number; monitoring: Pick<Monitoring, "webhooks"> }) {
+  const { apps, billing, clock, monitoring } = deps;
   return new Elysia({ name: "stripe-webhook" }).post(
     "/v1/webhooks/stripe/:appId",
     async ({ params, request }) => {
-      const app = apps.findApp(params.appId);
-      if (!app) throw new AppError("NOT_FOUND", `no app with id ${params.appId}`);
-      if (!app.stripeWebhookSecret) {
-        throw new AppError("INVALID_SIGNATURE", `app ${app.id} has no Stripe webhook secret: trackd apps update ${app.id} --stripe-webhook-secret whsec_...`);
+      try {
+        const reply = await receive(params.appId, request);
+        monitoring.webhooks.inc({ provider: STRIPE, outcome: reply.result });
+        return reply;
+      } catch (error) {
+        monitoring.webhooks.inc({ provider: STRIPE, outcome: "rejected" });
+        throw error;
       }
-      const body = await readBodyBytes(request, WEBHOOK_BODY_LIMIT);
-      const check = verifyStripeSignature(request.headers.get("stripe-signature"), body, app.stripeWebhookSecret, clock());
-      if (!check.ok) {
-        throw new AppError("INVALID_SIGNATURE", check.reason, { details: [{ path: "/headers/stripe-signature", message: check.reason }] });
-      }
-      const event = validate(stripeEvent, parseJson(body)) as Stripe.Event;
-      // Stripe retries anything but a 2xx for days: types trackd has no use for are acknowledged.
-      if (!handlesStripeEvent(event.type)) return { received: true, result: "ignored" };
-      const result = await billing.applyOnce(app.id, STRIPE, event, () => applyStripeEvent(billing, app.id, event));
-      return { received: true, result };
     },
     { parse: "none" },
   );
+
+  async function receive(appId: string, request: Request) {
+    const app = apps.findApp(appId);
+    if (!app) throw new AppError("NOT_FOUND", `no app with id ${appId}`);
+    if (!app.stripeWebhookSecret) {
+      throw new AppError("INVALID_SIGNATURE", `app ${app.id} has no Stripe webhook secret: trackd apps update ${app.id} --stripe-webhook-secret whsec_...`);
+    }
+    const body = await readBodyBytes(request, WEBHOOK_BODY_LIMIT);
+    const check = verifyStripeSignature(request.headers.get("stripe-signature"), body, app.stripeWebhookSecret, clock());
+    if (!check.ok) {
+      throw new AppError("INVALID_SIGNATURE", check.reason, { details: [{ path: "/headers/stripe-signature", message: check.reason }] });
+    }
+    const event = validate(stripeEvent, parseJson(body)) as Stripe.Event;
+    // Stripe retries anything but a 2xx for days: types trackd has no use for are acknowledged.
+    if (!handlesStripeEvent(event.type)) return { received: true, result: "ignored" as const };
+    const result = await billing.applyOnce(app.id, STRIPE, event, () => applyStripeEvent(billing, app.id, event));
+    return { received: true, result };
+  }
 }
 
 export function subscriptionRoutes(deps: { apps: AppsService; billing: BillingService; clock: () => number }) {

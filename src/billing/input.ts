@@ -1,6 +1,6 @@
 // POST /v1/api/subscriptions: the validated body → SubscriptionState, with every date problem
 // reported at once, each at its own path.
-import { parseDate } from "../dates";
+import { happenedAtProblem, parseDate } from "../dates";
 import type { ErrorDetail } from "../errors";
 import { validationError } from "../http/validate";
 import type { SubscriptionInput, SubscriptionState } from "./model";
@@ -26,6 +26,8 @@ export function subscriptionFromInput(input: SubscriptionInput, now: number): { 
     return { percentOff: discount.percentOff ?? null, amountOff: discount.amountOff ?? null, end: date(discount.end, `/discounts/${index}/end`) };
   });
   const at = date(input.updatedAt, "/updatedAt") ?? now;
+  const atProblem = input.updatedAt === undefined ? undefined : happenedAtProblem(at, now, "updatedAt");
+  if (atProblem !== undefined) problems.push({ path: "/updatedAt", message: atProblem });
   if (problems.length > 0) throw validationError(problems);
 
   const items = input.items.map((item) => {

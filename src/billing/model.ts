@@ -2,6 +2,7 @@
 // stripe sync`, POST /v1/api/subscriptions), and the JSON schema of that route's body.
 import { Type } from "@sinclair/typebox";
 import { t } from "elysia";
+import { Chars } from "../http/chars";
 import type { SubscriptionDiscount, SubscriptionItem } from "../db/schema";
 import { EventDate, Identifier } from "../ingest/model";
 import { SUBSCRIPTION_STATUSES } from "./summary";
@@ -61,7 +62,7 @@ export const SubscriptionItemInput = t.Object(
   {
     priceId: t.Optional(Identifier),
     productId: t.Optional(Identifier),
-    productName: t.Optional(t.String({ maxLength: 255, error: "must be a string of at most 255 characters" })),
+    productName: t.Optional(Chars(0, 255, { error: "must be a string of at most 255 characters" })),
     quantity: t.Optional(Type.Integer({ minimum: 0, maximum: 1e9, error: "must be a whole number, 0 or more" })),
     unitAmount: Amount,
     interval: t.Union([t.Literal("day"), t.Literal("week"), t.Literal("month"), t.Literal("year")], {

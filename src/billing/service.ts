@@ -7,7 +7,7 @@ import { and, count, desc, eq, gt, gte, inArray, isNotNull, lt, sql } from "driz
 import type { Db } from "../db";
 import { preparedPerShape } from "../db/prepared";
 import { billingEvents, customers, providerEvents, subscriptions, type BillingEventRow, type MrrMovement, type SubscriptionRow } from "../db/schema";
-import { mergeAttributes } from "../ingest/identity";
+import { mergeAttributes } from "../ingest/attributes";
 import { createIngestStore } from "../ingest/store";
 import type { Writer } from "../writer";
 import type { BillingCustomer, ChangeSource, PaymentOutcome, SubscriptionState } from "./model";

@@ -3,7 +3,9 @@
 // (a `plan` beside the price, one `discount`, `current_period_end` on the subscription rather
 // than on its items, `invoice.subscription` rather than `invoice.parent`).
 import type Stripe from "stripe";
+import { AppError } from "../errors";
 import type { SubscriptionDiscount, SubscriptionItem } from "../db/schema";
+import { checkBillingCustomer, checkPaymentOutcome, checkSubscriptionState } from "./check";
 import type { BillingCustomer, ChangeSource, PaymentOutcome, SubscriptionState } from "./model";
 import { itemMrr, type BillingInterval } from "./mrr";
 import type { ApplyResult, BillingService } from "./service";
@@ -112,18 +114,22 @@ function stripePayment(invoice: Loose<Stripe.Invoice>, paid: boolean): PaymentOu
   };
 }
 
-/** Applies one verified webhook event of a handled type. */
+/**
+ * Applies one verified webhook event of a handled type. What is read from the object is checked
+ * first (./check.ts): a shape trackd can't store is a 400 naming it, and nothing is written.
+ */
 export function applyStripeEvent(billing: BillingService, appId: string, event: Loose<Stripe.Event>): ApplyResult {
   const object = event.data.object as Record<string, any>;
   const source: ChangeSource = { at: event.created * 1000, eventId: event.id };
+  const subscription = () => checkSubscriptionState(readObject(() => stripeSubscription(object as Stripe.Subscription)), "/data/object");
   switch (event.type) {
     case "customer.created":
     case "customer.updated":
-      return billing.applyCustomer(appId, stripeCustomer(object as Stripe.Customer), source);
+      return billing.applyCustomer(appId, checkBillingCustomer(readObject(() => stripeCustomer(object as Stripe.Customer)), "/data/object"), source);
     case "customer.deleted":
       return billing.deleteCustomer(appId, STRIPE, object.id, source);
     case "customer.subscription.trial_will_end": {
-      const state = stripeSubscription(object as Stripe.Subscription);
+      const state = subscription();
       billing.applySubscription(appId, state, source);
       return billing.note(appId, STRIPE, state.customerId, "trial_will_end", source, { subscriptionId: state.subscriptionId, trialEnd: state.trialEnd });
     }
@@ -132,12 +138,22 @@ export function applyStripeEvent(billing: BillingService, appId: string, event: 
     case "customer.subscription.deleted":
     case "customer.subscription.paused":
     case "customer.subscription.resumed":
-      return billing.applySubscription(appId, stripeSubscription(object as Stripe.Subscription), { ...source, kind: SUBSCRIPTION_KIND[event.type] });
+      return billing.applySubscription(appId, subscription(), { ...source, kind: SUBSCRIPTION_KIND[event.type] });
     case "invoice.paid":
     case "invoice.payment_failed":
-      return billing.recordPayment(appId, stripePayment(object as Stripe.Invoice, event.type === "invoice.paid"), source);
+      return billing.recordPayment(appId, checkPaymentOutcome(readObject(() => stripePayment(object as Stripe.Invoice, event.type === "invoice.paid")), "/data/object"), source);
     default:
       throw new Error(`unhandled Stripe event type ${event.type}`);
+  }
+}
+
+/** The object read by `read`; a shape it can't read at all (a list that is not an array) is a 400. */
+function readObject<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    const message = `data.object is not shaped as a Stripe object of this type: ${(error as Error).message}`;
+    throw new AppError("VALIDATION_FAILED", message, { details: [{ path: "/data/object", message }] });
   }
 }
 

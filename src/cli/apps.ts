@@ -1,10 +1,11 @@
 // trackd apps … and trackd keys … : managing apps and their API keys.
-import { createAppsService, type AppSettings, type CreatedApp, type SettingsChange } from "../apps/service";
-import { parseScopes, SCOPES } from "../apps/keys";
+import { AppNameTaken, createAppsService, type AppSettings, type CreatedApp, type KeyInfo, type SettingsChange } from "../apps/service";
+import { parseKeyId, parseScopes, SCOPES } from "../apps/keys";
 import { parseAllowedOrigins } from "../apps/origins";
 import { UsageError } from "../config";
+import { MAX_RETENTION_DAYS } from "../retention/horizon";
 import { formatWeights, parseWeights } from "../scoring/weights";
-import { dbOption, jsonOption, parseCommandArgs } from "./args";
+import { CommandError, dbOption, jsonOption, parseCommandArgs } from "./args";
 import { openForCommand } from "./db";
 
 export function appsCommand(args: string[], env: Record<string, string | undefined>): number {
@@ -12,7 +13,14 @@ export function appsCommand(args: string[], env: Record<string, string | undefin
   if (sub === "create") {
     const { values } = parseCommandArgs(rest, { ...dbOption, ...jsonOption, name: { type: "string" } });
     if (!values.name?.trim()) throw new UsageError("apps create needs --name NAME");
-    const created = withApps(values, env, (apps) => apps.createApp(values.name!.trim()));
+    const created = withApps(values, env, (apps) => {
+      try {
+        return apps.createApp(values.name!.trim());
+      } catch (error) {
+        if (error instanceof AppNameTaken) throw new CommandError(`${error.message}: pick another --name`);
+        throw error;
+      }
+    });
     if (values.json) printJson({ appId: created.appId, apiKey: created.apiKey, signingSecret: created.signingSecret });
     else console.log(credentialsBanner(`Created app "${created.name}"`, created));
     return 0;
@@ -37,6 +45,8 @@ export function appsCommand(args: string[], env: Record<string, string | undefin
         "stripe-webhook-secret": { type: "string" },
         "no-stripe-webhook-secret": { type: "boolean" },
         "health-weights": { type: "string" },
+        "retention-days": { type: "string" },
+        "no-retention": { type: "boolean" },
       },
       1,
     );
@@ -44,7 +54,7 @@ export function appsCommand(args: string[], env: Record<string, string | undefin
     if (!appId) throw new UsageError("apps update needs an APP_ID");
     const change = settingsChange(values);
     const settings = withApps(values, env, (apps) => apps.updateSettings(appId, change), { mustExist: true });
-    if (!settings) return fail(`no app with id ${appId}`);
+    if (!settings) throw noApp(appId);
     if (values.json) printJson({ appId, ...settings });
     else console.log(`Updated app ${appId}: ${describeSettings(settings)}`);
     return 0;
@@ -65,7 +75,7 @@ export function keysCommand(args: string[], env: Record<string, string | undefin
     const scopes = values.scope === undefined ? SCOPES : parseScopes(values.scope);
     if (!scopes) throw new UsageError(`--scope must list some of ${SCOPES.join(", ")}, comma-separated; got "${values.scope}"`);
     const key = withApps(values, env, (apps) => apps.createKey(values.app!, scopes), { mustExist: true });
-    if (!key) return fail(`no app with id ${values.app}`);
+    if (!key) throw noApp(values.app);
     if (values.json) printJson(key);
     else {
       console.log(
@@ -74,16 +84,29 @@ export function keysCommand(args: string[], env: Record<string, string | undefin
     }
     return 0;
   }
+  if (sub === "list") {
+    const { values } = parseCommandArgs(rest, { ...dbOption, ...jsonOption, app: { type: "string" } });
+    if (!values.app) throw new UsageError("keys list needs --app APP_ID");
+    const keys = withApps(values, env, (apps) => apps.listKeys(values.app!), { mustExist: true });
+    if (!keys) throw noApp(values.app);
+    if (values.json) printJson(keys);
+    else for (const key of keys) console.log(describeKey(key));
+    return 0;
+  }
   if (sub === "revoke") {
     const { values, positionals } = parseCommandArgs(rest, dbOption, 1);
-    const [keyId] = positionals;
-    if (!keyId) throw new UsageError("keys revoke needs a KEY_ID");
-    const revoked = withApps(values, env, (apps) => apps.revokeKey(keyId), { mustExist: true });
-    if (!revoked) return fail(`no active key with id ${keyId}`);
+    const [given] = positionals;
+    if (!given) throw new UsageError("keys revoke needs a KEY_ID");
+    // The input is never echoed: it may be a whole API key, secret included.
+    const keyId = parseKeyId(given);
+    if (!keyId) throw new UsageError("KEY_ID must be key_ and 12 hex digits, as 'trackd keys list' prints it, or those 12 hex digits alone");
+    const before = withApps(values, env, (apps) => (apps.revokeKey(keyId) ? undefined : (apps.findKey(keyId) ?? null)), { mustExist: true });
+    if (before === null) throw new CommandError(`no key with id ${keyId} (see 'trackd keys list --app APP_ID')`);
+    if (before) throw new CommandError(`key ${keyId} was already revoked (${before.revokedAt})`);
     console.log(`Revoked key ${keyId}`);
     return 0;
   }
-  throw new UsageError(sub ? `unknown keys command "${sub}"` : "keys needs a command: create or revoke");
+  throw new UsageError(sub ? `unknown keys command "${sub}"` : "keys needs a command: create, list or revoke");
 }
 
 function settingsChange(values: {
@@ -93,6 +116,8 @@ function settingsChange(values: {
   "stripe-webhook-secret"?: string;
   "no-stripe-webhook-secret"?: boolean;
   "health-weights"?: string;
+  "retention-days"?: string;
+  "no-retention"?: boolean;
 }): SettingsChange {
   if (values["require-verified"] && values["no-require-verified"]) {
     throw new UsageError("--require-verified and --no-require-verified contradict each other");
@@ -126,9 +151,18 @@ function settingsChange(values: {
       throw new UsageError(`--health-weights: ${(error as Error).message}`);
     }
   }
+  const days = values["retention-days"];
+  if (days !== undefined && values["no-retention"]) throw new UsageError("--retention-days and --no-retention contradict each other");
+  if (days !== undefined) {
+    if (!/^\d+$/.test(days) || Number(days) < 1 || Number(days) > MAX_RETENTION_DAYS) {
+      throw new UsageError(`--retention-days must be a whole number of days from 1 to ${MAX_RETENTION_DAYS}, got "${days}"`);
+    }
+    change.retentionDays = Number(days);
+  }
+  if (values["no-retention"]) change.retentionDays = null;
   if (Object.keys(change).length === 0) {
     throw new UsageError(
-      "apps update needs a change: --require-verified, --no-require-verified, --allowed-origins LIST, --stripe-webhook-secret whsec_..., --no-stripe-webhook-secret or --health-weights LIST",
+      "apps update needs a change: --require-verified, --no-require-verified, --allowed-origins LIST, --stripe-webhook-secret whsec_..., --no-stripe-webhook-secret, --health-weights LIST, --retention-days N or --no-retention",
     );
   }
   return change;
@@ -136,7 +170,7 @@ function settingsChange(values: {
 
 function describeSettings(settings: AppSettings): string {
   const verification = settings.requireVerified ? "signed browser events only" : "unsigned browser events accepted";
-  return `${verification}, origins ${settings.allowedOrigins.join(",")}, Stripe webhook ${settings.stripeWebhook ? "on" : "off"}, health weights ${formatWeights(settings.healthWeights)}`;
+  return `${verification}, origins ${settings.allowedOrigins.join(",")}, Stripe webhook ${settings.stripeWebhook ? "on" : "off"}, health weights ${formatWeights(settings.healthWeights)}, raw events kept ${settings.retentionDays === null ? "forever" : `${settings.retentionDays} days`}`;
 }
 
 export function credentialsBanner(title: string, app: CreatedApp): string {
@@ -168,7 +202,12 @@ function printJson(value: unknown): void {
   console.log(JSON.stringify(value));
 }
 
-function fail(message: string): number {
-  console.error(`trackd: ${message}`);
-  return 1;
+function noApp(appId: string): CommandError {
+  return new CommandError(`no app with id ${appId} (see 'trackd apps list')`);
+}
+
+function describeKey(key: KeyInfo): string {
+  const state = key.revokedAt ? `revoked ${key.revokedAt}` : "active";
+  const used = key.lastUsedAt ? `last used ${key.lastUsedAt}` : "never used";
+  return `${key.keyId}  ${key.scopes.join(",").padEnd(17)}  created ${key.createdAt}  ${used}  ${state}`;
 }

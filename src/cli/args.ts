@@ -19,3 +19,9 @@ export function parseCommandArgs<const O extends Options>(args: string[], option
     throw new UsageError((error as Error).message);
   }
 }
+
+/**
+ * The command was well formed but could not be done: no such app, key or customer, a name
+ * already taken. Exit code 1 from every command (a UsageError is 2).
+ */
+export class CommandError extends Error {}

@@ -1,6 +1,9 @@
 import { existsSync } from "node:fs";
+import { createAppsService } from "../apps/service";
 import { UsageError, resolveSetting } from "../config";
 import { openMigratedDatabase, type Db, type Durability } from "../db";
+import type { AppRow } from "../db/schema";
+import { CommandError } from "./args";
 
 /**
  * Opens the database named by --db / TRACKD_DB and brings its schema up to date. Commands
@@ -18,4 +21,11 @@ export function openForCommand(
     throw new UsageError(`no database at ${path} (create one with 'trackd apps create' or 'trackd serve')`);
   }
   return openMigratedDatabase(path, options.durability);
+}
+
+/** The app, or the same error (exit 1) from every command. */
+export function requireApp(db: Db, appId: string): AppRow {
+  const app = createAppsService(db).findApp(appId);
+  if (!app) throw new CommandError(`no app with id ${appId} (see 'trackd apps list')`);
+  return app;
 }

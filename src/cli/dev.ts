@@ -1,13 +1,12 @@
 // trackd dev … : tools for development. `dev seed` writes generated events through the same
 // ingest service and writer as the server, so every write-time counter is kept as in production.
-import { createAppsService } from "../apps/service";
 import { UsageError } from "../config";
 import { createCustomersService } from "../customers/service";
 import { createSeeder } from "../dev/seed";
 import { createIngestService } from "../ingest/service";
 import { Writer } from "../writer";
 import { dbOption, parseCommandArgs } from "./args";
-import { openForCommand } from "./db";
+import { openForCommand, requireApp } from "./db";
 import { progressBar } from "./progress";
 
 const BATCH = 1000;
@@ -40,7 +39,7 @@ export async function devCommand(args: string[], env: Record<string, string | un
 
   const db = openForCommand(values, env, { mustExist: true, durability: "normal" });
   try {
-    if (!createAppsService(db).findApp(values.app)) throw new UsageError(`no app with id ${values.app} (see 'trackd apps list')`);
+    requireApp(db, values.app);
     const writer = new Writer(db.$client);
     const ingest = createIngestService({ db, writer, clock: Date.now, customers: createCustomersService(db) });
     const seeder = createSeeder({ ...plan, now: Date.now() });

@@ -2,15 +2,14 @@
 // from the database, with a progress bar on stderr. It reads through its own connection, so it
 // can run beside a live server (WAL: readers never block the writer).
 import { renameSync, rmSync } from "node:fs";
-import { createAppsService } from "../apps/service";
 import { UsageError } from "../config";
 import { createCustomersService } from "../customers/service";
 import { parseDate } from "../dates";
 import { formats } from "../export/format";
 import { EXPORT_FORMATS, type ExportFormat } from "../export/model";
 import { createExporter, type ExportFilter } from "../export/service";
-import { dbOption, parseCommandArgs } from "./args";
-import { openForCommand } from "./db";
+import { CommandError, dbOption, parseCommandArgs } from "./args";
+import { openForCommand, requireApp } from "./db";
 import { progressBar } from "./progress";
 
 export async function exportCommand(args: string[], env: Record<string, string | undefined>): Promise<number> {
@@ -31,30 +30,35 @@ export async function exportCommand(args: string[], env: Record<string, string |
 
   const db = openForCommand(values, env, { mustExist: true });
   try {
-    if (!createAppsService(db).findApp(values.app)) throw new UsageError(`no app with id ${values.app} (see 'trackd apps list')`);
+    requireApp(db, values.app);
     const filter: ExportFilter = { ...range };
     if (values["customer-id"] !== undefined) {
       const customer = createCustomersService(db).find(values.app, values["customer-id"]);
-      if (!customer) throw new UsageError(`no customer with customerId ${values["customer-id"]} in app ${values.app}`);
+      if (!customer) throw new CommandError(`no customer with customerId ${values["customer-id"]} in app ${values.app}`);
       filter.customerPk = customer.pk;
     }
     const exporter = createExporter(db.$client);
     const toStdout = values.out === "-";
     // Written beside the target and renamed at the end: a failed export never looks complete.
     const partial = `${values.out}.partial`;
-    const sink = toStdout ? Bun.stdout.writer() : Bun.file(partial).writer();
+    const sink = toStdout ? stdoutSink() : fileSink(partial);
     const progress = progressBar("exporting", exporter.estimate(values.app, filter));
     let exported = 0;
     try {
-      sink.write(formats[format].header);
+      await sink.write(formats[format].header);
       for (const page of exporter.pages(values.app, filter)) {
-        sink.write(page.map(formats[format].line).join(""));
-        await sink.flush();
+        await sink.write(page.map(formats[format].line).join(""));
         exported += page.length;
         progress.update(exported);
       }
       await sink.end();
     } catch (error) {
+      // The reader went away (`trackd export --out - | head`): that ends the export, as it
+      // ends any Unix filter, quietly and successfully.
+      if (toStdout && (error as { code?: string }).code === "EPIPE") {
+        progress.finish();
+        return 0;
+      }
       if (!toStdout) rmSync(partial, { force: true });
       throw error;
     }
@@ -67,6 +71,39 @@ export async function exportCommand(args: string[], env: Record<string, string |
   } finally {
     db.$client.close();
   }
+}
+
+interface Sink {
+  write(text: string): Promise<void>;
+  end(): Promise<void>;
+}
+
+function fileSink(path: string): Sink {
+  const writer = Bun.file(path).writer();
+  return {
+    async write(text) {
+      writer.write(text);
+      await writer.flush();
+    },
+    async end() {
+      await writer.end();
+    },
+  };
+}
+
+/**
+ * process.stdout, each write awaited. Not Bun.stdout.writer(): once the reader of a pipe has
+ * gone, its flush() resolved 0 for every later page and the EPIPE surfaced as an uncaught error
+ * after the loop had reported the export complete (Bun 1.4.5).
+ */
+function stdoutSink(): Sink {
+  // The failed write's callback carries the error; this only keeps the stream's own "error"
+  // event from being unhandled.
+  process.stdout.on("error", () => {});
+  return {
+    write: (text) => new Promise((resolve, reject) => process.stdout.write(text, (error) => (error ? reject(error) : resolve()))),
+    end: async () => {},
+  };
 }
 
 /** --format, else the --out file's extension (.csv), else NDJSON. */

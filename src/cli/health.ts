@@ -1,10 +1,9 @@
 // trackd health score: the scoring pass the server runs every --health-interval minutes, now.
-import { createAppsService } from "../apps/service";
 import { UsageError } from "../config";
 import { createHealthPass, type PassResult } from "../scoring/pass";
 import { Writer } from "../writer";
 import { dbOption, jsonOption, parseCommandArgs } from "./args";
-import { openForCommand } from "./db";
+import { openForCommand, requireApp } from "./db";
 
 export async function healthCommand(args: string[], env: Record<string, string | undefined>): Promise<number> {
   const [sub, ...rest] = args;
@@ -12,10 +11,7 @@ export async function healthCommand(args: string[], env: Record<string, string |
   const { values } = parseCommandArgs(rest, { ...dbOption, ...jsonOption, app: { type: "string" } });
   const db = openForCommand(values, env, { mustExist: true });
   try {
-    if (values.app !== undefined && !createAppsService(db).findApp(values.app)) {
-      console.error(`trackd: no app with id ${values.app}`);
-      return 1;
-    }
+    if (values.app !== undefined) requireApp(db, values.app);
     // Its own writer: a running server on the same file keeps its own, and SQLite's write lock
     // (BEGIN IMMEDIATE, busy_timeout) takes the two in turn.
     const writer = new Writer(db.$client);

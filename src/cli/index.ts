@@ -1,79 +1,42 @@
-import { UsageError, settings } from "../config";
+import { UsageError } from "../config";
 import { appsCommand, keysCommand } from "./apps";
-import { dbOption, parseCommandArgs } from "./args";
-import { openForCommand } from "./db";
+import { backupCommand } from "./backup";
+import { CommandError } from "./args";
 import { exportCommand } from "./export";
 import { devCommand } from "./dev";
 import { healthCommand } from "./health";
+import { healthcheckCommand } from "./healthcheck";
+import { migrateCommand } from "./migrate";
 import { serveCommand } from "./serve";
 import { stripeCommand } from "./stripe";
 import { usersCommand } from "./users";
+import { HELP, helpFor } from "./usage";
 import { version } from "../../package.json";
 
-const HELP = `trackd ${version}: per-customer product events and attributes, in one binary
-
-Usage: trackd [command] [flags]
-
-Commands:
-  serve                            run the server (the default command)
-  apps create --name NAME [--json] create an app; prints its id, API key and signing secret
-  apps list [--json]               list apps and their browser-event settings
-  apps update APP_ID [--require-verified | --no-require-verified]
-                     [--allowed-origins https://a.com,https://b.com | '*'] [--json]
-                                   how the app treats browser events: refuse unsigned ones,
-                                   and which web origins may send them (default: any)
-  apps update APP_ID --health-weights activity=30,recency=20,... | default
-                                   the health score's factor weights; factors left out
-                                   keep their default
-  keys create --app APP_ID [--scope ingest,read,admin] [--json]
-                                   another API key for an app: to rotate keys, or a narrower
-                                   one (default: all three scopes)
-  keys revoke KEY_ID               revoke an API key
-  users create --email EMAIL --role admin|viewer --password-stdin [--json]
-                                   a dashboard account (password from stdin, 10+ characters)
-  users list [--json]              dashboard accounts and their roles
-  users remove EMAIL               remove an account; its sessions end
-  users set-password EMAIL --password-stdin
-                                   a new password; the account's sessions end
-  export --app APP_ID --out FILE [--from DATE] [--to DATE] [--format ndjson|csv]
-         [--customer-id ID]        write an app's events (with each customer's identity) to
-                                   FILE, or stdout with --out -; the format follows FILE's
-                                   extension unless given; progress on stderr
-  health score [--app APP_ID] [--json]
-                                   score every customer's health now (the server does it
-                                   every --health-interval minutes); prints per app how many
-                                   were scored and how long it took
-  migrate                          apply database migrations and exit
-  dev seed --app APP_ID --events N --customers M [--days 365] [--seed 1]
-                                   fill an app with realistic generated events through the
-                                   server's write path, the same for the same --seed
-  stripe sync --app APP_ID --api-key sk_... [--api-base URL]
-                                   read the app's customers and subscriptions from Stripe's API
-                                   (history before the webhook); the key may come from
-                                   STRIPE_API_KEY; --api-base points at a stripe-mock or test server
-
-Flags (each defaults from its environment variable):
-${Object.values(settings)
-  .map((s) => `  --${`${s.flag} VALUE`.padEnd(20)} ${s.env}, default ${s.default}\n${" ".repeat(25)}${s.description}`)
-  .join("\n")}
-  All but --db apply to serve only; --db applies to every command.
-
-  -h, --help       this text
-  -v, --version    the version
-`;
-
 const INFO_FLAGS = new Set(["--help", "--version"]);
+const HELP_FLAGS = new Set(["--help", "-h"]);
 
 /** Runs one command; resolves to the exit code, or never settles for `serve`. */
 export async function runCli(argv: string[], env: Record<string, string | undefined>): Promise<number | "serving"> {
   try {
     const [command, ...args] = argv;
+    // `--help` anywhere after a command asks for that command's usage, before its flags are checked.
+    if (command !== undefined && !HELP_FLAGS.has(command) && argv.some((arg) => HELP_FLAGS.has(arg))) {
+      const usage = helpFor(argv);
+      if (!usage) throw new UsageError(`unknown command "${command}"`);
+      console.log(usage);
+      return 0;
+    }
     if (command === "serve") await serveCommand(args, env);
     // No command, or only flags (`trackd --port 4000`): serve.
     else if (command === undefined || (command.startsWith("--") && !INFO_FLAGS.has(command))) await serveCommand(argv, env);
     else return await runCommand(command, args, env);
     return "serving";
   } catch (error) {
+    if (error instanceof CommandError) {
+      console.error(`trackd: ${error.message}`);
+      return 1;
+    }
     if (!(error instanceof UsageError)) throw error;
     console.error(`trackd: ${error.message}\nRun 'trackd --help' for usage.`);
     return 2;
@@ -106,12 +69,12 @@ async function runCommand(command: string, args: string[], env: Record<string, s
       return stripeCommand(args, env);
     case "health":
       return healthCommand(args, env);
-    case "migrate": {
-      const { values } = parseCommandArgs(args, dbOption);
-      openForCommand(values, env).$client.close(); // opening migrates
-      console.log("database is up to date");
-      return 0;
-    }
+    case "backup":
+      return backupCommand(args, env);
+    case "healthcheck":
+      return healthcheckCommand(args, env);
+    case "migrate":
+      return migrateCommand(args, env);
     default:
       throw new UsageError(`unknown command "${command}"`);
   }

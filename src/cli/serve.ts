@@ -6,14 +6,19 @@ import { createAppsService } from "../apps/service";
 import { UsageError, resolveSetting } from "../config";
 import { openMigratedDatabase } from "../db";
 import { startCheckpointer } from "../db/checkpoint";
-import { BULK_BODY_LIMIT } from "../ingest/index";
-import { consoleLogger as log } from "../log";
+import { createLogger } from "../log";
+import { createMonitoring } from "../monitoring/metrics";
+import { createRetentionPass } from "../retention/pass";
+import { scheduleRetention } from "../retention/schedule";
 import { createHealthPass } from "../scoring/pass";
 import { scheduleHealthPasses } from "../scoring/schedule";
 import { Writer } from "../writer";
 import { credentialsBanner } from "./apps";
 import { dbOption, parseCommandArgs } from "./args";
 import { version } from "../../package.json";
+
+/** A repeat of the first stop signal within this long is the same request delivered twice. */
+const REPEAT_WINDOW_MS = 1_000;
 
 export async function serveCommand(args: string[], env: Record<string, string | undefined>): Promise<void> {
   const startedAt = performance.now();
@@ -31,6 +36,11 @@ export async function serveCommand(args: string[], env: Record<string, string | 
     "trust-proxy": { type: "string" },
     "health-interval": { type: "string" },
     "public-url": { type: "string" },
+    "retention-interval": { type: "string" },
+    "metrics-token": { type: "string" },
+    "log-format": { type: "string" },
+    "log-level": { type: "string" },
+    "access-log": { type: "string" },
   });
   const config = {
     db: resolveSetting("db", values, env),
@@ -46,7 +56,11 @@ export async function serveCommand(args: string[], env: Record<string, string | 
     },
     healthIntervalMs: resolveSetting("healthInterval", values, env) * 60_000,
     publicUrl: resolveSetting("publicUrl", values, env),
+    retentionIntervalMs: resolveSetting("retentionInterval", values, env) * 60_000,
+    metricsToken: resolveSetting("metricsToken", values, env),
+    accessLogSample: resolveSetting("accessLog", values, env),
   };
+  const log = createLogger({ format: resolveSetting("logFormat", values, env), level: resolveSetting("logLevel", values, env) });
 
   const db = openMigratedDatabase(config.db, config.durability);
   // The worker starts while the server begins to listen (~6 ms saved from start-up). Until it is
@@ -62,16 +76,33 @@ export async function serveCommand(args: string[], env: Record<string, string | 
   // While no admin exists, a one-time link (printed below) lets the first one be created.
   const accounts = createAccountsService(db, Date.now);
   const setupToken = accounts.countAdmins() === 0 ? randomBytes(24).toString("base64url") : undefined;
-  const app = createApp({ db, writer, client: config.client, dashboard: { setupToken, publicUrl: config.publicUrl } });
+  const monitoring = createMonitoring({ db, writer });
+  const app = createApp({
+    db,
+    writer,
+    client: config.client,
+    logger: log,
+    accessLog: { sample: config.accessLogSample },
+    recordKeyUse: true,
+    monitoring,
+    metricsToken: config.metricsToken,
+    dashboard: { setupToken, publicUrl: config.publicUrl },
+  });
   try {
-    // Bun's own body cap answers before our error handler runs, so it sits above the largest
-    // per-route limit; each route enforces its own (64 KB, bulk 1 MB) with a proper error.
-    app.listen({ port: config.port, hostname: config.host, maxRequestBodySize: 2 * BULK_BODY_LIMIT });
+    // Bun's own body cap answers a bare 413 before any route (and logs chunked ones as unhandled
+    // errors), so it is lifted: each route reads its body as it streams and stops at its own
+    // limit (src/http/body.ts), answering 413 in the error shape. No route buffers a body it
+    // doesn't read, so an unread body costs nothing.
+    // reusePort off (Elysia turns it on): with it a second trackd on the same port started and
+    // the kernel split the traffic between two writers. Now a taken port is EADDRINUSE.
+    app.listen({ port: config.port, hostname: config.host, maxRequestBodySize: Number.MAX_SAFE_INTEGER, reusePort: false });
   } catch (error) {
     await (await checkpointer)?.stop();
     db.$client.close();
     const code = (error as { code?: string }).code;
-    if (code === "EADDRINUSE") throw new UsageError(`port ${config.port} on ${config.host} is already in use`);
+    if (code === "EADDRINUSE") {
+      throw new UsageError(`port ${config.port} on ${config.host} is already in use (another trackd, or another program): stop it or pick another --port`);
+    }
     throw error;
   }
 
@@ -89,21 +120,36 @@ export async function serveCommand(args: string[], env: Record<string, string | 
   });
   const health =
     config.healthIntervalMs > 0
-      ? scheduleHealthPasses({ pass: createHealthPass({ db, writer, clock: Date.now }), intervalMs: config.healthIntervalMs, logger: log })
+      ? scheduleHealthPasses({
+          pass: createHealthPass({ db, writer, clock: Date.now }),
+          intervalMs: config.healthIntervalMs,
+          logger: log,
+          onPass: (results) => results.forEach((result) => monitoring.scoringSeconds.observe(result.durationMs / 1000)),
+        })
       : undefined;
 
-  let stopping = false;
+  const retention =
+    config.retentionIntervalMs > 0
+      ? scheduleRetention({ pass: createRetentionPass({ db, writer, clock: Date.now }), intervalMs: config.retentionIntervalMs, logger: log })
+      : undefined;
+
+  let stopping: { signal: string; at: number } | undefined;
   const shutdown = async (signal: string) => {
     if (stopping) {
+      // One Ctrl-C under `bun start` arrives twice: the terminal signals the whole process
+      // group and `bun run` forwards its own copy. The same signal again within the window is
+      // that echo, not a second request.
+      if (signal === stopping.signal && performance.now() - stopping.at < REPEAT_WINDOW_MS) return;
       // A second signal means "now": commit what is queued and go.
       log.info(`${signal} again: exiting without waiting for in-flight requests`);
       writer.close();
       process.exit(1);
     }
-    stopping = true;
+    stopping = { signal, at: performance.now() };
     log.info(`${signal}: draining (up to ${config.drainTimeoutMs / 1000} s)`);
     // A pass in progress ends at its next range (milliseconds), while the writer still takes its jobs.
     await health?.stop();
+    await retention?.stop();
     // Stop accepting and let in-flight requests finish (their writes commit on the way); a
     // client that stalls mid-request doesn't get to hold the shutdown hostage.
     const drained = await Promise.race([app.server!.stop().then(() => true), Bun.sleep(config.drainTimeoutMs).then(() => false)]);

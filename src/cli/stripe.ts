@@ -3,14 +3,13 @@
 // auto-pagination and applied through the billing service, as webhook events are.
 import Stripe from "stripe";
 import { version } from "../../package.json";
-import { createAppsService } from "../apps/service";
 import { createBillingService, type BillingService } from "../billing/service";
 import { stripeCustomer, stripeSubscription } from "../billing/stripe";
 import type { ChangeSource } from "../billing/model";
 import { UsageError } from "../config";
 import { Writer } from "../writer";
 import { dbOption, parseCommandArgs } from "./args";
-import { openForCommand } from "./db";
+import { openForCommand, requireApp } from "./db";
 import { progressBar } from "./progress";
 
 /** Stripe's largest page, and one writer job per page. */
@@ -35,7 +34,7 @@ export async function stripeCommand(args: string[], env: Record<string, string |
 
   const db = openForCommand(values, env, { mustExist: true });
   try {
-    if (!createAppsService(db).findApp(values.app)) throw new UsageError(`no app with id ${values.app} (see 'trackd apps list')`);
+    requireApp(db, values.app);
     const billing = createBillingService({ db, writer: new Writer(db.$client), clock: Date.now });
     const started = performance.now();
     const synced = await sync(stripe, billing, values.app);

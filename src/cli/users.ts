@@ -4,14 +4,8 @@ import { UsageError } from "../config";
 import { AppError } from "../errors";
 import { dbOption, jsonOption, parseCommandArgs } from "./args";
 import { openForCommand } from "./db";
+import { helpFor } from "./usage";
 
-export const USERS_USAGE = `Usage:
-  trackd users create --email EMAIL --role admin|viewer --password-stdin [--json]
-                      a dashboard account; the password (10+ characters) is read from stdin
-  trackd users list [--json]
-  trackd users remove EMAIL
-  trackd users set-password EMAIL --password-stdin
-                      a new password; the account's sessions end`;
 
 type Accounts = ReturnType<typeof createAccountsService>;
 
@@ -59,7 +53,8 @@ export async function usersCommand(args: string[], env: Record<string, string | 
     console.log(`Set a new password for ${user.email}; their sessions have ended`);
     return 0;
   }
-  throw new UsageError(sub ? `unknown users command "${sub}"\n${USERS_USAGE}` : `users needs a command: create, list, remove or set-password\n${USERS_USAGE}`);
+  const usage = helpFor(["users"]);
+  throw new UsageError(sub ? `unknown users command "${sub}"\n${usage}` : `users needs a command: create, list, remove or set-password\n${usage}`);
 }
 
 /** The whole of stdin, less one trailing newline (what `echo` and a terminal add). */

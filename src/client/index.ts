@@ -14,6 +14,7 @@ import { clientIp } from "../http/client-ip";
 import { RateLimiter } from "../http/rate-limit";
 import { batchReply, singleReply } from "../ingest/reply";
 import type { IngestService } from "../ingest/service";
+import { refusePastHorizon } from "../retention/horizon";
 import { CLIENT_BODY_LIMIT, CLIENT_PATH, type ClientOptions } from "./model";
 import { appOf, checkOrigin, checkRate, itemsOf, normalizeClientEvents, verifySignatures } from "./service";
 
@@ -44,10 +45,7 @@ export function clientRoutes(deps: { apps: AppsService; ingest: IngestService; c
       async ({ request, server, set }) => {
         const origin = request.headers.get("origin");
         let app: AppRow | undefined;
-        // Errors carry a CORS grant too, so the snippet can read them (and stop retrying a
-        // request that will never succeed): the app's, once known; before that, a preflight's.
-        const grant = () =>
-          corsGrant(origin, origin !== null && (app ? originAllowed(app.allowedOrigins, origin) : apps.originAllowedByAnyApp(origin)));
+        const grant = () => corsGrant(origin, origin !== null && app !== undefined && originAllowed(app.allowedOrigins, origin));
         try {
           checkRate(perIp, clientIp(request, server, options.trustProxy), "IP address");
           const { items, isBatch } = itemsOf(await readJsonBody(request, CLIENT_BODY_LIMIT));
@@ -56,6 +54,7 @@ export function clientRoutes(deps: { apps: AppsService; ingest: IngestService; c
           checkRate(perApp, app.id, "app");
           const events = normalizeClientEvents(items, isBatch, clock());
           verifySignatures(app, events, isBatch);
+          refusePastHorizon(app, events.map(({ event }) => event.eventDate), clock(), isBatch);
           const results = await ingest.recordEvents(app.id, events.map(({ event }) => event), "client");
 
           Object.assign(set.headers, grant());
@@ -68,7 +67,11 @@ export function clientRoutes(deps: { apps: AppsService; ingest: IngestService; c
           return { ...singleReply(results[0]), verified: events[0].event.verified };
         } catch (error) {
           if (live) reportRejection(live, app?.id ?? request.headers.get("x-ck-app"), request, error, clock());
-          throw error instanceof AppError ? error.withHeaders(grant()) : error;
+          // A refusal is readable by any page, an origin refused included: it says only why the
+          // events were refused (never the app's data), and without it the browser hides the 403
+          // as a network error, so the snippet would retry events that can never be accepted.
+          // No credentials are ever granted.
+          throw error instanceof AppError ? error.withHeaders(corsGrant(origin, true)) : error;
         }
       },
       { parse: "none" },

@@ -11,6 +11,7 @@ import { DEFAULT_PAGE_SIZE } from "../events/model";
 import type { EventsService } from "../events/service";
 import type { ScoringService } from "../scoring/service";
 import { compile, validateQuery, validateQueryWithDates } from "../http/validate";
+import { retainedFrom, retainedSince } from "../retention/horizon";
 import type { Writer } from "../writer";
 import { chartBuckets, series } from "./activity";
 import { prepareErase } from "./erase";
@@ -79,28 +80,33 @@ export function customerRoutes(deps: {
         eventsLast30d: eventCounts.reduce((sum, row) => sum + row.last30d, 0),
         eventCounts,
         health: deps.scoring.customerHealth(app, customer, now),
-        recentEvents: events.list(app.id, { customerPk: customer.pk, limit: RECENT_EVENTS }).events,
+        recentEvents: events.list(app.id, { customerPk: customer.pk, from: retainedFrom(undefined, app, now), limit: RECENT_EVENTS }).events,
         ...billing.ofCustomer(customer.pk, RECENT_BILLING_EVENTS),
+        retainedSince: retainedSince(app, now),
       };
     })
     .get("/v1/api/customers/:customerId/events", ({ params, query, app }) => {
       // Checked before the customer, so a bad query is a 400 even for an unknown one.
       const { input, dates } = validateQueryWithDates(timelineQuery, query, ["from", "to"]);
       const customer = customers.findOr404(app.id, params.customerId, input.by);
-      return events.list(app.id, {
+      const page = events.list(app.id, {
         customerPk: customer.pk,
         event: input.event,
         userUid: input.userUid,
         verified: input.verified,
         ...dates,
+        from: retainedFrom(dates.from, app, clock()),
         after: input.cursor === undefined ? undefined : decodeCursor(input.cursor),
         limit: input.limit ?? DEFAULT_PAGE_SIZE,
       });
+      return { ...page, retainedSince: retainedSince(app, clock()) };
     })
     .get("/v1/api/customers/:customerId/timeline", ({ params, query, app }) => {
       const { input, dates } = validateQueryWithDates(customerTimelineQuery, query, ["from", "to"]);
       const customer = customers.findOr404(app.id, params.customerId, input.by);
-      return timeline(app.id, customer.pk, { ...dates, cursor: input.cursor, limit: input.limit ?? DEFAULT_PAGE_SIZE });
+      const page = timeline(app.id, customer.pk, { ...dates, from: retainedFrom(dates.from, app, clock()), cursor: input.cursor, limit: input.limit ?? DEFAULT_PAGE_SIZE });
+      // Billing history is not purged by retention; events before retainedSince are.
+      return { ...page, retainedSince: retainedSince(app, clock()) };
     })
     .get("/v1/api/customers/:customerId/activity", ({ params, query, app }) => {
       const { input, dates } = validateQueryWithDates(activityQuery, query, ["from", "to"]);
@@ -115,6 +121,7 @@ export function customerRoutes(deps: {
         to: toIso(chart.to),
         total: points.reduce((sum, point) => sum + point.count, 0),
         series: points,
+        retainedSince: retainedSince(app, clock()),
       };
     });
 }
@@ -134,5 +141,5 @@ export function erasureRoutes(deps: { apps: AppsService; customers: CustomersSer
       });
       if (!removed) throw new AppError("NOT_FOUND", `no customer with ${by} ${params.customerId}`);
       return { ok: true, removed };
-    });
+    }, { parse: "none" }); // takes no body: one sent is never buffered
 }

@@ -1,5 +1,6 @@
 import { Type } from "@sinclair/typebox";
 import { t } from "elysia";
+import { charCount, Chars } from "../http/chars";
 import type { ErrorDetail } from "../errors";
 import { MAX_PAGE_SIZE } from "../events/model";
 import { SUBSCRIPTION_STATUSES } from "../billing/summary";
@@ -10,7 +11,7 @@ import { SORTS } from "./list";
 const By = t.Optional(
   t.Union([t.Literal("customerId"), t.Literal("uid"), t.Literal("email")], { error: "must be customerId, uid or email" }),
 );
-const Filter = t.String({ minLength: 1, maxLength: 255, error: "must be 1 to 255 characters" });
+const Filter = Chars(1, 255, { error: "must be 1 to 255 characters" });
 
 export const CustomerQuery = t.Object({ by: By }, { additionalProperties: false });
 
@@ -87,7 +88,7 @@ export function attributeFilters(query: Record<string, string | undefined>): {
   attributes: [string, string][];
   problems: ErrorDetail[];
 } {
-  const rest: Record<string, string | undefined> = {};
+  const rest: Record<string, string | undefined> = Object.create(null); // parameter names are the client's
   const attributes: [string, string][] = [];
   const problems: ErrorDetail[] = [];
   for (const [name, value = ""] of Object.entries(query)) {
@@ -97,7 +98,7 @@ export function attributeFilters(query: Record<string, string | undefined>): {
     }
     const key = name.slice("attr.".length);
     if (!ATTRIBUTE_KEY.test(key)) problems.push({ path: `/${name}`, message: `${name}: the attribute name must be 1 to 255 characters, without " or \\` });
-    else if (value.length > 1000) problems.push({ path: `/${name}`, message: `${name} must be at most 1000 characters` });
+    else if (charCount(value) > 1000) problems.push({ path: `/${name}`, message: `${name} must be at most 1000 characters` });
     else attributes.push([key, value]);
   }
   if (attributes.length > MAX_ATTRIBUTE_FILTERS) {

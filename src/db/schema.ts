@@ -16,6 +16,8 @@ export const apps = sqliteTable("apps", {
   stripeWebhookSecret: text("stripe_webhook_secret"),
   // Health score weights per factor; null means the defaults (src/scoring/weights.ts).
   healthWeights: text("health_weights", { mode: "json" }).$type<Record<string, number>>(),
+  // Raw events older than this many days are purged in the background (src/retention); null keeps them forever.
+  retentionDays: integer("retention_days"),
   createdAt: integer("created_at").notNull(),
 });
 
@@ -32,6 +34,10 @@ export const apiKeys = sqliteTable(
     scopes: text("scopes").notNull().default("ingest,read,admin"),
     createdAt: integer("created_at").notNull(),
     revokedAt: integer("revoked_at"),
+    // When a server last accepted the key, written at most once per key every few minutes
+    // (apps/service.ts), so it may be that much earlier than the real last use. Null: never
+    // seen since this column exists.
+    lastUsedAt: integer("last_used_at"),
   },
   (table) => [index("api_keys_app_idx").on(table.appId)],
 );
@@ -95,6 +101,10 @@ export const customers = sqliteTable(
   ],
 );
 
+/** Where an event came in: /events/new, /events/bulk, /events/client, or the Segment routes (/v1/batch...). */
+export const EVENT_SOURCES = ["server", "bulk", "client", "segment"] as const;
+export type EventSource = (typeof EVENT_SOURCES)[number];
+
 // B2B: the people inside a customer account. A user record belongs to exactly one customer; the
 // same uid seen under two customers (a person in two workspaces) is two records, so per-account
 // activity and seat counts stay per account.
@@ -113,6 +123,9 @@ export const users = sqliteTable(
   },
   (table) => [
     uniqueIndex("users_customer_uid_uq").on(table.customerPk, table.uid),
+    // A person's records across accounts, by uid alone: the Segment destination finds the
+    // account a user was grouped into, and the users an identify is about (src/segment/).
+    index("users_app_uid_idx").on(table.appId, table.uid),
   ],
 );
 
@@ -134,7 +147,7 @@ export const events = sqliteTable(
     eventDate: integer("event_date").notNull(),
     receivedAt: integer("received_at").notNull(),
     eventData: text("event_data"),
-    source: text("source", { enum: ["server", "bulk", "client"] }).notNull(),
+    source: text("source", { enum: EVENT_SOURCES }).notNull(),
     verified: integer("verified", { mode: "boolean" }).notNull(),
     messageId: text("message_id"),
   },
@@ -348,6 +361,21 @@ export const providerEvents = sqliteTable(
     receivedAt: integer("received_at").notNull(),
   },
   (table) => [primaryKey({ columns: [table.appId, table.provider, table.eventId] })],
+);
+
+/**
+ * Segment messages that store no event (identify, group), by messageId: their idempotency
+ * record, as events.message_id is for events. A repeat of one is answered and changes nothing.
+ */
+export const segmentMessages = sqliteTable(
+  "segment_messages",
+  {
+    appId: text("app_id").notNull(),
+    messageId: text("message_id").notNull(),
+    type: text("type", { enum: ["identify", "group"] }).notNull(),
+    receivedAt: integer("received_at").notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.appId, table.messageId] })],
 );
 
 /** Per app: what the last scoring pass found (the breadth median every score compares against). */

@@ -1,10 +1,12 @@
 import { Type } from "@sinclair/typebox";
 import { t } from "elysia";
+import { Chars } from "../http/chars";
+import type { EventSource } from "../db/schema";
 
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 1000;
 
-const Filter = t.String({ minLength: 1, maxLength: 255, error: "must be 1 to 255 characters" });
+const Filter = Chars(1, 255, { error: "must be 1 to 255 characters" });
 
 export const ListEventsQuery = t.Object(
   {
@@ -36,7 +38,7 @@ export interface EventView {
   eventDate: string;
   receivedAt: string;
   eventData: Record<string, unknown> | null;
-  source: "server" | "bulk" | "client";
+  source: EventSource;
   verified: boolean;
   messageId: string | null;
 }

@@ -10,6 +10,7 @@ import { toIso } from "../dates";
 import { compile, validateQuery, validateQueryWithDates } from "../http/validate";
 import type { Logger } from "../log";
 import { eventJson, formats } from "./format";
+import { retainedFrom, retainedSince } from "../retention/horizon";
 import { ExportQuery } from "./model";
 import type { Exporter } from "./service";
 
@@ -49,7 +50,7 @@ export function exportRoutes(deps: { apps: AppsService; customers: CustomersServ
       const { input, dates } = validateQueryWithDates(exportQuery, query, ["from", "to"]);
       const format = formats[input.format ?? "ndjson"];
       const customerPk = input.customerId === undefined ? undefined : customers.findOr404(app.id, input.customerId).pk;
-      const pages = exporter.pages(app.id, { ...dates, customerPk });
+      const pages = exporter.pages(app.id, { ...dates, from: retainedFrom(dates.from, app, clock()), customerPk });
       return streamed(
         (function* () {
           if (format.header) yield format.header;
@@ -58,6 +59,8 @@ export function exportRoutes(deps: { apps: AppsService; customers: CustomersServ
         {
           "content-type": format.contentType,
           "content-disposition": `attachment; filename="trackd-events-${app.id}.${format.extension}"`,
+          // Where the app's history starts when it has a retention period (README, "Data retention").
+          ...(app.retentionDays === null ? {} : { "x-trackd-retained-since": retainedSince(app, clock())! }),
         },
       );
     })
@@ -68,8 +71,9 @@ export function exportRoutes(deps: { apps: AppsService; customers: CustomersServ
         exportedAt: toIso(clock()),
         customer: customers.view(customer),
         eventCounts: customers.eventCounts(customer.pk, clock()),
+        retainedSince: retainedSince(app, clock()),
       };
-      const pages = exporter.pages(app.id, { customerPk: customer.pk });
+      const pages = exporter.pages(app.id, { customerPk: customer.pk, from: retainedFrom(undefined, app, clock()) });
       return streamed(
         (function* () {
           yield `${JSON.stringify(head).slice(0, -1)},"events":[`;

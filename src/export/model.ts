@@ -1,4 +1,5 @@
 import { t } from "elysia";
+import { Chars } from "../http/chars";
 
 export const EXPORT_FORMATS = ["ndjson", "csv"] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -11,7 +12,7 @@ export const ExportQuery = t.Object(
     /** Exclusive. */
     to: t.Optional(t.String()),
     format: t.Optional(t.Union(EXPORT_FORMATS.map((f) => t.Literal(f)), { error: "must be ndjson or csv" })),
-    customerId: t.Optional(t.String({ minLength: 1, maxLength: 255, error: "must be 1 to 255 characters" })),
+    customerId: t.Optional(Chars(1, 255, { error: "must be 1 to 255 characters" })),
   },
   { additionalProperties: false },
 );

@@ -1,6 +1,9 @@
 import { AppError } from "../errors";
+import { fieldName } from "./validate";
 
 export const KB = 1024;
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 /**
  * Reads a request body as JSON whatever its content type (curl -d sends form-urlencoded and
@@ -10,23 +13,96 @@ export async function readJsonBody(request: Request, limit: number): Promise<unk
   return parseJson(await readBodyBytes(request, limit));
 }
 
-/** The body exactly as sent (what a signature covers), refused over `limit` bytes. */
+/**
+ * The body exactly as sent (what a signature covers), refused over `limit` bytes. It is read as
+ * it streams and dropped the moment it passes the limit (as Hono's body-limit does), so a
+ * chunked body with no Content-Length costs at most `limit` bytes of memory, not the runtime's
+ * cap (serve.ts sets that far above every route's limit so that this answer is the one sent).
+ */
 export async function readBodyBytes(request: Request, limit: number): Promise<Uint8Array> {
-  const declared = Number(request.headers.get("content-length") ?? "0");
+  const length = request.headers.get("content-length");
+  const declared = Number(length ?? "0");
   if (declared > limit) throw tooLarge(limit);
-  const bytes = new Uint8Array(await request.arrayBuffer());
-  if (bytes.byteLength > limit) throw tooLarge(limit);
-  return bytes;
+  // A sized body can't run past its Content-Length (HTTP framing), so it is read in one go: about
+  // 5 µs less per request than reading chunk by chunk. Only a chunked body has to be watched.
+  if (length !== null && Number.isSafeInteger(declared)) return new Uint8Array(await request.arrayBuffer());
+  if (request.body === null) return new Uint8Array(0);
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = request.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      reader.cancel().catch(() => {});
+      throw tooLarge(limit);
+    }
+    chunks.push(value);
+  }
+  return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
 }
 
 export function parseJson(bytes: Uint8Array): unknown {
   if (bytes.byteLength === 0) throw new AppError("INVALID_JSON", "request body is empty; send a JSON document");
+  let text: string;
   try {
-    return JSON.parse(new TextDecoder().decode(bytes));
+    text = utf8.decode(bytes);
+  } catch {
+    // Decoding leniently would turn each bad byte into U+FFFD, so two different ids would
+    // arrive as one and collide: refuse instead.
+    throw new AppError("INVALID_JSON", "request body is not valid UTF-8");
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
   } catch (error) {
     throw new AppError("INVALID_JSON", `request body is not valid JSON: ${(error as Error).message}`);
   }
+  // Only a \uD800-\uDFFF escape can make a lone surrogate (valid UTF-8 holds none), so the
+  // walk runs only for bodies that have one.
+  if (SURROGATE_ESCAPE.test(text)) {
+    const path = loneSurrogatePath(value);
+    if (path !== undefined) {
+      // In an array body (bulk, browser batches) the detail names the item, as batch.ts does.
+      const item = Array.isArray(value) ? /^\/(\d+)(\/.*)?$/.exec(path) : null;
+      const field = fieldName(item ? (item[2] ?? "") : path);
+      const message = `${field} holds a lone UTF-16 surrogate (an unpaired \\uD800-\\uDFFF escape), which can't be stored as text`;
+      const detail = item ? { index: Number(item[1]), field, path, message } : { path, message };
+      throw new AppError("VALIDATION_FAILED", message, { details: [detail] });
+    }
+  }
+  return value;
 }
+
+const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
+
+/**
+ * The JSON Pointer of the first string or key holding a lone surrogate, if any. SQLite and
+ * UTF-8 would replace it with U+FFFD: "m_\uD800" and "m_\uDBFF" would be stored as one id.
+ * Iterative: a body may nest 100,000 levels deep.
+ */
+export function loneSurrogatePath(root: unknown): string | undefined {
+  const stack: [unknown, string][] = [[root, ""]];
+  while (stack.length > 0) {
+    const [value, path] = stack.pop()!;
+    if (typeof value === "string") {
+      if (!value.isWellFormed()) return path;
+    } else if (Array.isArray(value)) {
+      for (let i = value.length - 1; i >= 0; i--) stack.push([value[i], `${path}/${i}`]);
+    } else if (typeof value === "object" && value !== null) {
+      for (const [key, item] of Object.entries(value).reverse()) {
+        const at = `${path}/${pointerEscape(key)}`;
+        if (!key.isWellFormed()) return at;
+        stack.push([item, at]);
+      }
+    }
+  }
+  return undefined;
+}
+
+/** RFC 6901: "~" and "/" in a key are escaped in a JSON Pointer. */
+const pointerEscape = (key: string) => key.replaceAll("~", "~0").replaceAll("/", "~1");
 
 function tooLarge(limit: number): AppError {
   return new AppError("PAYLOAD_TOO_LARGE", `request body exceeds the ${limit / KB} KB limit for this route`);

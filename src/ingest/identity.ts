@@ -6,7 +6,6 @@
 // customerId and uid. An event whose identity is not proven (an unsigned browser event) never
 // links or changes an existing customer: see attachUnverified.
 import type { ErrorDetail } from "../errors";
-import type { Attributes } from "./model";
 import type { CustomerIdentity, IngestStore } from "./store";
 
 export interface Identity {
@@ -72,16 +71,6 @@ function insertCustomer(store: IngestStore, appId: string, identity: Identity, n
 
 export function resolveUser(store: IngestStore, appId: string, customerPk: number, uid: string, now: number): { pk: number } {
   return store.userByUid(customerPk, uid) ?? store.insertUser({ appId, customerPk, uid, now });
-}
-
-/** Shallow merge; a key set to null is removed. */
-export function mergeAttributes(current: Attributes, update: Attributes): Attributes {
-  const merged = { ...current };
-  for (const [key, value] of Object.entries(update)) {
-    if (value === null) delete merged[key];
-    else merged[key] = value;
-  }
-  return merged;
 }
 
 function link(store: IngestStore, customer: CustomerIdentity, ids: Identity, now: number): CustomerIdentity {

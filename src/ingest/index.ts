@@ -3,9 +3,11 @@
 import { Elysia } from "elysia";
 import { apiKeyAuth } from "../apps/auth";
 import type { AppsService } from "../apps/service";
-import { AppError, type ErrorDetail } from "../errors";
+import { AppError } from "../errors";
 import { KB, readJsonBody } from "../http/body";
 import { compile, validate, validationError } from "../http/validate";
+import { refusePastHorizon } from "../retention/horizon";
+import { attributeProblems } from "./attributes";
 import { batchItems, normalizeAll, normalizeOne } from "./batch";
 import { BULK_MAX_EVENTS, CustomerUpdateInput } from "./model";
 import { normalizeEvent, type NormalizedEvent } from "./normalize";
@@ -26,6 +28,7 @@ export function ingestRoutes(deps: { apps: AppsService; ingest: IngestService; c
       async ({ request, app, set }) => {
         const body = await readJsonBody(request, SINGLE_BODY_LIMIT);
         const event = normalizeOne(body, (item) => normalizeEvent(item, "single", clock()));
+        refusePastHorizon(app, [event.eventDate], clock(), false);
         const result = await ingest.recordEvent(app.id, event, "server");
         set.status = result.duplicate ? 200 : 201;
         return singleReply(result);
@@ -36,6 +39,7 @@ export function ingestRoutes(deps: { apps: AppsService; ingest: IngestService; c
       "/v1/api/events/bulk",
       async ({ request, app, set }) => {
         const batch = normalizeBulk(await readJsonBody(request, BULK_BODY_LIMIT), clock());
+        refusePastHorizon(app, batch.map((event) => event.eventDate), clock(), true);
         const reply = batchReply(await ingest.recordEvents(app.id, batch, "bulk"));
         set.status = reply.count > 0 ? 201 : 200;
         return reply;
@@ -46,7 +50,7 @@ export function ingestRoutes(deps: { apps: AppsService; ingest: IngestService; c
       "/v1/api/events/customer-update",
       async ({ request, app }) => {
         const input = validate(customerUpdateInput, await readJsonBody(request, SINGLE_BODY_LIMIT));
-        const problems: ErrorDetail[] = [];
+        const problems = attributeProblems([["/customerData", input.customerData], ["/user/data", input.user?.data]]);
         if (input.customerId === undefined && input.uid === undefined) {
           problems.push({ path: "/customerId", message: "customerId or uid is required to know which customer to update" });
         }

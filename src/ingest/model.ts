@@ -1,12 +1,13 @@
 import { t } from "elysia";
+import { Chars } from "../http/chars";
 
 // Field schemas shared by every ingestion route (the browser one included).
-export const Identifier = t.String({ minLength: 1, maxLength: 255, error: "must be a string of 1 to 255 characters" });
+export const Identifier = Chars(1, 255, { error: "must be a string of 1 to 255 characters" });
 export const Attributes = t.Record(t.String(), t.Unknown(), { error: "must be a JSON object" });
 export const EventDate = t.Union([t.String(), t.Number()], {
   error: "must be YYYY-MM-DD, an ISO 8601 date-time with offset, or epoch milliseconds",
 });
-export const Email = t.String({ maxLength: 320, pattern: "^[^\\s@]+@[^\\s@]+$", error: "must be an email address" });
+export const Email = Chars(3, 320, { pattern: "^[^\\s@]+@[^\\s@]+$", error: "must be an email address" });
 
 export const UserInput = t.Object({ uid: Identifier, data: t.Optional(Attributes) }, { additionalProperties: false });
 

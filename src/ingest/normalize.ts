@@ -1,15 +1,14 @@
 // The validate-and-normalise step of the ingestion pipeline: raw JSON in, a NormalizedEvent or
 // the reasons it was refused out. Pure: no database, the clock is passed in.
-import { parseDate } from "../dates";
+import { EARLIEST_EVENT_DATE, happenedAtProblem, MAX_FUTURE_MS, parseDate } from "../dates";
 import type { ErrorDetail } from "../errors";
 import { compile } from "../http/validate";
+import { attributeProblems, nestingProblem } from "./attributes";
 import type { Normalized } from "./batch";
 import { EventInput, type Attributes, type UserInput } from "./model";
 
 export const MAX_EVENT_DATA_BYTES = 32 * 1024;
-export const MAX_FUTURE_MS = 60 * 60 * 1000;
-// Nothing a SaaS product records predates this; an earlier date is almost always a unit mistake.
-export const EARLIEST_EVENT_DATE = Date.UTC(2000, 0, 1);
+export { EARLIEST_EVENT_DATE, MAX_FUTURE_MS };
 
 export interface NormalizedEvent {
   event: string;
@@ -52,6 +51,7 @@ export function normalizeEvent(
     details.push({ path: "/user/data", message: BULK_UPDATE_MESSAGE("user.data") });
   }
 
+  details.push(...attributeProblems([["/customerData", input.customerData], ["/user/data", input.user?.data]]));
   const eventDate = eventDateOf(input.eventDate, now, details);
   const eventData = eventDataOf(input.eventData, details);
 
@@ -83,20 +83,28 @@ export function eventDateOf(
 ): number {
   if (raw === undefined) return now;
   const parsed = parseDate(raw, "eventDate");
-  if (!parsed.ok) details.push({ path: "/eventDate", message: parsed.message });
-  else if (parsed.ms > now + MAX_FUTURE_MS) {
-    // A browser's clock is its owner's to set: the future means "now" there, not a mistake.
-    if (options.clampFuture) return now;
-    details.push({ path: "/eventDate", message: "eventDate is more than 1 hour in the future" });
-  } else if (parsed.ms < EARLIEST_EVENT_DATE) {
-    details.push({ path: "/eventDate", message: "eventDate is before 2000-01-01" });
-  } else return parsed.ms;
+  if (!parsed.ok) {
+    details.push({ path: "/eventDate", message: parsed.message });
+    return now;
+  }
+  // A browser's clock is its owner's to set: the future means "now" there, not a mistake.
+  if (options.clampFuture && parsed.ms > now + MAX_FUTURE_MS) return now;
+  const problem = happenedAtProblem(parsed.ms, now, "eventDate");
+  if (problem === undefined) return parsed.ms;
+  details.push({ path: "/eventDate", message: problem });
   return now;
 }
 
 /** eventData serialised once, here: it is measured here and stored as is. */
 export function eventDataOf(raw: Attributes | undefined, details: ErrorDetail[]): string | null {
-  const eventData = raw === undefined ? null : JSON.stringify(raw);
+  if (raw === undefined) return null;
+  // Before stringify, which recurses: a deep enough value would overflow the stack.
+  const tooDeep = nestingProblem(raw, "/eventData");
+  if (tooDeep) {
+    details.push(tooDeep);
+    return null;
+  }
+  const eventData = JSON.stringify(raw);
   if (eventData !== null && Buffer.byteLength(eventData) > MAX_EVENT_DATA_BYTES) {
     details.push({ path: "/eventData", message: `eventData must be at most ${MAX_EVENT_DATA_BYTES / 1024} KB serialized` });
   }

@@ -3,6 +3,7 @@
 // a statement on top of SQLite's 3-8 µs (bench/README.md); the tables are still Drizzle's
 // (db/schema.ts). The writer runs them inside its batch transaction.
 import type { Db } from "../db";
+import type { EventSource } from "../db/schema";
 
 /** What identity resolution needs of a customer; attributes are read only when updated. */
 export interface CustomerIdentity {
@@ -26,7 +27,7 @@ export type NewEventRow = {
   eventDate: number;
   receivedAt: number;
   eventData: string | null;
-  source: "server" | "bulk" | "client";
+  source: EventSource;
   verified: boolean;
   messageId: string | null;
 };
@@ -67,6 +68,15 @@ export function createIngestStore(db: Db) {
   const userByUid = client.prepare<{ pk: number }, { customerPk: number; uid: string }>(
     "SELECT pk FROM users WHERE customer_pk = $customerPk AND uid = $uid",
   );
+  // A person can be a user of several customers (one record each): the newest record is the
+  // account they were most recently added to. Both use users_app_uid_idx.
+  const newestCustomerOfUser = client.prepare<CustomerIdentity, { appId: string; uid: string }>(
+    `SELECT c.pk, c.customer_id AS customerId, c.uid FROM users u JOIN customers c ON c.pk = u.customer_pk
+     WHERE u.app_id = $appId AND u.uid = $uid ORDER BY u.pk DESC LIMIT 1`,
+  );
+  const usersByUid = client.prepare<{ pk: number }, { appId: string; uid: string }>(
+    "SELECT pk FROM users WHERE app_id = $appId AND uid = $uid",
+  );
   const userData = client.prepare<{ data: string }, { pk: number }>("SELECT data FROM users WHERE pk = $pk");
   const insertUser = client.prepare<{ pk: number }, { appId: string; customerPk: number; uid: string; now: number }>(
     "INSERT INTO users (app_id, customer_pk, uid, created_at, updated_at) VALUES ($appId, $customerPk, $uid, $now, $now) RETURNING pk",
@@ -100,6 +110,11 @@ export function createIngestStore(db: Db) {
     setCustomerAttributes: (row: { pk: number; data: Record<string, unknown>; email: string | null; now: number }) =>
       setCustomerAttributes.run({ ...row, data: JSON.stringify(row.data) }),
     userByUid: (customerPk: number, uid: string): { pk: number } | undefined => userByUid.get({ customerPk, uid }) ?? undefined,
+    /** The customer whose user `uid` was added most recently, if it is anyone's user. */
+    newestCustomerOfUser: (appId: string, uid: string): CustomerIdentity | undefined =>
+      newestCustomerOfUser.get({ appId, uid }) ?? undefined,
+    /** Every user record with this uid, one per customer it belongs to. */
+    usersByUid: (appId: string, uid: string): { pk: number }[] => usersByUid.all({ appId, uid }),
     userData: (pk: number): Record<string, unknown> => JSON.parse(userData.get({ pk })!.data),
     insertUser: (row: { appId: string; customerPk: number; uid: string; now: number }) => insertUser.get(row)!,
     setUserData: (row: { pk: number; data: Record<string, unknown>; now: number }) =>

@@ -42,6 +42,35 @@ export function reportRejection(hub: LiveHub, appId: string | null | undefined, 
   ]);
 }
 
+/**
+ * Messages of a Segment request that were rejected, one item each, as the Segment route's
+ * rejection hook reports them: the request answered 200 when others were stored, else 400.
+ */
+export function reportMessageRejections(
+  hub: LiveHub,
+  appId: string,
+  path: string,
+  rejected: readonly { code: string; path: string; message: string }[],
+  accepted: number,
+  now: number,
+): void {
+  if (!hub.listening(appId)) return;
+  const at = new Date(now).toISOString();
+  hub.publish(
+    appId,
+    rejected.map((rejection) => ({
+      type: "rejected" as const,
+      at,
+      method: "POST",
+      path,
+      status: accepted > 0 ? 200 : 400,
+      code: rejection.code,
+      message: rejection.message,
+      details: [{ path: rejection.path, message: rejection.message }],
+    })),
+  );
+}
+
 /** The key-authenticated ingest routes; the browser route reports its own (it knows the app from the body). */
 const INGEST_PATHS = new Set(["/v1/api/events/new", "/v1/api/events/bulk", "/v1/api/events/customer-update"]);
 

@@ -8,6 +8,7 @@ import { toIso } from "../dates";
 import { compile, validateQuery, validateQueryWithDates } from "../http/validate";
 import type { BillingMetrics } from "../billing/metrics";
 import { BillingMetricsQuery, EventMetricsQuery, EventNamesQuery, HealthMetricsQuery } from "./model";
+import { retainedSince } from "../retention/horizon";
 import type { MetricsService } from "./service";
 
 const eventMetricsQuery = compile(EventMetricsQuery);
@@ -32,6 +33,7 @@ export function metricsRoutes(deps: { apps: AppsService; metrics: MetricsService
         total: series.reduce((sum, point) => sum + point.events, 0),
         totals,
         series,
+        retainedSince: retainedSince(app, clock()),
       };
     })
     .get("/v1/api/metrics/billing", ({ query, app }) => {

@@ -1,11 +1,12 @@
 import { t } from "elysia";
+import { Chars } from "../http/chars";
 import { INTERVALS } from "../periods";
 
 /** GET /v1/api/metrics/events. */
 export const EventMetricsQuery = t.Object(
   {
     interval: t.Optional(t.Union(INTERVALS.map((i) => t.Literal(i)), { error: "must be day, week or month" })),
-    event: t.Optional(t.String({ minLength: 1, maxLength: 255, error: "must be 1 to 255 characters" })),
+    event: t.Optional(Chars(1, 255, { error: "must be 1 to 255 characters" })),
     from: t.Optional(t.String()),
     to: t.Optional(t.String()),
   },

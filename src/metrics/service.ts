@@ -100,9 +100,11 @@ export function createMetricsService(db: Db) {
           const bucket = { appId, event, fromDay: dayOf(start), toDay: dayOf((chart.starts[i + 1] ?? chart.to) - 1) + 1 };
           active.set(start, activeCustomersOfEvent.get(bucket)?.count ?? 0);
         }
-        points.set(start, { start: toIso(start), events: 0, activeCustomers: active.get(start) ?? 0, byEvent: {} });
+        points.set(start, { start: toIso(start), events: 0, activeCustomers: active.get(start) ?? 0, byEvent: Object.create(null) });
       }
-      const totals: Record<string, number> = {};
+      // Keyed by event names, which clients choose: prototype-less, so "__proto__" or
+      // "constructor" is counted like any other name.
+      const totals: Record<string, number> = Object.create(null);
       const days = event === undefined ? dailyCounts.all(range) : dailyCountsOfEvent.all({ ...range, event });
       for (const { day, event: name, count } of days) {
         const point = points.get(bucketStart(day * DAY_MS, interval));

@@ -38,6 +38,11 @@ export interface HealthInputs {
   /** Distinct event names in the last 30 UTC days; the app's median over its customers active then. */
   breadth: number;
   medianBreadth: number;
+  /**
+   * When medianBreadth was worked out, if not now: the profile uses the last scoring pass's
+   * median, and its explanation must say so, or it could be false beside the live breadth.
+   */
+  medianAsOf?: number;
   /** B2B users, and those seen in the last 30 days. */
   users: number;
   activeUsers: number;
@@ -109,11 +114,15 @@ const ASSESS: Record<Factor, (inputs: HealthInputs, now: number) => Assessment> 
     return { value: Math.max(0, 1 - days / RECENCY_DAYS), explanation: `last event ${when}` };
   },
 
-  breadth({ breadth, medianBreadth }) {
-    if (medianBreadth === 0) return notApplicable("no customer of the app had events in the last 30 days");
+  breadth({ breadth, medianBreadth, medianAsOf }) {
+    const median = medianAsOf === undefined ? `uses ${medianBreadth}` : `used ${medianBreadth} at the scoring pass of ${toIso(medianAsOf)}`;
+    if (medianBreadth === 0) {
+      const window = medianAsOf === undefined ? "in the last 30 days" : `in the 30 days before the scoring pass of ${toIso(medianAsOf)}`;
+      return notApplicable(`no customer of the app had events ${window}`);
+    }
     return {
       value: Math.min(1, breadth / medianBreadth),
-      explanation: `${plural(breadth, "distinct event")} in the last 30 days; the app's median active customer uses ${medianBreadth}`,
+      explanation: `${plural(breadth, "distinct event")} in the last 30 days; the app's median active customer ${median}`,
     };
   },
 

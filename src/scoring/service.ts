@@ -127,25 +127,30 @@ export function prepareGathering(client: Database) {
 /** Live health for one customer (the profile), against the median of the app's last pass. */
 export function createScoringService(db: Db) {
   const gathering = prepareGathering(db.$client);
-  const storedMedian = db.$client.prepare<{ medianBreadth: number }, { appId: string }>(
-    "SELECT median_breadth AS medianBreadth FROM app_health_runs WHERE app_id = $appId",
+  const storedMedian = db.$client.prepare<{ medianBreadth: number; computedAt: number }, { appId: string }>(
+    "SELECT median_breadth AS medianBreadth, computed_at AS computedAt FROM app_health_runs WHERE app_id = $appId",
   );
 
   /**
-   * Before the app's first pass (a new app, or the first start after upgrading) it is worked
-   * out here, for every profile until that pass ends: 0.45 s at 100k customers (bench/health.ts).
+   * The last pass's median, with its time, when it can stand beside this customer's breadth.
+   * Otherwise it is worked out here: before the app's first pass (a new app, or the first start
+   * after upgrading), and when the pass found nobody active but this customer is (a server
+   * scored at start while empty): 0.45 s at 100k customers (bench/health.ts), and only until
+   * the next pass.
    */
-  function medianBreadth(appId: string, now: number): number {
+  function medianBreadth(appId: string, now: number, ownBreadth: number): { value: number; asOf?: number } {
     const stored = storedMedian.get({ appId });
-    if (stored) return stored.medianBreadth;
-    return medianOf(gathering.ranges(appId, RANGE_SIZE).flatMap((range) => [...gathering.breadths(appId, range, now).values()]));
+    if (stored && !(stored.medianBreadth === 0 && ownBreadth > 0)) return { value: stored.medianBreadth, asOf: stored.computedAt };
+    return { value: medianOf(gathering.ranges(appId, RANGE_SIZE).flatMap((range) => [...gathering.breadths(appId, range, now).values()])) };
   }
 
   return {
     customerHealth(app: AppRow, customer: CustomerRow, now: number): Health {
       const range: Range = [customer.pk, customer.pk];
-      const [scorable] = gathering.gather(app.id, range, now, gathering.breadths(app.id, range, now), medianBreadth(app.id, now));
-      return scoreHealth(scorable.inputs, weightsOf(app.healthWeights), now);
+      const breadth = gathering.breadths(app.id, range, now);
+      const median = medianBreadth(app.id, now, breadth.get(customer.pk) ?? 0);
+      const [scorable] = gathering.gather(app.id, range, now, breadth, median.value);
+      return scoreHealth({ ...scorable.inputs, medianAsOf: median.asOf }, weightsOf(app.healthWeights), now);
     },
   };
 }

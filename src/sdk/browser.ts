@@ -148,7 +148,7 @@ const MAX_REQUEST_EVENTS = 100;
         retryAfterSeconds = Number(response.headers.get("retry-after")) || 0;
       } else refuse(batch, reply.error);
     } catch {
-      retry = true; // offline, server down, or the server gave this origin no CORS grant
+      retry = true; // offline or server down (trackd grants every refusal to any origin, so a 403 is readable)
     }
     sending = false;
     if (retry) {
@@ -159,13 +159,23 @@ const MAX_REQUEST_EVENTS = 100;
     schedule();
   }
 
-  /** A 4xx: drop the events it names (or all of them if it names none); the rest go again. */
+  /**
+   * A 4xx. The route stores all of a request or none of it, so nothing of this batch was stored:
+   * the events a detail names (by index) are dropped with that detail's reason, and the others
+   * go again (their messageIds make that safe); a refusal that names no event drops them all.
+   */
   function refuse(batch: Pending[], error?: { message?: string; details?: { index?: number; message: string }[] }) {
     const message = error?.message || "the server refused these events";
-    warn(message);
-    const named = new Set((error?.details || []).map((detail) => detail.index).filter((index) => index !== undefined));
+    const reasons = new Map<number, string>();
+    for (const detail of error?.details || []) {
+      if (detail.index !== undefined && !reasons.has(detail.index)) reasons.set(detail.index, detail.message);
+    }
+    if (reasons.size === 0) warn(message);
     batch.forEach((item, index) => {
-      if (named.size === 0 || named.has(index)) finish(item, new Error(message));
+      const reason = reasons.size === 0 ? message : reasons.get(index);
+      if (reason === undefined) return;
+      if (reasons.size > 0) warn(`event "${item.event}" dropped: ${reason}`);
+      finish(item, new Error(reason));
     });
   }
 

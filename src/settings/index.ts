@@ -54,7 +54,7 @@ export function settingsRoutes(deps: { apps: AppsService }) {
       },
       { parse: "none" },
     )
-    .get("/v1/api/keys", ({ app }) => ({ keys: apps.listKeys(app.id) }))
+    .get("/v1/api/keys", ({ app }) => ({ keys: apps.listKeys(app.id) ?? [] }))
     .post(
       "/v1/api/keys",
       async ({ request, app, set }) => {

@@ -52,6 +52,16 @@ export interface WriterOptions {
 
 export const DEFAULT_MAX_PENDING = 20_000;
 
+/** What the Prometheus metrics see of the writer (src/monitoring). */
+export interface WriterObserver {
+  /** A committed transaction: its jobs and how long it took, BEGIN to COMMIT. */
+  batch(jobs: number, seconds: number): void;
+  /** A write refused because the queue was full. */
+  shed(): void;
+}
+
+const NO_OBSERVER: WriterObserver = { batch() {}, shed() {} };
+
 export class Writer {
   /** Committed so far: batches (transactions) and jobs. */
   readonly stats = { batches: 0, jobs: 0 };
@@ -60,6 +70,7 @@ export class Writer {
   private pendingWeight = 0;
   private scheduled = false;
   private closed = false;
+  private observer = NO_OBSERVER;
   private readonly maxBatch: number;
   private readonly maxPending: number;
   private readonly schedule: (flush: () => void) => void;
@@ -88,6 +99,7 @@ export class Writer {
   submit<T>(run: Job<T>, weight = 1): Promise<T> {
     if (this.closed) return Promise.reject(new AppError("SERVICE_UNAVAILABLE", "server is shutting down"));
     if (this.pendingWeight + weight > this.maxPending) {
+      this.observer.shed();
       return Promise.reject(
         new AppError("SERVICE_UNAVAILABLE", "the write queue is full; retry after the Retry-After delay", {
           headers: { "retry-after": "1" },
@@ -113,6 +125,7 @@ export class Writer {
     this.queue = [];
     this.pendingWeight = 0;
     let outcomes: Outcome[];
+    const startedAt = performance.now();
     try {
       // Jobs almost never throw (they check before they write), so the batch first runs
       // without a savepoint per job: savepoints copy every touched page to a sub-journal
@@ -127,7 +140,12 @@ export class Writer {
     }
     this.stats.batches += 1;
     this.stats.jobs += batch.length;
+    this.observer.batch(batch.length, (performance.now() - startedAt) / 1000);
     batch.forEach((job, i) => (outcomes[i].ok ? job.resolve(outcomes[i].value) : job.reject(outcomes[i].value)));
+  }
+
+  observe(observer: WriterObserver): void {
+    this.observer = observer;
   }
 
   /** Registers work to be flushed at the end of every batch (see Deferred). */

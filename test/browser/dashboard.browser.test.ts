@@ -10,7 +10,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from "playwrig
 import { createAccountsService } from "../../src/accounts/service";
 import { createAppsService, type CreatedApp } from "../../src/apps/service";
 import { openMigratedDatabase } from "../../src/db";
-import { cleanEnv, ENTRY, freePort, SERVER_COMMAND, startTrackd } from "../support/process";
+import { cleanEnv, ENTRY, freePort, TRACKD_COMMAND, startTrackd } from "../support/process";
 
 const CHROMIUM = "/usr/bin/chromium";
 const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
@@ -234,7 +234,7 @@ describe("first run", () => {
   test("the setup link serve prints creates the first admin, who lands on the app with the first curl to send", async () => {
     const fresh = mkdtempSync(join(tmpdir(), "trackd-first-run-"));
     const port = freePort();
-    const proc = Bun.spawn([...SERVER_COMMAND, "serve", "--db", join(fresh, "trackd.db"), "--port", String(port), "--host", "127.0.0.1", "--health-interval", "0"], { env: cleanEnv(), stdout: "pipe", stderr: "ignore" });
+    const proc = Bun.spawn([...TRACKD_COMMAND, "serve", "--db", join(fresh, "trackd.db"), "--port", String(port), "--host", "127.0.0.1", "--health-interval", "0"], { env: cleanEnv(), stdout: "pipe", stderr: "ignore" });
     try {
       let printed = "";
       const reader = proc.stdout.getReader();

@@ -289,7 +289,7 @@ describe("the snippet in Chromium", () => {
     await page.context().close();
   });
 
-  test("CORS in the browser: a preflighted request passes; an origin the app disallows gets nothing through", async () => {
+  test("CORS in the browser: a preflighted request passes; an origin the app disallows gets nothing through but a readable refusal", async () => {
     const { page } = await openPage("/");
     const send = (body: object, preflighted: boolean) =>
       page.evaluate(
@@ -297,7 +297,8 @@ describe("the snippet in Chromium", () => {
           const headers: Record<string, string> = preflighted ? { "content-type": "application/json", "x-ck-app": appId } : { "content-type": "text/plain" };
           try {
             const response = await fetch(url, { method: "POST", headers, body: JSON.stringify(body) });
-            return `${response.status} ${(await response.json()).ok ? "readable" : ""}`;
+            const reply = await response.json();
+            return `${response.status} ${reply.ok ? "readable" : reply.error.code}`;
           } catch (error) {
             return `blocked: ${(error as Error).name}`;
           }
@@ -307,12 +308,58 @@ describe("the snippet in Chromium", () => {
     expect(await send({ customerId: "cus_cors", event: "Preflight Passed" }, true)).toBe("201 readable");
     setAllowedOrigins("https://elsewhere.test");
     try {
-      expect(await send({ customerId: "cus_cors", event: "Preflight Blocked" }, true)).toBe("blocked: TypeError");
-      expect(await send({ appId: app.appId, customerId: "cus_cors", event: "Simple Blocked" }, false)).toBe("blocked: TypeError");
+      // Chromium reuses the preflight granted above (max-age); the POST itself is then refused, readably.
+      expect(await send({ customerId: "cus_cors", event: "Preflight Blocked" }, true)).toBe("403 FORBIDDEN");
+      // The refusal itself is readable (it reveals nothing), so the snippet can stop retrying.
+      expect(await send({ appId: app.appId, customerId: "cus_cors", event: "Simple Blocked" }, false)).toBe("403 FORBIDDEN");
     } finally {
       setAllowedOrigins("*");
     }
     expect(storedFor("cus_cors").map((row) => row.event)).toEqual(["Preflight Passed"]);
+    await page.context().close();
+  });
+});
+
+describe("the snippet and refusals", () => {
+  test("an origin the app disallows: the promises reject, the console says why once, the events are dropped and never retried", async () => {
+    setAllowedOrigins("https://elsewhere.test");
+    try {
+      const { page, warnings, requests } = await openPage("/");
+      const outcome = await page.evaluate(async () => {
+        const ck = (window as any).churnkey;
+        const results = await Promise.allSettled([0, 1, 2].map((i) => ck.event({ customerId: "cus_disallowed", event: `Try ${i} Done` })));
+        return {
+          results: results.map((result) => (result.status === "rejected" ? String(result.reason.message) : "resolved")),
+          queued: JSON.parse(localStorage.getItem("trackd:queue") || "[]").length,
+        };
+      });
+      for (const message of outcome.results) expect(message).toContain("may not send events for this app");
+      expect(outcome.queued).toBe(0);
+      expect(warnings.filter((text) => text.includes("may not send events"))).toHaveLength(1);
+      await Bun.sleep(1500); // a retry would have happened by now
+      expect(requests).toHaveLength(1);
+      expect(storedFor("cus_disallowed")).toEqual([]);
+      await page.context().close();
+    } finally {
+      setAllowedOrigins("*");
+    }
+  });
+
+  test("a batch with one invalid event: the server stores none of it, the snippet drops that one and sends the rest once more", async () => {
+    const { page, warnings, requests } = await openPage("/");
+    const outcome = await page.evaluate(async () => {
+      const ck = (window as any).churnkey;
+      // Three calls in one tick: one request after the batch delay.
+      const calls = ["First Done", "x".repeat(300), "Third Done"].map((event) => ck.event({ customerId: "cus_partial", event }));
+      const results = await Promise.allSettled(calls);
+      return results.map((result) => (result.status === "fulfilled" ? result.value.id : `rejected: ${result.reason.message}`));
+    });
+    expect(outcome[1]).toBe("rejected: event must be a string of 1 to 255 characters");
+    const stored = storedFor("cus_partial");
+    expect(stored.map((row) => row.event)).toEqual(["First Done", "Third Done"]);
+    expect(stored.map((row) => row.id)).toEqual([outcome[0], outcome[2]]);
+    expect(requests).toHaveLength(2); // the refused batch, then the two valid events once
+    expect(warnings.some((text) => text.includes("dropped: event must be a string of 1 to 255 characters"))).toBe(true);
     await page.context().close();
   });
 });

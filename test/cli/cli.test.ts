@@ -128,7 +128,7 @@ describe("trackd apps list", () => {
   });
 });
 
-const DEFAULT_SETTINGS = { requireVerified: false, allowedOrigins: ["*"], stripeWebhook: false, healthWeights: DEFAULT_WEIGHTS };
+const DEFAULT_SETTINGS = { requireVerified: false, allowedOrigins: ["*"], stripeWebhook: false, healthWeights: DEFAULT_WEIGHTS, retentionDays: null };
 
 describe("trackd apps update", () => {
   test("--require-verified and --allowed-origins change the stored settings", () => {

@@ -112,12 +112,12 @@ describe("trackd dev seed", () => {
   });
 
   test.each([
-    ["no --app", [], "dev seed needs --app APP_ID"],
-    ["an unknown app", ["--app", "app_nope"], "no app with id app_nope"],
-  ])("%s exits 2 and says so", (_, appArgs, message) => {
+    ["no --app (a usage error)", [], "dev seed needs --app APP_ID", 2],
+    ["an unknown app (as from every command)", ["--app", "app_nope"], "no app with id app_nope", 1],
+  ] as const)("%s exits %#: says so and writes nothing", (_, appArgs, message, code) => {
     const s = withApp();
     const result = trackd(["dev", "seed", ...appArgs, "--events", "10", "--customers", "1", "--db", s.db], { cwd: s.dir });
-    expect(result.code).toBe(2);
+    expect(result.code).toBe(code);
     expect(result.stderr).toContain(message);
     expect(readDb(s.db, (db) => number(db, "select count(*) as n from customers"))).toBe(0);
   });

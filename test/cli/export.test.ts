@@ -89,15 +89,23 @@ describe("trackd export", () => {
     const cases: [string[], string][] = [
       [["export", "--out", out], "export needs --app APP_ID"],
       [["export", "--app", appId], "export needs --out FILE (or --out - for stdout)"],
-      [["export", "--app", "app_nope", "--out", out], "no app with id app_nope"],
       [["export", "--app", appId, "--out", out, "--format", "xml"], '--format must be ndjson or csv, got "xml"'],
       [["export", "--app", appId, "--out", out, "--from", "tomorrow"], "--from must be YYYY-MM-DD"],
       [["export", "--app", appId, "--out", out, "--from", "2026-02-01", "--to", "2026-01-01"], "--to must not be before --from"],
-      [["export", "--app", appId, "--out", out, "--customer-id", "cus_nobody"], `no customer with customerId cus_nobody in app ${appId}`],
     ];
     for (const [args, message] of cases) {
       const result = trackd([...args, "--db", s.db], { cwd: s.dir });
       expect(result.code).toBe(2);
+      expect(result.stderr).toContain(message);
+    }
+    // What is not there is not a usage error: exit 1, as from every command.
+    const missingThings: [string[], string][] = [
+      [["export", "--app", "app_nope", "--out", out], "no app with id app_nope"],
+      [["export", "--app", appId, "--out", out, "--customer-id", "cus_nobody"], `no customer with customerId cus_nobody in app ${appId}`],
+    ];
+    for (const [args, message] of missingThings) {
+      const result = trackd([...args, "--db", s.db], { cwd: s.dir });
+      expect(result.code).toBe(1);
       expect(result.stderr).toContain(message);
     }
     expect(existsSync(out)).toBe(false);

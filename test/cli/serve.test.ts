@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
-import { cleanEnv, ENTRY, freePort } from "../support/process";
+import { cleanEnv, ENTRY, freePort, TRACKD_COMMAND } from "../support/process";
 
 
 const tempDirs: string[] = [];
@@ -64,7 +64,7 @@ interface Server {
 async function startServer(options: { args?: string[]; cwd: string; env?: Record<string, string> }): Promise<Server> {
   for (let attempt = 1; ; attempt++) {
     const port = freePort();
-    const proc = Bun.spawn([process.execPath, ENTRY, "serve", "--port", String(port), "--host", "127.0.0.1", ...(options.args ?? [])], {
+    const proc = Bun.spawn([...TRACKD_COMMAND, "serve", "--port", String(port), "--host", "127.0.0.1", ...(options.args ?? [])], {
       cwd: options.cwd,
       env: cleanEnv(options.env),
       stdin: "ignore",
@@ -91,6 +91,11 @@ async function startServer(options: { args?: string[]; cwd: string; env?: Record
 /** SIGTERM, then the exit code and the complete output. */
 async function stopServer(server: Server) {
   server.proc.kill("SIGTERM");
+  return stopServerAfterSignal(server);
+}
+
+/** The exit code and the complete output of a server that has been signalled. */
+async function stopServerAfterSignal(server: Server) {
   const code = await within(server.proc.exited, 10_000, "still running after SIGTERM");
   await Promise.all([server.stdout.done, server.stderr.done]);
   return { code, stdout: server.stdout.text, stderr: server.stderr.text };
@@ -134,7 +139,7 @@ async function rawConnection(port: number) {
 }
 
 /** A request whose headers arrived (the server said 100 Continue) but whose body never will. */
-async function stalledRequest(server: Server, creds: { appId: string; apiKey: string }) {
+async function stalledRequest(server: Pick<Server, "base">, creds: { appId: string; apiKey: string }) {
   const conn = await rawConnection(Number(new URL(server.base).port));
   conn.socket.write(
     "POST /v1/api/events/new HTTP/1.1\r\nHost: 127.0.0.1\r\n" +
@@ -293,20 +298,91 @@ describe("trackd serve", () => {
     expect(await within(server.proc.exited, 5_000, "still running after the second signal")).toBe(1);
   });
 
-  test("a port already in use exits 2 with a clear message and prints no credentials", async () => {
+  // `bun start` is `bun run start`: a Ctrl-C signals the whole process group, and `bun run`
+  // forwards its own copy, so trackd gets SIGINT twice within a millisecond.
+  const startScripts = [
+    ["bun src/index.ts serve", [process.execPath, ENTRY]],
+    ...(process.env.TRACKD_TEST_BINARY ? [["the compiled binary", TRACKD_COMMAND] as const] : []),
+  ] as const;
+  test.each(startScripts)("one Ctrl-C on `bun run start` (%s) drains and exits 0", async (_, command) => {
     const dir = scratch();
-    const squatter = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response("busy") });
+    const port = freePort();
+    const script = [...command, "serve", "--port", String(port), "--host", "127.0.0.1", "--db", join(dir, "trackd.db"), "--drain-timeout", "1"];
+    await Bun.write(join(dir, "package.json"), JSON.stringify({ scripts: { start: script.map((part) => JSON.stringify(part)).join(" ") } }));
+    // detached: its own process group, as a shell gives a foreground job, so -pid signals all of it.
+    const proc = Bun.spawn([process.execPath, "run", "start"], { cwd: dir, env: cleanEnv(), detached: true, stdout: "pipe", stderr: "pipe" });
+    processes.push(proc);
+    const server = { proc, base: `http://127.0.0.1:${port}`, stdout: collect(proc.stdout), stderr: collect(proc.stderr) };
+    // A request in flight keeps the drain busy (up to --drain-timeout) while the echo arrives.
+    await stalledRequest(server, await firstRunCredentials(server));
+    process.kill(-proc.pid, "SIGINT");
+    expect(await within(proc.exited, 10_000, "still running after Ctrl-C")).toBe(0);
+    await server.stderr.done;
+    expect(server.stderr.text).toContain("SIGINT: draining");
+    expect(server.stderr.text).toContain("drain timed out");
+    expect(server.stderr.text).toContain("stopped");
+    expect(server.stderr.text).not.toContain("again");
+  });
+
+  test("SIGINT twice at once (one Ctrl-C, echoed by `bun run`) drains once and exits 0", async () => {
+    const dir = scratch();
+    const server = await startServer({ args: ["--db", join(dir, "trackd.db"), "--drain-timeout", "1"], cwd: dir });
+    await stalledRequest(server, await firstRunCredentials(server));
+    server.proc.kill("SIGINT");
+    server.proc.kill("SIGINT");
+    const { code, stderr } = await stopServerAfterSignal(server);
+    expect(code).toBe(0);
+    expect(stderr).toContain("drain timed out");
+    expect(stderr).not.toContain("again");
+  });
+
+  test("a second Ctrl-C after the first one's echo has passed still means \"now\": exit 1", async () => {
+    const dir = scratch();
+    const server = await startServer({ args: ["--db", join(dir, "trackd.db"), "--drain-timeout", "60"], cwd: dir });
+    await stalledRequest(server, await firstRunCredentials(server));
+    server.proc.kill("SIGINT");
+    await waitForText(server.stderr, /draining/);
+    await sleep(1_500); // past the window in which a repeat is the same Ctrl-C
+    server.proc.kill("SIGINT");
+    expect(await within(server.proc.exited, 5_000, "still running after the second Ctrl-C")).toBe(1);
+  });
+
+  /** `trackd serve` on a port someone holds: the exit code and what it printed. */
+  function serveOnTakenPort(port: number) {
+    const dir = scratch();
+    const result = Bun.spawnSync([...TRACKD_COMMAND, "serve", "--port", String(port), "--host", "127.0.0.1", "--db", join(dir, "t.db")], {
+      cwd: dir,
+      env: cleanEnv(),
+      timeout: 15_000,
+    });
+    return { code: result.exitCode, stdout: result.stdout.toString(), stderr: result.stderr.toString() };
+  }
+
+  test.each([
+    ["another program", false],
+    // SO_REUSEPORT on the holder's side: trackd used to set it too, and then both served.
+    ["another program that allows port sharing", true],
+  ])("a port held by %s: exit 2 with a clear message, no credentials printed", (_, reusePort) => {
+    const squatter = Bun.serve({ port: 0, hostname: "127.0.0.1", reusePort, fetch: () => new Response("busy") });
     try {
-      const result = Bun.spawnSync(
-        [process.execPath, ENTRY, "serve", "--port", String(squatter.port), "--host", "127.0.0.1", "--db", join(dir, "t.db")],
-        { cwd: dir, env: cleanEnv(), timeout: 15_000 },
-      );
-      expect(result.exitCode).toBe(2);
-      expect(result.stderr.toString()).toContain(`port ${squatter.port} on 127.0.0.1 is already in use`);
-      expect(result.stdout.toString()).not.toContain("API key");
+      const { code, stdout, stderr } = serveOnTakenPort(squatter.port!);
+      expect(code).toBe(2);
+      expect(stderr).toContain(`port ${squatter.port} on 127.0.0.1 is already in use`);
+      expect(stdout).not.toContain("API key");
     } finally {
       squatter.stop(true);
     }
+  });
+
+  test("a second trackd on the same port exits 2 and the first keeps serving alone", async () => {
+    const dir = scratch();
+    const first = await startServer({ args: ["--db", join(dir, "trackd.db")], cwd: dir });
+    const port = Number(new URL(first.base).port);
+    const second = serveOnTakenPort(port);
+    expect(second.code).toBe(2);
+    expect(second.stderr).toContain(`port ${port} on 127.0.0.1 is already in use`);
+    expect((await fetch(`${first.base}/healthz`)).status).toBe(200);
+    expect((await stopServer(first)).code).toBe(0);
   });
 
   test("SIGTERM drains: in-flight requests finish, every acknowledged event is stored, exit 0", async () => {

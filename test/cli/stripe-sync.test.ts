@@ -175,12 +175,15 @@ describe("trackd stripe sync", () => {
       [["stripe", "sync", "--app", appId, "--api-key", "pk_test_123"], "must be a secret key (sk_...) or a restricted key (rk_...)"],
       [["stripe", "sync", "--app", appId, "--api-key", KEY, "--api-base", "ftp://127.0.0.1"], "--api-base must be a URL with only a scheme, host and port"],
       [["stripe", "sync", "--app", appId, "--api-key", KEY, "--api-base", "http://127.0.0.1:12111/v1"], "--api-base must be a URL with only a scheme, host and port"],
-      [["stripe", "sync", "--app", "app_nope", "--api-key", KEY], "no app with id app_nope"],
     ];
     for (const [args, message] of cases) {
       const result = trackd([...args, "--db", s.db], { cwd: s.dir, env: { STRIPE_API_KEY: "" } });
       expect({ args, code: result.code }).toEqual({ args, code: 2 });
       expect(result.stderr).toContain(message);
     }
+    // Not a usage error: exit 1, as from every command.
+    const noApp = trackd(["stripe", "sync", "--app", "app_nope", "--api-key", KEY, "--db", s.db], { cwd: s.dir, env: { STRIPE_API_KEY: "" } });
+    expect(noApp.code).toBe(1);
+    expect(noApp.stderr).toContain("no app with id app_nope");
   });
 });

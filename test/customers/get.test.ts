@@ -69,6 +69,7 @@ describe("GET /v1/api/customers/:customerId", () => {
       subscription: null,
       subscriptions: [],
       billingHistory: [],
+      retainedSince: null,
     });
   });
 
@@ -99,6 +100,7 @@ describe("GET /v1/api/customers/:customerId", () => {
       subscription: null,
       subscriptions: [],
       billingHistory: [],
+      retainedSince: null,
     });
   });
 

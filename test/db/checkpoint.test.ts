@@ -1,5 +1,6 @@
 // The checkpointer: a worker thread, not the server's commits, moves the WAL into the database.
 import { afterEach, describe, expect, test } from "bun:test";
+import { Database } from "bun:sqlite";
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,7 +10,12 @@ import { Writer } from "../../src/writer";
 
 const dirs: string[] = [];
 const open: Db[] = [];
+// Aborted before the cleanup: a test that timed out stops writing and polling instead of
+// touching a database that is closed and a file that is gone (it used to throw ENOENT).
+let ended = new AbortController();
 afterEach(() => {
+  ended.abort();
+  ended = new AbortController();
   open.splice(0).forEach((db) => db.$client.close());
   dirs.splice(0).forEach((dir) => rmSync(dir, { recursive: true, force: true }));
 });
@@ -27,18 +33,25 @@ const pragma = (db: Db, name: string) => Object.values(db.$client.query(`PRAGMA 
 
 /** Commits `batches` transactions through the writer, each with 50 rows of 1 KB. */
 async function writeBatches(db: Db, batches: number) {
+  const { signal } = ended;
   const writer = new Writer(db.$client);
   db.$client.run("create table if not exists filler (v text)");
   const insert = db.$client.prepare("insert into filler (v) values (?)");
   for (let i = 0; i < batches; i++) {
+    if (signal.aborted) await new Promise(() => {}); // the test has ended: stop here, quietly
     await Promise.all(Array.from({ length: 50 }, () => writer.submit(() => insert.run("x".repeat(1000)))));
   }
 }
 
-async function until(condition: () => boolean, timeoutMs = 5000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error("timed out");
+/**
+ * Polls `condition` until it holds. Once the test has ended (timed out, its database closed and
+ * its folder removed) it stops for good: it neither polls nor throws into a later test.
+ */
+async function until(condition: () => boolean | Promise<boolean>) {
+  const { signal } = ended;
+  for (;;) {
+    if (signal.aborted) await new Promise(() => {});
+    if (await condition()) return;
     await Bun.sleep(10);
   }
 }
@@ -49,17 +62,51 @@ describe("checkpointer", () => {
     const checkpointer = await startCheckpointer(db, { path, durability: "full", intervalMs: 10, restartFrames: 200 });
     expect(pragma(db, "wal_autocheckpoint")).toBe(0);
     for (let round = 0; round < 10; round++) {
-      await writeBatches(db, 20); // ~250 pages
-      await Bun.sleep(15);
+      await writeBatches(db, 20); // ~250 pages, past restartFrames
+      // Wait for a whole pass that began after this round's writes (the one under way may not
+      // have): it sees the log past the limit and rewinds it. Waiting on the worker rather than
+      // on a fixed sleep keeps this true on a loaded machine, where a 15 ms sleep had let several
+      // rounds pile up before a pass and the file grew past what the test expects.
+      const seen = checkpointer.stats.checkpoints;
+      await until(() => checkpointer.stats.checkpoints >= seen + 2);
     }
-    await until(() => checkpointer.stats.restarts > 0);
-    // Rewound and cut back: the log no longer holds everything written (~2,500 pages, 10 MB).
-    await until(() => wal() <= 2 * 200 * 4096);
+    expect(checkpointer.stats.restarts).toBeGreaterThanOrEqual(10);
+    // Rewound each round, so the file is reused from its start: it no longer holds everything
+    // written (~2,500 pages, 10 MB), only about one round.
+    expect(wal()).toBeLessThanOrEqual(2 * 200 * 4096);
     await checkpointer.stop();
     expect(pragma(db, "integrity_check")).toBe("ok");
     expect(pragma(db, "wal_autocheckpoint")).toBe(0);
     expect((db.$client.query("select count(*) as n from filler").get() as { n: number }).n).toBe(10 * 20 * 50);
-  });
+  }, 20_000); // 200 synced commits: over 5 s on a loaded 2-core machine
+
+  test("while a reader holds an older snapshot (a backup), the worker stops rewinding the log; it does again once the reader ends", async () => {
+    const { db, path } = fileDb();
+    await writeBatches(db, 5); // frames in the log (fewer than restartFrames), so the reader's snapshot has a mark in it
+    const checkpointer = await startCheckpointer(db, { path, durability: "full", intervalMs: 10, restartFrames: 200 });
+    const reader = new Database(path, { readonly: true });
+    reader.run("BEGIN");
+    reader.query("select count(*) from filler").get(); // the read transaction starts here
+    const ticks = async (n: number) => {
+      const target = checkpointer.stats.checkpoints + n;
+      await until(() => checkpointer.stats.checkpoints >= target);
+    };
+    await writeBatches(db, 20); // past restartFrames
+    await ticks(3);
+    // At most one attempt, on the tick the reader first held the copy back (README, Backup).
+    const first = checkpointer.stats.restarts;
+    expect(first).toBeLessThanOrEqual(1);
+    for (let round = 0; round < 5; round++) {
+      await writeBatches(db, 20); // the log keeps growing past the limit
+      await ticks(2);
+    }
+    // Each RESTART here would hold the writer's lock for its busy timeout: none on later ticks.
+    expect(checkpointer.stats.restarts).toBe(first);
+    reader.run("COMMIT");
+    reader.close();
+    await until(() => checkpointer.stats.restarts > first);
+    await checkpointer.stop();
+  }, 20_000);
 
   test("without it, nothing checkpoints the log: it keeps everything written", async () => {
     const { db, wal } = fileDb();

@@ -11,7 +11,7 @@ interface Listed {
   [key: string]: unknown;
 }
 
-async function list(h: Harness, as: Tenant, query = ""): Promise<{ events: Listed[]; nextCursor: string | null }> {
+async function list(h: Harness, as: Tenant, query = ""): Promise<{ events: Listed[]; nextCursor: string | null; retainedSince: string | null }> {
   const res = await h.get(`/v1/api/events${query}`, as);
   expect(res.status).toBe(200);
   return res.body;
@@ -113,7 +113,7 @@ describe("GET /v1/api/events pagination", () => {
   test("an app with no events gets an empty list", async () => {
     const h = setup();
     const acme = h.tenant();
-    expect(await list(h, acme)).toEqual({ events: [], nextCursor: null });
+    expect(await list(h, acme)).toEqual({ events: [], nextCursor: null, retainedSince: null });
   });
 
   test("limit=1000 returns up to 1000 events in one page", async () => {
@@ -257,15 +257,15 @@ describe("GET /v1/api/events filters", () => {
     const h = setup();
     const acme = h.tenant();
     await seedFilterData(h, acme);
-    expect(await list(h, acme, "?customerId=cus_1&uid=u_2")).toEqual({ events: [], nextCursor: null });
+    expect(await list(h, acme, "?customerId=cus_1&uid=u_2")).toEqual({ events: [], nextCursor: null, retainedSince: null });
   });
 
   test("an unknown customerId or uid gives an empty list, not an error", async () => {
     const h = setup();
     const acme = h.tenant();
     await seedFilterData(h, acme);
-    expect(await list(h, acme, "?customerId=cus_nobody")).toEqual({ events: [], nextCursor: null });
-    expect(await list(h, acme, "?uid=u_nobody")).toEqual({ events: [], nextCursor: null });
+    expect(await list(h, acme, "?customerId=cus_nobody")).toEqual({ events: [], nextCursor: null, retainedSince: null });
+    expect(await list(h, acme, "?uid=u_nobody")).toEqual({ events: [], nextCursor: null, retainedSince: null });
   });
 });
 

@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { createApp } from "../../src/app";
 import { LiveHub, type LiveItem } from "../../src/live/hub";
 import { setup } from "../helpers";
+import { basicAuth } from "../segment/support";
 
 const event = (name: string, customerId = "cus_1"): LiveItem => ({
   type: "event", id: `evt_${name}`, event: name, customerId, uid: null, email: null, user: null, source: "server", verified: true, eventDate: "2026-01-01T00:00:00.000Z", receivedAt: "2026-01-01T00:00:00.000Z",
@@ -93,6 +94,27 @@ describe("GET /v1/api/live", () => {
     abort.abort();
     await reader.cancel().catch(() => {});
     expect(hub.subscribers).toBe(0);
+  });
+
+  test("Segment messages: the stored ones as events of source segment, each rejected one with its code", async () => {
+    const h = setup();
+    const hub = new LiveHub();
+    const app = createApp({ db: h.db, writer: h.writer, clock: () => h.clock.now, live: hub });
+    const acme = h.tenant();
+    const response = await app.handle(new Request("http://localhost/v1/api/live", { headers: acme.headers }));
+    const reader = response.body!.getReader();
+    const batch = [
+      { type: "track", userId: "u_1", event: "Report Exported" },
+      { type: "track", anonymousId: "a_1", event: "Report Exported" },
+    ];
+    const sent = await app.handle(new Request("http://localhost/v1/batch", { method: "POST", headers: basicAuth(acme.apiKey), body: JSON.stringify({ batch }) }));
+    expect(sent.status).toBe(200);
+
+    const [stored, rejected] = await frames(reader, 2);
+    const data = (frame: string | undefined) => JSON.parse(frame!.replace(/^data: /, ""));
+    expect(data(stored)).toMatchObject({ type: "event", event: "Report Exported", uid: "u_1", source: "segment" });
+    expect(data(rejected)).toMatchObject({ type: "rejected", status: 200, path: "/v1/batch", code: "anonymous_only", details: [{ path: "/batch/1/userId" }] });
+    await reader.cancel().catch(() => {});
   });
 
   test("past the stream limit: 503 with Retry-After", async () => {

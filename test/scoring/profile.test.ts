@@ -2,6 +2,7 @@
 // subscription and payments, and the app's weights.
 import { describe, expect, test } from "bun:test";
 import { T0, setup, type Harness, type Tenant } from "../helpers";
+import { createHealthPass } from "../../src/scoring/pass";
 import { addPayment, addSubscription } from "./support";
 
 const DAY = 86_400_000;
@@ -95,7 +96,34 @@ describe("GET /v1/api/customers/:id: health", () => {
     h.db.$client
       .query("insert into app_health_runs (app_id, median_breadth, customers_scored, duration_ms, computed_at) values (?, 6, 2, 1, ?)")
       .run(acme.appId, T0);
-    expect((await health(h, acme)).factors[2]).toMatchObject({ value: 0.5, explanation: "3 distinct events in the last 30 days; the app's median active customer uses 6" });
+    expect((await health(h, acme)).factors[2]).toMatchObject({
+      value: 0.5,
+      explanation: `3 distinct events in the last 30 days; the app's median active customer used 6 at the scoring pass of ${iso(T0)}`,
+    });
+  });
+
+  test("a pass that found nobody active (a server scored at start while empty) does not speak for a customer active since", async () => {
+    const h = setup();
+    const acme = h.tenant();
+    const scoredEmpty = await createHealthPass({ db: h.db, writer: h.writer, clock: () => h.clock.now }).run({ appId: acme.appId });
+    expect(scoredEmpty).toEqual([expect.objectContaining({ customersScored: 0, medianBreadth: 0 })]);
+    await fixture(h, acme);
+    // Live, as before the first pass: the lower median of cus_solo's 1 and cus_team's 3.
+    expect((await health(h, acme)).factors[2]).toMatchObject({
+      value: 1,
+      explanation: "3 distinct events in the last 30 days; the app's median active customer uses 1",
+    });
+  });
+
+  test("a customer with no events in 30 days, beside a pass that found nobody active, is told when that was", async () => {
+    const h = setup();
+    const acme = h.tenant();
+    await h.post("/v1/api/events/new", acme, { event: "App Opened", customerId: "cus_gone", eventDate: iso(T0 - 40 * DAY) });
+    await createHealthPass({ db: h.db, writer: h.writer, clock: () => h.clock.now }).run({ appId: acme.appId });
+    expect((await health(h, acme, "cus_gone")).factors[2]).toMatchObject({
+      value: null,
+      explanation: `not applicable: no customer of the app had events in the 30 days before the scoring pass of ${iso(T0)}`,
+    });
   });
 
   test("deterministic for the injected clock: ten days on, the same data scores lower", async () => {

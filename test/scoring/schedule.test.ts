@@ -10,7 +10,12 @@ const RESULT: PassResult = { appId: "app_1", customersScored: 3, changed: 1, med
 
 function recorder() {
   const lines: string[] = [];
-  const logger: Logger = { info: (message) => lines.push(`info ${message}`), error: (message) => lines.push(`error ${message}`) };
+  const logger: Logger = {
+    debug: (message) => lines.push(`debug ${message}`),
+    info: (message) => lines.push(`info ${message}`),
+    warn: (message) => lines.push(`warn ${message}`),
+    error: (message) => lines.push(`error ${message}`),
+  };
   return { lines, logger };
 }
 

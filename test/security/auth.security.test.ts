@@ -143,7 +143,7 @@ describe("API key authentication", () => {
     expect(h.apps.createKey("app_0000000000000000")).toBeNull();
   });
 
-  test("malformed, wrong, unknown-app and revoked keys all get the same message", async () => {
+  test("malformed, wrong, unknown-app and other apps' keys all get the same message; so does a revoked key with a wrong secret", async () => {
     const h = setup();
     const acme = await seeded(h);
     const other = h.tenant("other");
@@ -156,8 +156,21 @@ describe("API key authentication", () => {
     const messages: string[] = [];
     for (const headers of attempts) messages.push((await h.call("GET", "/v1/api/events", { headers })).body.error.message);
     h.apps.revokeKey(acme.keyId);
-    messages.push((await h.get("/v1/api/events", acme)).body.error.message);
+    messages.push((await h.call("GET", "/v1/api/events", { headers: { "x-ck-api-key": withSecret(acme.apiKey, HEX64), "x-ck-app": acme.appId } })).body.error.message);
     expect(new Set(messages).size).toBe(1);
+  });
+
+  test("a revoked key, sent whole, gets a 401 that says it was revoked", async () => {
+    const h = setup();
+    const acme = await seeded(h);
+    h.apps.revokeKey(acme.keyId);
+    const res = await h.get("/v1/api/events", acme);
+    expect(res.status).toBe(401);
+    expect(res.body.error).toEqual({ code: "UNAUTHORIZED", message: expect.stringContaining("this API key was revoked") });
+    // Sent to another app, it is just a wrong key: its owner's state is not revealed there.
+    const other = h.tenant("other");
+    const elsewhere = await h.call("GET", "/v1/api/events", { headers: { "x-ck-api-key": acme.apiKey, "x-ck-app": other.appId } });
+    expect(elsewhere.body.error.message).toBe("invalid API key for this app id");
   });
 
   test("a 401 carries no stack trace, internal detail or the key sent", async () => {

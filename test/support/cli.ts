@@ -1,9 +1,10 @@
-// The CLI as a real process (`bun src/index.ts …`), each test in its own temporary folder.
+// The CLI as a real process (the compiled binary under TRACKD_TEST_BINARY, else `bun src/index.ts …`),
+// each test in its own temporary folder.
 import { Database } from "bun:sqlite";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { cleanEnv, ENTRY } from "./process";
+import { cleanEnv, TRACKD_COMMAND } from "./process";
 
 export interface Scratch {
   dir: string;
@@ -30,13 +31,13 @@ const spawnOptions = (options: RunOptions) =>
   ({ cwd: options.cwd, env: cleanEnv(options.env), stdout: "pipe", stderr: "pipe", timeout: 15_000 }) as const;
 
 export function trackd(args: string[], options: RunOptions) {
-  const result = Bun.spawnSync([process.execPath, ENTRY, ...args], spawnOptions(options));
+  const result = Bun.spawnSync([...TRACKD_COMMAND, ...args], spawnOptions(options));
   return { code: result.exitCode, stdout: result.stdout.toString(), stderr: result.stderr.toString() };
 }
 
 /** As trackd(), leaving this process free to answer: for a test that serves what the CLI calls. */
 export async function trackdAsync(args: string[], options: RunOptions) {
-  const proc = Bun.spawn([process.execPath, ENTRY, ...args], spawnOptions(options));
+  const proc = Bun.spawn([...TRACKD_COMMAND, ...args], spawnOptions(options));
   const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
   return { code, stdout, stderr };
 }

@@ -8,7 +8,7 @@ export const ENTRY = join(import.meta.dir, "..", "..", "src", "index.ts");
  * How to run the server: the compiled binary when TRACKD_TEST_BINARY names one (.ci/run does,
  * after building), else the source through Bun.
  */
-export const SERVER_COMMAND = process.env.TRACKD_TEST_BINARY ? [resolve(process.env.TRACKD_TEST_BINARY)] : [process.execPath, ENTRY];
+export const TRACKD_COMMAND = process.env.TRACKD_TEST_BINARY ? [resolve(process.env.TRACKD_TEST_BINARY)] : [process.execPath, ENTRY];
 
 /** The environment of this process without any TRACKD_* setting, so only what a test passes counts. */
 export function cleanEnv(extra: Record<string, string> = {}): Record<string, string> {
@@ -39,7 +39,7 @@ export async function untilHealthy(base: string, proc: Subprocess, timeoutMs = 1
 
 /** `trackd serve` on `db` and `port` (loopback), resolved once healthy. */
 export async function startTrackd(db: string, port: number, args: string[] = []): Promise<Subprocess> {
-  const proc = Bun.spawn([...SERVER_COMMAND, "serve", "--db", db, "--port", String(port), "--host", "127.0.0.1", ...args], {
+  const proc = Bun.spawn([...TRACKD_COMMAND, "serve", "--db", db, "--port", String(port), "--host", "127.0.0.1", ...args], {
     env: cleanEnv(),
     stdout: "ignore",
     stderr: "ignore",

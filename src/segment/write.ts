@@ -1,0 +1,88 @@
+// The mapping of Segment's calls onto trackd's customer ⊃ users model (the README's table),
+// run inside one writer job per request with the ingest service's write steps.
+import type { ErrorDetail } from "../errors";
+import type { Resolved } from "../ingest/identity";
+import type { Attributes } from "../ingest/model";
+import type { NormalizedEvent } from "../ingest/normalize";
+import type { WriteResult, WriteSteps } from "../ingest/service";
+import type { SegmentStore } from "../store/segment";
+import { splitTraits, type Mapped } from "./normalize";
+
+export interface Outcome {
+  duplicate: boolean;
+  warnings: ErrorDetail[];
+  /** An event message: what was written, for the metrics and the Live page once committed. */
+  written?: { event: NormalizedEvent; result: WriteResult };
+}
+
+/**
+ * Applies one message, unless its messageId was seen before (exactly once, forever): events
+ * keep theirs in events.message_id (writeEvent checks it, as for trackd's own routes), identify
+ * and group in segment_messages; either one makes a message with that id a repeat.
+ */
+export function applyMessage(steps: WriteSteps, store: SegmentStore, appId: string, mapped: Mapped, receivedAt: number): Outcome {
+  const { messageId } = mapped;
+  if (messageId !== undefined && store.isKnown(appId, messageId)) return { duplicate: true, warnings: [] };
+  if (mapped.kind === "event") return recordEvent(steps, appId, mapped);
+  if (messageId !== undefined && steps.eventIdByMessageId(appId, messageId) !== undefined) return { duplicate: true, warnings: [] };
+  const warnings = mapped.kind === "identify" ? identify(steps, appId, mapped) : group(steps, appId, mapped);
+  if (messageId !== undefined) store.record({ appId, messageId, type: mapped.kind, receivedAt });
+  return { duplicate: false, warnings };
+}
+
+/**
+ * track, page, screen: the customer is context.groupId (userId its user), else the account
+ * userId was most recently added to (as its user), else userId itself (a B2C customer).
+ */
+function recordEvent(steps: WriteSteps, appId: string, mapped: Extract<Mapped, { kind: "event" }>): Outcome {
+  const { event, userId, groupId } = mapped;
+  const user = userId === undefined ? undefined : { uid: userId };
+  const written = (normalized: NormalizedEvent, resolved?: Resolved) => {
+    const result = steps.writeEvent(appId, normalized, "segment", resolved);
+    return { ...result, written: { event: normalized, result } };
+  };
+  if (groupId !== undefined) return written({ ...event, uid: groupId, user });
+  const account = steps.newestCustomerOfUser(appId, userId!);
+  if (account) return written({ ...event, user }, { customer: account, warnings: [] });
+  return written({ ...event, uid: userId });
+}
+
+/**
+ * identify: with context.groupId, the traits are that account's user's; else, if userId is a
+ * user of any account, each of its user records takes them; else userId is a B2C customer and
+ * the traits are its attributes (traits.email its email, traits.customerId its billing id).
+ */
+function identify(steps: WriteSteps, appId: string, mapped: Extract<Mapped, { kind: "identify" }>): ErrorDetail[] {
+  const { userId, groupId, traits } = mapped;
+  const data = nonEmpty(traits);
+  if (groupId !== undefined) {
+    const { customer, warnings } = steps.resolveCustomer(appId, { uid: groupId });
+    steps.upsertUser(appId, customer.pk, { uid: userId, data });
+    return warnings;
+  }
+  const users = steps.usersByUid(appId, userId);
+  if (users.length > 0) {
+    if (data) for (const user of users) steps.updateUserData(user.pk, data);
+    return [];
+  }
+  return updateCustomer(steps, appId, userId, traits).warnings;
+}
+
+/** group: the account groupId (a customer, by uid) takes the traits, and userId becomes its user. */
+function group(steps: WriteSteps, appId: string, mapped: Extract<Mapped, { kind: "group" }>): ErrorDetail[] {
+  const { customer, warnings } = updateCustomer(steps, appId, mapped.groupId, mapped.traits);
+  if (mapped.userId !== undefined) steps.upsertUser(appId, customer.pk, { uid: mapped.userId });
+  return warnings;
+}
+
+/** The customer with this uid (created if new) takes the traits; traits.customerId links its billing id. */
+function updateCustomer(steps: WriteSteps, appId: string, uid: string, traits: Attributes): Resolved {
+  const { customerId, email, attributes } = splitTraits(traits);
+  const resolved = steps.resolveCustomer(appId, { uid, customerId });
+  steps.updateCustomerAttributes(resolved.customer.pk, { customerData: nonEmpty(attributes), customerEmail: email });
+  return resolved;
+}
+
+function nonEmpty(attributes: Attributes): Attributes | undefined {
+  return Object.keys(attributes).length > 0 ? attributes : undefined;
+}

@@ -1,0 +1,31 @@
+// Shared by the hardening and property tests: a fingerprint of every row of every table, to
+// show that a refused request changed nothing at all (not just that no event was added).
+import { createHash } from "node:crypto";
+import type { Harness } from "../helpers";
+
+export function fingerprint(h: Harness): string {
+  const client = h.db.$client;
+  const tables = client.query("select name from sqlite_master where type = 'table' order by name").all() as { name: string }[];
+  const hash = createHash("sha256");
+  for (const { name } of tables) {
+    hash.update(name);
+    for (const row of client.query(`select * from "${name}" order by rowid`).all()) hash.update(JSON.stringify(row));
+  }
+  return hash.digest("hex");
+}
+
+/** The one error shape, with a field or a reason: what every 4xx must look like. */
+export function expectErrorShape(body: unknown): { code: string; message: string; details?: { path: string; message: string }[] } {
+  if (typeof body !== "object" || body === null || !("error" in body)) throw new Error(`not the error shape: ${JSON.stringify(body)}`);
+  const error = (body as { error: { code: unknown; message: unknown; details?: unknown } }).error;
+  if (typeof error.code !== "string" || typeof error.message !== "string" || error.message.length === 0) {
+    throw new Error(`not the error shape: ${JSON.stringify(body)}`);
+  }
+  if (error.details !== undefined) {
+    if (!Array.isArray(error.details) || error.details.length === 0) throw new Error(`empty details: ${JSON.stringify(body)}`);
+    for (const detail of error.details) {
+      if (typeof detail?.path !== "string" || typeof detail?.message !== "string") throw new Error(`a detail without path or message: ${JSON.stringify(body)}`);
+    }
+  }
+  return error as ReturnType<typeof expectErrorShape>;
+}
