@@ -1,20 +1,14 @@
 // GET /v1/api/live: a server-sent event stream of the app's events as they are committed and
 // of its rejected ingest requests, with their error code, message and fields. Read scope, so
 // the dashboard's session can open it; `customerId` and `event` narrow it.
-import { Elysia, t } from "elysia";
+import { Elysia } from "elysia";
 import { apiKeyAuth } from "../apps/auth";
 import type { AppsService } from "../apps/service";
 import { AppError } from "../errors";
 import { compile, validateQuery } from "../http/validate";
 import type { LiveHub, Subscriber } from "./hub";
+import { LiveQuery } from "./model";
 
-const LiveQuery = t.Object(
-  {
-    customerId: t.Optional(t.String({ minLength: 1, maxLength: 255, error: "must be 1 to 255 characters" })),
-    event: t.Optional(t.String({ minLength: 1, maxLength: 255, error: "must be 1 to 255 characters" })),
-  },
-  { additionalProperties: false },
-);
 const liveQuery = compile(LiveQuery);
 
 /** A comment line every so often keeps proxies from closing an idle stream. */

@@ -33,7 +33,8 @@ function changeOf(input: typeof SettingsPatch.static): SettingsChange {
       throw invalid("/healthWeights", (error as Error).message);
     }
   }
-  if (Object.keys(change).length === 0) throw invalid("", "nothing to change: send requireVerified, allowedOrigins, stripeWebhookSecret or healthWeights");
+  if (input.retentionDays !== undefined) change.retentionDays = input.retentionDays;
+  if (Object.keys(change).length === 0) throw invalid("", "nothing to change: send requireVerified, allowedOrigins, stripeWebhookSecret, healthWeights or retentionDays");
   return change;
 }
 
@@ -41,7 +42,7 @@ export function settingsRoutes(deps: { apps: AppsService }) {
   const { apps } = deps;
   const settingsOf = (appId: string) => {
     const app = apps.listApps().find((a) => a.appId === appId)!;
-    return { appId, name: app.name, requireVerified: app.requireVerified, allowedOrigins: app.allowedOrigins, stripeWebhook: app.stripeWebhook, healthWeights: app.healthWeights, healthWeightsText: formatWeights(app.healthWeights) };
+    return { appId, name: app.name, requireVerified: app.requireVerified, allowedOrigins: app.allowedOrigins, stripeWebhook: app.stripeWebhook, healthWeights: app.healthWeights, healthWeightsText: formatWeights(app.healthWeights), retentionDays: app.retentionDays };
   };
   return new Elysia({ name: "settings" })
     .use(apiKeyAuth(apps, "admin"))

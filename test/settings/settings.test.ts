@@ -18,11 +18,22 @@ describe("settings over HTTP (admin scope)", () => {
     expect((await patch(h, acme, { stripeWebhookSecret: null, healthWeights: "default" })).body).toMatchObject({ stripeWebhook: false, healthWeights: { activity: 25 } });
   });
 
+  test("PATCH sets the retention period as apps update --retention-days does, and null keeps events forever", async () => {
+    const h = setup();
+    const acme = h.tenant();
+    expect((await h.get("/v1/api/settings", acme)).body.retentionDays).toBeNull();
+    expect((await patch(h, acme, { retentionDays: 90 })).body.retentionDays).toBe(90);
+    expect(h.apps.findApp(acme.appId)!.retentionDays).toBe(90);
+    expect((await patch(h, acme, { retentionDays: null })).body.retentionDays).toBeNull();
+  });
+
   test.each([
     [{ allowedOrigins: "https://app.example.com/path" }, "/allowedOrigins"],
     [{ healthWeights: "activity=0,recency=0" }, "/healthWeights"],
     [{ stripeWebhookSecret: "sk_live_123" }, "/stripeWebhookSecret"],
     [{ requireVerified: "yes" }, "/requireVerified"],
+    [{ retentionDays: 0 }, "/retentionDays"],
+    [{ retentionDays: 1.5 }, "/retentionDays"],
     [{}, ""],
   ])("PATCH %p is refused naming %s, and changes nothing", async (body, path) => {
     const h = setup();

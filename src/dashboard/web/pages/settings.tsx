@@ -46,8 +46,9 @@ export function SettingsPage(props: { appId: string; session: SessionInfo }) {
       </div>
       <div class="grid2">
         <WeightsCard appId={props.appId} />
-        <NewAppCard />
+        <RetentionCard appId={props.appId} />
       </div>
+      <NewAppCard />
       <UsersCard me={props.session.user.email} />
     </>
   );
@@ -256,6 +257,44 @@ function WeightsCard(props: { appId: string }) {
               </button>
             </div>
             <p class="muted small">Scores change at the next scoring pass.</p>
+          </form>
+        )}
+      </Show>
+      {action.errorBox}
+    </Card>
+  );
+}
+
+function RetentionCard(props: { appId: string }) {
+  const [loaded, reload] = useLoad(() => api<Settings>("/v1/api/settings"), [props.appId]);
+  const action = useAction();
+  const save = (retentionDays: number | null) => void action.run(async () => (await api("/v1/api/settings", { method: "PATCH", body: { retentionDays } }), reload()));
+  return (
+    <Card title="Data retention">
+      <Show loaded={loaded}>
+        {(settings) => (
+          <form
+            onSubmit={(e) => {
+              e.preventDefault();
+              save(Number(new FormData(e.currentTarget).get("retentionDays")));
+            }}
+          >
+            <p>{settings.retentionDays === null ? "Raw events are kept forever." : `Raw events older than ${settings.retentionDays} days are deleted in the background.`}</p>
+            <label>
+              Keep raw events for (days)
+              <input name="retentionDays" type="number" min="1" step="1" required value={settings.retentionDays ?? ""} />
+            </label>
+            <div class="actions">
+              <button type="submit" disabled={action.busy}>
+                Save retention
+              </button>
+              {settings.retentionDays !== null && (
+                <button type="button" class="link" onClick={() => save(null)}>
+                  Keep forever
+                </button>
+              )}
+            </div>
+            <p class="muted small">All-time counts, first and last seen stay; see the README's Data retention.</p>
           </form>
         )}
       </Show>
