@@ -66,6 +66,10 @@ try {
   check(sdk.status === 200 && sdkSource.includes("churnkey") && sdk.headers.get("etag"), "GET /sdk.js serves the embedded snippet");
   const cached = await fetch(`${base}/sdk.js`, { headers: { "if-none-match": sdk.headers.get("etag")! } });
   check(cached.status === 304, "GET /sdk.js with its ETag → 304");
+  const page = await fetch(`${base}/apps/${appId}`, { redirect: "manual" });
+  check(page.status === 303 && page.headers.get("location") === `/login?next=${encodeURIComponent(`/apps/${appId}`)}`, "GET /apps/APP_ID without a session → 303 to /login");
+  const login = await (await fetch(`${base}/login`)).text();
+  check(login.includes(">Sign in</button>"), "GET /login serves the sign-in form");
   const authHash = createHmac("sha256", signingSecret).update("cus_abc").digest("hex");
   const browserEvent = await fetch(`${base}/v1/api/events/client`, {
     method: "POST",

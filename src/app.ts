@@ -1,6 +1,8 @@
 // createHttpApp builds the whole HTTP app from its dependencies and never listens: tests call
 // app.handle(request); only the entry point (src/cli/serve.ts) binds a port.
 import { Elysia } from "elysia";
+import { accountRoutes, type DashboardOptions } from "./accounts/index";
+import { createAccountsService, DEFAULT_ACCOUNTS_OPTIONS, type AccountsOptions } from "./accounts/service";
 import { createAppsService } from "./apps/service";
 import { stripeWebhookRoutes, subscriptionRoutes } from "./billing/index";
 import { createBillingMetrics } from "./billing/metrics";
@@ -9,6 +11,7 @@ import { clientRoutes } from "./client/index";
 import { DEFAULT_CLIENT_OPTIONS, type ClientOptions } from "./client/model";
 import { createCustomersService } from "./customers/service";
 import { customerRoutes, erasureRoutes } from "./customers/index";
+import { dashboardRoutes } from "./dashboard/index";
 import type { Db } from "./db";
 import { AppError, errorResponse } from "./errors";
 import { eventRoutes } from "./events/index";
@@ -25,11 +28,14 @@ import { createMetricsService } from "./metrics/service";
 import { monitoringRoutes, monitorRequests } from "./monitoring/index";
 import { createMonitoring, type Monitoring } from "./monitoring/service";
 import { ingestRoutes } from "./ingest/index";
+import { LiveHub } from "./live/service";
+import { liveRoutes, reportIngestRejections, reportMessageRejections } from "./live/index";
 import { createIngestService } from "./ingest/service";
 import { consoleLogger, type Logger } from "./log";
 import { createScoringService } from "./scoring/service";
 import { openapiRoutes } from "./openapi/index";
 import { sdkRoutes } from "./sdk/index";
+import { settingsRoutes } from "./settings/index";
 import { segmentRoutes } from "./segment/index";
 import { createSqliteApplier } from "./store/sqlite/applier";
 import type { Writer } from "./store/writer";
@@ -53,6 +59,10 @@ export interface AppDeps {
   monitoring?: Monitoring;
   /** Bearer token for GET /metrics; the route is off without one. */
   metricsToken?: string;
+  /** Dashboard sign-in: proxy trust and public URL, login rate limits, the one-time setup token. */
+  dashboard?: Partial<DashboardOptions & AccountsOptions>;
+  /** The Live page's feed (tests pass one with small limits). */
+  live?: LiveHub;
 }
 
 export function createHttpApp({
@@ -65,6 +75,8 @@ export function createHttpApp({
   recordKeyUse = false,
   monitoring = createMonitoring({ db, writer }),
   metricsToken,
+  dashboard = {},
+  live = new LiveHub(),
 }: AppDeps) {
   // A key's last use goes through the writer like every write; a full queue just skips one.
   const applier = createSqliteApplier({ db, writer, clock });
@@ -73,14 +85,17 @@ export function createHttpApp({
     : undefined;
   const apps = createAppsService(db, clock, { recordUse });
   const customers = createCustomersService(db);
-  const ingest = createIngestService({ db, writer, clock, customers, monitoring, applier });
+  const ingest = createIngestService({ db, writer, clock, customers, live, monitoring, applier });
   const events = createEventsService(db);
   const metrics = createMetricsService(db);
   const exporter = createExporter(db);
   const scoring = createScoringService(db);
   const billing = createBillingService({ db, writer, clock });
+  const accounts = createAccountsService(db, clock, { ...DEFAULT_ACCOUNTS_OPTIONS, ...dashboard });
+  const dashboardOptions = { trustProxy: dashboard.trustProxy ?? client.trustProxy, publicUrl: dashboard.publicUrl };
 
   const app = new Elysia()
+    .onError(reportIngestRejections(live, clock))
     .onRequest(({ request, set }) => {
       set.headers["x-request-id"] = requestIdOf(request);
     })
@@ -121,15 +136,29 @@ export function createHttpApp({
     .use(sdkRoutes())
     .use(openapiRoutes())
     .use(ingestRoutes({ apps, ingest, clock }))
-    .use(clientRoutes({ apps, ingest, clock, options: client }))
-    .use(segmentRoutes({ apps, ingest, db, clock, logger, monitoring }))
+    .use(clientRoutes({ apps, ingest, clock, options: client, live }))
+    .use(
+      segmentRoutes({
+        apps,
+        ingest,
+        db,
+        clock,
+        logger,
+        monitoring,
+        onRejected: (appId, route, rejected, accepted) => reportMessageRejections(live, appId, `/v1/${route}`, rejected, accepted, clock()),
+      }),
+    )
     .use(stripeWebhookRoutes({ apps, billing, clock, monitoring }))
     .use(subscriptionRoutes({ apps, billing, clock }))
     .use(customerRoutes({ apps, customers, events, billing, scoring, db, clock }))
     .use(erasureRoutes({ apps, erasure: createErasureService(applier) }))
     .use(metricsRoutes({ apps, metrics, billingMetrics: createBillingMetrics(db), clock }))
     .use(exportRoutes({ apps, customers, exporter, clock, logger }))
-    .use(eventRoutes({ apps, events, clock }));
+    .use(eventRoutes({ apps, events, clock }))
+    .use(accountRoutes({ accounts, apps, options: dashboardOptions }))
+    .use(liveRoutes({ apps, hub: live }))
+    .use(settingsRoutes({ apps }))
+    .use(dashboardRoutes({ accounts, apps, options: dashboardOptions }));
   return app;
 }
 

@@ -120,6 +120,17 @@ export const settings = {
       return raw === "true";
     },
   },
+  publicUrl: {
+    flag: "public-url",
+    env: "TRACKD_PUBLIC_URL",
+    default: "",
+    description: "the URL people open trackd at (e.g. https://trackd.example.com): used in printed links; https:// makes session cookies Secure",
+    parse: (raw: string): string | undefined => {
+      if (raw === "") return undefined;
+      if (!/^https?:\/\/[^/\s]+\/?$/.test(raw)) throw new UsageError(`must be http(s)://host[:port], got "${raw}"`);
+      return raw.replace(/\/$/, "");
+    },
+  },
   healthInterval: {
     flag: "health-interval",
     env: "TRACKD_HEALTH_INTERVAL",

@@ -1,7 +1,7 @@
 // Test harness: each call to setup() gives a fresh in-memory database migrated with the real
 // migrations, a real writer, the real app (called through app.handle, no port), and a clock
 // the test controls.
-import { createHttpApp } from "../src/app";
+import { createHttpApp, type AppDeps } from "../src/app";
 import { DEFAULT_CLIENT_OPTIONS, type ClientOptions } from "../src/client/model";
 import { createAppsService } from "../src/apps/service";
 import { openMigratedDatabase } from "../src/db";
@@ -25,12 +25,23 @@ export interface CallOptions {
   as?: Tenant;
 }
 
-export function setup(options: { now?: number; writer?: WriterOptions; client?: Partial<ClientOptions>; metricsToken?: string; recordKeyUse?: boolean } = {}) {
+export function setup(
+  options: { now?: number; writer?: WriterOptions; client?: Partial<ClientOptions>; dashboard?: AppDeps["dashboard"]; metricsToken?: string; recordKeyUse?: boolean } = {},
+) {
   const clock = { now: options.now ?? T0 };
   const db = openMigratedDatabase(":memory:");
   const writer = new Writer(db.$client, options.writer);
   const client = { ...DEFAULT_CLIENT_OPTIONS, ...options.client };
-  const app = createHttpApp({ db, writer, clock: () => clock.now, logger: silentLogger, client, metricsToken: options.metricsToken, recordKeyUse: options.recordKeyUse });
+  const app = createHttpApp({
+    db,
+    writer,
+    clock: () => clock.now,
+    logger: silentLogger,
+    client,
+    dashboard: options.dashboard,
+    metricsToken: options.metricsToken,
+    recordKeyUse: options.recordKeyUse,
+  });
   const apps = createAppsService(db, () => clock.now);
 
   let tenants = 0;

@@ -1,16 +1,34 @@
 import { Elysia } from "elysia";
+import { checkCsrf, CSRF_HEADER, isSafeMethod, readCookie, SESSION_COOKIE } from "../accounts/service";
 import { AppError } from "../errors";
 import type { Scope } from "./keys";
 import type { AppsService } from "./service";
 
 /**
  * Resolves `app` from x-ck-api-key + x-ck-app, or answers 401 before the body is even read;
- * 403 when the key is valid but lacks `scope`. After a successful answer it notes the key's use.
+ * 403 when the key is valid but lacks `scope`. Without a key header, a dashboard session cookie
+ * (+ x-ck-app) does instead: the pages read the same routes as keys, and no key reaches a
+ * browser. A state-changing request made with a session must pass the CSRF checks. After a
+ * successful answer to a key it notes the key's use.
  */
-export function apiKeyAuth(apps: AppsService, scope: Scope) {
-  return new Elysia({ name: `api-key-auth:${scope}`, seed: apps }).resolve({ as: "scoped" }, ({ headers }) => {
+export function apiKeyAuth(apps: AppsService, scope: Scope, options: { sessionScope?: Scope } = {}) {
+  // Exports read, but a viewer may not take the data away: the export routes ask sessions for admin.
+  const sessionScope = options.sessionScope ?? scope;
+  return new Elysia({ name: `api-key-auth:${scope}:${sessionScope}`, seed: apps }).resolve({ as: "scoped" }, ({ headers, request }) => {
     const apiKey = headers["x-ck-api-key"];
     const appId = headers["x-ck-app"];
+    const sessionToken = apiKey ? undefined : readCookie(headers.cookie, SESSION_COOKIE);
+    if (sessionToken) {
+      if (!appId) throw new AppError("UNAUTHORIZED", "missing x-ck-app header");
+      const signedIn = apps.authenticateSession(appId, sessionToken);
+      if (!signedIn) throw new AppError("UNAUTHORIZED", "session expired or app unknown: sign in again");
+      if (!isSafeMethod(request.method)) checkCsrf(request, sessionToken, headers[CSRF_HEADER]);
+      if (!signedIn.scopes.has(sessionScope)) {
+        const role = signedIn.session.user.role;
+        throw new AppError("FORBIDDEN", sessionScope === "admin" ? `a ${role} cannot do this: it needs an admin` : `this route needs an API key with the "${sessionScope}" scope, not a dashboard session`);
+      }
+      return { app: signedIn.app, apiKeyId: undefined };
+    }
     if (!apiKey) throw new AppError("UNAUTHORIZED", "missing x-ck-api-key header");
     if (!appId) throw new AppError("UNAUTHORIZED", "missing x-ck-app header");
     const authenticated = apps.authenticate(appId, apiKey);

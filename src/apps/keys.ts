@@ -2,7 +2,10 @@
 // `trackd keys revoke`) and lets auth fetch one row by primary key; only a SHA-256 of the
 // secret is stored. A fast hash is right here: the secret is 256 random bits, not a password.
 import { createHash, randomBytes } from "node:crypto";
+import { randomId } from "../ids";
 import { SCOPES, type Scope } from "../scopes";
+
+export { randomId };
 
 export { SCOPES, type Scope };
 
@@ -50,10 +53,6 @@ export function digestOf(secret: string): Buffer {
 /** As stored in api_keys.secret_hash. */
 export function hashSecret(secret: string): string {
   return digestOf(secret).toString("hex");
-}
-
-export function randomId(prefix: string, bytes = 8): string {
-  return `${prefix}_${randomBytes(bytes).toString("hex")}`;
 }
 
 export function generateSigningSecret(): string {

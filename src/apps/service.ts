@@ -6,6 +6,7 @@ import { credentialsCacheFor } from "../store/cache";
 import { digestOf, generateKey, generateSigningSecret, parseKey, randomId, SCOPES, type Scope } from "./keys";
 import { weightsOf, type Weights } from "../scoring/service";
 import { originAllowed } from "./origins";
+import { createSessions, ROLE_SCOPES, type Session } from "../accounts/service";
 
 export { originAllowed, parseAllowedOrigins } from "./origins";
 
@@ -97,6 +98,7 @@ export interface AppsServiceOptions {
 export function createAppsService(db: Db, clock: () => number = Date.now, options: AppsServiceOptions = {}) {
   const store = createCredentialsStore(db);
   const cache = credentialsCacheFor(db);
+  const sessions = createSessions(db, clock);
   const lastRecorded = new Map<string, number>();
 
   /** Records that the key served a request, at most once per KEY_USE_INTERVAL_MS. */
@@ -168,9 +170,9 @@ export function createAppsService(db: Db, clock: () => number = Date.now, option
       return insertKey(appId, scopes, clock());
     },
 
-    /** Returns false when no active key has that id. */
-    revokeKey(keyId: string): boolean {
-      const revoked = store.revokeKey(keyId, clock());
+    /** Returns false when no active key has that id (of that app, when `appId` is given). */
+    revokeKey(keyId: string, appId?: string): boolean {
+      const revoked = store.revokeKey(keyId, clock(), appId);
       cache.clear();
       return revoked;
     },
@@ -222,6 +224,14 @@ export function createAppsService(db: Db, clock: () => number = Date.now, option
         }));
     },
 
+    /** A new signing secret: authHashes made with the old one stop verifying at once. */
+    rotateSigningSecret(appId: string): string | null {
+      const signingSecret = generateSigningSecret();
+      const updated = store.setSigningSecret(appId, signingSecret);
+      cache.clear();
+      return updated ? signingSecret : null;
+    },
+
     countApps(): number {
       return store.countApps();
     },
@@ -230,6 +240,14 @@ export function createAppsService(db: Db, clock: () => number = Date.now, option
     authenticate(appId: string, apiKey: string): Authenticated | "revoked" | null {
       const key = verifyKey(apiKey);
       return outcome(key?.app.id === appId ? key : null);
+    },
+
+    /** A dashboard session instead of a key: any app, with the scopes of the user's role. */
+    authenticateSession(appId: string, token: string): (Omit<Authenticated, "keyId"> & { session: Session }) | null {
+      const session = sessions.find(token);
+      const app = session ? this.findApp(appId) : undefined;
+      if (!session || !app) return null;
+      return { app, scopes: ROLE_SCOPES[session.user.role], session };
     },
 
     /**

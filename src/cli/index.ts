@@ -9,6 +9,7 @@ import { healthcheckCommand } from "./healthcheck";
 import { migrateCommand } from "./migrate";
 import { serveCommand } from "./serve";
 import { stripeCommand } from "./stripe";
+import { usersCommand } from "./users";
 import { HELP, helpFor } from "./usage";
 import { version } from "../../package.json";
 
@@ -58,6 +59,8 @@ async function runCommand(command: string, args: string[], env: Record<string, s
       return appsCommand(args, env);
     case "keys":
       return keysCommand(args, env);
+    case "users":
+      return usersCommand(args, env);
     case "dev":
       return devCommand(args, env);
     case "export":

@@ -1,4 +1,6 @@
 // The only place that listens and handles signals.
+import { randomBytes } from "node:crypto";
+import { createAccountsService } from "../accounts/service";
 import { createHttpApp } from "../app";
 import { createAppsService } from "../apps/service";
 import { UsageError, resolveSetting } from "../config";
@@ -33,6 +35,7 @@ export async function serveCommand(args: string[], env: Record<string, string | 
     "client-app-burst": { type: "string" },
     "trust-proxy": { type: "string" },
     "health-interval": { type: "string" },
+    "public-url": { type: "string" },
     "retention-interval": { type: "string" },
     "metrics-token": { type: "string" },
     "log-format": { type: "string" },
@@ -52,6 +55,7 @@ export async function serveCommand(args: string[], env: Record<string, string | 
       trustProxy: resolveSetting("trustProxy", values, env),
     },
     healthIntervalMs: resolveSetting("healthInterval", values, env) * 60_000,
+    publicUrl: resolveSetting("publicUrl", values, env),
     retentionIntervalMs: resolveSetting("retentionInterval", values, env) * 60_000,
     metricsToken: resolveSetting("metricsToken", values, env),
     accessLogSample: resolveSetting("accessLog", values, env),
@@ -69,6 +73,9 @@ export async function serveCommand(args: string[], env: Record<string, string | 
           return undefined;
         });
   const writer = new Writer(db, { maxPending: config.maxPending });
+  // While no admin exists, a one-time link (printed below) lets the first one be created.
+  const accounts = createAccountsService(db, Date.now);
+  const setupToken = accounts.countAdmins() === 0 ? randomBytes(24).toString("base64url") : undefined;
   const monitoring = createMonitoring({ db, writer });
   const app = createHttpApp({
     db,
@@ -79,6 +86,7 @@ export async function serveCommand(args: string[], env: Record<string, string | 
     recordKeyUse: true,
     monitoring,
     metricsToken: config.metricsToken,
+    dashboard: { setupToken, publicUrl: config.publicUrl },
   });
   try {
     // Bun's own body cap answers a bare 413 before any route (and logs chunked ones as unhandled
@@ -103,6 +111,8 @@ export async function serveCommand(args: string[], env: Record<string, string | 
     // First run: make the quick start one command long.
     console.log(`${credentialsBanner('Created the app "default" for this new database', apps.create("default"))}\n`);
   }
+  const base = config.publicUrl ?? `http://${config.host === "0.0.0.0" ? "localhost" : config.host}:${app.server!.port}`;
+  if (setupToken) console.log(`Create the first dashboard admin (one-time link, valid until an admin exists):\n  ${base}/setup?token=${setupToken}\n`);
   log.info(`trackd ${version} listening on http://${config.host}:${app.server!.port}`, {
     db: config.db,
     durability: config.durability,

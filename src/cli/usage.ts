@@ -36,6 +36,13 @@ export const COMMANDS: Record<string, CommandHelp> = {
     usage: "keys revoke KEY_ID",
     about: "revoke an API key; KEY_ID as 'keys list' prints it (key_<12 hex>) or its 12 hex digits, the middle part of the API key",
   },
+  "users create": {
+    usage: "users create --email EMAIL --role admin|viewer --password-stdin [--json]",
+    about: "a dashboard account (not an API key); the password (10 to 1,024 characters) is read from standard input",
+  },
+  "users list": { usage: "users list [--json]", about: "the dashboard accounts and their roles" },
+  "users remove": { usage: "users remove EMAIL", about: "remove a dashboard account; its sessions end" },
+  "users set-password": { usage: "users set-password EMAIL --password-stdin", about: "a new password, read from standard input; the account's sessions end" },
   export: {
     usage: "export --app APP_ID --out FILE [--from DATE] [--to DATE] [--format ndjson|csv] [--customer-id ID]",
     about: "write an app's events (with each customer's identity) to FILE, or stdout with --out -; the format follows FILE's extension unless given; progress on stderr",

@@ -3,12 +3,14 @@
 // authHash (src/client/signature.ts). The pipeline steps live in ./service.ts; this file adds
 // what is HTTP: the client's IP, CORS, and the reply.
 import { Elysia } from "elysia";
-import type { Server } from "bun";
 import { originAllowed } from "../apps/service";
 import type { AppsService } from "../apps/service";
 import type { AppRow } from "../db/schema";
 import { AppError } from "../errors";
 import { readJsonBody } from "../http/body";
+import type { LiveHub } from "../live/service";
+import { reportRejection } from "../live/index";
+import { clientIp } from "../http/client-ip";
 import { RateLimiter } from "../http/rate-limit";
 import { batchReply, singleReply } from "../ingest/service";
 import type { IngestService } from "../ingest/service";
@@ -16,8 +18,8 @@ import { refusePastHorizon } from "../horizon";
 import { CLIENT_BODY_LIMIT, CLIENT_PATH, type ClientOptions } from "./model";
 import { appOf, checkOrigin, checkRate, itemsOf, normalizeClientEvents, verifySignatures } from "./service";
 
-export function clientRoutes(deps: { apps: AppsService; ingest: IngestService; clock: () => number; options: ClientOptions }) {
-  const { apps, ingest, clock, options } = deps;
+export function clientRoutes(deps: { apps: AppsService; ingest: IngestService; clock: () => number; options: ClientOptions; live?: LiveHub }) {
+  const { apps, ingest, clock, options, live } = deps;
   const perIp = new RateLimiter(options.perIp, clock);
   const perApp = new RateLimiter(options.perApp, clock);
 
@@ -64,6 +66,7 @@ export function clientRoutes(deps: { apps: AppsService; ingest: IngestService; c
           set.status = results[0].duplicate ? 200 : 201;
           return { ...singleReply(results[0]), verified: events[0].event.verified };
         } catch (error) {
+          if (live) reportRejection(live, app?.id ?? request.headers.get("x-ck-app"), request, error, clock());
           // A refusal is readable by any page, an origin refused included: it says only why the
           // events were refused (never the app's data), and without it the browser hides the 403
           // as a network error, so the snippet would retry events that can never be accepted.
@@ -83,12 +86,4 @@ function corsGrant(origin: string | null, allowed: boolean): Record<string, stri
   if (origin === null) return {};
   if (!allowed) return { vary: "Origin" };
   return { "access-control-allow-origin": origin, "access-control-expose-headers": "Retry-After", vary: "Origin" };
-}
-
-function clientIp(request: Request, server: Server<unknown> | null, trustProxy: boolean): string {
-  if (trustProxy) {
-    const forwarded = request.headers.get("x-forwarded-for")?.split(",").at(-1)?.trim();
-    if (forwarded) return forwarded;
-  }
-  return server?.requestIP(request)?.address ?? "unknown";
 }

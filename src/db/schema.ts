@@ -387,8 +387,39 @@ export const appHealthRuns = sqliteTable("app_health_runs", {
   computedAt: integer("computed_at").notNull(),
 });
 
+// Dashboard accounts: people who sign in to the web pages. Separate from API keys (an API key
+// never reaches a browser) and from `users` (a customer's B2B users).
+export const dashboardUsers = sqliteTable("dashboard_users", {
+  id: text("id").primaryKey(),
+  // Lower-cased: one account per address however it is typed.
+  email: text("email").notNull().unique(),
+  // admin | viewer
+  role: text("role").notNull(),
+  // Bun.password (argon2id) PHC string: salt and parameters included.
+  passwordHash: text("password_hash").notNull(),
+  createdAt: integer("created_at").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});
+
+// Dashboard sessions: the cookie holds a random token, the table only its SHA-256, so a copy
+// of the database signs no one in.
+export const dashboardSessions = sqliteTable(
+  "dashboard_sessions",
+  {
+    tokenHash: text("token_hash").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => dashboardUsers.id, { onDelete: "cascade" }),
+    createdAt: integer("created_at").notNull(),
+    // Moved on use (at most once a minute): the idle expiry counts from here.
+    lastSeenAt: integer("last_seen_at").notNull(),
+  },
+  (table) => [index("dashboard_sessions_user_idx").on(table.userId)],
+);
+
 export type AppRow = typeof apps.$inferSelect;
 export type CustomerRow = typeof customers.$inferSelect;
 export type EventRow = typeof events.$inferSelect;
 export type SubscriptionRow = typeof subscriptions.$inferSelect;
 export type BillingEventRow = typeof billingEvents.$inferSelect;
+export type DashboardUserRow = typeof dashboardUsers.$inferSelect;

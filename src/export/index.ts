@@ -45,7 +45,7 @@ export function exportRoutes(deps: { apps: AppsService; customers: CustomersServ
   }
 
   return new Elysia({ name: "export" })
-    .use(apiKeyAuth(apps, "read"))
+    .use(apiKeyAuth(apps, "read", { sessionScope: "admin" }))
     .get("/v1/api/export", ({ query, app }) => {
       const { input, dates } = validateQueryWithDates(exportQuery, query, ["from", "to"]);
       const format = formats[input.format ?? "ndjson"];

@@ -25,7 +25,7 @@ export interface ResponseDoc {
 }
 
 export interface RouteDoc {
-  method: "get" | "post" | "delete" | "options";
+  method: "get" | "post" | "patch" | "delete" | "options";
   /** Elysia's pattern, `:param` for path parameters. */
   path: string;
   summary: string;

@@ -1,14 +1,15 @@
 // The write step of the pipeline: hands the store a typed command (store/commands.ts) whose
-// promise settles after commit, and counts what was committed for GET /metrics.
-import type { ErrorDetail } from "../errors";
+// promise settles after commit, then counts what was committed for GET /metrics and tells an
+// open Live page about it.
 import type { CustomerView } from "../customers/model";
 import type { CustomersService } from "../customers/service";
+import type { Db } from "../db";
+import { AppError, type ErrorDetail } from "../errors";
+import type { LiveEvent, LiveHub } from "../live/service";
 import type { Monitoring } from "../monitoring/service";
-import type { EventSource, WriteResult } from "../store/commands";
+import type { EventSource, StoredEvent, WriteResult } from "../store/commands";
 import { createSqliteApplier, type SqliteApplier } from "../store/sqlite/applier";
 import type { Writer } from "../store/writer";
-import type { Db } from "../db";
-import { AppError } from "../errors";
 import type { CustomerUpdateInput } from "./model";
 import type { NormalizedEvent } from "./normalize";
 
@@ -27,11 +28,37 @@ export interface IngestDeps {
   /** The store's write side; one is made from db, writer and clock when not given. */
   applier?: SqliteApplier;
   customers: CustomersService;
+  /** The Live page's feed: told about events once they are committed. */
+  live?: LiveHub;
   /** Counts stored events and duplicates for GET /metrics; `dev seed` goes without. */
   monitoring?: Pick<Monitoring, "eventsStored" | "duplicates">;
 }
 
-export function createIngestService({ db, writer, clock, customers, monitoring, applier = createSqliteApplier({ db, writer, clock }) }: IngestDeps) {
+export function createIngestService({ db, writer, clock, customers, live, monitoring, applier = createSqliteApplier({ db, writer, clock }) }: IngestDeps) {
+  /** Only when a Live page is open on the app (the write path pays nothing otherwise). */
+  function announce(appId: string, batch: StoredEvent[], results: WriteResult[], source: EventSource): void {
+    if (!live?.listening(appId)) return;
+    const receivedAt = new Date(clock()).toISOString();
+    const items: LiveEvent[] = [];
+    for (const [i, result] of results.entries()) {
+      const event = batch[i]!;
+      if (result.duplicate) continue;
+      items.push({
+        type: "event",
+        id: result.id,
+        event: event.event,
+        customerId: event.customerId ?? null,
+        uid: event.uid ?? null,
+        email: event.customerEmail ?? null,
+        user: event.user?.uid ?? null,
+        source,
+        verified: event.verified,
+        eventDate: new Date(event.eventDate).toISOString(),
+        receivedAt,
+      });
+    }
+    live.publish(appId, items);
+  }
 
   /** Counted once committed: a rolled-back write stored nothing. */
   function counted(appId: string, source: EventSource, results: readonly { duplicate: boolean }[]): void {
@@ -41,9 +68,15 @@ export function createIngestService({ db, writer, clock, customers, monitoring, 
     if (duplicates > 0) monitoring.duplicates.inc({ app: appId, source }, duplicates);
   }
 
+  /** After a write of `batch` committed: the metrics count it and open Live pages see it. */
+  function committed(appId: string, source: EventSource, batch: StoredEvent[], results: WriteResult[]): void {
+    counted(appId, source, results);
+    announce(appId, batch, results, source);
+  }
+
   async function recordEvents(appId: string, events: NormalizedEvent[], source: EventSource): Promise<WriteResult[]> {
     const results = await applier.apply({ type: "RecordEvents", appId, source, events });
-    counted(appId, source, results);
+    committed(appId, source, events, results);
     return results;
   }
 
@@ -51,8 +84,8 @@ export function createIngestService({ db, writer, clock, customers, monitoring, 
     /** The store's commands, for a feature with its own mapping onto customers (Segment's batch). */
     apply: applier.apply,
 
-    /** For writes made through apply(): counts what was committed, as the routes below do. */
-    countStored: counted,
+    /** For writes made through apply(): what the routes below do once their write committed. */
+    committed,
 
     recordEvent: async (appId: string, event: NormalizedEvent, source: EventSource): Promise<WriteResult> =>
       (await recordEvents(appId, [event], source))[0]!,

@@ -7,13 +7,14 @@ import { chartBuckets } from "../charts";
 import { toIso } from "../dates";
 import { compile, validateQuery, validateQueryWithDates } from "../http/validate";
 import type { BillingMetrics } from "../billing/service";
-import { BillingMetricsQuery, EventMetricsQuery, EventNamesQuery } from "./model";
+import { BillingMetricsQuery, EventMetricsQuery, EventNamesQuery, HealthMetricsQuery } from "./model";
 import { retainedSince } from "../horizon";
 import type { MetricsService } from "./service";
 
 const eventMetricsQuery = compile(EventMetricsQuery);
 const eventNamesQuery = compile(EventNamesQuery);
 const billingMetricsQuery = compile(BillingMetricsQuery);
+const healthMetricsQuery = compile(HealthMetricsQuery);
 
 export function metricsRoutes(deps: { apps: AppsService; metrics: MetricsService; billingMetrics: BillingMetrics; clock: () => number }) {
   const { apps, metrics, billingMetrics, clock } = deps;
@@ -40,6 +41,10 @@ export function metricsRoutes(deps: { apps: AppsService; metrics: MetricsService
       const { interval = "month" } = input;
       const chart = chartBuckets(interval, clock(), dates.from, dates.to);
       return { interval, from: toIso(chart.from), to: toIso(chart.to), currencies: billingMetrics(app.id, chart, interval) };
+    })
+    .get("/v1/api/metrics/health", ({ query, app }) => {
+      validateQuery(healthMetricsQuery, query);
+      return metrics.health(app.id);
     })
     .get("/v1/api/events/names", ({ query, app }) => {
       validateQuery(eventNamesQuery, query);

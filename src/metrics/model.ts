@@ -23,6 +23,9 @@ export const BillingMetricsQuery = t.Object(
   { additionalProperties: false },
 );
 
+/** GET /v1/api/metrics/health takes no parameters. */
+export const HealthMetricsQuery = t.Object({}, { additionalProperties: false });
+
 /** GET /v1/api/events/names takes no parameters. */
 export const EventNamesQuery = t.Object({}, { additionalProperties: false });
 
@@ -43,6 +46,8 @@ export interface NamingProblem {
 export interface EventNameView {
   event: string;
   count: number;
+  /** Customers that did it at least once. */
+  customers: number;
   firstSeen: string;
   lastSeen: string;
   /** Follows the object-action convention ("Report Created"): capitalised words, single spaces. */

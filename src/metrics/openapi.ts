@@ -1,6 +1,6 @@
 // OpenAPI descriptions of the app-wide read routes (src/http/route-doc.ts).
 import type { RouteDocs } from "../http/route-doc";
-import { BillingMetricsQuery, EventMetricsQuery, EventNamesQuery } from "./model";
+import { BillingMetricsQuery, EventMetricsQuery, EventNamesQuery, HealthMetricsQuery } from "./model";
 
 const read = { kind: "apiKey", scope: "read" } as const;
 
@@ -49,6 +49,17 @@ export const metricsDocs: RouteDocs = [
         },
       },
     },
+    errors: ["VALIDATION_FAILED"],
+  },
+  {
+    method: "get",
+    path: "/v1/api/metrics/health",
+    tag: "Metrics",
+    summary: "Customers per health grade",
+    description: "From the last scoring pass; `unscored`: customers it has not scored yet.",
+    auth: read,
+    query: HealthMetricsQuery,
+    responses: { 200: { description: "The grades", example: { customers: 120, grades: { healthy: 80, watch: 25, at_risk: 10 }, unscored: 5 } } },
     errors: ["VALIDATION_FAILED"],
   },
   {

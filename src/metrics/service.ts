@@ -9,9 +9,15 @@ import type { EventNameView, MetricsPoint } from "./model";
 import { namingProblems, spellingKey } from "./naming";
 
 export function createMetricsService(db: Db) {
-  const { dailyCounts, dailyCountsOfEvent, activeCustomers, activeCustomersOfEvent, names } = createAppCountReads(db);
+  const { dailyCounts, dailyCountsOfEvent, activeCustomers, activeCustomersOfEvent, names, customersPerEvent, grades } = createAppCountReads(db);
 
   return {
+    /** Customers per health grade (from the last scoring pass), and how many are not scored yet. */
+    health(appId: string) {
+      const row = grades.get({ appId })!;
+      return { customers: row.customers, grades: { healthy: row.healthy, watch: row.watch, at_risk: row.atRisk }, unscored: row.customers - row.healthy - row.watch - row.atRisk };
+    },
+
     /** Per bucket of the chart: events by name and distinct active customers; `event` narrows both. */
     events(appId: string, chart: Chart, interval: Interval, event?: string): { totals: Record<string, number>; series: MetricsPoint[] } {
       const range = { appId, fromDay: dayOf(chart.from), toDay: dayOf(chart.to - 1) + 1 };
@@ -41,12 +47,14 @@ export function createMetricsService(db: Db) {
     /** Every name the app has seen, most frequent first, checked against the naming convention. */
     names(appId: string): EventNameView[] {
       const rows = names.all({ appId });
+      const doing = new Map(customersPerEvent.all({ appId }).map((row) => [row.event, row.customers]));
       const spellings = Map.groupBy(rows, (row) => spellingKey(row.event));
       return rows.map((row) => {
         const problems = namingProblems(row.event);
         return {
           event: row.event,
           count: row.count,
+          customers: doing.get(row.event) ?? 0,
           firstSeen: toIso(row.firstSeen),
           lastSeen: toIso(row.lastSeen),
           conventional: problems.length === 0,

@@ -11,7 +11,9 @@ import { exportDocs } from "../export/openapi";
 import { ingestDocs } from "../ingest/openapi";
 import { metricsDocs } from "../metrics/openapi";
 import { monitoringDocs } from "../monitoring/openapi";
+import { liveDocs } from "../live/openapi";
 import { segmentDocs } from "../segment/openapi";
+import { settingsDocs } from "../settings/openapi";
 import type { RouteAuth, RouteDoc } from "../http/route-doc";
 import { version } from "../../package.json";
 
@@ -25,6 +27,8 @@ export const routeDocs: readonly RouteDoc[] = [
   ...exportDocs,
   ...monitoringDocs,
   ...segmentDocs,
+  ...liveDocs,
+  ...settingsDocs,
 ];
 
 /** `/v1/api/customers/:customerId` → `/v1/api/customers/{customerId}`. */
@@ -87,6 +91,13 @@ const SECURITY_SCHEMES = {
   appId: { type: "apiKey", in: "header", name: "x-ck-app", description: "The app id the key belongs to; sent together with x-ck-api-key" },
   stripeSignature: { type: "apiKey", in: "header", name: "Stripe-Signature", description: "Stripe's HMAC-SHA256 signature of the raw body, with the app's webhook signing secret" },
   metricsToken: { type: "http", scheme: "bearer", description: "The server's --metrics-token" },
+  sessionCookie: {
+    type: "apiKey",
+    in: "cookie",
+    name: "trackd_session",
+    description:
+      "A dashboard session (sign in at /login), sent with x-ck-app instead of a key on the read and admin routes: a viewer has read, an admin read and admin. A state-changing request also needs x-csrf-token and a same-origin Sec-Fetch-Site or Origin.",
+  },
   segmentWriteKey: {
     type: "http",
     scheme: "basic",
@@ -97,7 +108,8 @@ const SECURITY_SCHEMES = {
 function securityOf(auth: RouteAuth) {
   switch (auth.kind) {
     case "apiKey":
-      return [{ apiKey: [], appId: [] }];
+      // A session never ingests: the write routes take a key only.
+      return auth.scope === "ingest" ? [{ apiKey: [], appId: [] }] : [{ apiKey: [], appId: [] }, { sessionCookie: [], appId: [] }];
     case "stripeSignature":
       return [{ stripeSignature: [] }];
     case "metricsToken":

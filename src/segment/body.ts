@@ -18,7 +18,8 @@ async function gunzip(compressed: Uint8Array, limit: number): Promise<Uint8Array
   const chunks: Uint8Array[] = [];
   let size = 0;
   try {
-    for await (const chunk of new Blob([compressed]).stream().pipeThrough(new DecompressionStream("gzip"))) {
+    // readBodyBytes never returns a view of a SharedArrayBuffer; the DOM typings want that said.
+    for await (const chunk of new Blob([compressed as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream("gzip"))) {
       size += chunk.byteLength;
       if (size > limit) break;
       chunks.push(chunk);

@@ -19,7 +19,7 @@ import { createSegmentService, type SegmentResult } from "./service";
  * Where every rejected message goes besides the reply: THE place to wire the live view and the
  * metrics to. Called once per request that rejected any message, before the reply is sent.
  */
-export type RejectionHook = (appId: string, route: Route, rejected: Rejection[]) => void;
+export type RejectionHook = (appId: string, route: Route, rejected: Rejection[], accepted: number) => void;
 
 export interface SegmentDeps {
   apps: AppsService;
@@ -33,7 +33,12 @@ export interface SegmentDeps {
 
 export function segmentRoutes(deps: SegmentDeps) {
   const service = createSegmentService(deps);
-  const onRejected = deps.onRejected ?? logRejections(deps.logger);
+  // Always logged; the hook (the Live page's feed) is told as well.
+  const log = logRejections(deps.logger);
+  const onRejected: RejectionHook = (appId, route, rejected, accepted) => {
+    log(appId, route, rejected, accepted);
+    deps.onRejected?.(appId, route, rejected, accepted);
+  };
 
   const handle = (route: Route) => async ({ request }: { request: Request }) => {
     const headerKey = writeKeyOfHeader(request.headers.get("authorization"));
@@ -47,7 +52,7 @@ export function segmentRoutes(deps: SegmentDeps) {
     const keyApp = app ?? appOfWriteKey(deps.apps, bodyKey);
     const result = await service.receive(keyApp, route, body);
     if (result.rejected.length > 0) {
-      onRejected(keyApp.id, route, result.rejected);
+      onRejected(keyApp.id, route, result.rejected, result.accepted);
       for (const { code } of result.rejected) deps.monitoring?.segmentRejected.inc({ app: keyApp.id, code });
     }
     return reply(route, result);

@@ -35,7 +35,8 @@ export function createSegmentService(deps: { ingest: IngestService; db: Db; cloc
 
       const messages = valid.map(({ mapped }) => mapped);
       const outcomes = await deps.ingest.apply({ type: "ApplySegmentBatch", appId, receivedAt, messages });
-      deps.ingest.countStored(appId, "segment", outcomes.filter((_, i) => valid[i].mapped.kind === "event"));
+      const written = outcomes.flatMap((outcome) => (outcome.written ? [outcome.written] : []));
+      deps.ingest.committed(appId, "segment", written.map((w) => w.event), written.map((w) => w.result));
       const warnings = outcomes.flatMap((outcome, i) =>
         outcome.warnings.map((warning) => ({ ...warning, index: valid[i].index, path: prefix(valid[i].index) + warning.path })),
       );

@@ -1,11 +1,13 @@
 // Reads of the app-wide counts kept at write time (db/schema.ts: app_daily_counts,
-// app_active_customers, app_event_stats, and customer_daily_counts for one event's distinct
-// customers). Drizzle prepared statements: these run once per chart, where the builder's ~1 µs a
-// call (bench/README.md) is nothing, and the typed rows come for free. The writes to these
+// app_active_customers, app_event_stats; customer_daily_counts for one event's distinct
+// customers, customer_event_stats for how many customers did each name, customers.health_score
+// per grade). Drizzle prepared statements: these run once per chart, where the builder's ~1 µs
+// a call (bench/README.md) is nothing, and the typed rows come for free. The writes to these
 // tables are in counts.ts (raw SQL, per event), erase.ts and retention.ts.
 import { and, asc, desc, eq, gte, lt, sql } from "drizzle-orm";
 import type { Db } from "../db";
-import { appActiveCustomers, appDailyCounts, appEventStats, customerDailyCounts } from "../db/schema";
+import { appActiveCustomers, appDailyCounts, appEventStats, customerDailyCounts, customerEventStats, customers } from "../db/schema";
+import { GRADE_RANGES } from "../grades";
 
 const p = sql.placeholder;
 
@@ -60,5 +62,24 @@ export function createAppCountReads(db: Db) {
     .orderBy(desc(appEventStats.count), asc(appEventStats.event))
     .prepare();
 
-  return { dailyCounts, dailyCountsOfEvent, activeCustomers, activeCustomersOfEvent, names };
+  // Entries of the (app_id, event) index: ~100 ms at 100k customers doing 20 names each.
+  const customersPerEvent = db
+    .select({ event: customerEventStats.event, customers: sql<number>`count(*)` })
+    .from(customerEventStats)
+    .where(eq(customerEventStats.appId, p("appId")))
+    .groupBy(customerEventStats.event)
+    .prepare();
+  // Customers per health grade: a scan of the (app_id, health_score) index only.
+  const { healthy, watch, at_risk } = GRADE_RANGES;
+  const grades = db
+    .select({
+      customers: sql<number>`count(*)`,
+      healthy: sql<number>`coalesce(sum(${customers.healthScore} >= ${healthy.min}), 0)`,
+      watch: sql<number>`coalesce(sum(${customers.healthScore} between ${watch.min} and ${watch.max}), 0)`,
+      atRisk: sql<number>`coalesce(sum(${customers.healthScore} <= ${at_risk.max}), 0)`,
+    })
+    .from(customers)
+    .where(eq(customers.appId, p("appId")))
+    .prepare();
+  return { dailyCounts, dailyCountsOfEvent, activeCustomers, activeCustomersOfEvent, names, customersPerEvent, grades };
 }

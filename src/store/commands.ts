@@ -58,6 +58,8 @@ export type SegmentMessage =
 export interface SegmentOutcome {
   duplicate: boolean;
   warnings: ErrorDetail[];
+  /** An event message: what was written, for the metrics and the Live page once committed. */
+  written?: { event: StoredEvent; result: WriteResult };
 }
 
 export type Command =

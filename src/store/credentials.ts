@@ -35,12 +35,12 @@ export function createCredentialsStore(db: Db) {
         return null;
       });
     },
-    /** False when no active key has that id. */
-    revokeKey: (id: string, at: number): boolean =>
+    /** False when no active key has that id (of that app, when `appId` is given). */
+    revokeKey: (id: string, at: number, appId?: string): boolean =>
       db
         .update(apiKeys)
         .set({ revokedAt: at })
-        .where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt)))
+        .where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt), appId === undefined ? undefined : eq(apiKeys.appId, appId)))
         .returning({ id: apiKeys.id })
         .all().length === 1,
     /** Oldest first. */
@@ -65,6 +65,9 @@ export function createCredentialsStore(db: Db) {
         .all()
         .map((row) => ({ app: row.app, activeKeys: row.activeKeys ?? 0 }));
     },
+    /** False when there is no such app. */
+    setSigningSecret: (appId: string, signingSecret: string): boolean =>
+      db.update(apps).set({ signingSecret }).where(eq(apps.id, appId)).returning({ id: apps.id }).all().length === 1,
     countApps: (): number => db.select({ n: count() }).from(apps).get()?.n ?? 0,
   };
 }

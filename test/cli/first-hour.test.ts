@@ -29,6 +29,10 @@ describe("--help", () => {
     ["health score", ["health", "score", "--help"]],
     ["migrate", ["migrate", "--help"]],
     ["backup", ["backup", "--help"]],
+    ["users create", ["users", "create", "--help"]],
+    ["users list", ["users", "list", "--help"]],
+    ["users remove", ["users", "remove", "--help"]],
+    ["users set-password", ["users", "set-password", "--help"]],
     ["dev seed", ["dev", "seed", "--help"]],
     ["stripe sync", ["stripe", "sync", "--help"]],
   ];
@@ -46,7 +50,7 @@ describe("--help", () => {
     expect(existsSync(join(s.dir, "data"))).toBe(false);
   });
 
-  test.each([["apps"], ["keys"]])("`trackd %s --help` lists its subcommands", (group) => {
+  test.each([["apps"], ["keys"], ["users"]])("`trackd %s --help` lists its subcommands", (group) => {
     const s = scratch();
     const result = trackd([group, "--help"], { cwd: s.dir });
     expect(result.code).toBe(0);

@@ -200,6 +200,32 @@ describe("trackd serve", () => {
     }
   });
 
+  test("--log-format json: every stderr line is one JSON object, with an access line per request and no key in any", async () => {
+    const dir = scratch();
+    const server = await startServer({ args: ["--db", join(dir, "t.db"), "--log-format", "json"], cwd: dir });
+    const creds = await firstRunCredentials(server);
+    expect((await postEvent(server.base, creds, { event: "Logged", customerId: "cus_1" })).status).toBe(201);
+    await fetch(`${server.base}/no/such/route`, { headers: { "x-request-id": "trace-me" } });
+    const { code, stderr } = await stopServer(server);
+    expect(code).toBe(0);
+    const lines = stderr.trim().split("\n").filter((line) => !line.startsWith("$ ")); // `bun run`'s echo, if any
+    const entries = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(entries.find((entry) => entry.msg === "request" && entry.route === "/v1/api/events/new")).toMatchObject({ level: "info", method: "POST", status: 201, appId: creds.appId });
+    expect(entries.find((entry) => entry.msg === "request" && entry.status === 404)).toMatchObject({ route: "(no route)", requestId: "trace-me" });
+    expect(entries.some((entry) => entry.msg === "stopped")).toBe(true);
+    expect(stderr).not.toContain(creds.apiKey);
+  });
+
+  test("--log-level warn keeps the access log and info lines out", async () => {
+    const dir = scratch();
+    const server = await startServer({ args: ["--db", join(dir, "t.db"), "--log-level", "warn"], cwd: dir });
+    const creds = await firstRunCredentials(server);
+    expect((await postEvent(server.base, creds, { event: "Quiet", customerId: "cus_1" })).status).toBe(201);
+    const { code, stderr } = await stopServer(server);
+    expect(code).toBe(0);
+    expect(stderr).not.toContain(" info ");
+  });
+
   test("--db in a folder that does not exist yet creates the folder", async () => {
     const dir = scratch();
     const db = join(dir, "not", "yet", "here", "trackd.db");

@@ -137,6 +137,7 @@ describe("GET /v1/api/events/names", () => {
     expect(res.body.names[0]).toEqual({
       event: "Report Created",
       count: 3,
+      customers: 2,
       firstSeen: iso(T0 - 5 * DAY),
       lastSeen: iso(T0 - DAY),
       conventional: true,
@@ -179,5 +180,23 @@ describe("GET /v1/api/events/names", () => {
     expect(bad.status).toBe(400);
     expect(bad.body.error.details).toEqual([{ path: "/limit", message: "limit is not a known field" }]);
     expect((await h.get("/v1/api/events/names", b)).body).toEqual({ names: [], nonConventional: 0 });
+  });
+});
+
+describe("GET /v1/api/metrics/health", () => {
+  test("counts customers per grade from their stored scores, the unscored apart, this app only", async () => {
+    const h = setup();
+    const acme = h.tenant();
+    const other = h.tenant("other");
+    await send(h, acme, [["A", "c1", 0], ["A", "c2", 0], ["A", "c3", 0], ["A", "c4", 0], ["A", "c5", 0]]);
+    await send(h, other, [["A", "o1", 0]]);
+    const scores: Record<string, number> = { c1: 100, c2: 70, c3: 69, c4: 39 };
+    for (const [customerId, score] of Object.entries(scores)) {
+      h.db.$client.query("update customers set health_score = ? where customer_id = ? and app_id = ?").run(score, customerId, acme.appId);
+    }
+    h.db.$client.query("update customers set health_score = 0 where app_id = ?").run(other.appId);
+    const res = await h.get("/v1/api/metrics/health", acme);
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ customers: 5, grades: { healthy: 2, watch: 1, at_risk: 1 }, unscored: 1 });
   });
 });

@@ -7,9 +7,12 @@ import { openApiPath } from "../../src/openapi/document";
 import { compile } from "../../src/http/validate";
 import { setup } from "../helpers";
 
-// Routes that are not part of the API described: the probe, the browser snippet, and the
-// description itself. Anything else the app registers must be in the document.
-const NOT_API = new Set(["GET /healthz", "GET /sdk.js", "GET /openapi.json", "GET /docs"]);
+// Routes that are not part of the API described: the probe, the browser snippet, the
+// description itself, and the dashboard: its pages, their assets, the sign-in forms and the
+// session-only endpoints its pages call (a key can't use them). Anything else the app
+// registers must be in the document.
+const NOT_API = new Set(["GET /healthz", "GET /sdk.js", "GET /openapi.json", "GET /docs", "GET /", "GET /apps/*", "GET /login", "POST /login", "POST /logout", "GET /setup", "POST /setup"]);
+const notApi = (route: string) => NOT_API.has(route) || / \/dashboard\//.test(route);
 
 async function fetchDocument() {
   // With a metrics token, so that GET /metrics is registered too.
@@ -32,7 +35,7 @@ describe("GET /openapi.json", () => {
     const { h, document } = await fetchDocument();
     const registered = h.app.routes
       .map((route) => `${route.method} ${openApiPath(route.path)}`)
-      .filter((route) => !NOT_API.has(route))
+      .filter((route) => !notApi(route))
       .sort();
     const described = Object.entries(document.paths as Record<string, object>)
       .flatMap(([path, methods]) => Object.keys(methods).map((method) => `${method.toUpperCase()} ${path}`))
@@ -52,9 +55,10 @@ describe("GET /openapi.json", () => {
 
   test("auth schemes, the error shape and only the content types trackd accepts", async () => {
     const { document } = await fetchDocument();
-    expect(Object.keys(document.components.securitySchemes).sort()).toEqual(["apiKey", "appId", "metricsToken", "segmentWriteKey", "stripeSignature"]);
+    expect(Object.keys(document.components.securitySchemes).sort()).toEqual(["apiKey", "appId", "metricsToken", "segmentWriteKey", "sessionCookie", "stripeSignature"]);
     const list = document.paths["/v1/api/events"].get;
-    expect(list.security).toEqual([{ apiKey: [], appId: [] }]);
+    expect(list.security).toEqual([{ apiKey: [], appId: [] }, { sessionCookie: [], appId: [] }]);
+    expect(document.paths["/v1/api/events/new"].post.security).toEqual([{ apiKey: [], appId: [] }]); // sessions never ingest
     expect(Object.keys(list.responses).sort()).toEqual(["200", "400", "401", "403", "500"]);
     expect(list.responses["401"].content["application/json"].schema).toEqual({ $ref: "#/components/schemas/Error" });
     expect(document.paths["/v1/webhooks/stripe/{appId}"].post.security).toEqual([{ stripeSignature: [] }]);

@@ -203,8 +203,9 @@ describe("API key authentication", () => {
 });
 
 describe("unkeyed routes", () => {
+  // GET / is the dashboard now: it sends a browser to /login (test/dashboard/pages.test.ts).
   test.each([
-    ["GET", "/"],
+    ["GET", "/dashboard/nope"],
     ["GET", "/v1/api/nope"],
     ["POST", "/v1/api/events/old"],
     ["GET", "/v1/api/customer"],

@@ -295,7 +295,7 @@ describe("the rejection hook", () => {
     ]);
   });
 
-  test("by default, each request with rejections is logged", async () => {
+  test("each request with rejections is logged", async () => {
     const h = setup();
     const acme = h.tenant();
     const lines: [string, Record<string, unknown> | undefined][] = [];
@@ -304,7 +304,7 @@ describe("the rejection hook", () => {
     await app.handle(
       new Request("http://localhost/v1/batch", { method: "POST", headers: basicAuth(acme.apiKey), body: JSON.stringify({ batch: [VALID, { type: "alias" }] }) }),
     );
-    expect(lines).toEqual([
+    expect(lines.filter(([message]) => message !== "request")).toEqual([
       ["segment messages rejected", { appId: acme.appId, route: "batch", rejected: 1, first: { index: 1, code: "unsupported_type", message: expect.any(String) } }],
     ]);
   });

@@ -2,8 +2,8 @@
 // the ApplySegmentBatch command, run by the applier inside one writer job per request with the
 // same write steps as trackd's own routes.
 import type { Attributes } from "../../attributes";
+import type { SegmentMessage as Mapped, SegmentOutcome as Outcome, StoredEvent } from "../commands";
 import type { ErrorDetail } from "../../errors";
-import type { SegmentMessage as Mapped, SegmentOutcome as Outcome } from "../commands";
 import type { Resolved } from "../identity";
 import type { SegmentStore } from "../segment";
 import type { WriteSteps } from "./steps";
@@ -30,10 +30,14 @@ export function applyMessage(steps: WriteSteps, store: SegmentStore, appId: stri
 function recordEvent(steps: WriteSteps, appId: string, mapped: Extract<Mapped, { kind: "event" }>): Outcome {
   const { event, userId, groupId } = mapped;
   const user = userId === undefined ? undefined : { uid: userId };
-  if (groupId !== undefined) return steps.writeEvent(appId, { ...event, uid: groupId, user }, "segment");
+  const written = (normalized: StoredEvent, resolved?: Resolved) => {
+    const result = steps.writeEvent(appId, normalized, "segment", resolved);
+    return { ...result, written: { event: normalized, result } };
+  };
+  if (groupId !== undefined) return written({ ...event, uid: groupId, user });
   const account = steps.newestCustomerOfUser(appId, userId!);
-  if (account) return steps.writeEvent(appId, { ...event, user }, "segment", { customer: account, warnings: [] });
-  return steps.writeEvent(appId, { ...event, uid: userId }, "segment");
+  if (account) return written({ ...event, user }, { customer: account, warnings: [] });
+  return written({ ...event, uid: userId });
 }
 
 /**
