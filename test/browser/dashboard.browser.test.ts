@@ -195,6 +195,30 @@ describe("pages with real data", () => {
   }, BROWSER_TEST_MS);
 });
 
+describe("settings", () => {
+  test("an admin changes browser-event rules and retention on the Settings page; the API shows the change", async () => {
+    const { context, page } = await signedIn(ADMIN, `/apps/${app.appId}/settings`);
+    await page.getByLabel("Allowed origins").fill("https://app.example.com");
+    await page.getByRole("button", { name: "Save", exact: true }).first().click();
+    await page.getByText("Saved.").waitFor();
+    await page.getByLabel("Keep raw events for (days)").fill("400");
+    await page.getByRole("button", { name: "Save retention" }).click();
+    await page.getByText("Raw events older than 400 days are deleted in the background.").waitFor();
+    const settings = await apiGet<{ allowedOrigins: string[]; retentionDays: number | null }>("/v1/api/settings");
+    expect(settings).toMatchObject({ allowedOrigins: ["https://app.example.com"], retentionDays: 400 });
+    // Back as they were, for the other tests.
+    await page.getByRole("button", { name: "Keep forever" }).click();
+    await page.getByText("Raw events are kept forever.").waitFor();
+    expect((await apiGet<{ retentionDays: number | null }>("/v1/api/settings")).retentionDays).toBeNull();
+    await page.getByLabel("Allowed origins").fill("*");
+    const restored = page.waitForResponse((r) => r.url() === `${base}/v1/api/settings` && r.request().method() === "PATCH");
+    await page.getByRole("button", { name: "Save", exact: true }).first().click();
+    expect((await restored).status()).toBe(200);
+    expect((await apiGet<{ allowedOrigins: string[] }>("/v1/api/settings")).allowedOrigins).toEqual(["*"]);
+    await context.close();
+  }, BROWSER_TEST_MS);
+});
+
 describe("roles and CSRF", () => {
   test("a viewer sees no settings, and the server answers 403 to a viewer's admin requests", async () => {
     const { context, page } = await signedIn(VIEWER);

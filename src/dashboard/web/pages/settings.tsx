@@ -33,21 +33,44 @@ function Secret(props: { label: string; value: string; children?: ComponentChild
   );
 }
 
+/** What the settings cards share: the app's settings, loaded once, and a change to them. */
+interface SettingsProps {
+  settings: Settings;
+  /** PATCH /v1/api/settings; the page then shows the settings as the server answered. */
+  change: (change: Record<string, unknown>) => Promise<void>;
+}
+
 export function SettingsPage(props: { appId: string; session: SessionInfo }) {
+  const [loaded] = useLoad(() => api<Settings>("/v1/api/settings"), [props.appId]);
+  // A change answers with the settings as they are now: shown at once, without a reload that
+  // would reset the cards (and hide their "Saved." notes).
+  const [changed, setChanged] = useState<{ appId: string; settings: Settings } | null>(null);
+  const change = async (body: Record<string, unknown>) => {
+    setChanged({ appId: props.appId, settings: await api<Settings>("/v1/api/settings", { method: "PATCH", body }) });
+  };
   return (
     <>
       <div class="page-head">
         <h1>Settings</h1>
       </div>
       <KeysCard appId={props.appId} />
-      <div class="grid2">
-        <BrowserCard appId={props.appId} />
-        <StripeCard appId={props.appId} publicUrl={props.session.publicUrl} />
-      </div>
-      <div class="grid2">
-        <WeightsCard appId={props.appId} />
-        <RetentionCard appId={props.appId} />
-      </div>
+      <Show loaded={loaded}>
+        {(first) => {
+          const settings = changed?.appId === props.appId ? changed.settings : first;
+          return (
+            <>
+              <div class="grid2">
+                <BrowserCard settings={settings} change={change} />
+                <StripeCard settings={settings} change={change} appId={props.appId} publicUrl={props.session.publicUrl} />
+              </div>
+              <div class="grid2">
+                <WeightsCard settings={settings} change={change} />
+                <RetentionCard settings={settings} change={change} />
+              </div>
+            </>
+          );
+        }}
+      </Show>
       <NewAppCard />
       <UsersCard me={props.session.user.email} />
     </>
@@ -112,7 +135,10 @@ function KeysCard(props: { appId: string }) {
                     ) : (
                       <button
                         class="link"
-                        onClick={() => confirm(`Revoke ${key.keyId}? Requests with it will get 401 at once.`) && void action.run(async () => (await api(`/v1/api/keys/${key.keyId}`, { method: "DELETE" }), reload()))}
+                        onClick={() =>
+                          confirm(`Revoke ${key.keyId}? Requests with it will get 401 at once.`) &&
+                          void action.run(async () => (await api(`/v1/api/keys/${key.keyId}`, { method: "DELETE" }), reload()))
+                        }
                       >
                         Revoke
                       </button>
@@ -128,47 +154,44 @@ function KeysCard(props: { appId: string }) {
   );
 }
 
-function BrowserCard(props: { appId: string }) {
-  const [loaded, reload] = useLoad(() => api<Settings>("/v1/api/settings"), [props.appId]);
+function BrowserCard(props: SettingsProps) {
+  const { settings, change } = props;
   const [secret, setSecret] = useState<string | null>(null);
   const [saved, setSaved] = useState(false);
   const action = useAction();
   return (
     <Card title="Browser events">
-      <Show loaded={loaded}>
-        {(settings) => (
-          <form
-            onSubmit={(e) => {
-              e.preventDefault();
-              const form = new FormData(e.currentTarget);
-              void action.run(async () => {
-                await api("/v1/api/settings", { method: "PATCH", body: { requireVerified: form.get("requireVerified") === "on", allowedOrigins: String(form.get("allowedOrigins")) } });
-                setSaved(true);
-                reload();
-              });
-            }}
-          >
-            <label class="inline">
-              <input type="checkbox" name="requireVerified" checked={settings.requireVerified} /> Require verified events (refuse those without a valid authHash)
-            </label>
-            <p>
-              <label for="origins">Allowed origins</label>
-              <br />
-              <input id="origins" name="allowedOrigins" value={settings.allowedOrigins.join(",")} style="width:100%" />
-              <span class="muted small">Comma-separated (https://app.example.com), or * for any.</span>
-            </p>
-            <button type="submit" disabled={action.busy}>
-              Save
-            </button>
-            {saved && <span class="ok"> Saved.</span>}
-          </form>
-        )}
-      </Show>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          const form = new FormData(e.currentTarget);
+          void action.run(async () => {
+            await change({ requireVerified: form.get("requireVerified") === "on", allowedOrigins: String(form.get("allowedOrigins")) });
+            setSaved(true);
+          });
+        }}
+      >
+        <label class="inline">
+          <input type="checkbox" name="requireVerified" checked={settings.requireVerified} /> Require verified events (refuse those without a valid authHash)
+        </label>
+        <p>
+          <label for="origins">Allowed origins</label>
+          <br />
+          <input id="origins" name="allowedOrigins" value={settings.allowedOrigins.join(",")} style="width:100%" />
+          <span class="muted small">Comma-separated (https://app.example.com), or * for any.</span>
+        </p>
+        <button type="submit" disabled={action.busy}>
+          Save
+        </button>
+        {saved && <span class="ok"> Saved.</span>}
+      </form>
       <h3>Signing secret</h3>
       <p class="muted small">Your server signs customer ids with it (docs/signing.md); it never goes in a page.</p>
       {secret && <Secret label="Signing secret" value={secret} />}
       <div class="actions">
-        <button onClick={() => void action.run(async () => setSecret((await api<{ signingSecret: string }>("/v1/api/signing-secret")).signingSecret))}>Reveal</button>
+        <button onClick={() => void action.run(async () => setSecret((await api<{ signingSecret: string }>("/v1/api/signing-secret")).signingSecret))}>
+          Reveal
+        </button>
         <button
           class="danger"
           onClick={() =>
@@ -184,8 +207,8 @@ function BrowserCard(props: { appId: string }) {
   );
 }
 
-function StripeCard(props: { appId: string; publicUrl: string | null }) {
-  const [loaded, reload] = useLoad(() => api<Settings>("/v1/api/settings"), [props.appId]);
+function StripeCard(props: SettingsProps & { appId: string; publicUrl: string | null }) {
+  const { settings, change } = props;
   const action = useAction();
   const url = `${props.publicUrl ?? location.origin}/v1/webhooks/stripe/${props.appId}`;
   return (
@@ -194,110 +217,102 @@ function StripeCard(props: { appId: string; publicUrl: string | null }) {
       <div class="secret" aria-label="Webhook URL">
         {url}
       </div>
-      <Show loaded={loaded}>
-        {(settings) => (
-          <form
-            onSubmit={(e) => {
-              e.preventDefault();
-              const secret = String(new FormData(e.currentTarget).get("secret"));
-              void action.run(async () => (await api("/v1/api/settings", { method: "PATCH", body: { stripeWebhookSecret: secret } }), reload()));
-            }}
-          >
-            <p>
-              Webhook signing secret: <strong>{settings.stripeWebhook ? "set" : "not set"}</strong>
-            </p>
-            <input name="secret" placeholder="whsec_…" aria-label="Stripe webhook secret" autocomplete="off" />{" "}
-            <button type="submit" disabled={action.busy}>
-              Save
-            </button>{" "}
-            {settings.stripeWebhook && (
-              <button type="button" class="link" onClick={() => void action.run(async () => (await api("/v1/api/settings", { method: "PATCH", body: { stripeWebhookSecret: null } }), reload()))}>
-                Remove
-              </button>
-            )}
-          </form>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          const secret = String(new FormData(e.currentTarget).get("secret"));
+          void action.run(async () => change({ stripeWebhookSecret: secret }));
+        }}
+      >
+        <p>
+          Webhook signing secret: <strong>{settings.stripeWebhook ? "set" : "not set"}</strong>
+        </p>
+        <input name="secret" placeholder="whsec_…" aria-label="Stripe webhook secret" autocomplete="off" />{" "}
+        <button type="submit" disabled={action.busy}>
+          Save
+        </button>{" "}
+        {settings.stripeWebhook && (
+          <button type="button" class="link" onClick={() => void action.run(async () => change({ stripeWebhookSecret: null }))}>
+            Remove
+          </button>
         )}
-      </Show>
+      </form>
       {action.errorBox}
     </Card>
   );
 }
 
-function WeightsCard(props: { appId: string }) {
-  const [loaded, reload] = useLoad(() => api<Settings>("/v1/api/settings"), [props.appId]);
+function WeightsCard(props: SettingsProps) {
+  const { settings, change } = props;
   const action = useAction();
   return (
     <Card title="Health score weights">
-      <Show loaded={loaded}>
-        {(settings) => (
-          <form
-            onSubmit={(e) => {
-              e.preventDefault();
-              const form = new FormData(e.currentTarget);
-              const text = Object.keys(settings.healthWeights)
-                .map((factor) => `${factor}=${String(form.get(factor))}`)
-                .join(",");
-              void action.run(async () => (await api("/v1/api/settings", { method: "PATCH", body: { healthWeights: text } }), reload()));
-            }}
-          >
-            <div class="weights">
-              {Object.entries(settings.healthWeights).map(([factor, weight]) => (
-                <label>
-                  {factor}
-                  <input name={factor} type="number" min="0" max="100" step="any" value={weight} />
-                </label>
-              ))}
-            </div>
-            <div class="actions">
-              <button type="submit" disabled={action.busy}>
-                Save weights
-              </button>
-              <button type="button" class="link" onClick={() => void action.run(async () => (await api("/v1/api/settings", { method: "PATCH", body: { healthWeights: "default" } }), reload()))}>
-                Back to defaults
-              </button>
-            </div>
-            <p class="muted small">Scores change at the next scoring pass.</p>
-          </form>
-        )}
-      </Show>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          const form = new FormData(e.currentTarget);
+          const text = Object.keys(settings.healthWeights)
+            .map((factor) => `${factor}=${String(form.get(factor))}`)
+            .join(",");
+          void action.run(async () => change({ healthWeights: text }));
+        }}
+      >
+        <div class="weights">
+          {Object.entries(settings.healthWeights).map(([factor, weight]) => (
+            <label>
+              {factor}
+              <input name={factor} type="number" min="0" max="100" step="any" value={weight} />
+            </label>
+          ))}
+        </div>
+        <div class="actions">
+          <button type="submit" disabled={action.busy}>
+            Save weights
+          </button>
+          <button type="button" class="link" onClick={() => void action.run(async () => change({ healthWeights: "default" }))}>
+            Back to defaults
+          </button>
+        </div>
+        <p class="muted small">Scores change at the next scoring pass.</p>
+      </form>
       {action.errorBox}
     </Card>
   );
 }
 
-function RetentionCard(props: { appId: string }) {
-  const [loaded, reload] = useLoad(() => api<Settings>("/v1/api/settings"), [props.appId]);
+function RetentionCard(props: SettingsProps) {
+  const { settings, change } = props;
   const action = useAction();
-  const save = (retentionDays: number | null) => void action.run(async () => (await api("/v1/api/settings", { method: "PATCH", body: { retentionDays } }), reload()));
+  const save = (retentionDays: number | null) => void action.run(async () => change({ retentionDays }));
   return (
     <Card title="Data retention">
-      <Show loaded={loaded}>
-        {(settings) => (
-          <form
-            onSubmit={(e) => {
-              e.preventDefault();
-              save(Number(new FormData(e.currentTarget).get("retentionDays")));
-            }}
-          >
-            <p>{settings.retentionDays === null ? "Raw events are kept forever." : `Raw events older than ${settings.retentionDays} days are deleted in the background.`}</p>
-            <label>
-              Keep raw events for (days)
-              <input name="retentionDays" type="number" min="1" step="1" required value={settings.retentionDays ?? ""} />
-            </label>
-            <div class="actions">
-              <button type="submit" disabled={action.busy}>
-                Save retention
-              </button>
-              {settings.retentionDays !== null && (
-                <button type="button" class="link" onClick={() => save(null)}>
-                  Keep forever
-                </button>
-              )}
-            </div>
-            <p class="muted small">All-time counts, first and last seen stay; see the README's Data retention.</p>
-          </form>
-        )}
-      </Show>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          save(Number(new FormData(e.currentTarget).get("retentionDays")));
+        }}
+      >
+        <p>
+          {settings.retentionDays === null
+            ? "Raw events are kept forever."
+            : `Raw events older than ${settings.retentionDays} days are deleted in the background.`}
+        </p>
+        <label>
+          Keep raw events for (days)
+          <input name="retentionDays" type="number" min="1" step="1" required value={settings.retentionDays ?? ""} />
+        </label>
+        <div class="actions">
+          <button type="submit" disabled={action.busy}>
+            Save retention
+          </button>
+          {settings.retentionDays !== null && (
+            <button type="button" class="link" onClick={() => save(null)}>
+              Keep forever
+            </button>
+          )}
+        </div>
+        <p class="muted small">All-time counts, first and last seen stay; see the README's Data retention.</p>
+      </form>
       {action.errorBox}
     </Card>
   );
@@ -347,7 +362,14 @@ function UsersCard(props: { me: string }) {
                     <select
                       aria-label={`Role of ${user.email}`}
                       value={user.role}
-                      onChange={(e) => void action.run(async () => (await api(`/dashboard/api/users/${user.id}`, { method: "PATCH", body: { role: (e.target as HTMLSelectElement).value } }), reload()))}
+                      onChange={(e) =>
+                        void action.run(
+                          async () => (
+                            await api(`/dashboard/api/users/${user.id}`, { method: "PATCH", body: { role: (e.target as HTMLSelectElement).value } }),
+                            reload()
+                          ),
+                        )
+                      }
                     >
                       <option value="admin">admin</option>
                       <option value="viewer">viewer</option>
@@ -358,7 +380,13 @@ function UsersCard(props: { me: string }) {
                   </td>
                   <td>
                     {user.email !== props.me && (
-                      <button class="link" onClick={() => confirm(`Remove ${user.email}? Their sessions end at once.`) && void action.run(async () => (await api(`/dashboard/api/users/${user.id}`, { method: "DELETE" }), reload()))}>
+                      <button
+                        class="link"
+                        onClick={() =>
+                          confirm(`Remove ${user.email}? Their sessions end at once.`) &&
+                          void action.run(async () => (await api(`/dashboard/api/users/${user.id}`, { method: "DELETE" }), reload()))
+                        }
+                      >
                         Remove
                       </button>
                     )}
@@ -387,7 +415,15 @@ function UsersCard(props: { me: string }) {
           <option value="viewer">viewer</option>
           <option value="admin">admin</option>
         </select>
-        <input name="password" type="password" placeholder="Password (10+ characters)" aria-label="New user's password" minLength={10} required autocomplete="new-password" />
+        <input
+          name="password"
+          type="password"
+          placeholder="Password (10+ characters)"
+          aria-label="New user's password"
+          minLength={10}
+          required
+          autocomplete="new-password"
+        />
         <button type="submit" disabled={action.busy}>
           Add user
         </button>
