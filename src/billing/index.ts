@@ -14,7 +14,7 @@ import { subscriptionFromInput } from "./input";
 import { SubscriptionInput } from "./model";
 import type { BillingService } from "./service";
 import { verifyStripeSignature } from "./signature";
-import { applyStripeEvent, handlesStripeEvent, STRIPE } from "./stripe";
+import { handlesStripeEvent, STRIPE, stripeChanges } from "./stripe";
 import { subscriptionView } from "./view";
 
 export const WEBHOOK_BODY_LIMIT = 1024 * KB;
@@ -62,8 +62,9 @@ export function stripeWebhookRoutes(deps: { apps: AppsService; billing: BillingS
     const event = validate(stripeEvent, parseJson(body)) as Stripe.Event;
     // Stripe retries anything but a 2xx for days: types trackd has no use for are acknowledged.
     if (!handlesStripeEvent(event.type)) return { received: true, result: "ignored" as const };
-    const result = await billing.applyOnce(app.id, STRIPE, event, () => applyStripeEvent(billing, app.id, event));
-    return { received: true, result };
+    const applied = await billing.applyOnce(app.id, STRIPE, event, stripeChanges(event));
+    // An event of several changes (a trial's end: the subscription, then a note) answers with its last.
+    return { received: true, result: applied === "duplicate" ? applied : applied.results.at(-1)!.result };
   }
 }
 
@@ -76,11 +77,9 @@ export function subscriptionRoutes(deps: { apps: AppsService; billing: BillingSe
       async ({ request, app, set }) => {
         const input = validate(subscriptionInput, await readJsonBody(request, SUBSCRIPTION_BODY_LIMIT));
         const { state, at } = subscriptionFromInput(input, clock());
-        const { result, created, subscription } = await billing.run(() => {
-          const before = billing.findSubscription(app.id, state.provider, state.subscriptionId);
-          const result = billing.applySubscription(app.id, state, { at });
-          return { result, created: !before, subscription: billing.findSubscription(app.id, state.provider, state.subscriptionId)! };
-        });
+        const applied = await billing.apply(app.id, [{ kind: "subscription", state, source: { at } }]);
+        const { result, created } = applied.results[0]!;
+        const subscription = billing.findSubscription(app.id, state.provider, state.subscriptionId)!;
         set.status = created ? 201 : 200;
         return { ok: true, result, subscription: subscriptionView(subscription) };
       },

@@ -4,7 +4,7 @@ import { happenedAtProblem, parseDate } from "../dates";
 import type { ErrorDetail } from "../errors";
 import { validationError } from "../http/validate";
 import type { SubscriptionInput, SubscriptionState } from "./model";
-import { itemMrr } from "./mrr";
+import { itemMrr } from "../mrr";
 
 const DATE_FIELDS = ["trialStart", "trialEnd", "currentPeriodEnd", "canceledAt", "endedAt", "startedAt"] as const;
 export const CUSTOM_PROVIDER = "custom";

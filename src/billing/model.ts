@@ -1,58 +1,12 @@
-// The provider-neutral shape every billing source is turned into (Stripe webhooks, `trackd
+// The provider-neutral shape every billing source is turned into (store/commands.ts: Stripe webhooks, `trackd
 // stripe sync`, POST /v1/api/subscriptions), and the JSON schema of that route's body.
 import { Type } from "@sinclair/typebox";
 import { t } from "elysia";
 import { Chars } from "../http/chars";
-import type { SubscriptionDiscount, SubscriptionItem } from "../db/schema";
 import { EventDate, Identifier } from "../ingest/model";
-import { SUBSCRIPTION_STATUSES } from "./summary";
+import { SUBSCRIPTION_STATUSES } from "../subscriptions";
 
-/** A subscription as it stands at the provider at `at` (ms): what the subscriptions table keeps. */
-export interface SubscriptionState {
-  provider: string;
-  subscriptionId: string;
-  customerId: string;
-  status: string;
-  items: SubscriptionItem[];
-  discounts: SubscriptionDiscount[];
-  currency: string;
-  trialStart: number | null;
-  trialEnd: number | null;
-  currentPeriodEnd: number | null;
-  cancelAtPeriodEnd: boolean;
-  canceledAt: number | null;
-  endedAt: number | null;
-  startedAt: number | null;
-}
-
-/** A customer's record at the provider. null fields are left as trackd has them. */
-export interface BillingCustomer {
-  provider: string;
-  customerId: string;
-  email: string | null;
-  name: string | null;
-  /** Merged into the customer's attributes. */
-  metadata: Record<string, string>;
-}
-
-export interface PaymentOutcome {
-  provider: string;
-  customerId: string;
-  subscriptionId: string | null;
-  invoiceId: string;
-  paid: boolean;
-  amount: number;
-  currency: string;
-  attempt: number | null;
-}
-
-/** Where a change came from: when it was true at the provider, and the provider's event id. */
-export interface ChangeSource {
-  at: number;
-  eventId?: string;
-  /** The billing history's label for a change (e.g. "subscription_paused"); derived from the change when absent. */
-  kind?: string;
-}
+export type { BillingCustomer, ChangeSource, PaymentOutcome, SubscriptionState } from "../store/commands";
 
 export const PROVIDER = /^[a-z0-9_-]{1,40}$/;
 const NullableDate = t.Optional(t.Union([EventDate, t.Null()], { error: "must be a date (YYYY-MM-DD, ISO 8601 with offset, epoch ms) or null" }));

@@ -7,8 +7,8 @@ import { AppError } from "../errors";
 import type { SubscriptionDiscount, SubscriptionItem } from "../db/schema";
 import { checkBillingCustomer, checkPaymentOutcome, checkSubscriptionState } from "./check";
 import type { BillingCustomer, ChangeSource, PaymentOutcome, SubscriptionState } from "./model";
-import { itemMrr, type BillingInterval } from "./mrr";
-import type { ApplyResult, BillingService } from "./service";
+import { itemMrr, type BillingInterval } from "../mrr";
+import type { BillingChange } from "./service";
 
 export const STRIPE = "stripe";
 
@@ -115,33 +115,38 @@ function stripePayment(invoice: Loose<Stripe.Invoice>, paid: boolean): PaymentOu
 }
 
 /**
- * Applies one verified webhook event of a handled type. What is read from the object is checked
- * first (./check.ts): a shape trackd can't store is a 400 naming it, and nothing is written.
+ * The changes one verified webhook event of a handled type makes. What is read from the object
+ * is checked first (./check.ts): a shape trackd can't store is a 400 naming it, and nothing is written.
  */
-export function applyStripeEvent(billing: BillingService, appId: string, event: Loose<Stripe.Event>): ApplyResult {
+export function stripeChanges(event: Loose<Stripe.Event>): BillingChange[] {
   const object = event.data.object as Record<string, any>;
   const source: ChangeSource = { at: event.created * 1000, eventId: event.id };
   const subscription = () => checkSubscriptionState(readObject(() => stripeSubscription(object as Stripe.Subscription)), "/data/object");
   switch (event.type) {
     case "customer.created":
     case "customer.updated":
-      return billing.applyCustomer(appId, checkBillingCustomer(readObject(() => stripeCustomer(object as Stripe.Customer)), "/data/object"), source);
+      return [{ kind: "customer", customer: checkBillingCustomer(readObject(() => stripeCustomer(object as Stripe.Customer)), "/data/object"), source }];
     case "customer.deleted":
-      return billing.deleteCustomer(appId, STRIPE, object.id, source);
+      return [{ kind: "customerDeleted", provider: STRIPE, customerId: object.id, source }];
     case "customer.subscription.trial_will_end": {
       const state = subscription();
-      billing.applySubscription(appId, state, source);
-      return billing.note(appId, STRIPE, state.customerId, "trial_will_end", source, { subscriptionId: state.subscriptionId, trialEnd: state.trialEnd });
+      const detail = { subscriptionId: state.subscriptionId, trialEnd: state.trialEnd };
+      return [
+        { kind: "subscription", state, source },
+        { kind: "note", provider: STRIPE, customerId: state.customerId, note: "trial_will_end", source, detail },
+      ];
     }
     case "customer.subscription.created":
     case "customer.subscription.updated":
     case "customer.subscription.deleted":
     case "customer.subscription.paused":
     case "customer.subscription.resumed":
-      return billing.applySubscription(appId, subscription(), { ...source, kind: SUBSCRIPTION_KIND[event.type] });
+      return [{ kind: "subscription", state: subscription(), source: { ...source, kind: SUBSCRIPTION_KIND[event.type] } }];
     case "invoice.paid":
-    case "invoice.payment_failed":
-      return billing.recordPayment(appId, checkPaymentOutcome(readObject(() => stripePayment(object as Stripe.Invoice, event.type === "invoice.paid")), "/data/object"), source);
+    case "invoice.payment_failed": {
+      const payment = checkPaymentOutcome(readObject(() => stripePayment(object as Stripe.Invoice, event.type === "invoice.paid")), "/data/object");
+      return [{ kind: "payment", payment, source }];
+    }
     default:
       throw new Error(`unhandled Stripe event type ${event.type}`);
   }

@@ -64,7 +64,7 @@ async function sync(stripe: Stripe, billing: BillingService, appId: string) {
     for (const product of page) productNames.set(product.id, product.name);
   });
   const customers = await inPages(liveOnly(stripe.customers.list({ limit: PAGE })), "syncing customers", "customers", (page) =>
-    billing.run(() => page.forEach((customer) => billing.applyCustomer(appId, stripeCustomer(customer), source)), page.length),
+    billing.apply(appId, page.map((customer) => ({ kind: "customer", customer: stripeCustomer(customer), source }))),
   );
   let movements = 0;
   const subscriptions = await inPages(
@@ -72,10 +72,8 @@ async function sync(stripe: Stripe, billing: BillingService, appId: string) {
     "syncing subscriptions",
     "subscriptions",
     async (page) => {
-      movements += await billing.run(
-        () => billing.countMovements(appId, () => page.forEach((subscription) => billing.applySubscription(appId, stripeSubscription(subscription, productNames), source))),
-        page.length,
-      );
+      const changes = page.map((subscription) => ({ kind: "subscription" as const, state: stripeSubscription(subscription, productNames), source }));
+      movements += (await billing.apply(appId, changes)).movements;
     },
   );
   return { customers, subscriptions, movements };

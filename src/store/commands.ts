@@ -4,6 +4,7 @@
 // second backend (PostgreSQL) implements the same list; how a command is carried out (identity
 // resolution, messageId idempotency, the write-time counts) is the applier's business.
 import type { Attributes } from "../attributes";
+import type { SubscriptionDiscount, SubscriptionItem } from "../db/schema";
 import type { EventSource } from "../db/schema";
 import type { ErrorDetail } from "../errors";
 import type { Erased } from "./erase";
@@ -62,6 +63,73 @@ export interface SegmentOutcome {
   written?: { event: StoredEvent; result: WriteResult };
 }
 
+// Billing: the provider-neutral shape every billing source is turned into (billing/ parses
+// Stripe's webhooks and sync pages, and POST /v1/api/subscriptions, into these).
+/** A subscription as it stands at the provider at `at` (ms): what the subscriptions table keeps. */
+export interface SubscriptionState {
+  provider: string;
+  subscriptionId: string;
+  customerId: string;
+  status: string;
+  items: SubscriptionItem[];
+  discounts: SubscriptionDiscount[];
+  currency: string;
+  trialStart: number | null;
+  trialEnd: number | null;
+  currentPeriodEnd: number | null;
+  cancelAtPeriodEnd: boolean;
+  canceledAt: number | null;
+  endedAt: number | null;
+  startedAt: number | null;
+}
+
+/** A customer's record at the provider. null fields are left as trackd has them. */
+export interface BillingCustomer {
+  provider: string;
+  customerId: string;
+  email: string | null;
+  name: string | null;
+  /** Merged into the customer's attributes. */
+  metadata: Record<string, string>;
+}
+
+export interface PaymentOutcome {
+  provider: string;
+  customerId: string;
+  subscriptionId: string | null;
+  invoiceId: string;
+  paid: boolean;
+  amount: number;
+  currency: string;
+  attempt: number | null;
+}
+
+/** Where a change came from: when it was true at the provider, and the provider's event id. */
+export interface ChangeSource {
+  at: number;
+  eventId?: string;
+  /** The billing history's label for a change (e.g. "subscription_paused"); derived from the change when absent. */
+  kind?: string;
+}
+
+export type ApplyResult = "applied" | "unchanged" | "stale";
+
+export type BillingChange =
+  | { kind: "subscription"; state: SubscriptionState; source: ChangeSource }
+  | { kind: "customer"; customer: BillingCustomer; source: ChangeSource }
+  /** The provider deleted the customer: billing history only, the customer and its events stay. */
+  | { kind: "customerDeleted"; provider: string; customerId: string; source: ChangeSource }
+  | { kind: "payment"; payment: PaymentOutcome; source: ChangeSource }
+  /** A fact with no state to change, such as Stripe's notice that a trial ends in three days. */
+  | { kind: "note"; provider: string; customerId: string; note: string; source: ChangeSource; detail: Record<string, unknown> };
+
+export interface BillingApplied {
+  /** One per change, in order; `created`: a subscription change that made the subscription. */
+  results: { result: ApplyResult; created?: boolean }[];
+  /** MRR movements the changes recorded for the app. */
+  movements: number;
+}
+
 export type Command =
   /** Stores the events (a messageId already stored returns the original's id); all or none. */
   | { type: "RecordEvents"; appId: string; source: EventSource; events: StoredEvent[] }
@@ -76,7 +144,12 @@ export type Command =
   | { type: "PurgeRetention"; appId: string; horizon: number; limit: number }
   | { type: "RecordKeyUse"; keyId: string; at: number }
   /** A Segment batch's valid messages, each applied once per messageId; one outcome per message. */
-  | { type: "ApplySegmentBatch"; appId: string; receivedAt: number; messages: SegmentMessage[] };
+  | { type: "ApplySegmentBatch"; appId: string; receivedAt: number; messages: SegmentMessage[] }
+  /**
+   * Billing changes, in order. With `once`, a provider event applied before changes nothing
+   * (null); the mark that it was applied commits with its changes.
+   */
+  | { type: "ApplyBilling"; appId: string; changes: BillingChange[]; once?: { provider: string; eventId: string; eventType: string } };
 
 /** What each command settles with. */
 export interface CommandResults {
@@ -88,6 +161,7 @@ export interface CommandResults {
   PurgeRetention: PurgeStep;
   RecordKeyUse: void;
   ApplySegmentBatch: SegmentOutcome[];
+  ApplyBilling: BillingApplied | null;
 }
 
 export type ResultOf<C extends Command> = CommandResults[C["type"]];
@@ -101,5 +175,6 @@ export interface Applier {
 /** Events a command counts against the writer's queue cap. */
 export function weightOf(command: Command): number {
   if (command.type === "RecordEvents") return command.events.length;
-  return command.type === "ApplySegmentBatch" ? command.messages.length : 1;
+  if (command.type === "ApplySegmentBatch") return command.messages.length;
+  return command.type === "ApplyBilling" ? Math.max(1, command.changes.length) : 1;
 }

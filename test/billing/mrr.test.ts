@@ -1,6 +1,6 @@
 // MRR normalisation, from Stripe-shaped subscriptions through the same mapping the webhook uses.
 import { describe, expect, test } from "bun:test";
-import { monthly, subscriptionMrr } from "../../src/billing/mrr";
+import { monthly, subscriptionMrr } from "../../src/mrr";
 import { stripeSubscription } from "../../src/billing/stripe";
 import { subscriptionObject, type PriceFields } from "../support/stripe";
 

@@ -18,6 +18,7 @@ import { preparePurge } from "../retention";
 import { createScoreStore } from "../scores";
 import type { Writer } from "../writer";
 import { createSegmentStore } from "../segment";
+import { createBillingApplier } from "./billing";
 import { applyMessage } from "./segment";
 import type { WriteSteps } from "./steps";
 
@@ -31,6 +32,7 @@ export function createSqliteApplier({ db, writer, clock }: { db: Db; writer: Wri
   const scores = createScoreStore(db);
   const credentials = createCredentialsStore(db);
   const segment = createSegmentStore(db);
+  const applyBilling = createBillingApplier(db, clock);
 
   function updateCustomerAttributes(pk: number, update: { customerData?: Attributes; customerEmail?: string }, now: number): void {
     if (update.customerData === undefined && update.customerEmail === undefined) return;
@@ -110,6 +112,7 @@ export function createSqliteApplier({ db, writer, clock }: { db: Db; writer: Wri
     SaveHealthRun: ({ run }) => scores.saveRun(run),
     PurgeRetention: ({ appId, horizon, limit }) => purge(appId, horizon, limit),
     RecordKeyUse: ({ keyId, at }) => credentials.touchKey(keyId, at),
+    ApplyBilling: ({ appId, changes, once }) => applyBilling(appId, changes, once),
     ApplySegmentBatch: ({ appId, receivedAt, messages }) => {
       const steps = stepsAt(clock());
       return messages.map((message) => applyMessage(steps, segment, appId, message, receivedAt));

@@ -1,7 +1,7 @@
 // Monthly recurring revenue, in the currency's minor unit (what Stripe's amounts already are:
 // cents for USD, yen for JPY). A subscription's MRR is its recurring lines turned into a month,
-// less the discounts still running, counted only while the subscription earns (summary.ts).
-import type { SubscriptionDiscount, SubscriptionItem } from "../db/schema";
+// less the discounts still running, counted only while the subscription earns (subscriptions.ts).
+import type { SubscriptionDiscount, SubscriptionItem } from "./db/schema";
 
 export type BillingInterval = SubscriptionItem["interval"];
 

@@ -1,6 +1,6 @@
 // A customer's billing at a glance, over all its subscriptions: what the customer row keeps
 // (mrr, currency, billing_status, plan) so the list can filter and sort by it.
-import type { SubscriptionRow } from "../db/schema";
+import type { SubscriptionRow } from "./db/schema";
 
 export const SUBSCRIPTION_STATUSES = [
   "active",
