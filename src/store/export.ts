@@ -1,7 +1,8 @@
 // Every event of an app (or of one customer) in (eventDate, seq) order, read one page at a time
 // along an index, so an export of any size holds one page in memory. It covers the events
 // stored when it began: anything committed later (a higher seq) is left out, so an export taken
-// under load is a stable snapshot of its range rather than a moving target.
+// under load is a stable snapshot of its range rather than a moving target. Raw SQL: a keyset
+// page along one index, with a row-value comparison Drizzle would only wrap in sql``.
 import type { Db } from "../db";
 import { dayOf } from "../periods";
 

@@ -1,7 +1,8 @@
 // The purge's SQL: one step deletes at most `limit` rows, so each step is one short writer job
 // (ingestion's jobs commit between steps, not behind one long delete). Raw events go first;
 // once none is left before the horizon, the per-day counts of those days go, and the periods of
-// distinct active customers that ended before it.
+// distinct active customers that ended before it. Raw SQL, like erasure: bounded deletes by rowid
+// and SQLite's date() arithmetic.
 //
 // What stays: every all-time figure. customers/users event_count, first_seen and last_seen,
 // and customer_event_stats / app_event_stats (per event name: count, firstSeen, lastSeen) still
