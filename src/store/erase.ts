@@ -1,7 +1,7 @@
 // Erasure (right to be forgotten): a customer, its users, its events and every count derived
 // from them, in one transaction. Runs as a writer job, so no event for the customer can commit
-// between the lookup and the delete. Raw SQL: UPDATE … FROM joins over the count tables, which
-// Drizzle 0.45 has no builder for on SQLite.
+// between the lookup and the delete. Raw SQL: UPDATE … FROM joins over the count tables, plainer
+// as SQL than as builder calls, run once per erasure.
 import type { Db } from "../db";
 import { INTERVALS, periodOf } from "../periods";
 
