@@ -19,8 +19,10 @@ as_pg() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; 
 
 start() {
   local dir port
-  dir=$(mktemp -d "${TMPDIR:-/tmp}/trackd-pg-XXXXXX")
+  # /tmp rather than $TMPDIR: the postgres user must be able to reach it.
+  dir=$(mktemp -d /tmp/trackd-pg-XXXXXX)
   if [ "$(id -u)" -eq 0 ]; then chown postgres: "$dir"; fi
+  cd "$dir" # the server's user may not be allowed into the caller's directory
   as_pg "$bindir/initdb" -D "$dir/data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 --no-sync >"$dir/initdb.log" 2>&1 \
     || { cat "$dir/initdb.log" >&2; exit 1; }
   # A port is free only until someone takes it: try a few.

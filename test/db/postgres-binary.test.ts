@@ -1,6 +1,7 @@
 // The PostgreSQL migrations embedded in a compiled binary: test/support/pg-migrate-entry.ts built
 // with `bun run build`'s flags and `--asset=drizzle-pg`, run from a directory with no source
-// tree, migrates a fresh database from the embedded folder alone.
+// tree, migrates a fresh database from the embedded folder alone: three of them at once apply
+// each migration once.
 import { afterAll, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -14,7 +15,7 @@ const dir = mkdtempSync(join(tmpdir(), "trackd-pg-binary-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describePg("the compiled binary and PostgreSQL", () => {
-  test("a binary built with --asset=drizzle-pg migrates a fresh database from the embedded migrations", async () => {
+  test("three processes of a binary built with --asset=drizzle-pg migrate one fresh database once, from the embedded migrations", async () => {
     const binary = join(dir, "pg-migrate");
     const build = Bun.spawnSync(
       [process.execPath, "build", "--compile", "--minify", "--bytecode", "--format=esm", "--asset=drizzle-pg", "test/support/pg-migrate-entry.ts", "--outfile", binary],
@@ -25,9 +26,13 @@ describePg("the compiled binary and PostgreSQL", () => {
 
     const { url, drop } = await freshDatabase();
     try {
-      const run = Bun.spawnSync([binary, url], { cwd: dir, stdin: "ignore", timeout: 30_000 });
-      expect(run.stderr.toString()).toBe("");
-      expect(JSON.parse(run.stdout.toString())).toEqual({ standalone: true });
+      // Three processes at once, as three nodes starting together would.
+      const nodes = [1, 2, 3].map(() => Bun.spawn([binary, url], { cwd: dir, stdin: "ignore", stdout: "pipe", stderr: "pipe", timeout: 30_000 }));
+      for (const node of nodes) {
+        expect(await new Response(node.stderr).text()).toBe("");
+        expect(JSON.parse(await new Response(node.stdout).text())).toEqual({ standalone: true });
+        expect(await node.exited).toBe(0);
+      }
       const client = postgres(url, { max: 1 });
       try {
         const [{ tables }] = await client`select count(*)::int as tables from pg_tables where schemaname = 'public'`;

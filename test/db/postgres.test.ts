@@ -15,8 +15,8 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function database(): Promise<string> {
-  const { url, drop } = await freshDatabase();
+async function database(options: { migrated?: boolean } = {}): Promise<string> {
+  const { url, drop } = await freshDatabase(options);
   cleanups.push(drop);
   return url;
 }
@@ -27,10 +27,16 @@ function open(url: string): PgDb {
   return db;
 }
 
+/** A database migrated by migratePostgres itself, for the migration tests. */
 async function migrated(): Promise<PgDb> {
   const db = open(await database());
   await migratePostgres(db);
   return db;
+}
+
+/** A copy of the migrated template, for the round-trip tests. */
+async function copied(): Promise<PgDb> {
+  return open(await database({ migrated: true }));
 }
 
 const tableNames = Object.values(pg)
@@ -56,10 +62,13 @@ describePg("PostgreSQL migrations", () => {
     expect(await appliedMigrations(db)).toBe(journal.entries.length);
   });
 
-  test("migrating again applies nothing", async () => {
+  test("migrating again applies nothing, and the test template is a migrated database", async () => {
     const db = await migrated();
     await migratePostgres(db);
     expect(await appliedMigrations(db)).toBe(journal.entries.length);
+    const copy = await copied();
+    expect(await publicTables(copy)).toEqual(tableNames);
+    expect(await appliedMigrations(copy)).toBe(journal.entries.length);
   });
 
   test("three nodes migrating one database at once apply each migration once", async () => {
@@ -109,7 +118,7 @@ describePg("PostgreSQL round trip through drizzle-orm/postgres-js", () => {
   }
 
   test("millisecond timestamps in bigint columns come back as the same numbers", async () => {
-    const db = await migrated();
+    const db = await copied();
     await withApp(db);
     await db.insert(pg.apiKeys).values({ id: "key_1", appId: "app_1", secretHash: "h", createdAt: ms, revokedAt: farFuture, lastUsedAt: -1 });
     const [key] = await db.select().from(pg.apiKeys);
@@ -120,7 +129,7 @@ describePg("PostgreSQL round trip through drizzle-orm/postgres-js", () => {
   });
 
   test("booleans come back as booleans, and the column default is false", async () => {
-    const db = await migrated();
+    const db = await copied();
     await withApp(db, "app_t", true);
     await db.insert(pg.apps).values({ id: "app_d", name: "D", signingSecret: "s", createdAt: ms });
     const rows = await db.select({ id: pg.apps.id, requireVerified: pg.apps.requireVerified }).from(pg.apps).orderBy(pg.apps.id);
@@ -133,7 +142,7 @@ describePg("PostgreSQL round trip through drizzle-orm/postgres-js", () => {
   });
 
   test("jsonb attributes round-trip exactly, __proto__ keys and nesting included, and ->> reads into them", async () => {
-    const db = await migrated();
+    const db = await copied();
     await withApp(db);
     // Parsed from JSON as a client's body is: __proto__ is an own key, not the prototype.
     const data = JSON.parse(
@@ -170,7 +179,7 @@ describePg("PostgreSQL round trip through drizzle-orm/postgres-js", () => {
   });
 
   test("jsonb defaults and arrays: an omitted data is {}, subscription items keep their order and numbers", async () => {
-    const db = await migrated();
+    const db = await copied();
     await withApp(db);
     const [{ pk: customerPk }] = await db
       .insert(pg.customers)
@@ -191,7 +200,7 @@ describePg("PostgreSQL round trip through drizzle-orm/postgres-js", () => {
   });
 
   test("raw aggregates arrive from postgres-js as strings unless cast: a store must cast or convert them", async () => {
-    const db = await migrated();
+    const db = await copied();
     await withApp(db);
     const [raw] = await db.$client`select count(*) as n, sum(created_at) as total, count(*)::int as cast from apps`;
     expect(raw).toEqual({ n: "1", total: String(ms), cast: 1 });
