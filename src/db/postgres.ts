@@ -1,0 +1,69 @@
+// PostgreSQL plumbing (issue 19): open a pool, migrate under a lock, close. Not wired into
+// `serve` yet: the store that would use it does not exist, so `--db postgres://…` is still
+// refused (src/config.ts).
+//
+// Driver: drizzle-orm/postgres-js with the `postgres` package. Measured here on drizzle-orm
+// 0.45.4 and PostgreSQL 15: drizzle-orm/bun-sql stores a jsonb value as a JSON *string*
+// (jsonb_typeof = 'string', so `data ->> 'name'` is NULL: drizzle-orm#4942) and Bun's SQL
+// returns int8 as strings; postgres-js stores jsonb as objects and, through the bigint
+// "number" columns of schema.pg.ts, reads ms timestamps back as numbers
+// (test/db/postgres.test.ts). Raw aggregates (sum, count) still arrive as strings from
+// postgres-js: a store casts them (::int) or converts them where it reads them.
+import { join } from "node:path";
+import postgres from "postgres";
+import { drizzle, type PostgresJsDatabase } from "drizzle-orm/postgres-js";
+import { migrate } from "drizzle-orm/postgres-js/migrator";
+import * as schema from "./schema.pg";
+
+export type PgDb = PostgresJsDatabase<typeof schema> & { $client: postgres.Sql };
+
+// Inside the compiled binary the folder passed with --asset=drizzle-pg sits beside the entry
+// module; in a source run it is the repository's drizzle-pg/ folder.
+const migrationsFolder = Bun.isStandaloneExecutable
+  ? join(import.meta.dir, "drizzle-pg")
+  : join(import.meta.dir, "..", "..", "drizzle-pg");
+
+// The advisory lock every trackd node takes to migrate: "trackd" in ASCII, so it is
+// recognisable in pg_locks and unlikely to collide with another application's key.
+export const MIGRATION_LOCK_KEY = 0x747261636b64;
+
+export interface PgOptions {
+  /** Connections in the pool; at least 2, since migrating holds one for the lock. */
+  max?: number;
+}
+
+/** A pool on `url` (postgres://user:pass@host:port/db). Connects lazily, on the first query. */
+export function openPostgres(url: string, options: PgOptions = {}): PgDb {
+  const client = postgres(url, {
+    max: Math.max(2, options.max ?? 10),
+    // The migrator's `CREATE SCHEMA IF NOT EXISTS` raises NOTICEs that postgres-js would print.
+    onnotice: () => {},
+  });
+  return drizzle({ client, schema }) as PgDb;
+}
+
+/**
+ * Brings the schema up to date once, however many nodes start together: each takes a session
+ * advisory lock on a connection of its own, and the ones that waited find nothing left to apply
+ * (Drizzle's migrator skips what __drizzle_migrations already holds). A session lock needs a
+ * session: point migrations at PostgreSQL directly or at a session-mode pooler, not at a
+ * transaction-mode PgBouncer.
+ */
+export async function migratePostgres(db: PgDb): Promise<void> {
+  const lock = await db.$client.reserve();
+  try {
+    await lock`select pg_advisory_lock(${MIGRATION_LOCK_KEY}::bigint)`;
+    try {
+      await migrate(db, { migrationsFolder });
+    } finally {
+      await lock`select pg_advisory_unlock(${MIGRATION_LOCK_KEY}::bigint)`;
+    }
+  } finally {
+    lock.release();
+  }
+}
+
+/** Closes the pool, letting running queries finish for up to `timeoutSeconds`. */
+export async function closePostgres(db: PgDb, timeoutSeconds = 5): Promise<void> {
+  await db.$client.end({ timeout: timeoutSeconds });
+}

@@ -1,0 +1,85 @@
+// PostgreSQL for tests: TRACKD_TEST_PG_URL names a cluster (.ci/postgres.sh starts one; .ci/run
+// always does). Without it the PostgreSQL tests are reported as skipped, except under CI, where
+// a missing cluster is a failure rather than a quietly smaller suite.
+import { describe } from "bun:test";
+import { createHash } from "node:crypto";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import postgres from "postgres";
+import { closePostgres, migratePostgres, openPostgres } from "../../src/db/postgres";
+
+export const PG_URL = process.env.TRACKD_TEST_PG_URL;
+
+if (!PG_URL && process.env.CI) throw new Error("CI without TRACKD_TEST_PG_URL: .ci/run starts a cluster with .ci/postgres.sh");
+
+/** `describe` when a cluster is available, else `describe.skip` (the tests show as skipped). */
+export const describePg = PG_URL ? describe : describe.skip;
+
+export interface TestDatabase {
+  url: string;
+  drop: () => Promise<void>;
+}
+
+async function withAdmin<T>(work: (admin: postgres.Sql) => Promise<T>): Promise<T> {
+  if (!PG_URL) throw new Error("TRACKD_TEST_PG_URL is not set");
+  const admin = postgres(PG_URL, { max: 1, onnotice: () => {} });
+  try {
+    return await work(admin);
+  } finally {
+    await admin.end();
+  }
+}
+
+function urlOf(name: string): string {
+  const url = new URL(PG_URL!);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+/**
+ * A database of its own for one test, dropped by `drop()`: no test sees another's rows. Empty,
+ * or with `migrated`, a copy of a template that holds the current drizzle-pg/ migrations
+ * (copying is faster than migrating each time).
+ */
+export async function freshDatabase(options: { migrated?: boolean } = {}): Promise<TestDatabase> {
+  const template = options.migrated ? await migratedTemplate() : null;
+  const name = `trackd_test_${crypto.randomUUID().replaceAll("-", "")}`;
+  await withAdmin((admin) => admin.unsafe(`create database ${name}${template ? ` template ${template}` : ""}`));
+  return {
+    url: urlOf(name),
+    // WITH (FORCE) ends connections a failed test may have left open (PostgreSQL 13+).
+    drop: () => withAdmin((admin) => admin.unsafe(`drop database if exists ${name} with (force)`)).then(() => {}),
+  };
+}
+
+// Named after the migrations' content, so a template is built once per set of migrations and
+// a stale one is never used. Built under a name of its own and renamed when complete, under a
+// lock, so concurrent test processes and interrupted runs never copy a half-migrated one.
+const MIGRATIONS = join(import.meta.dir, "..", "..", "drizzle-pg");
+let template: Promise<string> | undefined;
+
+function migratedTemplate(): Promise<string> {
+  template ??= withAdmin(async (admin) => {
+    const hash = createHash("sha256");
+    for (const file of readdirSync(MIGRATIONS, { recursive: true }).map(String).sort()) {
+      if (file.endsWith(".sql") || file.endsWith(".json")) hash.update(file).update(readFileSync(join(MIGRATIONS, file)));
+    }
+    const name = `trackd_template_${hash.digest("hex").slice(0, 16)}`;
+    await admin`select pg_advisory_lock(hashtext('trackd test template'))`;
+    const [exists] = await admin`select 1 from pg_database where datname = ${name}`;
+    if (!exists) {
+      await admin.unsafe(`drop database if exists ${name}_building with (force)`);
+      await admin.unsafe(`create database ${name}_building`);
+      const db = openPostgres(urlOf(`${name}_building`));
+      try {
+        await migratePostgres(db);
+      } finally {
+        await closePostgres(db);
+      }
+      await admin.unsafe(`alter database ${name}_building rename to ${name}`);
+    }
+    await admin`select pg_advisory_unlock(hashtext('trackd test template'))`;
+    return name;
+  });
+  return template;
+}
