@@ -206,6 +206,8 @@ describe("trackd serve", () => {
     const creds = await firstRunCredentials(server);
     expect((await postEvent(server.base, creds, { event: "Logged", customerId: "cus_1" })).status).toBe(201);
     await fetch(`${server.base}/no/such/route`, { headers: { "x-request-id": "trace-me" } });
+    // A request's line is written just after its response has gone, not before the client has it.
+    await waitForText(server.stderr, /"requestId":"trace-me"/);
     const { code, stderr } = await stopServer(server);
     expect(code).toBe(0);
     const lines = stderr.trim().split("\n").filter((line) => !line.startsWith("$ ")); // `bun run`'s echo, if any
