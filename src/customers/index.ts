@@ -100,9 +100,11 @@ export function customerRoutes(deps: {
       return { ...page, retainedSince: retainedSince(app, clock()) };
     })
     .get("/v1/api/customers/:customerId/timeline", ({ params, query, app }) => {
-      const { input, dates } = validateQueryWithDates(customerTimelineQuery, query, ["from", "to"]);
+      const contradiction = query.kind === "billing" && query.event !== undefined ? [{ path: "/event", message: "event names only product events; it can't go with kind=billing" }] : [];
+      const { input, dates } = validateQueryWithDates(customerTimelineQuery, query, ["from", "to"], contradiction);
       const customer = customers.findOr404(app.id, params.customerId, input.by);
-      const page = timeline(app.id, customer.pk, { ...dates, from: retainedFrom(dates.from, app, clock()), cursor: input.cursor, limit: input.limit ?? DEFAULT_PAGE_SIZE });
+      const { kind, event, cursor, limit = DEFAULT_PAGE_SIZE } = input;
+      const page = timeline(app.id, customer.pk, { ...dates, from: retainedFrom(dates.from, app, clock()), kind, event, cursor, limit });
       // Billing history is not purged by retention; events before retainedSince are.
       return { ...page, retainedSince: retainedSince(app, clock()) };
     })

@@ -34,6 +34,8 @@ export const TimelineQuery = t.Object(
 export const CustomerTimelineQuery = t.Object(
   {
     by: By,
+    kind: t.Optional(t.Union([t.Literal("event"), t.Literal("billing")], { error: "must be event or billing" })),
+    event: t.Optional(Filter),
     from: t.Optional(t.String()),
     to: t.Optional(t.String()),
     limit: TimelineQuery.properties.limit,

@@ -53,7 +53,7 @@ export const customerDocs: RouteDocs = [
     path: "/v1/api/customers/:customerId/timeline",
     tag: "Customers",
     summary: "A customer's events and billing changes in one stream",
-    description: `{items: [{type: "event" | "billing", at, ...}], nextCursor, retainedSince}. ${RETAINED}`,
+    description: `{items: [{type: "event" | "billing", at, ...}], nextCursor, retainedSince}. kind keeps one kind; event keeps that event's rows (not with kind=billing). ${RETAINED}`,
     auth: read,
     params: customerParam,
     query: CustomerTimelineQuery,

@@ -25,18 +25,21 @@ export function createTimeline(deps: { events: EventsService; billing: BillingSe
   return function timeline(
     appId: string,
     customerPk: number,
-    page: { from?: number; to?: number; cursor?: string; limit: number },
+    page: { from?: number; to?: number; cursor?: string; limit: number; kind?: TimelineItem["type"]; event?: string },
   ): { items: TimelineItem[]; nextCursor: string | null } {
     const after = page.cursor === undefined ? undefined : decodeTimelineCursor(page.cursor);
-    const eventRows = events.listWithPositions(appId, {
+    // An event name narrows the timeline to that event's rows: billing entries have no name.
+    const wants = (kind: TimelineItem["type"]) => (page.kind ?? kind) === kind && (kind === "event" || page.event === undefined);
+    const eventRows = !wants("event") ? [] : events.listWithPositions(appId, {
       customerPk,
+      event: page.event,
       from: page.from,
       to: page.to,
       // Past a billing entry at t, the events left are those before t.
       after: after && { eventDate: after.at, seq: after.rank === 1 ? after.id : 0 },
       limit: page.limit + 1,
     });
-    const billingRows = billing.history(customerPk, {
+    const billingRows = !wants("billing") ? [] : billing.history(customerPk, {
       from: page.from,
       to: page.to,
       // Past an event at t, every billing entry at t is still to come.

@@ -153,6 +153,18 @@ describe("pages with real data", () => {
     expect(await page.locator(".card", { hasText: "Feature adoption" }).locator("tbody tr").count()).toBe(profile.eventCounts.length);
     expect(await page.locator(".stat", { hasText: "Events, 30 days" }).locator(".stat-note").textContent()).toBe(`${fmt(profile.eventCount)} in all`);
     await page.locator(".card", { hasText: "Activity per day" }).locator("canvas").waitFor();
+    // The timeline narrowed to one event shows that event's rows only, as the API does.
+    const timeline = page.locator(".card", { hasText: "Timeline" });
+    const eventName = (profile.eventCounts[0] as { event: string }).event;
+    const narrowed = await apiGet<{ items: unknown[] }>(`/v1/api/customers/${first.customerId}/timeline?limit=25&event=${encodeURIComponent(eventName)}`);
+    await timeline.getByLabel("Show").selectOption({ label: eventName });
+    await page.waitForFunction(
+      ({ name, n }) => {
+        const rows = [...document.querySelectorAll(".card table.timeline tbody tr")];
+        return rows.length === n && rows.every((row) => row.querySelector("strong")?.textContent === name);
+      },
+      { name: eventName, n: narrowed.items.length },
+    );
 
     await page.getByRole("link", { name: "Events" }).click();
     const names = await apiGet<{ names: { event: string; count: number }[] }>("/v1/api/events/names");

@@ -74,6 +74,29 @@ describe("GET /v1/api/customers/:id/timeline", () => {
     expect(res.body.items.map(describeItem)).toEqual(["Report Created", "subscription_created/new"]);
   });
 
+  test.each([
+    ["kind=billing", ["subscription_updated/expansion", "subscription_created/new"]],
+    ["kind=event", ["Report Created", "Seat Added", "Report Created", "Signed Up"]],
+    ["event=Report%20Created", ["Report Created", "Report Created"]],
+    ["kind=event&event=Seat%20Added", ["Seat Added"]],
+  ])("%s narrows the timeline, pages included", async (filter, expected) => {
+    const { h, acme } = await seed();
+    expect((await h.get(`/v1/api/customers/cus_1/timeline?${filter}`, acme)).body.items.map(describeItem)).toEqual(expected);
+    const first = (await h.get(`/v1/api/customers/cus_1/timeline?${filter}&limit=1`, acme)).body;
+    const second = first.nextCursor ? (await h.get(`/v1/api/customers/cus_1/timeline?${filter}&limit=1&cursor=${first.nextCursor}`, acme)).body.items : [];
+    expect([...first.items, ...second].map(describeItem)).toEqual(expected.slice(0, 2));
+  });
+
+  test.each([
+    ["kind=refund", "/kind"],
+    ["kind=billing&event=Seat%20Added", "/event"],
+  ])("%s is 400 naming %s", async (filter, path) => {
+    const { h, acme } = await seed();
+    const res = await h.get(`/v1/api/customers/cus_1/timeline?${filter}`, acme);
+    expect(res.status).toBe(400);
+    expect(res.body.error.details.map((d: { path: string }) => d.path)).toContain(path);
+  });
+
   test("a bad cursor or date is 400 naming it; an unknown customer 404", async () => {
     const { h, acme } = await seed();
     const bad = await h.get("/v1/api/customers/cus_1/timeline?cursor=nope&from=someday", acme);

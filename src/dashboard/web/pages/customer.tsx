@@ -161,7 +161,7 @@ export function CustomerPage(props: { appId: string; customerId: string; admin: 
                 </table>
               )}
             </Card>
-            <TimelineCard base={base} by={by} />
+            <TimelineCard base={base} by={by} names={c.eventCounts.map((e) => e.event)} />
           </>
         );
       }}
@@ -198,13 +198,26 @@ function ActivityChart(props: { activity: Activity }) {
   );
 }
 
-function TimelineCard(props: { base: string; by?: string }) {
+function TimelineCard(props: { base: string; by?: string; names: string[] }) {
   const [range, setRange] = useState<{ from?: string; to?: string }>({});
+  // "" everything, "kind:billing" billing changes only, or "event:NAME" (prefixed: an event may be called "billing").
+  const [shown, setShown] = useState("");
   const [cursors, setCursors] = useState<string[]>([]);
   const cursor = cursors.at(-1);
-  const [loaded] = useLoad(() => api<Timeline>(`${props.base}/timeline${qs({ by: props.by, limit: 25, cursor, ...range })}`), [props.base, cursor, range.from, range.to]);
+  const narrow = shown === "kind:billing" ? { kind: "billing" } : shown.startsWith("event:") ? { event: shown.slice("event:".length) } : {};
+  const [loaded] = useLoad(
+    () => api<Timeline>(`${props.base}/timeline${qs({ by: props.by, limit: 25, cursor, ...range, ...narrow })}`),
+    [props.base, cursor, range.from, range.to, shown],
+  );
   const filters = (
     <span class="filters inline">
+      <select aria-label="Show" value={shown} onChange={(e) => (setCursors([]), setShown((e.target as HTMLSelectElement).value))}>
+        <option value="">Everything</option>
+        <option value="kind:billing">Billing changes</option>
+        {props.names.map((name) => (
+          <option value={`event:${name}`}>{name}</option>
+        ))}
+      </select>
       <label class="inline">
         From <input type="date" value={range.from ?? ""} onChange={(e) => (setCursors([]), setRange({ ...range, from: (e.target as HTMLInputElement).value || undefined }))} />
       </label>
