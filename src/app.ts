@@ -78,8 +78,9 @@ export function createHttpApp({
   dashboard = {},
   live = new LiveHub(),
 }: AppDeps) {
-  // A key's last use goes through the writer like every write; a full queue just skips one.
+  // One applier for every feature: its statements are prepared once and its counts deferred once.
   const applier = createSqliteApplier({ db, writer, clock });
+  // A key's last use goes through the writer like every write; a full queue just skips one.
   const recordUse = recordKeyUse
     ? (keyId: string, at: number) => void applier.apply({ type: "RecordKeyUse", keyId, at }).catch(() => {})
     : undefined;
@@ -90,7 +91,7 @@ export function createHttpApp({
   const metrics = createMetricsService(db);
   const exporter = createExporter(db);
   const scoring = createScoringService(db);
-  const billing = createBillingService({ db, writer, clock });
+  const billing = createBillingService({ db, writer, clock, applier });
   const accounts = createAccountsService(db, clock, { ...DEFAULT_ACCOUNTS_OPTIONS, ...dashboard });
   const dashboardOptions = { trustProxy: dashboard.trustProxy ?? client.trustProxy, publicUrl: dashboard.publicUrl };
 

@@ -5,7 +5,7 @@ import type { Db } from "../db";
 import type { BillingEventRow } from "../db/schema";
 import { createBillingStore } from "../store/billing";
 import type { ApplyResult, BillingApplied, BillingChange } from "../store/commands";
-import { createSqliteApplier } from "../store/sqlite/applier";
+import { createSqliteApplier, type SqliteApplier } from "../store/sqlite/applier";
 import type { Writer } from "../store/writer";
 import { currentSubscription } from "../subscriptions";
 import { billingEventView, subscriptionView } from "./view";
@@ -15,9 +15,19 @@ export { billingEventView, subscriptionView, type BillingEventView } from "./vie
 export { createBillingMetrics, type BillingMetrics } from "./metrics";
 export type { ApplyResult, BillingChange };
 
-export function createBillingService({ db, writer, clock }: { db: Db; writer: Writer; clock: () => number }) {
+/** `applier`: the app's, so one set of statements and deferred counts serves every feature. */
+export function createBillingService({
+  db,
+  writer,
+  clock,
+  applier = createSqliteApplier({ db, writer, clock }),
+}: {
+  db: Db;
+  writer: Writer;
+  clock: () => number;
+  applier?: SqliteApplier;
+}) {
   const store = createBillingStore(db);
-  const applier = createSqliteApplier({ db, writer, clock });
 
   /** The customer's billing history, newest first: within [from, to), strictly before `before` (a timeline cursor). */
   function history(customerPk: number, page: { limit: number; before?: { at: number; pk: number }; from?: number; to?: number }): BillingEventRow[] {
