@@ -4,12 +4,13 @@
 // second backend (PostgreSQL) implements the same list; how a command is carried out (identity
 // resolution, messageId idempotency, the write-time counts) is the applier's business.
 import type { Attributes } from "../attributes";
-import type { SubscriptionDiscount, SubscriptionItem } from "../db/schema";
+import type { AppRow, SubscriptionDiscount, SubscriptionItem } from "../db/schema";
 import type { EventSource } from "../db/schema";
 import type { ErrorDetail } from "../errors";
 import type { Erased } from "./erase";
 import type { PurgeStep } from "./retention";
 import type { HealthRun } from "./scores";
+import type { DashboardUser } from "./users";
 
 export type { EventSource };
 
@@ -130,7 +131,74 @@ export interface BillingApplied {
   movements: number;
 }
 
+// Apps, keys and dashboard accounts: the administrative writes (apps/, accounts/, the CLI).
+/** A new app as stored; the service generates its id and signing secret. */
+export interface NewApp {
+  id: string;
+  name: string;
+  signingSecret: string;
+  createdAt: number;
+}
+
+/** A new API key as stored: the secret only as its SHA-256 (hex). */
+export interface NewApiKey {
+  id: string;
+  appId: string;
+  secretHash: string;
+  /** Comma-separated. */
+  scopes: string;
+  createdAt: number;
+}
+
+/** Settings columns of an app; undefined leaves one as it is, null clears a nullable one. */
+export interface AppSettingsFields {
+  requireVerified?: boolean;
+  /** Comma-separated canonical origins, or "*". */
+  allowedOrigins?: string;
+  stripeWebhookSecret?: string | null;
+  healthWeights?: Record<string, number> | null;
+  retentionDays?: number | null;
+}
+
+export type Role = "admin" | "viewer";
+
+export interface NewDashboardUser {
+  id: string;
+  /** Normalised (lower case). */
+  email: string;
+  role: Role;
+  /** Bun.password's argon2id PHC string. */
+  passwordHash: string;
+  createdAt: number;
+}
+
+export type AdminCommand =
+  /** The app and its first key, unless another app has the name (then nothing is written). */
+  | { type: "CreateApp"; app: NewApp; key: NewApiKey }
+  /** A further key; false (nothing written) when there is no such app. */
+  | { type: "CreateKey"; key: NewApiKey }
+  /** Sets revokedAt; false when no unrevoked key has that id (of that app, when appId is given). */
+  | { type: "RevokeKey"; keyId: string; at: number; appId?: string }
+  /** The app as it stands after the change; null when there is no such app. */
+  | { type: "UpdateAppSettings"; appId: string; fields: AppSettingsFields }
+  /** False when there is no such app. */
+  | { type: "SetSigningSecret"; appId: string; signingSecret: string }
+  /** The account; null (nothing written) when the email is taken. */
+  | { type: "CreateUser"; user: NewDashboardUser }
+  /** New password hash; every session of the account ends in the same transaction. False without the account. */
+  | { type: "SetUserPassword"; userId: string; passwordHash: string; at: number }
+  | { type: "SetUserRole"; userId: string; role: Role; at: number }
+  /** The account and its sessions; false without the account. */
+  | { type: "RemoveUser"; userId: string }
+  | { type: "StartSession"; session: { tokenHash: string; userId: string; createdAt: number; lastSeenAt: number } }
+  /** Moves lastSeenAt to `at`. */
+  | { type: "TouchSession"; tokenHash: string; at: number }
+  | { type: "EndSession"; tokenHash: string }
+  /** Sessions idle since before `idleBefore` or created before `createdBefore`; settles with how many went. */
+  | { type: "RemoveExpiredSessions"; idleBefore: number; createdBefore: number };
+
 export type Command =
+  | AdminCommand
   /** Stores the events (a messageId already stored returns the original's id); all or none. */
   | { type: "RecordEvents"; appId: string; source: EventSource; events: StoredEvent[] }
   /** Finds or creates the customer (and user), and merges the attributes given. */
@@ -162,6 +230,19 @@ export interface CommandResults {
   RecordKeyUse: void;
   ApplySegmentBatch: SegmentOutcome[];
   ApplyBilling: BillingApplied | null;
+  CreateApp: { takenBy: string } | null;
+  CreateKey: boolean;
+  RevokeKey: boolean;
+  UpdateAppSettings: AppRow | null;
+  SetSigningSecret: boolean;
+  CreateUser: DashboardUser | null;
+  SetUserPassword: boolean;
+  SetUserRole: boolean;
+  RemoveUser: boolean;
+  StartSession: void;
+  TouchSession: void;
+  EndSession: void;
+  RemoveExpiredSessions: number;
 }
 
 export type ResultOf<C extends Command> = CommandResults[C["type"]];

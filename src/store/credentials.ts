@@ -35,6 +35,14 @@ export function createCredentialsStore(db: Db) {
         return null;
       });
     },
+    /** As insertAppWithKey, inside a transaction the caller holds (a writer job). */
+    insertAppWithKeyInTransaction(app: NewApp, key: NewApiKey): { takenBy: string } | null {
+      const taken = db.select({ id: apps.id }).from(apps).where(eq(apps.name, app.name)).get();
+      if (taken) return { takenBy: taken.id };
+      db.insert(apps).values(app).run();
+      db.insert(apiKeys).values(key).run();
+      return null;
+    },
     /** False when no active key has that id (of that app, when `appId` is given). */
     revokeKey: (id: string, at: number, appId?: string): boolean =>
       db

@@ -18,6 +18,7 @@ import { preparePurge } from "../retention";
 import { createScoreStore } from "../scores";
 import type { Writer } from "../writer";
 import { createSegmentStore } from "../segment";
+import { createAdminHandlers } from "./admin";
 import { createBillingApplier } from "./billing";
 import { applyMessage } from "./segment";
 import type { WriteSteps } from "./steps";
@@ -33,6 +34,7 @@ export function createSqliteApplier({ db, writer, clock }: { db: Db; writer: Wri
   const credentials = createCredentialsStore(db);
   const segment = createSegmentStore(db);
   const applyBilling = createBillingApplier(db, clock);
+  const admin = createAdminHandlers(db);
 
   function updateCustomerAttributes(pk: number, update: { customerData?: Attributes; customerEmail?: string }, now: number): void {
     if (update.customerData === undefined && update.customerEmail === undefined) return;
@@ -93,6 +95,7 @@ export function createSqliteApplier({ db, writer, clock }: { db: Db; writer: Wri
 
   /** Runs inside the writer's transaction. */
   const run: { [T in Command["type"]]: (command: Extract<Command, { type: T }>) => CommandResults[T] } = {
+    ...admin,
     RecordEvents: ({ appId, source, events }) => events.map((event) => writeEvent(appId, event, source)),
     UpdateCustomer({ appId, identity, customerData, customerEmail, user }) {
       const now = clock();
