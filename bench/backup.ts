@@ -7,6 +7,8 @@ import { rmSync } from "node:fs";
 import { createAppsService } from "../src/apps/service";
 import { openDatabase } from "../src/db";
 import { ENTRY, cleanEnv, freePort, startTrackd } from "../test/support/process";
+import { createSqliteStore } from "../src/store/sqlite/store";
+import { Writer } from "../src/store/writer";
 
 const [db, appId, concurrencyArg] = process.argv.slice(2);
 if (!db || !appId) throw new Error("usage: bun bench/backup.ts DB APP_ID [concurrency]");
@@ -15,7 +17,9 @@ const out = `${db}.backup`;
 rmSync(out, { force: true });
 
 const setupDb = openDatabase(db);
-const key = createAppsService(setupDb).createKey(appId)!;
+const setupWriter = new Writer(setupDb.$client);
+const key = (await createAppsService(createSqliteStore({ db: setupDb, writer: setupWriter, clock: Date.now })).createKey(appId))!;
+setupWriter.close();
 setupDb.$client.close();
 
 const port = freePort();

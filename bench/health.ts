@@ -17,6 +17,8 @@ import { createHealthPass } from "../src/scoring/pass";
 import { createScoringService } from "../src/scoring/service";
 import { Writer } from "../src/store/writer";
 import { machine, ROOT, run } from "./harness";
+import { createSqliteStore } from "../src/store/sqlite/store";
+import type { Store } from "../src/store/types";
 
 const { values: flags } = parseArgs({
   options: {
@@ -41,15 +43,16 @@ try {
   const appId = (db.$client.query("select id from apps order by created_at limit 1").get() as { id: string }).id;
   const ids = (db.$client.query("select customer_id as id from customers where app_id = ? and customer_id is not null").all(appId) as { id: string }[]).map((row) => row.id);
   const writer = new Writer(db.$client);
-  const pass = createHealthPass({ db, writer, clock: Date.now });
+  const store = createSqliteStore({ db, writer, clock: Date.now });
+  const pass = createHealthPass({ store, clock: Date.now });
 
   // Unscored, as after the upgrade that adds scoring: the first pass writes every customer.
   db.$client.run("update customers set health_score = null");
   db.$client.run("delete from app_health_runs");
-  const fallback = timeProfileFallback(db, appId);
+  const fallback = await timeProfileFallback(store, db, appId);
   const passes = [];
   for (let i = 0; i < Number(flags.runs); i++) passes.push(await timePass(() => pass.run({ appId })));
-  const reads = await timeReads(db, writer, appId, ids);
+  const reads = await timeReads(store, appId, ids);
 
   const report = { date: new Date().toISOString(), machine: machine("none (in process)"), data: { ...data, ...billing }, passes, profileWithoutStoredMedianMs: fallback, reads };
   writeFileSync(join(import.meta.dir, "results", "health.json"), `${JSON.stringify(report, null, 2)}\n`);
@@ -130,18 +133,18 @@ async function timePass(runPass: () => Promise<{ customersScored: number; change
 }
 
 /** Before any pass the profile works the app's median out itself: what that costs, once. */
-function timeProfileFallback(db: ReturnType<typeof openMigratedDatabase>, appId: string): number {
+async function timeProfileFallback(store: Store, db: ReturnType<typeof openMigratedDatabase>, appId: string): Promise<number> {
   const app = db.query.apps.findFirst({ where: (a, { eq }) => eq(a.id, appId) }).sync()!;
   const customer = db.query.customers.findFirst({ where: (c, { eq }) => eq(c.appId, appId) }).sync()!;
   const started = performance.now();
-  createScoringService(db).customerHealth(app, customer, Date.now());
+  await createScoringService(store).customerHealth(app, customer, Date.now());
   return round(performance.now() - started);
 }
 
 /** p50/p95 of the routes that show health, through app.handle (no HTTP server, no network). */
-async function timeReads(db: ReturnType<typeof openMigratedDatabase>, writer: Writer, appId: string, ids: string[]) {
-  const app = createHttpApp({ db, writer, logger: silentLogger });
-  const { apiKey } = createAppsService(db).createKey(appId, ["read"])!;
+async function timeReads(store: Store, appId: string, ids: string[]) {
+  const app = createHttpApp({ store, logger: silentLogger });
+  const { apiKey } = (await createAppsService(store).createKey(appId, ["read"]))!;
   const headers = { "x-ck-api-key": apiKey, "x-ck-app": appId };
   const routes: [string, () => string][] = [
     ["profile (live health)", () => `/v1/api/customers/${encodeURIComponent(ids[Math.floor(Math.random() * ids.length)])}`],

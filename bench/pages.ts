@@ -10,6 +10,8 @@ import { chromium, type Page } from "playwright-core";
 import { createAccountsService } from "../src/accounts/service";
 import { openMigratedDatabase } from "../src/db";
 import { run, startTrackd } from "./harness";
+import { createSqliteStore } from "../src/store/sqlite/store";
+import { Writer } from "../src/store/writer";
 
 const { values: flags } = parseArgs({ options: { db: { type: "string" }, loads: { type: "string", default: "7" }, "skip-build": { type: "boolean", default: false } } });
 if (!flags.db || !existsSync(flags.db)) throw new Error("--db PATH: a database seeded by `bun bench/read.ts --db PATH`");
@@ -18,10 +20,12 @@ const LOADS = Number(flags.loads);
 const TARGET_MS = 500;
 
 const db = openMigratedDatabase(flags.db);
-const accounts = createAccountsService(db, Date.now);
+const writer = new Writer(db.$client);
+const accounts = createAccountsService(createSqliteStore({ db, writer, clock: Date.now }), Date.now);
 const email = "bench@example.com";
 const password = "bench password 1";
-if (!accounts.findUser(email)) await accounts.createUser(email, "admin", password);
+if (!(await accounts.findUser(email))) await accounts.createUser(email, "admin", password);
+writer.close();
 db.$client.close();
 const sqlite = new Database(flags.db, { readonly: true });
 const appId = (sqlite.query("select id from apps order by created_at limit 1").get() as { id: string }).id;

@@ -18,6 +18,7 @@ import { createIngestService } from "../src/ingest/service";
 import type { NormalizedEvent } from "../src/ingest/normalize";
 import { Writer } from "../src/store/writer";
 import { EVENT_NAMES } from "./lua";
+import { createSqliteStore } from "../src/store/sqlite/store";
 
 const { values: flags } = parseArgs({
   options: {
@@ -34,9 +35,10 @@ const dir = mkdtempSync(join(tmpdir(), "trackd-write-path-"));
 const path = join(dir, "bench.db");
 const db = openMigratedDatabase(path, durability);
 const checkpointer = flags.checkpoints === "worker" ? await startCheckpointer(db, { path, durability }) : undefined;
-const { appId } = createAppsService(db).create("bench");
 const writer = new Writer(db.$client);
-const ingest = createIngestService({ db, writer, clock: Date.now, customers: createCustomersService(db) });
+const store = createSqliteStore({ db, writer, clock: Date.now });
+const { appId } = await createAppsService(store).create("bench");
+const ingest = createIngestService({ store, clock: Date.now, customers: createCustomersService(store) });
 
 const now = Date.now();
 let n = 0;

@@ -9,12 +9,17 @@ import { createAccountsService } from "../src/accounts/service";
 import { createAppsService } from "../src/apps/service";
 import { openMigratedDatabase } from "../src/db";
 import { cleanEnv, ENTRY, freePort, startTrackd } from "../test/support/process";
+import { createSqliteStore } from "../src/store/sqlite/store";
+import { Writer } from "../src/store/writer";
 
 const dir = mkdtempSync(join(tmpdir(), "trackd-screens-"));
 const dbPath = join(dir, "trackd.db");
 const db = openMigratedDatabase(dbPath);
-const app = createAppsService(db).create("Acme Analytics");
-await createAccountsService(db, Date.now).createUser("admin@example.com", "admin", "screenshot password");
+const writer = new Writer(db.$client);
+const store = createSqliteStore({ db, writer, clock: Date.now });
+const app = await createAppsService(store).create("Acme Analytics");
+await createAccountsService(store, Date.now).createUser("admin@example.com", "admin", "screenshot password");
+writer.close();
 db.$client.close();
 Bun.spawnSync([process.execPath, ENTRY, "dev", "seed", "--app", app.appId, "--events", "60000", "--customers", "400", "--days", "120", "--db", dbPath], { env: cleanEnv() });
 

@@ -12,12 +12,10 @@ import { DEFAULT_CLIENT_OPTIONS, type ClientOptions } from "./client/model";
 import { createCustomersService } from "./customers/service";
 import { customerRoutes, erasureRoutes } from "./customers/index";
 import { dashboardRoutes } from "./dashboard/index";
-import type { Db } from "./db";
 import { AppError, errorResponse } from "./errors";
 import { eventRoutes } from "./events/index";
 import { createEventsService } from "./events/service";
 import { exportRoutes } from "./export/index";
-import { createExporter } from "./store/export";
 import { healthRoutes } from "./health/index";
 import { accessLog } from "./http/access-log";
 import { methodsAt } from "./http/methods";
@@ -37,13 +35,17 @@ import { openapiRoutes } from "./openapi/index";
 import { sdkRoutes } from "./sdk/index";
 import { settingsRoutes } from "./settings/index";
 import { segmentRoutes } from "./segment/index";
-import { createSqliteApplier } from "./store/sqlite/applier";
-import type { Writer } from "./store/writer";
+import type { Store } from "./store/types";
 import { createErasureService } from "./customers/erasure";
 
 export interface AppDeps {
-  db: Db;
-  writer: Writer;
+  /**
+   * All storage: reads and typed commands (store/types.ts). The SQLite one is
+   * createSqliteStore({ db, writer, clock }); a PostgreSQL backend hands in its own. The app,
+   * its passes (scoring, retention) and the CLI share one per process: each prepares its
+   * statements and registers its deferred counts once.
+   */
+  store: Store;
   clock?: () => number;
   logger?: Logger;
   /** Rate limits and proxy trust for the browser route. */
@@ -66,33 +68,29 @@ export interface AppDeps {
 }
 
 export function createHttpApp({
-  db,
-  writer,
+  store,
   clock = Date.now,
   logger = consoleLogger,
   client = DEFAULT_CLIENT_OPTIONS,
   accessLog: accessLogOptions = { sample: 1 },
   recordKeyUse = false,
-  monitoring = createMonitoring({ db, writer }),
+  monitoring = createMonitoring({ store }),
   metricsToken,
   dashboard = {},
   live = new LiveHub(),
 }: AppDeps) {
-  // One applier for every feature: its statements are prepared once and its counts deferred once.
-  const applier = createSqliteApplier({ db, writer, clock });
   // A key's last use goes through the writer like every write; a full queue just skips one.
   const recordUse = recordKeyUse
-    ? (keyId: string, at: number) => void applier.apply({ type: "RecordKeyUse", keyId, at }).catch(() => {})
+    ? (keyId: string, at: number) => void store.apply({ type: "RecordKeyUse", keyId, at }).catch(() => {})
     : undefined;
-  const apps = createAppsService(db, clock, { recordUse });
-  const customers = createCustomersService(db);
-  const ingest = createIngestService({ db, writer, clock, customers, live, monitoring, applier });
-  const events = createEventsService(db);
-  const metrics = createMetricsService(db);
-  const exporter = createExporter(db);
-  const scoring = createScoringService(db);
-  const billing = createBillingService({ db, writer, clock, applier });
-  const accounts = createAccountsService(db, clock, { ...DEFAULT_ACCOUNTS_OPTIONS, ...dashboard });
+  const apps = createAppsService(store, clock, { recordUse });
+  const customers = createCustomersService(store);
+  const ingest = createIngestService({ store, clock, customers, live, monitoring });
+  const events = createEventsService(store);
+  const metrics = createMetricsService(store);
+  const scoring = createScoringService(store);
+  const billing = createBillingService({ store });
+  const accounts = createAccountsService(store, clock, { ...DEFAULT_ACCOUNTS_OPTIONS, ...dashboard });
   const dashboardOptions = { trustProxy: dashboard.trustProxy ?? client.trustProxy, publicUrl: dashboard.publicUrl };
 
   const app = new Elysia()
@@ -133,7 +131,7 @@ export function createHttpApp({
       const message = `internal error; the details are in the server log under request id ${requestId}`;
       return reply(new AppError("INTERNAL", message), requestId);
     })
-    .use(healthRoutes(db))
+    .use(healthRoutes(store.database))
     .use(sdkRoutes())
     .use(openapiRoutes())
     .use(ingestRoutes({ apps, ingest, clock }))
@@ -142,7 +140,6 @@ export function createHttpApp({
       segmentRoutes({
         apps,
         ingest,
-        db,
         clock,
         logger,
         monitoring,
@@ -151,10 +148,10 @@ export function createHttpApp({
     )
     .use(stripeWebhookRoutes({ apps, billing, clock, monitoring }))
     .use(subscriptionRoutes({ apps, billing, clock }))
-    .use(customerRoutes({ apps, customers, events, billing, scoring, db, clock }))
-    .use(erasureRoutes({ apps, erasure: createErasureService(applier) }))
-    .use(metricsRoutes({ apps, metrics, billingMetrics: createBillingMetrics(db), clock }))
-    .use(exportRoutes({ apps, customers, exporter, clock, logger }))
+    .use(customerRoutes({ apps, customers, events, billing, scoring, store, clock }))
+    .use(erasureRoutes({ apps, erasure: createErasureService(store) }))
+    .use(metricsRoutes({ apps, metrics, billingMetrics: createBillingMetrics(store), clock }))
+    .use(exportRoutes({ apps, customers, exporter: store.export, clock, logger }))
     .use(eventRoutes({ apps, events, clock }))
     .use(accountRoutes({ accounts, apps, options: dashboardOptions }))
     .use(liveRoutes({ apps, hub: live }))

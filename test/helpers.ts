@@ -3,9 +3,12 @@
 // the test controls.
 import { createHttpApp, type AppDeps } from "../src/app";
 import { DEFAULT_CLIENT_OPTIONS, type ClientOptions } from "../src/client/model";
-import { createAppsService } from "../src/apps/service";
+import { AppNameTaken, createAppsService, newApp } from "../src/apps/service";
+import { generateKey, SCOPES, type Scope } from "../src/apps/keys";
 import { openMigratedDatabase } from "../src/db";
 import { silentLogger } from "../src/log";
+import { createSqliteStore, type SqliteStore } from "../src/store/sqlite/store";
+import type { Db } from "../src/db";
 import { Writer, type WriterOptions } from "../src/store/writer";
 
 export const T0 = Date.UTC(2026, 0, 15, 12, 0, 0);
@@ -25,6 +28,28 @@ export interface CallOptions {
   as?: Tenant;
 }
 
+/** A store on `db` with a writer of its own (another connection's server, or the CLI). */
+export function sqliteStore(db: Db, clock: () => number = Date.now): SqliteStore {
+  return createSqliteStore({ db, writer: new Writer(db.$client), clock });
+}
+
+/** An app and its first key, created at once (not through the writer): for harnesses that cannot await. */
+export function createAppNow(store: SqliteStore, name: string, now = Date.now()) {
+  const { command, created } = newApp(name, now);
+  const taken = store.applyNow(command);
+  if (taken) throw new AppNameTaken(name, taken.takenBy);
+  return created;
+}
+
+/** A further key of the app, created at once (not through the writer): for helpers that cannot await. */
+export function createKeyNow(store: SqliteStore, appId: string, scopes: readonly Scope[] = SCOPES, now = Date.now()) {
+  const key = generateKey();
+  if (!store.applyNow({ type: "CreateKey", key: { id: key.keyId, appId, secretHash: key.secretHash, scopes: scopes.join(","), createdAt: now } })) {
+    throw new Error(`no app ${appId}`);
+  }
+  return { keyId: key.keyId, appId, apiKey: key.apiKey, scopes: [...scopes] };
+}
+
 export function setup(
   options: { now?: number; writer?: WriterOptions; client?: Partial<ClientOptions>; dashboard?: AppDeps["dashboard"]; metricsToken?: string; recordKeyUse?: boolean } = {},
 ) {
@@ -32,9 +57,9 @@ export function setup(
   const db = openMigratedDatabase(":memory:");
   const writer = new Writer(db.$client, options.writer);
   const client = { ...DEFAULT_CLIENT_OPTIONS, ...options.client };
+  const store = createSqliteStore({ db, writer, clock: () => clock.now });
   const app = createHttpApp({
-    db,
-    writer,
+    store,
     clock: () => clock.now,
     logger: silentLogger,
     client,
@@ -42,12 +67,14 @@ export function setup(
     metricsToken: options.metricsToken,
     recordKeyUse: options.recordKeyUse,
   });
-  const apps = createAppsService(db, () => clock.now);
+  const apps = createAppsService(store, () => clock.now);
 
   let tenants = 0;
-  // App names are unique: a test asking for two tenants by default gets two names.
+  // App names are unique: a test asking for two tenants by default gets two names. Synchronous
+  // (the app's own CreateApp command, applied at once rather than through the writer), so a
+  // test can make its tenants before anything else.
   function tenant(name = `test-${++tenants}`): Tenant {
-    const created = apps.create(name);
+    const created = createAppNow(store, name, clock.now);
     return {
       appId: created.appId,
       apiKey: created.apiKey,
@@ -80,6 +107,7 @@ export function setup(
     app,
     db,
     writer,
+    store,
     apps,
     clock,
     tenant,

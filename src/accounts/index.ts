@@ -33,18 +33,18 @@ const field = (body: unknown, name: string): string => {
 };
 
 /** The signed-in session, or null. */
-export function sessionOf(accounts: AccountsService, request: Request): { token: string; session: Session } | null {
+export async function sessionOf(accounts: AccountsService, request: Request): Promise<{ token: string; session: Session } | null> {
   const token = readCookie(request.headers.get("cookie"), SESSION_COOKIE);
-  const session = token ? accounts.sessions.find(token) : null;
+  const session = token ? await accounts.sessions.find(token) : null;
   return token && session ? { token, session } : null;
 }
 
 /** What the pages need to know about who is signed in (also embedded in the page shell). */
-export function sessionInfo(session: Session, apps: AppsService, options: DashboardOptions) {
+export async function sessionInfo(session: Session, apps: AppsService, options: DashboardOptions) {
   return {
     user: { email: session.user.email, role: session.user.role },
     csrf: session.csrf,
-    apps: apps.listApps().map(({ appId, name }) => ({ appId, name })),
+    apps: (await apps.listApps()).map(({ appId, name }) => ({ appId, name })),
     publicUrl: options.publicUrl ?? null,
   };
 }
@@ -66,8 +66,8 @@ export function accountRoutes(deps: { accounts: AccountsService; apps: AppsServi
   }
 
   /** An admin's session, with the CSRF checks for a state-changing request; else 401/403. */
-  function admin(request: Request): Session {
-    const signedIn = sessionOf(accounts, request);
+  async function admin(request: Request): Promise<Session> {
+    const signedIn = await sessionOf(accounts, request);
     if (!signedIn) throw new AppError("UNAUTHORIZED", "not signed in");
     if (!isSafeMethod(request.method)) checkCsrf(request, signedIn.token, request.headers.get(CSRF_HEADER));
     if (signedIn.session.user.role !== "admin") throw new AppError("FORBIDDEN", `a ${signedIn.session.user.role} cannot do this: it needs an admin`);
@@ -81,9 +81,9 @@ export function accountRoutes(deps: { accounts: AccountsService; apps: AppsServi
   };
 
   return new Elysia({ name: "accounts" })
-    .get("/login", ({ query, request }) => {
+    .get("/login", async ({ query, request }) => {
       const next = safeNext(query.next);
-      if (sessionOf(accounts, request)) return redirect(next);
+      if (await sessionOf(accounts, request)) return redirect(next);
       return html(loginPage(next));
     })
     .post("/login", async ({ body, request, server }) => {
@@ -96,17 +96,17 @@ export function accountRoutes(deps: { accounts: AccountsService; apps: AppsServi
         return formError(error, (message) => loginPage(next, message));
       }
     })
-    .post("/logout", ({ body, request }) => {
-      const signedIn = sessionOf(accounts, request);
+    .post("/logout", async ({ body, request }) => {
+      const signedIn = await sessionOf(accounts, request);
       if (signedIn) {
         checkCsrf(request, signedIn.token, request.headers.get(CSRF_HEADER) ?? field(body, "csrf"));
-        accounts.sessions.end(signedIn.token);
+        await accounts.sessions.end(signedIn.token);
       }
       return redirect("/login", { "set-cookie": sessionCookie(request, "", 0) });
     })
-    .get("/setup", ({ query }) => {
+    .get("/setup", async ({ query }) => {
       const token = typeof query.token === "string" ? query.token : "";
-      if (!accounts.setupOpen(token)) return html(messagePage("Setup link used", "An admin exists already (or this link is from an earlier start of the server). Sign in instead."), 403);
+      if (!(await accounts.setupOpen(token))) return html(messagePage("Setup link used", "An admin exists already (or this link is from an earlier start of the server). Sign in instead."), 403);
       return html(setupPage(token));
     })
     .post("/setup", async ({ body, request }) => {
@@ -119,20 +119,20 @@ export function accountRoutes(deps: { accounts: AccountsService; apps: AppsServi
         return formError(error, (message) => setupPage(token, message));
       }
     })
-    .get("/dashboard/api/session", ({ request }) => {
-      const signedIn = sessionOf(accounts, request);
+    .get("/dashboard/api/session", async ({ request }) => {
+      const signedIn = await sessionOf(accounts, request);
       if (!signedIn) throw new AppError("UNAUTHORIZED", "not signed in");
       return sessionInfo(signedIn.session, apps, options);
     })
     // Dashboard accounts and apps: admins only, from the Settings page (the CLI does the same).
-    .get("/dashboard/api/users", ({ request }) => {
-      admin(request);
-      return { users: accounts.listUsers().map((u) => ({ ...u, createdAt: new Date(u.createdAt).toISOString() })) };
+    .get("/dashboard/api/users", async ({ request }) => {
+      await admin(request);
+      return { users: (await accounts.listUsers()).map((u) => ({ ...u, createdAt: new Date(u.createdAt).toISOString() })) };
     })
     .post(
       "/dashboard/api/users",
       async ({ request, set }) => {
-        admin(request);
+        await admin(request);
         const body = await json(request);
         const user = await accounts.createUser(field(body, "email"), field(body, "role"), field(body, "password"));
         set.status = 201;
@@ -143,21 +143,21 @@ export function accountRoutes(deps: { accounts: AccountsService; apps: AppsServi
     .patch(
       "/dashboard/api/users/:id",
       async ({ request, params }) => {
-        admin(request);
-        if (!accounts.setRole(params.id, field(await json(request), "role"))) throw new AppError("NOT_FOUND", `no dashboard user ${params.id}`);
+        await admin(request);
+        if (!(await accounts.setRole(params.id, field(await json(request), "role")))) throw new AppError("NOT_FOUND", `no dashboard user ${params.id}`);
         return { ok: true };
       },
       { parse: "none" },
     )
-    .delete("/dashboard/api/users/:id", ({ request, params }) => {
-      admin(request);
-      if (!accounts.removeUser(params.id)) throw new AppError("NOT_FOUND", `no dashboard user ${params.id}`);
+    .delete("/dashboard/api/users/:id", async ({ request, params }) => {
+      await admin(request);
+      if (!(await accounts.removeUser(params.id))) throw new AppError("NOT_FOUND", `no dashboard user ${params.id}`);
       return { ok: true };
     })
     .post(
       "/dashboard/api/apps",
       async ({ request, set }) => {
-        admin(request);
+        await admin(request);
         const name = field(await json(request), "name").trim();
         if (!name || name.length > 100) throw new AppError("VALIDATION_FAILED", "name must be 1 to 100 characters", { details: [{ path: "/name", message: "must be 1 to 100 characters" }] });
         set.status = 201;

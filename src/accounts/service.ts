@@ -1,10 +1,10 @@
 // Dashboard accounts: creating and changing them (CLI and settings page), and signing in.
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import { randomId } from "../ids";
-import type { Db } from "../db";
 import { AppError } from "../errors";
 import { RateLimiter, type RateLimit } from "../http/rate-limit";
-import { createUsersStore, ROLES, type DashboardUser, type Role } from "../store/users";
+import { ROLES } from "../store/users";
+import type { DashboardUser, Role, Store } from "../store/types";
 import { createSessions } from "./sessions";
 
 // What other features use of accounts: sessions (apps/ authenticates with them), CSRF checks, page headers.
@@ -87,9 +87,9 @@ class FailureLimiter {
   }
 }
 
-export function createAccountsService(db: Db, clock: () => number, options: AccountsOptions = DEFAULT_ACCOUNTS_OPTIONS) {
-  const users = createUsersStore(db);
-  const sessions = createSessions(db, clock);
+export function createAccountsService(store: Store, clock: () => number, options: AccountsOptions = DEFAULT_ACCOUNTS_OPTIONS) {
+  const users = store.accounts;
+  const sessions = createSessions(store, clock);
   const perIp = new FailureLimiter(options.loginPerIp, clock);
   const perAccount = new FailureLimiter(options.loginPerAccount, clock);
   // Verified against when the email is unknown, so that an unknown address costs one argon2
@@ -105,7 +105,7 @@ export function createAccountsService(db: Db, clock: () => number, options: Acco
     const role = checkRole(rawRole);
     checkPassword(password);
     const passwordHash = await Bun.password.hash(password, "argon2id");
-    const created = users.insert({ id: randomId("usr"), email, role, passwordHash, now: clock() });
+    const created = await store.apply({ type: "CreateUser", user: { id: randomId("usr"), email, role, passwordHash, createdAt: clock() } });
     if (!created) throw new AppError("VALIDATION_FAILED", `an account with the email ${email} exists`, { details: [{ path: "/email", message: "is taken" }] });
     return created;
   }
@@ -113,39 +113,39 @@ export function createAccountsService(db: Db, clock: () => number, options: Acco
   return {
     sessions,
     createUser,
-    listUsers: users.list,
-    countUsers: users.count,
-    countAdmins: users.countAdmins,
-    findUser: (email: string) => users.byEmail(normalizeEmail(email)),
+    listUsers: () => users.listUsers(),
+    countUsers: () => users.countUsers(),
+    countAdmins: () => users.countAdmins(),
+    findUser: (email: string) => users.userByEmail(normalizeEmail(email)),
 
     /** null when no account has that email. Its sessions end: a new password signs everyone out. */
     async setPassword(email: string, password: string): Promise<DashboardUser | null> {
       checkPassword(password);
-      const user = users.byEmail(normalizeEmail(email));
+      const user = await users.userByEmail(normalizeEmail(email));
       if (!user) return null;
-      users.setPassword(user.id, await Bun.password.hash(password, "argon2id"), clock());
-      sessions.endAllFor(user.id);
+      // The sessions end in the same command.
+      await store.apply({ type: "SetUserPassword", userId: user.id, passwordHash: await Bun.password.hash(password, "argon2id"), at: clock() });
       return { id: user.id, email: user.email, role: user.role as Role, createdAt: user.createdAt };
     },
 
     /** Refuses to leave accounts without any admin (nobody could manage them from the pages). */
-    removeUser(id: string): boolean {
-      const user = users.byId(id);
+    async removeUser(id: string): Promise<boolean> {
+      const user = await users.userById(id);
       if (!user) return false;
-      if (user.role === "admin" && users.countAdmins() === 1 && users.count() > 1) {
+      if (user.role === "admin" && (await users.countAdmins()) === 1 && (await users.countUsers()) > 1) {
         throw new AppError("VALIDATION_FAILED", "this is the last admin: make another account admin first", { details: [{ path: "/id", message: "is the last admin" }] });
       }
-      return users.remove(id);
+      return store.apply({ type: "RemoveUser", userId: id });
     },
 
-    setRole(id: string, rawRole: string): boolean {
+    async setRole(id: string, rawRole: string): Promise<boolean> {
       const role = checkRole(rawRole);
-      const user = users.byId(id);
+      const user = await users.userById(id);
       if (!user) return false;
-      if (user.role === "admin" && role !== "admin" && users.countAdmins() === 1) {
+      if (user.role === "admin" && role !== "admin" && (await users.countAdmins()) === 1) {
         throw new AppError("VALIDATION_FAILED", "this is the last admin: make another account admin first", { details: [{ path: "/role", message: "would leave no admin" }] });
       }
-      return users.setRole(id, role, clock());
+      return store.apply({ type: "SetUserRole", userId: id, role, at: clock() });
     },
 
     /** A session token, or 401 (one message whether or not the email exists) or 429. */
@@ -153,7 +153,7 @@ export function createAccountsService(db: Db, clock: () => number, options: Acco
       const email = normalizeEmail(rawEmail);
       const wait = Math.max(perIp.waitFor(ip), perAccount.waitFor(email));
       if (wait > 0) throw rateLimited(wait);
-      const user = password.length <= MAX_PASSWORD_LENGTH ? users.byEmail(email) : undefined;
+      const user = password.length <= MAX_PASSWORD_LENGTH ? await users.userByEmail(email) : undefined;
       dummyHash ??= Bun.password.hash(randomBytes(16).toString("hex"), "argon2id");
       const hash = user?.passwordHash ?? (await dummyHash);
       const ok = password.length <= MAX_PASSWORD_LENGTH && (await Bun.password.verify(password, hash)) && user !== undefined;
@@ -163,14 +163,14 @@ export function createAccountsService(db: Db, clock: () => number, options: Acco
         throw new AppError("UNAUTHORIZED", "wrong email or password");
       }
       // Expired sessions are dropped here, where sessions are made, so the table stays the size of the live ones.
-      sessions.removeExpired();
-      return { token: sessions.start(user.id), user: { id: user.id, email: user.email, role: user.role as Role, createdAt: user.createdAt } };
+      await sessions.removeExpired();
+      return { token: await sessions.start(user.id), user: { id: user.id, email: user.email, role: user.role as Role, createdAt: user.createdAt } };
     },
 
     /** Whether the one-time setup link still works: it dies once any admin exists. */
-    setupOpen(token: string | undefined): boolean {
+    async setupOpen(token: string | undefined): Promise<boolean> {
       const expected = options.setupToken;
-      if (!expected || !token || users.countAdmins() > 0) return false;
+      if (!expected || !token || (await users.countAdmins()) > 0) return false;
       const a = Buffer.from(expected);
       const b = Buffer.from(token);
       return a.length === b.length && timingSafeEqual(a, b);
@@ -178,9 +178,9 @@ export function createAccountsService(db: Db, clock: () => number, options: Acco
 
     /** The first admin, through the setup link; signed in at once. */
     async completeSetup(token: string | undefined, email: string, password: string): Promise<{ token: string; user: DashboardUser }> {
-      if (!this.setupOpen(token)) throw new AppError("FORBIDDEN", "this setup link is not valid (an admin exists already, or the server was restarted: use the link it printed last)");
+      if (!(await this.setupOpen(token))) throw new AppError("FORBIDDEN", "this setup link is not valid (an admin exists already, or the server was restarted: use the link it printed last)");
       const user = await createUser(email, "admin", password);
-      return { token: sessions.start(user.id), user };
+      return { token: await sessions.start(user.id), user };
     },
   };
 }

@@ -1,11 +1,8 @@
 // Dashboard sessions: a random 256-bit token in an HttpOnly cookie; only its SHA-256 is stored.
 // A fast hash is right (as for API keys): the token is random, not a password.
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
-import type { Db } from "../db";
-import type { DashboardUserRow } from "../db/schema";
-import { createSessionsStore } from "../store/sessions";
 import type { Scope } from "../scopes";
-import type { Role } from "../store/users";
+import type { DashboardUserRow, Role, Store } from "../store/types";
 
 export const SESSION_COOKIE = "trackd_session";
 /** A session unused this long ends (OWASP's guidance for low-risk apps is 15-30 min; a dashboard left open in a tab is the norm here). */
@@ -55,44 +52,38 @@ export function readCookie(header: string | null | undefined, name: string): str
   return undefined;
 }
 
-export function createSessions(db: Db, clock: () => number) {
-  const store = createSessionsStore(db);
-
+export function createSessions(store: Store, clock: () => number) {
   return {
-    start(userId: string): string {
+    async start(userId: string): Promise<string> {
       const token = randomBytes(32).toString("base64url");
       const now = clock();
-      store.insert({ tokenHash: sha256(token), userId, createdAt: now, lastSeenAt: now });
+      await store.apply({ type: "StartSession", session: { tokenHash: sha256(token), userId, createdAt: now, lastSeenAt: now } });
       return token;
     },
 
     /** The session's user, or null when the token is unknown or past its idle or absolute expiry. */
-    find(token: string | undefined): Session | null {
+    async find(token: string | undefined): Promise<Session | null> {
       if (!token) return null;
       const tokenHash = sha256(token);
-      const found = store.find(tokenHash);
+      const found = await store.accounts.session(tokenHash);
       if (!found) return null;
       const now = clock();
       const { session, user } = found;
       if (now - session.lastSeenAt > SESSION_IDLE_MS || now - session.createdAt > SESSION_ABSOLUTE_MS) {
-        store.remove(tokenHash);
+        await store.apply({ type: "EndSession", tokenHash });
         return null;
       }
-      if (now - session.lastSeenAt > TOUCH_EVERY_MS) store.touch(tokenHash, now);
+      if (now - session.lastSeenAt > TOUCH_EVERY_MS) await store.apply({ type: "TouchSession", tokenHash, at: now });
       return { user: sessionUser(user), csrf: csrfTokenFor(token) };
     },
 
-    end(token: string | undefined): void {
-      if (token) store.remove(sha256(token));
+    async end(token: string | undefined): Promise<void> {
+      if (token) await store.apply({ type: "EndSession", tokenHash: sha256(token) });
     },
 
-    endAllFor(userId: string): void {
-      store.removeForUser(userId);
-    },
-
-    removeExpired(): number {
+    removeExpired(): Promise<number> {
       const now = clock();
-      return store.removeExpired(now - SESSION_IDLE_MS, now - SESSION_ABSOLUTE_MS);
+      return store.apply({ type: "RemoveExpiredSessions", idleBefore: now - SESSION_IDLE_MS, createdBefore: now - SESSION_ABSOLUTE_MS });
     },
   };
 }

@@ -14,13 +14,13 @@ import type { AppsService } from "./service";
 export function apiKeyAuth(apps: AppsService, scope: Scope, options: { sessionScope?: Scope } = {}) {
   // Exports read, but a viewer may not take the data away: the export routes ask sessions for admin.
   const sessionScope = options.sessionScope ?? scope;
-  return new Elysia({ name: `api-key-auth:${scope}:${sessionScope}`, seed: apps }).resolve({ as: "scoped" }, ({ headers, request }) => {
+  return new Elysia({ name: `api-key-auth:${scope}:${sessionScope}`, seed: apps }).resolve({ as: "scoped" }, async ({ headers, request }) => {
     const apiKey = headers["x-ck-api-key"];
     const appId = headers["x-ck-app"];
     const sessionToken = apiKey ? undefined : readCookie(headers.cookie, SESSION_COOKIE);
     if (sessionToken) {
       if (!appId) throw new AppError("UNAUTHORIZED", "missing x-ck-app header");
-      const signedIn = apps.authenticateSession(appId, sessionToken);
+      const signedIn = await apps.authenticateSession(appId, sessionToken);
       if (!signedIn) throw new AppError("UNAUTHORIZED", "session expired or app unknown: sign in again");
       if (!isSafeMethod(request.method)) checkCsrf(request, sessionToken, headers[CSRF_HEADER]);
       if (!signedIn.scopes.has(sessionScope)) {
@@ -31,7 +31,7 @@ export function apiKeyAuth(apps: AppsService, scope: Scope, options: { sessionSc
     }
     if (!apiKey) throw new AppError("UNAUTHORIZED", "missing x-ck-api-key header");
     if (!appId) throw new AppError("UNAUTHORIZED", "missing x-ck-app header");
-    const authenticated = apps.authenticate(appId, apiKey);
+    const authenticated = await apps.authenticate(appId, apiKey);
     // Only the holder of a revoked key's whole secret learns that it was revoked; unknown keys,
     // wrong secrets and other apps' keys all get one message.
     if (authenticated === "revoked") throw new AppError("UNAUTHORIZED", "this API key was revoked: use another key of this app (trackd keys list)");

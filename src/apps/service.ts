@@ -1,8 +1,6 @@
 import { timingSafeEqual } from "node:crypto";
-import type { Db } from "../db";
-import type { AppRow } from "../db/schema";
-import { createCredentialsStore, type ApiKeyRow } from "../store/credentials";
-import { credentialsCacheFor } from "../store/cache";
+import type { NewApiKey } from "../store/commands";
+import type { ApiKeyRow, AppRow, Store } from "../store/types";
 import { digestOf, generateKey, generateSigningSecret, parseKey, randomId, SCOPES, type Scope } from "./keys";
 import { weightsOf, type Weights } from "../scoring/service";
 import { originAllowed } from "./origins";
@@ -95,11 +93,27 @@ export interface AppsServiceOptions {
   recordUse?: (keyId: string, at: number) => void;
 }
 
-export function createAppsService(db: Db, clock: () => number = Date.now, options: AppsServiceOptions = {}) {
-  const store = createCredentialsStore(db);
-  const cache = credentialsCacheFor(db);
-  const sessions = createSessions(db, clock);
+/** The rows and command that make a new app and its first key (which can do everything). */
+export function newApp(name: string, now: number): { command: { type: "CreateApp"; app: { id: string; name: string; signingSecret: string; createdAt: number }; key: NewApiKey }; created: CreatedApp } {
+  const app = { id: randomId("app"), name, signingSecret: generateSigningSecret(), createdAt: now };
+  const key = generateKey();
+  return {
+    command: { type: "CreateApp", app, key: keyRow(app.id, key, SCOPES, now) },
+    created: { appId: app.id, name, keyId: key.keyId, apiKey: key.apiKey, signingSecret: app.signingSecret },
+  };
+}
+
+function keyRow(appId: string, key: ReturnType<typeof generateKey>, scopes: readonly Scope[], now: number): NewApiKey {
+  return { id: key.keyId, appId, secretHash: key.secretHash, scopes: scopes.join(","), createdAt: now };
+}
+
+export function createAppsService(store: Store, clock: () => number = Date.now, options: AppsServiceOptions = {}) {
+  const credentials = store.credentials;
+  const sessions = createSessions(store, clock);
   const lastRecorded = new Map<string, number>();
+  // What a key row becomes for checking (its digest as bytes, its scopes as a set), worked out
+  // once per row the store hands back: a cached row is the same object until it changes.
+  const checkable = new WeakMap<object, CachedKey>();
 
   /** Records that the key served a request, at most once per KEY_USE_INTERVAL_MS. */
   function noteUse(keyId: string): void {
@@ -111,34 +125,22 @@ export function createAppsService(db: Db, clock: () => number = Date.now, option
     options.recordUse(keyId, now);
   }
 
-  function loadKey(keyId: string): CachedKey | undefined {
-    const key = store.keyById(keyId);
-    const app = key && store.appById(key.appId);
-    return (
-      app && {
-        app,
-        digest: Buffer.from(key.secretHash, "hex"),
-        revoked: key.revokedAt !== null,
-        scopes: new Set(key.scopes.split(",") as Scope[]),
-      }
-    );
-  }
-
-  function keyRow(appId: string, key: ReturnType<typeof generateKey>, scopes: readonly Scope[], now: number) {
-    return { id: key.keyId, appId, secretHash: key.secretHash, scopes: scopes.join(","), createdAt: now };
-  }
-
-  function insertKey(appId: string, scopes: readonly Scope[], now: number): CreatedKey {
-    const key = generateKey();
-    store.insertKey(keyRow(appId, key, scopes, now));
-    cache.clear();
-    return { keyId: key.keyId, appId, apiKey: key.apiKey, scopes: [...scopes] };
+  async function loadKey(keyId: string): Promise<CachedKey | undefined> {
+    const found = await credentials.keyWithApp(keyId);
+    if (!found) return undefined;
+    let cached = checkable.get(found);
+    if (!cached) {
+      const { key, app } = found;
+      cached = { app, digest: Buffer.from(key.secretHash, "hex"), revoked: key.revokedAt !== null, scopes: new Set(key.scopes.split(",") as Scope[]) };
+      checkable.set(found, cached);
+    }
+    return cached;
   }
 
   // The secret is compared in constant time, and against a dummy when the key id is unknown.
-  function verifyKey(apiKey: string) {
+  async function verifyKey(apiKey: string) {
     const parsed = parseKey(apiKey);
-    const key = parsed ? cache.get(`key:${parsed.keyId}`, () => loadKey(parsed.keyId)) : undefined;
+    const key = parsed ? await loadKey(parsed.keyId) : undefined;
     const matches = timingSafeEqual(parsed ? digestOf(parsed.secret) : DUMMY_DIGEST, key?.digest ?? DUMMY_DIGEST);
     return parsed && key && matches ? { keyId: parsed.keyId, ...key } : null;
   }
@@ -147,75 +149,71 @@ export function createAppsService(db: Db, clock: () => number = Date.now, option
    * "revoked" only for the right secret of a revoked key: whoever holds the whole key may learn
    * it was revoked; a guessed key id learns nothing.
    */
-  function outcome(key: ReturnType<typeof verifyKey>): Authenticated | "revoked" | null {
+  function outcome(key: Awaited<ReturnType<typeof verifyKey>>): Authenticated | "revoked" | null {
     if (!key) return null;
     return key.revoked ? "revoked" : { app: key.app, keyId: key.keyId, scopes: key.scopes };
   }
 
   return {
     /** Throws AppNameTaken when another app has that name: names are how people tell apps apart. */
-    create(name: string): CreatedApp {
-      const now = clock();
-      const app = { id: randomId("app"), name, signingSecret: generateSigningSecret(), createdAt: now };
-      const key = generateKey();
-      const taken = store.insertAppWithKey(app, () => keyRow(app.id, key, SCOPES, now)); // the first key can do everything
+    async create(name: string): Promise<CreatedApp> {
+      const { command, created } = newApp(name, clock());
+      const taken = await store.apply(command);
       if (taken) throw new AppNameTaken(name, taken.takenBy);
-      cache.clear();
-      return { appId: app.id, name, keyId: key.keyId, apiKey: key.apiKey, signingSecret: app.signingSecret };
+      return created;
     },
 
     /** A further key for the app: to rotate (create, deploy, revoke the old one) or to narrow its scopes. */
-    createKey(appId: string, scopes: readonly Scope[] = SCOPES): CreatedKey | null {
-      if (!store.appById(appId)) return null;
-      return insertKey(appId, scopes, clock());
+    async createKey(appId: string, scopes: readonly Scope[] = SCOPES): Promise<CreatedKey | null> {
+      const key = generateKey();
+      if (!(await store.apply({ type: "CreateKey", key: keyRow(appId, key, scopes, clock()) }))) return null;
+      return { keyId: key.keyId, appId, apiKey: key.apiKey, scopes: [...scopes] };
     },
 
     /** Returns false when no active key has that id (of that app, when `appId` is given). */
-    revokeKey(keyId: string, appId?: string): boolean {
-      const revoked = store.revokeKey(keyId, clock(), appId);
-      cache.clear();
-      return revoked;
+    revokeKey(keyId: string, appId?: string): Promise<boolean> {
+      return store.apply({ type: "RevokeKey", keyId, at: clock(), appId });
     },
 
-    findKey(keyId: string): KeyInfo | undefined {
-      const key = store.keyById(keyId);
+    async findKey(keyId: string): Promise<KeyInfo | undefined> {
+      const key = await credentials.key(keyId);
       return key && keyInfo(key);
     },
 
     /** The app's keys, oldest first (never their secrets: only hashes are stored); null without the app. */
-    listKeys(appId: string): KeyInfo[] | null {
-      if (!store.appById(appId)) return null;
-      return store.keysOf(appId).map(keyInfo);
+    async listKeys(appId: string): Promise<KeyInfo[] | null> {
+      if (!(await credentials.app(appId))) return null;
+      return (await credentials.keysOf(appId)).map(keyInfo);
     },
 
     noteUse,
 
     /** The app named by a browser request (no key there): cached like keys. */
-    findApp(appId: string): AppRow | undefined {
-      return cache.get(`app:${appId}`, () => store.appById(appId));
+    findApp(appId: string): Promise<AppRow | undefined> {
+      return credentials.app(appId);
     },
 
     /** Preflights carry no app id: an origin gets a CORS grant there if any app allows it. */
-    originAllowedByAnyApp(origin: string): boolean {
-      const lists = cache.get("origins", () => store.allowedOriginLists());
-      return (lists ?? []).some((allowed) => originAllowed(allowed, origin));
+    async originAllowedByAnyApp(origin: string): Promise<boolean> {
+      const lists = await credentials.allowedOriginLists();
+      return lists.some((allowed) => originAllowed(allowed, origin));
     },
 
     /** Returns the settings after the change, or null when there is no such app. */
-    updateSettings(appId: string, change: SettingsChange): AppSettings | null {
-      const updated = store.updateSettings(appId, {
+    async updateSettings(appId: string, change: SettingsChange): Promise<AppSettings | null> {
+      const fields = {
         requireVerified: change.requireVerified,
         allowedOrigins: change.allowedOrigins?.join(","),
         stripeWebhookSecret: change.stripeWebhookSecret,
         healthWeights: change.healthWeights,
         retentionDays: change.retentionDays,
-      });
-      cache.clear();
+      };
+      const updated = await store.apply({ type: "UpdateAppSettings", appId, fields });
       return updated ? settingsOf(updated) : null;
     },
 
-    listApps() {
-      return store.appsWithActiveKeys().map(({ app, activeKeys }) => ({
+    async listApps() {
+      return (await credentials.appsWithActiveKeys()).map(({ app, activeKeys }) => ({
           appId: app.id,
           name: app.name,
           activeKeys,
@@ -225,27 +223,26 @@ export function createAppsService(db: Db, clock: () => number = Date.now, option
     },
 
     /** A new signing secret: authHashes made with the old one stop verifying at once. */
-    rotateSigningSecret(appId: string): string | null {
+    async rotateSigningSecret(appId: string): Promise<string | null> {
       const signingSecret = generateSigningSecret();
-      const updated = store.setSigningSecret(appId, signingSecret);
-      cache.clear();
+      const updated = await store.apply({ type: "SetSigningSecret", appId, signingSecret });
       return updated ? signingSecret : null;
     },
 
-    countApps(): number {
-      return store.countApps();
+    countApps(): Promise<number> {
+      return credentials.countApps();
     },
 
     /** The app and the key's scopes, if the key is well-formed, active, matches and is that app's. */
-    authenticate(appId: string, apiKey: string): Authenticated | "revoked" | null {
-      const key = verifyKey(apiKey);
+    async authenticate(appId: string, apiKey: string): Promise<Authenticated | "revoked" | null> {
+      const key = await verifyKey(apiKey);
       return outcome(key?.app.id === appId ? key : null);
     },
 
     /** A dashboard session instead of a key: any app, with the scopes of the user's role. */
-    authenticateSession(appId: string, token: string): (Omit<Authenticated, "keyId"> & { session: Session }) | null {
-      const session = sessions.find(token);
-      const app = session ? this.findApp(appId) : undefined;
+    async authenticateSession(appId: string, token: string): Promise<(Omit<Authenticated, "keyId"> & { session: Session }) | null> {
+      const session = await sessions.find(token);
+      const app = session ? await credentials.app(appId) : undefined;
       if (!session || !app) return null;
       return { app, scopes: ROLE_SCOPES[session.user.role], session };
     },
@@ -254,7 +251,7 @@ export function createAppsService(db: Db, clock: () => number = Date.now, option
      * The key alone names its app (its id is the primary key of its row), as a Segment write
      * key must: the app and the key's scopes if the key is well-formed, active and matches.
      */
-    authenticateKey: (apiKey: string) => outcome(verifyKey(apiKey)),
+    authenticateKey: async (apiKey: string) => outcome(await verifyKey(apiKey)),
   };
 }
 

@@ -49,7 +49,7 @@ export function stripeWebhookRoutes(deps: { apps: AppsService; billing: BillingS
   );
 
   async function receive(appId: string, request: Request) {
-    const app = apps.findApp(appId);
+    const app = await apps.findApp(appId);
     if (!app) throw new AppError("NOT_FOUND", `no app with id ${appId}`);
     if (!app.stripeWebhookSecret) {
       throw new AppError("INVALID_SIGNATURE", `app ${app.id} has no Stripe webhook secret: trackd apps update ${app.id} --stripe-webhook-secret whsec_...`);
@@ -79,7 +79,7 @@ export function subscriptionRoutes(deps: { apps: AppsService; billing: BillingSe
         const { state, at } = subscriptionFromInput(input, clock());
         const applied = await billing.apply(app.id, [{ kind: "subscription", state, source: { at } }]);
         const { result, created } = applied.results[0]!;
-        const subscription = billing.findSubscription(app.id, state.provider, state.subscriptionId)!;
+        const subscription = (await billing.findSubscription(app.id, state.provider, state.subscriptionId))!;
         set.status = created ? 201 : 200;
         return { ok: true, result, subscription: subscriptionView(subscription) };
       },

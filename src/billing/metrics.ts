@@ -2,9 +2,7 @@
 // customers and MRR by subscription status, MRR at risk (customers the health score grades
 // at_risk), and the MRR movements per interval from the billing history.
 import type { Chart } from "../charts";
-import type { Db } from "../db";
-import { createBillingStore } from "../store/billing";
-import type { MrrMovement } from "../db/schema";
+import type { MrrMovement, Store } from "../store/types";
 import { toIso } from "../dates";
 import { bucketStart, type Interval } from "../periods";
 import { GRADE_RANGES } from "../grades";
@@ -26,10 +24,9 @@ export interface CurrencyMetrics {
   series: ({ start: string } & Movements)[];
 }
 
-export function createBillingMetrics(db: Db) {
-  const store = createBillingStore(db);
-  return function billingMetrics(appId: string, chart: Chart, interval: Interval): CurrencyMetrics[] {
-    const { byStatus, atRisk, movements } = store.figures(appId, chart.from, chart.to, GRADE_RANGES.at_risk);
+export function createBillingMetrics(store: Store) {
+  return async function billingMetrics(appId: string, chart: Chart, interval: Interval): Promise<CurrencyMetrics[]> {
+    const { byStatus, atRisk, movements } = await store.billing.figures(appId, chart.from, chart.to, GRADE_RANGES.at_risk);
 
     const byCurrency = new Map<string, CurrencyMetrics>();
     const metricsOf = (currency: string) => {

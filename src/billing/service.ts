@@ -1,12 +1,8 @@
 // Billing as features see it: changes applied through the store's ApplyBilling command (the
 // rules that derive MRR and movements run in the applier, store/sqlite/billing.ts), and the
 // reads for the profile and the timeline.
-import type { Db } from "../db";
-import type { BillingEventRow } from "../db/schema";
-import { createBillingStore } from "../store/billing";
+import type { BillingEventRow, Store } from "../store/types";
 import type { ApplyResult, BillingApplied, BillingChange } from "../store/commands";
-import { createSqliteApplier, type SqliteApplier } from "../store/sqlite/applier";
-import type { Writer } from "../store/writer";
 import { currentSubscription } from "../subscriptions";
 import { billingEventView, subscriptionView } from "./view";
 
@@ -15,28 +11,16 @@ export { billingEventView, subscriptionView, type BillingEventView } from "./vie
 export { createBillingMetrics, type BillingMetrics } from "./metrics";
 export type { ApplyResult, BillingChange };
 
-/** `applier`: the app's, so one set of statements and deferred counts serves every feature. */
-export function createBillingService({
-  db,
-  writer,
-  clock,
-  applier = createSqliteApplier({ db, writer, clock }),
-}: {
-  db: Db;
-  writer: Writer;
-  clock: () => number;
-  applier?: SqliteApplier;
-}) {
-  const store = createBillingStore(db);
+export function createBillingService({ store }: { store: Store }) {
+  const applier = store;
 
   /** The customer's billing history, newest first: within [from, to), strictly before `before` (a timeline cursor). */
-  function history(customerPk: number, page: { limit: number; before?: { at: number; pk: number }; from?: number; to?: number }): BillingEventRow[] {
-    const params = { customerPk, from: page.from, to: page.to, beforeAt: page.before?.at, beforePk: page.before?.pk, limit: page.limit };
-    return store.history(params);
+  function history(customerPk: number, page: { limit: number; before?: { at: number; pk: number }; from?: number; to?: number }): Promise<BillingEventRow[]> {
+    return store.billing.history(customerPk, page);
   }
 
   return {
-    findSubscription: store.findSubscription,
+    findSubscription: (appId: string, provider: string, subscriptionId: string) => store.billing.findSubscription(appId, provider, subscriptionId),
     history,
 
     /** Applies the changes in order, all or nothing; settles after commit. */
@@ -54,14 +38,17 @@ export function createBillingService({
      * What the profile shows: the subscription that speaks for the customer (with whether its
      * latest payment failed), every subscription, and the latest billing history.
      */
-    ofCustomer(customerPk: number, historyLimit: number) {
-      const all = store.subscriptionsOf(customerPk);
+    async ofCustomer(customerPk: number, historyLimit: number) {
+      const [all, lastPaymentKind, recent] = await Promise.all([
+        store.billing.subscriptionsOf(customerPk),
+        store.billing.lastPaymentKind(customerPk),
+        history(customerPk, { limit: historyLimit }),
+      ]);
       const current = currentSubscription(all);
-      const lastPaymentKind = store.lastPaymentKind(customerPk);
       return {
         subscription: current ? { ...subscriptionView(current), paymentFailed: lastPaymentKind === "payment_failed" } : null,
         subscriptions: all.map(subscriptionView),
-        billingHistory: history(customerPk, { limit: historyLimit }).map(billingEventView),
+        billingHistory: recent.map(billingEventView),
       };
     },
   };

@@ -4,7 +4,7 @@
 // than on its items, `invoice.subscription` rather than `invoice.parent`).
 import type Stripe from "stripe";
 import { AppError } from "../errors";
-import type { SubscriptionDiscount, SubscriptionItem } from "../db/schema";
+import type { SubscriptionDiscount, SubscriptionItem } from "../store/types";
 import { checkBillingCustomer, checkPaymentOutcome, checkSubscriptionState } from "./check";
 import type { BillingCustomer, ChangeSource, PaymentOutcome, SubscriptionState } from "./model";
 import { itemMrr, type BillingInterval } from "../mrr";

@@ -1,5 +1,5 @@
 // The JSON a client sees of billing rows: dates as ISO strings, no internal keys.
-import type { BillingEventRow, SubscriptionRow } from "../db/schema";
+import type { BillingEventRow, SubscriptionRow } from "../store/types";
 import { toIso } from "../dates";
 
 export function subscriptionView(row: SubscriptionRow) {

@@ -1,5 +1,4 @@
 // trackd apps … and trackd keys … : managing apps and their API keys.
-import { closeDatabase } from "../db";
 import { AppNameTaken, createAppsService, type AppSettings, type CreatedApp, type KeyInfo, type SettingsChange } from "../apps/service";
 import { parseKeyId, parseScopes, SCOPES } from "../apps/keys";
 import { parseAllowedOrigins } from "../apps/origins";
@@ -7,16 +6,16 @@ import { UsageError } from "../config";
 import { MAX_RETENTION_DAYS } from "../horizon";
 import { formatWeights, parseWeights } from "../scoring/weights";
 import { CommandError, dbOption, jsonOption, parseCommandArgs } from "./args";
-import { openForCommand } from "./db";
+import { withStore } from "./db";
 
-export function appsCommand(args: string[], env: Record<string, string | undefined>): number {
+export async function appsCommand(args: string[], env: Record<string, string | undefined>): Promise<number> {
   const [sub, ...rest] = args;
   if (sub === "create") {
     const { values } = parseCommandArgs(rest, { ...dbOption, ...jsonOption, name: { type: "string" } });
     if (!values.name?.trim()) throw new UsageError("apps create needs --name NAME");
-    const created = withApps(values, env, (apps) => {
+    const created = await withApps(values, env, async (apps) => {
       try {
-        return apps.create(values.name!.trim());
+        return await apps.create(values.name!.trim());
       } catch (error) {
         if (error instanceof AppNameTaken) throw new CommandError(`${error.message}: pick another --name`);
         throw error;
@@ -28,7 +27,7 @@ export function appsCommand(args: string[], env: Record<string, string | undefin
   }
   if (sub === "list") {
     const { values } = parseCommandArgs(rest, { ...dbOption, ...jsonOption });
-    const list = withApps(values, env, (apps) => apps.listApps(), { mustExist: true });
+    const list = await withApps(values, env, (apps) => apps.listApps(), { mustExist: true });
     if (values.json) printJson(list);
     else if (list.length === 0) console.log("no apps yet: trackd apps create --name NAME");
     else for (const app of list) console.log(`${app.appId}  ${app.name}  keys: ${app.activeKeys}  ${describeSettings(app)}  created ${app.createdAt}`);
@@ -54,7 +53,7 @@ export function appsCommand(args: string[], env: Record<string, string | undefin
     const [appId] = positionals;
     if (!appId) throw new UsageError("apps update needs an APP_ID");
     const change = settingsChange(values);
-    const settings = withApps(values, env, (apps) => apps.updateSettings(appId, change), { mustExist: true });
+    const settings = await withApps(values, env, (apps) => apps.updateSettings(appId, change), { mustExist: true });
     if (!settings) throw noApp(appId);
     if (values.json) printJson({ appId, ...settings });
     else console.log(`Updated app ${appId}: ${describeSettings(settings)}`);
@@ -63,7 +62,7 @@ export function appsCommand(args: string[], env: Record<string, string | undefin
   throw new UsageError(sub ? `unknown apps command "${sub}"` : "apps needs a command: create, list or update");
 }
 
-export function keysCommand(args: string[], env: Record<string, string | undefined>): number {
+export async function keysCommand(args: string[], env: Record<string, string | undefined>): Promise<number> {
   const [sub, ...rest] = args;
   if (sub === "create") {
     const { values } = parseCommandArgs(rest, {
@@ -75,7 +74,7 @@ export function keysCommand(args: string[], env: Record<string, string | undefin
     if (!values.app) throw new UsageError("keys create needs --app APP_ID");
     const scopes = values.scope === undefined ? SCOPES : parseScopes(values.scope);
     if (!scopes) throw new UsageError(`--scope must list some of ${SCOPES.join(", ")}, comma-separated; got "${values.scope}"`);
-    const key = withApps(values, env, (apps) => apps.createKey(values.app!, scopes), { mustExist: true });
+    const key = await withApps(values, env, (apps) => apps.createKey(values.app!, scopes), { mustExist: true });
     if (!key) throw noApp(values.app);
     if (values.json) printJson(key);
     else {
@@ -88,7 +87,7 @@ export function keysCommand(args: string[], env: Record<string, string | undefin
   if (sub === "list") {
     const { values } = parseCommandArgs(rest, { ...dbOption, ...jsonOption, app: { type: "string" } });
     if (!values.app) throw new UsageError("keys list needs --app APP_ID");
-    const keys = withApps(values, env, (apps) => apps.listKeys(values.app!), { mustExist: true });
+    const keys = await withApps(values, env, (apps) => apps.listKeys(values.app!), { mustExist: true });
     if (!keys) throw noApp(values.app);
     if (values.json) printJson(keys);
     else for (const key of keys) console.log(describeKey(key));
@@ -101,7 +100,7 @@ export function keysCommand(args: string[], env: Record<string, string | undefin
     // The input is never echoed: it may be a whole API key, secret included.
     const keyId = parseKeyId(given);
     if (!keyId) throw new UsageError("KEY_ID must be key_ and 12 hex digits, as 'trackd keys list' prints it, or those 12 hex digits alone");
-    const before = withApps(values, env, (apps) => (apps.revokeKey(keyId) ? undefined : (apps.findKey(keyId) ?? null)), { mustExist: true });
+    const before = await withApps(values, env, async (apps) => ((await apps.revokeKey(keyId)) ? undefined : ((await apps.findKey(keyId)) ?? null)), { mustExist: true });
     if (before === null) throw new CommandError(`no key with id ${keyId} (see 'trackd keys list --app APP_ID')`);
     if (before) throw new CommandError(`key ${keyId} was already revoked (${before.revokedAt})`);
     console.log(`Revoked key ${keyId}`);
@@ -188,15 +187,10 @@ export function credentialsBanner(title: string, app: CreatedApp): string {
 function withApps<T>(
   values: { db?: string },
   env: Record<string, string | undefined>,
-  run: (apps: ReturnType<typeof createAppsService>) => T,
+  run: (apps: ReturnType<typeof createAppsService>) => Promise<T>,
   options: { mustExist?: boolean } = {},
-): T {
-  const db = openForCommand(values, env, options);
-  try {
-    return run(createAppsService(db));
-  } finally {
-    closeDatabase(db);
-  }
+): Promise<T> {
+  return withStore(values, env, (store) => run(createAppsService(store)), options);
 }
 
 function printJson(value: unknown): void {

@@ -1,8 +1,9 @@
 import { existsSync } from "node:fs";
-import { createAppsService } from "../apps/service";
 import { UsageError, resolveSetting } from "../config";
-import { openMigratedDatabase, type Db, type Durability } from "../db";
-import type { AppRow } from "../db/schema";
+import { closeDatabase, openMigratedDatabase, type Db, type Durability } from "../db";
+import { createSqliteStore, type SqliteStore } from "../store/sqlite/store";
+import type { AppRow, Store } from "../store/types";
+import { Writer } from "../store/writer";
 import { CommandError } from "./args";
 
 /**
@@ -23,9 +24,54 @@ export function openForCommand(
   return openMigratedDatabase(path, options.durability);
 }
 
+export interface CommandStore {
+  db: Db;
+  store: SqliteStore;
+  /** Commits what is queued, then closes the database. */
+  close(): void;
+}
+
+/**
+ * The database as a store, for a command: its writes are the same typed commands the server
+ * applies, through a writer of its own (a running server keeps its own, and SQLite's write
+ * lock, BEGIN IMMEDIATE with busy_timeout, takes the two in turn).
+ */
+export function openStoreForCommand(
+  values: { db?: string },
+  env: Record<string, string | undefined>,
+  options: { mustExist?: boolean; durability?: Durability } = {},
+): CommandStore {
+  const db = openForCommand(values, env, options);
+  const writer = new Writer(db);
+  const store = createSqliteStore({ db, writer, clock: Date.now });
+  return {
+    db,
+    store,
+    close() {
+      writer.close();
+      closeDatabase(db);
+    },
+  };
+}
+
+/** Runs `run` on a command's store and closes it, whatever happens. */
+export async function withStore<T>(
+  values: { db?: string },
+  env: Record<string, string | undefined>,
+  run: (store: SqliteStore) => T | Promise<T>,
+  options: { mustExist?: boolean; durability?: Durability } = {},
+): Promise<T> {
+  const opened = openStoreForCommand(values, env, options);
+  try {
+    return await run(opened.store);
+  } finally {
+    opened.close();
+  }
+}
+
 /** The app, or the same error (exit 1) from every command. */
-export function requireApp(db: Db, appId: string): AppRow {
-  const app = createAppsService(db).findApp(appId);
+export async function requireApp(store: Store, appId: string): Promise<AppRow> {
+  const app = await store.credentials.app(appId);
   if (!app) throw new CommandError(`no app with id ${appId} (see 'trackd apps list')`);
   return app;
 }

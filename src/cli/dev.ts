@@ -1,13 +1,11 @@
 // trackd dev … : tools for development. `dev seed` writes generated events through the same
 // ingest service and writer as the server, so every write-time counter is kept as in production.
-import { closeDatabase } from "../db";
 import { UsageError } from "../config";
 import { createCustomersService } from "../customers/service";
 import { createSeeder } from "../dev/seed";
 import { createIngestService } from "../ingest/service";
-import { Writer } from "../store/writer";
 import { dbOption, parseCommandArgs } from "./args";
-import { openForCommand, requireApp } from "./db";
+import { openStoreForCommand, requireApp } from "./db";
 import { progressBar } from "./progress";
 
 const BATCH = 1000;
@@ -38,11 +36,10 @@ export async function devCommand(args: string[], env: Record<string, string | un
     throw new UsageError(`--customers (${plan.customers}) must not exceed --events (${plan.events}): each customer gets at least one event`);
   }
 
-  const db = openForCommand(values, env, { mustExist: true, durability: "normal" });
+  const { store, close } = openStoreForCommand(values, env, { mustExist: true, durability: "normal" });
   try {
-    requireApp(db, values.app);
-    const writer = new Writer(db);
-    const ingest = createIngestService({ db, writer, clock: Date.now, customers: createCustomersService(db) });
+    await requireApp(store, values.app);
+    const ingest = createIngestService({ store, clock: Date.now, customers: createCustomersService(store) });
     const seeder = createSeeder({ ...plan, now: Date.now() });
     const progress = progressBar("seeding", plan.events);
     const inFlight: Promise<unknown>[] = [];
@@ -59,7 +56,7 @@ export async function devCommand(args: string[], env: Record<string, string | un
     );
     return 0;
   } finally {
-    closeDatabase(db);
+    close();
   }
 }
 

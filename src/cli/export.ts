@@ -1,16 +1,15 @@
 // trackd export: the same stream as GET /v1/api/export, written to a file (or stdout) straight
 // from the database, with a progress bar on stderr. It reads through its own connection, so it
 // can run beside a live server (WAL: readers never block the writer).
-import { closeDatabase } from "../db";
 import { renameSync, rmSync } from "node:fs";
 import { UsageError } from "../config";
 import { createCustomersService } from "../customers/service";
 import { parseDate } from "../dates";
 import { formats } from "../export/format";
 import { EXPORT_FORMATS, type ExportFormat } from "../export/model";
-import { createExporter, type ExportFilter } from "../store/export";
+import type { ExportFilter } from "../store/types";
 import { CommandError, dbOption, parseCommandArgs } from "./args";
-import { openForCommand, requireApp } from "./db";
+import { openStoreForCommand, requireApp } from "./db";
 import { progressBar } from "./progress";
 
 export async function exportCommand(args: string[], env: Record<string, string | undefined>): Promise<number> {
@@ -29,25 +28,25 @@ export async function exportCommand(args: string[], env: Record<string, string |
   const range = { from: dateFlag("from", values.from), to: dateFlag("to", values.to) };
   if (range.from !== undefined && range.to !== undefined && range.from > range.to) throw new UsageError("--to must not be before --from");
 
-  const db = openForCommand(values, env, { mustExist: true });
+  const { store, close } = openStoreForCommand(values, env, { mustExist: true });
   try {
-    requireApp(db, values.app);
+    await requireApp(store, values.app);
     const filter: ExportFilter = { ...range };
     if (values["customer-id"] !== undefined) {
-      const customer = createCustomersService(db).find(values.app, values["customer-id"]);
+      const customer = await createCustomersService(store).find(values.app, values["customer-id"]);
       if (!customer) throw new CommandError(`no customer with customerId ${values["customer-id"]} in app ${values.app}`);
       filter.customerPk = customer.pk;
     }
-    const exporter = createExporter(db);
+    const exporter = store.export;
     const toStdout = values.out === "-";
     // Written beside the target and renamed at the end: a failed export never looks complete.
     const partial = `${values.out}.partial`;
     const sink = toStdout ? stdoutSink() : fileSink(partial);
-    const progress = progressBar("exporting", exporter.estimate(values.app, filter));
+    const progress = progressBar("exporting", await exporter.estimate(values.app, filter));
     let exported = 0;
     try {
       await sink.write(formats[format].header);
-      for (const page of exporter.pages(values.app, filter)) {
+      for await (const page of exporter.pages(values.app, filter)) {
         await sink.write(page.map(formats[format].line).join(""));
         exported += page.length;
         progress.update(exported);
@@ -70,7 +69,7 @@ export async function exportCommand(args: string[], env: Record<string, string |
     );
     return 0;
   } finally {
-    closeDatabase(db);
+    close();
   }
 }
 

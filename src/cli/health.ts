@@ -1,29 +1,25 @@
 // trackd health score: the scoring pass the server runs every --health-interval minutes, now.
-import { closeDatabase } from "../db";
 import { UsageError } from "../config";
 import { createHealthPass, type PassResult } from "../scoring/pass";
-import { Writer } from "../store/writer";
 import { dbOption, jsonOption, parseCommandArgs } from "./args";
-import { openForCommand, requireApp } from "./db";
+import { openStoreForCommand, requireApp } from "./db";
 
 export async function healthCommand(args: string[], env: Record<string, string | undefined>): Promise<number> {
   const [sub, ...rest] = args;
   if (sub !== "score") throw new UsageError(sub ? `unknown health command "${sub}"` : "health needs a command: score");
   const { values } = parseCommandArgs(rest, { ...dbOption, ...jsonOption, app: { type: "string" } });
-  const db = openForCommand(values, env, { mustExist: true });
+  // Its own writer: a running server on the same file keeps its own, and SQLite's write lock
+  // (BEGIN IMMEDIATE, busy_timeout) takes the two in turn.
+  const { store, close } = openStoreForCommand(values, env, { mustExist: true });
   try {
-    if (values.app !== undefined) requireApp(db, values.app);
-    // Its own writer: a running server on the same file keeps its own, and SQLite's write lock
-    // (BEGIN IMMEDIATE, busy_timeout) takes the two in turn.
-    const writer = new Writer(db);
-    const results = await createHealthPass({ db, writer, clock: Date.now }).run({ appId: values.app });
-    writer.close();
+    if (values.app !== undefined) await requireApp(store, values.app);
+    const results = await createHealthPass({ store, clock: Date.now }).run({ appId: values.app });
     if (values.json) console.log(JSON.stringify(results));
     else if (results.length === 0) console.log("no apps yet: trackd apps create --name NAME");
     else for (const result of results) console.log(describe(result));
     return 0;
   } finally {
-    closeDatabase(db);
+    close();
   }
 }
 

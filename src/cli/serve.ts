@@ -12,6 +12,7 @@ import { createRetentionPass } from "../retention/pass";
 import { scheduleRetention } from "../retention/schedule";
 import { createHealthPass } from "../scoring/pass";
 import { scheduleHealthPasses } from "../scoring/schedule";
+import { createSqliteStore } from "../store/sqlite/store";
 import { Writer } from "../store/writer";
 import { credentialsBanner } from "./apps";
 import { dbOption, parseCommandArgs } from "./args";
@@ -73,13 +74,15 @@ export async function serveCommand(args: string[], env: Record<string, string | 
           return undefined;
         });
   const writer = new Writer(db, { maxPending: config.maxPending });
+  // One store for the process: the app, the scoring and retention passes and the first-run
+  // setup share its applier (each applier prepares every statement and registers its counts).
+  const store = createSqliteStore({ db, writer, clock: Date.now });
   // While no admin exists, a one-time link (printed below) lets the first one be created.
-  const accounts = createAccountsService(db, Date.now);
-  const setupToken = accounts.countAdmins() === 0 ? randomBytes(24).toString("base64url") : undefined;
-  const monitoring = createMonitoring({ db, writer });
+  const accounts = createAccountsService(store, Date.now);
+  const setupToken = (await accounts.countAdmins()) === 0 ? randomBytes(24).toString("base64url") : undefined;
+  const monitoring = createMonitoring({ store });
   const app = createHttpApp({
-    db,
-    writer,
+    store,
     client: config.client,
     logger: log,
     accessLog: { sample: config.accessLogSample },
@@ -106,10 +109,10 @@ export async function serveCommand(args: string[], env: Record<string, string | 
     throw error;
   }
 
-  const apps = createAppsService(db);
-  if (apps.countApps() === 0) {
+  const apps = createAppsService(store);
+  if ((await apps.countApps()) === 0) {
     // First run: make the quick start one command long.
-    console.log(`${credentialsBanner('Created the app "default" for this new database', apps.create("default"))}\n`);
+    console.log(`${credentialsBanner('Created the app "default" for this new database', await apps.create("default"))}\n`);
   }
   const base = config.publicUrl ?? `http://${config.host === "0.0.0.0" ? "localhost" : config.host}:${app.server!.port}`;
   if (setupToken) console.log(`Create the first dashboard admin (one-time link, valid until an admin exists):\n  ${base}/setup?token=${setupToken}\n`);
@@ -121,7 +124,7 @@ export async function serveCommand(args: string[], env: Record<string, string | 
   const health =
     config.healthIntervalMs > 0
       ? scheduleHealthPasses({
-          pass: createHealthPass({ db, writer, clock: Date.now }),
+          pass: createHealthPass({ store, clock: Date.now }),
           intervalMs: config.healthIntervalMs,
           logger: log,
           onPass: (results) => results.forEach((result) => monitoring.scoringSeconds.observe(result.durationMs / 1000)),
@@ -130,7 +133,7 @@ export async function serveCommand(args: string[], env: Record<string, string | 
 
   const retention =
     config.retentionIntervalMs > 0
-      ? scheduleRetention({ pass: createRetentionPass({ db, writer, clock: Date.now }), intervalMs: config.retentionIntervalMs, logger: log })
+      ? scheduleRetention({ pass: createRetentionPass({ store, clock: Date.now }), intervalMs: config.retentionIntervalMs, logger: log })
       : undefined;
 
   let stopping: { signal: string; at: number } | undefined;

@@ -1,16 +1,14 @@
 // trackd stripe sync: customers and subscriptions read from Stripe's API, for the history that
 // predates the webhook (or that a webhook outage missed). Read with the official package's
 // auto-pagination and applied through the billing service, as webhook events are.
-import { closeDatabase } from "../db";
 import Stripe from "stripe";
 import { version } from "../../package.json";
 import { createBillingService, type BillingService } from "../billing/service";
 import { stripeCustomer, stripeSubscription } from "../billing/stripe";
 import type { ChangeSource } from "../billing/model";
 import { UsageError } from "../config";
-import { Writer } from "../store/writer";
 import { dbOption, parseCommandArgs } from "./args";
-import { openForCommand, requireApp } from "./db";
+import { openStoreForCommand, requireApp } from "./db";
 import { progressBar } from "./progress";
 
 /** Stripe's largest page, and one writer job per page. */
@@ -33,10 +31,10 @@ export async function stripeCommand(args: string[], env: Record<string, string |
   const base = values["api-base"] ?? STRIPE_API;
   const stripe = new Stripe(apiKey, { ...hostOf(base), maxNetworkRetries: 2, telemetry: false, appInfo: { name: "trackd", version } });
 
-  const db = openForCommand(values, env, { mustExist: true });
+  const { store, close } = openStoreForCommand(values, env, { mustExist: true });
   try {
-    requireApp(db, values.app);
-    const billing = createBillingService({ db, writer: new Writer(db), clock: Date.now });
+    await requireApp(store, values.app);
+    const billing = createBillingService({ store });
     const started = performance.now();
     const synced = await sync(stripe, billing, values.app);
     console.log(
@@ -49,7 +47,7 @@ export async function stripeCommand(args: string[], env: Record<string, string |
     console.error(`trackd: ${describe(error, base).replaceAll(apiKey, "[API key]")}\nWhat was read before this is saved; running the sync again is safe.`);
     return 1;
   } finally {
-    closeDatabase(db);
+    close();
   }
 }
 

@@ -1,10 +1,9 @@
 // trackd users …: the people who sign in to the dashboard (not API keys, not a customer's users).
 import { createAccountsService } from "../accounts/service";
 import { UsageError } from "../config";
-import { closeDatabase } from "../db";
 import { AppError } from "../errors";
 import { dbOption, jsonOption, parseCommandArgs } from "./args";
-import { openForCommand } from "./db";
+import { withStore } from "./db";
 import { helpFor } from "./usage";
 
 
@@ -35,8 +34,8 @@ export async function usersCommand(args: string[], env: Record<string, string | 
     const { values, positionals } = parseCommandArgs(rest, dbOption, 1);
     const [email] = positionals;
     if (!email) throw new UsageError("users remove needs an EMAIL");
-    const removed = await withAccounts(values, env, (accounts) => {
-      const user = accounts.findUser(email);
+    const removed = await withAccounts(values, env, async (accounts) => {
+      const user = await accounts.findUser(email);
       return user ? accounts.removeUser(user.id) : false;
     }, { mustExist: true });
     if (!removed) return fail(`no dashboard user with email ${email}`);
@@ -69,15 +68,12 @@ async function withAccounts<T>(
   run: (accounts: Accounts) => T | Promise<T>,
   options: { mustExist?: boolean } = {},
 ): Promise<T> {
-  const db = openForCommand(values, env, options);
   try {
-    return await run(createAccountsService(db, Date.now));
+    return await withStore(values, env, (store) => run(createAccountsService(store, Date.now)), options);
   } catch (error) {
     // A refused value (bad email, short password, last admin) is a usage problem: exit 2 with its message.
     if (error instanceof AppError && error.status < 500) throw new UsageError(error.message);
     throw error;
-  } finally {
-    closeDatabase(db);
   }
 }
 

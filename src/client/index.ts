@@ -5,7 +5,7 @@
 import { Elysia } from "elysia";
 import { originAllowed } from "../apps/service";
 import type { AppsService } from "../apps/service";
-import type { AppRow } from "../db/schema";
+import type { AppRow } from "../store/types";
 import { AppError } from "../errors";
 import { readJsonBody } from "../http/body";
 import type { LiveHub } from "../live/service";
@@ -24,11 +24,11 @@ export function clientRoutes(deps: { apps: AppsService; ingest: IngestService; c
   const perApp = new RateLimiter(options.perApp, clock);
 
   return new Elysia({ name: "client" })
-    .options(CLIENT_PATH, ({ request }) => {
+    .options(CLIENT_PATH, async ({ request }) => {
       // A preflight names no app, so an origin is granted here if any app allows it; the POST
       // then checks the origin against its own app.
       const origin = request.headers.get("origin");
-      const allowed = origin !== null && apps.originAllowedByAnyApp(origin);
+      const allowed = origin !== null && (await apps.originAllowedByAnyApp(origin));
       if (origin !== null && !allowed) throw new AppError("FORBIDDEN", `origin ${origin} may not send browser events here`);
       return new Response(null, {
         status: 204,
@@ -49,7 +49,7 @@ export function clientRoutes(deps: { apps: AppsService; ingest: IngestService; c
         try {
           checkRate(perIp, clientIp(request, server, options.trustProxy), "IP address");
           const { items, isBatch } = itemsOf(await readJsonBody(request, CLIENT_BODY_LIMIT));
-          app = appOf(items, request.headers.get("x-ck-app"), apps);
+          app = await appOf(items, request.headers.get("x-ck-app"), apps);
           checkOrigin(app, origin);
           checkRate(perApp, app.id, "app");
           const events = normalizeClientEvents(items, isBatch, clock());

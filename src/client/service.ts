@@ -3,7 +3,7 @@
 // written until every step has passed, so a refused request stores nothing.
 import { originAllowed } from "../apps/service";
 import type { AppsService } from "../apps/service";
-import type { AppRow } from "../db/schema";
+import type { AppRow } from "../store/types";
 import { AppError, type ErrorDetail } from "../errors";
 import type { RateLimiter } from "../http/rate-limit";
 import { batchItems, indexed, normalizeAll, normalizeOne } from "../ingest/service";
@@ -18,7 +18,7 @@ export function itemsOf(body: unknown): { items: unknown[]; isBatch: boolean } {
 }
 
 /** The app named by the x-ck-app header or the events' appId: one app per request. */
-export function appOf(items: unknown[], header: string | null, apps: AppsService): AppRow {
+export async function appOf(items: unknown[], header: string | null, apps: AppsService): Promise<AppRow> {
   const named = items.map((item) =>
     typeof item === "object" && item !== null && "appId" in item ? (item as { appId: unknown }).appId : undefined,
   );
@@ -31,7 +31,7 @@ export function appOf(items: unknown[], header: string | null, apps: AppsService
     const details = mismatched.map((index) => ({ index, field: "appId", path: `/${index}/appId`, message: `must be ${appId} like the rest of this request` }));
     throw new AppError("VALIDATION_FAILED", "all events of one request must belong to one app", { details });
   }
-  const app = apps.findApp(appId);
+  const app = await apps.findApp(appId);
   if (!app) throw new AppError("UNAUTHORIZED", `unknown appId ${appId}`);
   return app;
 }

@@ -3,7 +3,6 @@ import { Elysia } from "elysia";
 import { apiKeyAuth } from "../apps/auth";
 import type { AppsService } from "../apps/service";
 import type { BillingService } from "../billing/service";
-import type { Db } from "../db";
 import { toIso } from "../dates";
 import { decodeCursor } from "../events/service";
 import { DEFAULT_PAGE_SIZE } from "../events/model";
@@ -13,7 +12,8 @@ import { compile, validateQuery, validateQueryWithDates } from "../http/validate
 import { retainedFrom, retainedSince } from "../horizon";
 import { chartBuckets, series } from "../charts";
 import type { ErasureService } from "./erasure";
-import { createCustomerList, DEFAULT_SORT } from "../store/customer-list";
+import { DEFAULT_SORT } from "../store/customer-list";
+import type { Store } from "../store/types";
 import { ActivityQuery, attributeFilters, CustomerQuery, CustomerTimelineQuery, ListCustomersQuery, TimelineQuery } from "./model";
 import type { CustomersService } from "./service";
 import { createTimeline } from "./timeline";
@@ -32,11 +32,11 @@ export function customerRoutes(deps: {
   events: EventsService;
   billing: BillingService;
   scoring: ScoringService;
-  db: Db;
+  store: Store;
   clock: () => number;
 }) {
   const { apps, customers, events, billing, clock } = deps;
-  const list = createCustomerList(deps.db);
+  const list = deps.store.customerList.list;
   const timeline = createTimeline({ events, billing });
 
   return new Elysia({ name: "customers" })
@@ -67,27 +67,33 @@ export function customerRoutes(deps: {
         clock(),
       );
     })
-    .get("/v1/api/customers/:customerId", ({ params, query, app }) => {
+    .get("/v1/api/customers/:customerId", async ({ params, query, app }) => {
       const { by } = validateQuery(customerQuery, query);
-      const customer = customers.findOr404(app.id, params.customerId, by);
+      const customer = await customers.findOr404(app.id, params.customerId, by);
       const now = clock();
-      const eventCounts = customers.eventCounts(customer.pk, now);
+      const [view, eventCounts, health, recent, billingView] = await Promise.all([
+        customers.view(customer),
+        customers.eventCounts(customer.pk, now),
+        deps.scoring.customerHealth(app, customer, now),
+        events.list(app.id, { customerPk: customer.pk, from: retainedFrom(undefined, app, now), limit: RECENT_EVENTS }),
+        billing.ofCustomer(customer.pk, RECENT_BILLING_EVENTS),
+      ]);
       return {
-        ...customers.view(customer),
+        ...view,
         eventsLast7d: eventCounts.reduce((sum, row) => sum + row.last7d, 0),
         eventsLast30d: eventCounts.reduce((sum, row) => sum + row.last30d, 0),
         eventCounts,
-        health: deps.scoring.customerHealth(app, customer, now),
-        recentEvents: events.list(app.id, { customerPk: customer.pk, from: retainedFrom(undefined, app, now), limit: RECENT_EVENTS }).events,
-        ...billing.ofCustomer(customer.pk, RECENT_BILLING_EVENTS),
+        health,
+        recentEvents: recent.events,
+        ...billingView,
         retainedSince: retainedSince(app, now),
       };
     })
-    .get("/v1/api/customers/:customerId/events", ({ params, query, app }) => {
+    .get("/v1/api/customers/:customerId/events", async ({ params, query, app }) => {
       // Checked before the customer, so a bad query is a 400 even for an unknown one.
       const { input, dates } = validateQueryWithDates(timelineQuery, query, ["from", "to"]);
-      const customer = customers.findOr404(app.id, params.customerId, input.by);
-      const page = events.list(app.id, {
+      const customer = await customers.findOr404(app.id, params.customerId, input.by);
+      const page = await events.list(app.id, {
         customerPk: customer.pk,
         event: input.event,
         userUid: input.userUid,
@@ -99,21 +105,21 @@ export function customerRoutes(deps: {
       });
       return { ...page, retainedSince: retainedSince(app, clock()) };
     })
-    .get("/v1/api/customers/:customerId/timeline", ({ params, query, app }) => {
+    .get("/v1/api/customers/:customerId/timeline", async ({ params, query, app }) => {
       const contradiction = query.kind === "billing" && query.event !== undefined ? [{ path: "/event", message: "event names only product events; it can't go with kind=billing" }] : [];
       const { input, dates } = validateQueryWithDates(customerTimelineQuery, query, ["from", "to"], contradiction);
-      const customer = customers.findOr404(app.id, params.customerId, input.by);
+      const customer = await customers.findOr404(app.id, params.customerId, input.by);
       const { kind, event, cursor, limit = DEFAULT_PAGE_SIZE } = input;
-      const page = timeline(app.id, customer.pk, { ...dates, from: retainedFrom(dates.from, app, clock()), kind, event, cursor, limit });
+      const page = await timeline(app.id, customer.pk, { ...dates, from: retainedFrom(dates.from, app, clock()), kind, event, cursor, limit });
       // Billing history is not purged by retention; events before retainedSince are.
       return { ...page, retainedSince: retainedSince(app, clock()) };
     })
-    .get("/v1/api/customers/:customerId/activity", ({ params, query, app }) => {
+    .get("/v1/api/customers/:customerId/activity", async ({ params, query, app }) => {
       const { input, dates } = validateQueryWithDates(activityQuery, query, ["from", "to"]);
       const { interval = "day", event } = input;
       const chart = chartBuckets(interval, clock(), dates.from, dates.to);
-      const customer = customers.findOr404(app.id, params.customerId, input.by);
-      const points = series(customers.dailyCounts(customer.pk, chart.from, chart.to, event), interval, chart);
+      const customer = await customers.findOr404(app.id, params.customerId, input.by);
+      const points = series(await customers.dailyCounts(customer.pk, chart.from, chart.to, event), interval, chart);
       return {
         interval,
         event: event ?? null,

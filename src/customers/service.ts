@@ -1,6 +1,4 @@
-import type { Db } from "../db";
-import { createCustomerReads } from "../store/customers";
-import type { CustomerRow } from "../db/schema";
+import type { CustomerRow, Store } from "../store/types";
 import { toIso } from "../dates";
 import { AppError } from "../errors";
 import { dayOf } from "../periods";
@@ -8,16 +6,16 @@ import type { CustomerView, EventCount } from "./model";
 
 export type CustomerKey = "customerId" | "uid" | "email";
 
-export function createCustomersService(db: Db) {
-  const { byCustomerId, byUid, byEmail, byPk, usersOf, eventStats, recentByEvent, dailyCounts, dailyCountsOfEvent } = createCustomerReads(db);
+export function createCustomersService(store: Store) {
+  const customers = store.customers;
 
-  function view(row: CustomerRow): CustomerView {
+  async function view(row: CustomerRow): Promise<CustomerView> {
     return {
       customerId: row.customerId,
       uid: row.uid,
       email: row.email,
       data: row.data,
-      users: usersOf.all({ customerPk: row.pk }).map((user) => ({
+      users: (await customers.usersOf(row.pk)).map((user) => ({
         uid: user.uid,
         data: user.data,
         firstSeen: toIso(user.firstSeen),
@@ -33,24 +31,24 @@ export function createCustomersService(db: Db) {
   }
 
   /** Always scoped to the app: another app's customer with the same id is never found. */
-  function find(appId: string, value: string, by: CustomerKey = "customerId"): CustomerRow | undefined {
-    const query = { customerId: byCustomerId, uid: byUid, email: byEmail }[by];
-    return query.get({ appId, value });
+  function find(appId: string, value: string, by: CustomerKey = "customerId"): Promise<CustomerRow | undefined> {
+    return customers.find(appId, by, value);
   }
 
   return {
     find,
     /** As find, for the routes: an unknown customer is a 404 naming how it was looked up. */
-    findOr404(appId: string, value: string, by: CustomerKey = "customerId"): CustomerRow {
-      const customer = find(appId, value, by);
+    async findOr404(appId: string, value: string, by: CustomerKey = "customerId"): Promise<CustomerRow> {
+      const customer = await find(appId, value, by);
       if (!customer) throw new AppError("NOT_FOUND", `no customer with ${by} ${value}`);
       return customer;
     },
     /** Per event name: all time from the stats, the last 7/30 days from the daily counts. */
-    eventCounts(pk: number, now: number): EventCount[] {
+    async eventCounts(pk: number, now: number): Promise<EventCount[]> {
       const today = dayOf(now);
-      const recent = new Map(recentByEvent.all({ pk, since7: today - 6, since30: today - 29 }).map((row) => [row.event, row]));
-      return eventStats.all({ pk }).map((stat) => ({
+      const [recentRows, stats] = await Promise.all([customers.recentByEvent(pk, today - 6, today - 29), customers.eventStats(pk)]);
+      const recent = new Map(recentRows.map((row) => [row.event, row]));
+      return stats.map((stat) => ({
         event: stat.event,
         count: stat.count,
         last7d: recent.get(stat.event)?.last7d ?? 0,
@@ -61,13 +59,12 @@ export function createCustomersService(db: Db) {
     },
 
     /** Event counts per UTC day from `fromMs` to `toMs` (exclusive), optionally of one event name. */
-    dailyCounts(pk: number, fromMs: number, toMs: number, event?: string): { day: number; count: number }[] {
-      const range = { pk, fromDay: dayOf(fromMs), toDay: dayOf(toMs - 1) };
-      return event === undefined ? dailyCounts.all(range) : dailyCountsOfEvent.all({ ...range, event });
+    dailyCounts(pk: number, fromMs: number, toMs: number, event?: string): Promise<{ day: number; count: number }[]> {
+      return customers.dailyCounts(pk, dayOf(fromMs), dayOf(toMs - 1), event);
     },
 
-    viewByPk(pk: number): CustomerView | undefined {
-      const row = byPk.get({ pk });
+    async viewByPk(pk: number): Promise<CustomerView | undefined> {
+      const row = await customers.byPk(pk);
       return row && view(row);
     },
     view,

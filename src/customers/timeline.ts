@@ -22,15 +22,15 @@ const SAFE_MAX = Number.MAX_SAFE_INTEGER;
 
 export function createTimeline(deps: { events: EventsService; billing: BillingService }) {
   const { events, billing } = deps;
-  return function timeline(
+  return async function timeline(
     appId: string,
     customerPk: number,
     page: { from?: number; to?: number; cursor?: string; limit: number; kind?: TimelineItem["type"]; event?: string },
-  ): { items: TimelineItem[]; nextCursor: string | null } {
+  ): Promise<{ items: TimelineItem[]; nextCursor: string | null }> {
     const after = page.cursor === undefined ? undefined : decodeTimelineCursor(page.cursor);
     // An event name narrows the timeline to that event's rows: billing entries have no name.
     const wants = (kind: TimelineItem["type"]) => (page.kind ?? kind) === kind && (kind === "event" || page.event === undefined);
-    const eventRows = !wants("event") ? [] : events.listWithPositions(appId, {
+    const eventRows = !wants("event") ? [] : await events.listWithPositions(appId, {
       customerPk,
       event: page.event,
       from: page.from,
@@ -39,7 +39,7 @@ export function createTimeline(deps: { events: EventsService; billing: BillingSe
       after: after && { eventDate: after.at, seq: after.rank === 1 ? after.id : 0 },
       limit: page.limit + 1,
     });
-    const billingRows = !wants("billing") ? [] : billing.history(customerPk, {
+    const billingRows = !wants("billing") ? [] : await billing.history(customerPk, {
       from: page.from,
       to: page.to,
       // Past an event at t, every billing entry at t is still to come.

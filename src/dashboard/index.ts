@@ -37,21 +37,21 @@ export function dashboardRoutes(deps: { accounts: AccountsService; apps: AppsSer
   const { accounts, apps, options } = deps;
 
   /** The page for a signed-in browser; anyone else goes to sign in, and comes back here after. */
-  function page(request: Request): Response {
-    const signedIn = sessionOf(accounts, request);
+  async function page(request: Request): Promise<Response> {
+    const signedIn = await sessionOf(accounts, request);
     if (!signedIn) {
       const { pathname, search } = new URL(request.url);
       return new Response(null, { status: 303, headers: { location: `/login?next=${encodeURIComponent(pathname + search)}`, "cache-control": "no-store" } });
     }
-    return new Response(shell(sessionInfo(signedIn.session, apps, options)), { headers: { "content-type": "text/html; charset=utf-8", ...PAGE_SECURITY_HEADERS } });
+    return new Response(shell(await sessionInfo(signedIn.session, apps, options)), { headers: { "content-type": "text/html; charset=utf-8", ...PAGE_SECURITY_HEADERS } });
   }
 
   return new Elysia({ name: "dashboard" })
     .get(DASHBOARD_JS.path, ({ request }) => serveAsset(DASHBOARD_JS, request))
     .get(DASHBOARD_CSS.path, ({ request }) => serveAsset(DASHBOARD_CSS, request))
-    .get("/", ({ request }) => {
-      const first = apps.listApps()[0];
-      if (!first || !sessionOf(accounts, request)) return page(request);
+    .get("/", async ({ request }) => {
+      const first = (await apps.listApps())[0];
+      if (!first || !(await sessionOf(accounts, request))) return page(request);
       return new Response(null, { status: 303, headers: { location: `/apps/${encodeURIComponent(first.appId)}`, "cache-control": "no-store" } });
     })
     .get("/apps/*", ({ request }) => page(request));

@@ -12,9 +12,9 @@ const listEventsQuery = compile(ListEventsQuery);
 export function eventRoutes(deps: { apps: AppsService; events: EventsService; clock: () => number }) {
   return new Elysia({ name: "events" })
     .use(apiKeyAuth(deps.apps, "read"))
-    .get("/v1/api/events", ({ query, app }) => {
+    .get("/v1/api/events", async ({ query, app }) => {
       const { input, dates } = validateQueryWithDates(listEventsQuery, query, ["from", "to"]);
-      const page = deps.events.list(app.id, {
+      const page = await deps.events.list(app.id, {
         customerId: input.customerId,
         uid: input.uid,
         event: input.event,

@@ -1,7 +1,7 @@
 import { Type } from "@sinclair/typebox";
 import { t } from "elysia";
 import { Chars } from "../http/chars";
-import type { EventSource } from "../db/schema";
+import type { EventSource } from "../store/types";
 
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 1000;

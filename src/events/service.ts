@@ -1,7 +1,5 @@
-import type { Db } from "../db";
-import { createEventReads } from "../store/events";
+import type { Store } from "../store/types";
 import { toIso } from "../dates";
-import { createCustomerReads } from "../store/customers";
 import { encodeCursor, type Position } from "./cursor";
 import type { EventView } from "./model";
 
@@ -22,42 +20,36 @@ export interface EventFilter {
   limit: number;
 }
 
-export function createEventsService(db: Db) {
+export function createEventsService(store: Store) {
   // Customers are found in the store directly: events and customers never import each other both ways.
-  const customers = createCustomerReads(db);
-  const { userByUid, pageQuery } = createEventReads(db);
+  const customers = store.customers;
 
   /** Finds the customer the filter names; null when it names one that doesn't exist (or two different ones). */
-  function customerFilter(appId: string, filter: EventFilter): number | undefined | null {
+  async function customerFilter(appId: string, filter: EventFilter): Promise<number | undefined | null> {
     if (filter.customerPk !== undefined) return filter.customerPk;
     if (filter.customerId === undefined && filter.uid === undefined) return undefined;
     const customer =
-      filter.customerId !== undefined
-        ? customers.byCustomerId.get({ appId, value: filter.customerId })
-        : customers.byUid.get({ appId, value: filter.uid! });
+      filter.customerId !== undefined ? await customers.find(appId, "customerId", filter.customerId) : await customers.find(appId, "uid", filter.uid!);
     if (!customer || (filter.uid !== undefined && customer.uid !== filter.uid)) return null;
     return customer.pk;
   }
 
   /** Up to `filter.limit` events, newest first, each with its position (what a cursor holds). */
-  function listWithPositions(appId: string, filter: EventFilter): { position: Position; event: EventView }[] {
-    const customerPk = customerFilter(appId, filter);
+  async function listWithPositions(appId: string, filter: EventFilter): Promise<{ position: Position; event: EventView }[]> {
+    const customerPk = await customerFilter(appId, filter);
     if (customerPk === null) return [];
-    const userPk = filter.userUid === undefined ? undefined : (userByUid.get({ customerPk: customerPk ?? -1, uid: filter.userUid })?.pk ?? null);
+    const userPk = filter.userUid === undefined ? undefined : ((await store.events.userPk(customerPk ?? -1, filter.userUid)) ?? null);
     if (userPk === null) return [];
-    const params = {
-      appId,
+    const rows = await store.events.page(appId, {
       customerPk,
       userPk,
       verified: filter.verified,
       event: filter.event,
       from: filter.from,
       to: filter.to,
-      afterDate: filter.after?.eventDate,
-      afterSeq: filter.after?.seq,
+      after: filter.after,
       limit: filter.limit,
-    };
-    const rows = pageQuery(params).all(params);
+    });
     return rows.map(({ seq, userUid, ...row }) => ({
       position: { eventDate: row.eventDate, seq },
       event: {
@@ -74,8 +66,8 @@ export function createEventsService(db: Db) {
     listWithPositions,
 
     /** Newest first. Always scoped to `appId`, whatever the filter or cursor says. */
-    list(appId: string, filter: EventFilter): { events: EventView[]; nextCursor: string | null } {
-      const rows = listWithPositions(appId, { ...filter, limit: filter.limit + 1 });
+    async list(appId: string, filter: EventFilter): Promise<{ events: EventView[]; nextCursor: string | null }> {
+      const rows = await listWithPositions(appId, { ...filter, limit: filter.limit + 1 });
       const page = rows.slice(0, filter.limit);
       const last = page.at(-1);
       return {

@@ -12,23 +12,23 @@ import type { Logger } from "../log";
 import { eventJson, formats } from "./format";
 import { retainedFrom, retainedSince } from "../horizon";
 import { ExportQuery } from "./model";
-import type { Exporter } from "../store/export";
+import type { ExportReads } from "../store/types";
 
 const exportQuery = compile(ExportQuery);
 const safeFileName = (name: string) => name.replace(/[^\w.-]/g, "_");
 const customerQuery = compile(CustomerQuery);
 
-export function exportRoutes(deps: { apps: AppsService; customers: CustomersService; exporter: Exporter; clock: () => number; logger: Logger }) {
+export function exportRoutes(deps: { apps: AppsService; customers: CustomersService; exporter: ExportReads; clock: () => number; logger: Logger }) {
   const { apps, customers, exporter, clock, logger } = deps;
 
   /** A response whose body is produced chunk by chunk, only as fast as the client reads it. */
-  function streamed(chunks: Iterable<string>, headers: Record<string, string>): Response {
-    const iterator = chunks[Symbol.iterator]();
+  function streamed(chunks: AsyncIterable<string>, headers: Record<string, string>): Response {
+    const iterator = chunks[Symbol.asyncIterator]();
     const encoder = new TextEncoder();
     const body = new ReadableStream<Uint8Array>({
-      pull(controller) {
+      async pull(controller) {
         try {
-          const next = iterator.next();
+          const next = await iterator.next();
           if (next.done) controller.close();
           else controller.enqueue(encoder.encode(next.value));
         } catch (error) {
@@ -37,8 +37,8 @@ export function exportRoutes(deps: { apps: AppsService; customers: CustomersServ
           controller.error(error);
         }
       },
-      cancel() {
-        iterator.return?.();
+      async cancel() {
+        await iterator.return?.();
       },
     });
     return new Response(body, { headers });
@@ -46,15 +46,15 @@ export function exportRoutes(deps: { apps: AppsService; customers: CustomersServ
 
   return new Elysia({ name: "export" })
     .use(apiKeyAuth(apps, "read", { sessionScope: "admin" }))
-    .get("/v1/api/export", ({ query, app }) => {
+    .get("/v1/api/export", async ({ query, app }) => {
       const { input, dates } = validateQueryWithDates(exportQuery, query, ["from", "to"]);
       const format = formats[input.format ?? "ndjson"];
-      const customerPk = input.customerId === undefined ? undefined : customers.findOr404(app.id, input.customerId).pk;
+      const customerPk = input.customerId === undefined ? undefined : (await customers.findOr404(app.id, input.customerId)).pk;
       const pages = exporter.pages(app.id, { ...dates, from: retainedFrom(dates.from, app, clock()), customerPk });
       return streamed(
-        (function* () {
+        (async function* () {
           if (format.header) yield format.header;
-          for (const page of pages) yield page.map(format.line).join("");
+          for await (const page of pages) yield page.map(format.line).join("");
         })(),
         {
           "content-type": format.contentType,
@@ -64,21 +64,21 @@ export function exportRoutes(deps: { apps: AppsService; customers: CustomersServ
         },
       );
     })
-    .get("/v1/api/customers/:customerId/export", ({ params, query, app }) => {
+    .get("/v1/api/customers/:customerId/export", async ({ params, query, app }) => {
       const { by } = validateQuery(customerQuery, query);
-      const customer = customers.findOr404(app.id, params.customerId, by);
+      const customer = await customers.findOr404(app.id, params.customerId, by);
       const head = {
         exportedAt: toIso(clock()),
-        customer: customers.view(customer),
-        eventCounts: customers.eventCounts(customer.pk, clock()),
+        customer: await customers.view(customer),
+        eventCounts: await customers.eventCounts(customer.pk, clock()),
         retainedSince: retainedSince(app, clock()),
       };
       const pages = exporter.pages(app.id, { customerPk: customer.pk, from: retainedFrom(undefined, app, clock()) });
       return streamed(
-        (function* () {
+        (async function* () {
           yield `${JSON.stringify(head).slice(0, -1)},"events":[`;
           let first = true;
-          for (const page of pages) {
+          for await (const page of pages) {
             yield (first ? "\n" : ",\n") + page.map(eventJson).join(",\n");
             first = false;
           }

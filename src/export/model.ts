@@ -17,4 +17,4 @@ export const ExportQuery = t.Object(
   { additionalProperties: false },
 );
 
-export type { ExportRow } from "../store/export";
+export type { ExportRow } from "../store/types";

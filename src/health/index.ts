@@ -1,13 +1,11 @@
 import { Elysia } from "elysia";
-import type { Db } from "../db";
-import { createDatabaseProbe } from "../store/database";
+import type { DatabaseProbe } from "../store/types";
 
 /** 200 when the database answers; load balancers and `docker` health checks poll this. */
-export function healthRoutes(db: Db) {
-  const probe = createDatabaseProbe(db);
-  return new Elysia({ name: "health" }).get("/healthz", ({ set }) => {
+export function healthRoutes(probe: DatabaseProbe) {
+  return new Elysia({ name: "health" }).get("/healthz", async ({ set }) => {
     try {
-      probe.ping();
+      await probe.ping();
       return { ok: true };
     } catch {
       set.status = 503;

@@ -4,7 +4,7 @@
 // closed set (and whose details name the field). Authentication runs before, as the routes'
 // plugin (apps/auth.ts); resolving the customer, messageId idempotency and the counts happen
 // inside the write, in the store's applier, in the same transaction as the event.
-import type { AppRow } from "../db/schema";
+import type { AppRow } from "../store/types";
 import { AppError } from "../errors";
 import { refusePastHorizon } from "../horizon";
 import { KB, readJsonBody } from "../http/body";

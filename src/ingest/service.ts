@@ -3,13 +3,11 @@
 // open Live page about it.
 import type { CustomerView } from "../customers/model";
 import type { CustomersService } from "../customers/service";
-import type { Db } from "../db";
 import { AppError, type ErrorDetail } from "../errors";
 import type { LiveEvent, LiveHub } from "../live/service";
 import type { Monitoring } from "../monitoring/service";
-import type { EventSource, StoredEvent, WriteResult } from "../store/commands";
-import { createSqliteApplier, type SqliteApplier } from "../store/sqlite/applier";
-import type { Writer } from "../store/writer";
+import type { Command, EventSource, ResultOf, StoredEvent, WriteResult } from "../store/commands";
+import type { Store } from "../store/types";
 import type { CustomerUpdateInput } from "./model";
 import type { NormalizedEvent } from "./normalize";
 
@@ -22,11 +20,9 @@ export { batchReply, singleReply, withWarnings } from "./reply";
 export type { EventSource, WriteResult };
 
 export interface IngestDeps {
-  db: Db;
-  writer: Writer;
+  /** The store (its write side: typed commands). */
+  store: Store;
   clock: () => number;
-  /** The store's write side; one is made from db, writer and clock when not given. */
-  applier?: SqliteApplier;
   customers: CustomersService;
   /** The Live page's feed: told about events once they are committed. */
   live?: LiveHub;
@@ -34,7 +30,8 @@ export interface IngestDeps {
   monitoring?: Pick<Monitoring, "eventsStored" | "duplicates">;
 }
 
-export function createIngestService({ db, writer, clock, customers, live, monitoring, applier = createSqliteApplier({ db, writer, clock }) }: IngestDeps) {
+export function createIngestService({ store, clock, customers, live, monitoring }: IngestDeps) {
+  const applier = store;
   /** Only when a Live page is open on the app (the write path pays nothing otherwise). */
   function announce(appId: string, batch: StoredEvent[], results: WriteResult[], source: EventSource): void {
     if (!live?.listening(appId)) return;
@@ -82,7 +79,7 @@ export function createIngestService({ db, writer, clock, customers, live, monito
 
   return {
     /** The store's commands, for a feature with its own mapping onto customers (Segment's batch). */
-    apply: applier.apply,
+    apply: <C extends Command>(command: C): Promise<ResultOf<C>> => applier.apply(command),
 
     /** For writes made through apply(): what the routes below do once their write committed. */
     committed,
@@ -97,7 +94,7 @@ export function createIngestService({ db, writer, clock, customers, live, monito
       const { customerData, customerEmail, user } = update;
       const { customerPk, warnings } = await applier.apply({ type: "UpdateCustomer", appId, identity: update, customerData, customerEmail, user });
       // Read once committed, counts included. Only an erasure committed in between finds nothing.
-      const customer = customers.viewByPk(customerPk);
+      const customer = await customers.viewByPk(customerPk);
       if (!customer) throw new AppError("NOT_FOUND", "the customer was erased while it was being updated");
       return { customer, warnings };
     },

@@ -20,11 +20,11 @@ export function metricsRoutes(deps: { apps: AppsService; metrics: MetricsService
   const { apps, metrics, billingMetrics, clock } = deps;
   return new Elysia({ name: "metrics" })
     .use(apiKeyAuth(apps, "read"))
-    .get("/v1/api/metrics/events", ({ query, app }) => {
+    .get("/v1/api/metrics/events", async ({ query, app }) => {
       const { input, dates } = validateQueryWithDates(eventMetricsQuery, query, ["from", "to"]);
       const { interval = "day", event } = input;
       const chart = chartBuckets(interval, clock(), dates.from, dates.to);
-      const { totals, series } = metrics.events(app.id, chart, interval, event);
+      const { totals, series } = await metrics.events(app.id, chart, interval, event);
       return {
         interval,
         event: event ?? null,
@@ -36,19 +36,19 @@ export function metricsRoutes(deps: { apps: AppsService; metrics: MetricsService
         retainedSince: retainedSince(app, clock()),
       };
     })
-    .get("/v1/api/metrics/billing", ({ query, app }) => {
+    .get("/v1/api/metrics/billing", async ({ query, app }) => {
       const { input, dates } = validateQueryWithDates(billingMetricsQuery, query, ["from", "to"]);
       const { interval = "month" } = input;
       const chart = chartBuckets(interval, clock(), dates.from, dates.to);
-      return { interval, from: toIso(chart.from), to: toIso(chart.to), currencies: billingMetrics(app.id, chart, interval) };
+      return { interval, from: toIso(chart.from), to: toIso(chart.to), currencies: await billingMetrics(app.id, chart, interval) };
     })
     .get("/v1/api/metrics/health", ({ query, app }) => {
       validateQuery(healthMetricsQuery, query);
       return metrics.health(app.id);
     })
-    .get("/v1/api/events/names", ({ query, app }) => {
+    .get("/v1/api/events/names", async ({ query, app }) => {
       validateQuery(eventNamesQuery, query);
-      const names = metrics.names(app.id);
+      const names = await metrics.names(app.id);
       return { names, nonConventional: names.filter((name) => !name.conventional).length };
     });
 }

@@ -1,39 +1,38 @@
 // App-wide reads, all from the counts kept at write time (never the events table): events per
 // interval and per name, distinct active customers per interval, and the names seen.
-import type { Db } from "../db";
-import { createAppCountReads } from "../store/app-counts";
+import type { Store } from "../store/types";
 import { toIso } from "../dates";
 import type { Chart } from "../charts";
 import { bucketStart, DAY_MS, dayOf, type Interval } from "../periods";
 import type { EventNameView, MetricsPoint } from "./model";
 import { namingProblems, spellingKey } from "./naming";
 
-export function createMetricsService(db: Db) {
-  const { dailyCounts, dailyCountsOfEvent, activeCustomers, activeCustomersOfEvent, names, customersPerEvent, grades } = createAppCountReads(db);
+export function createMetricsService(store: Store) {
+  const counts = store.counts;
 
   return {
     /** Customers per health grade (from the last scoring pass), and how many are not scored yet. */
-    health(appId: string) {
-      const row = grades.get({ appId })!;
+    async health(appId: string) {
+      const row = await counts.grades(appId);
       return { customers: row.customers, grades: { healthy: row.healthy, watch: row.watch, at_risk: row.atRisk }, unscored: row.customers - row.healthy - row.watch - row.atRisk };
     },
 
     /** Per bucket of the chart: events by name and distinct active customers; `event` narrows both. */
-    events(appId: string, chart: Chart, interval: Interval, event?: string): { totals: Record<string, number>; series: MetricsPoint[] } {
-      const range = { appId, fromDay: dayOf(chart.from), toDay: dayOf(chart.to - 1) + 1 };
-      const active = new Map(event === undefined ? activeCustomers.all({ ...range, interval }).map((row) => [row.period * DAY_MS, row.customers]) : []);
+    async events(appId: string, chart: Chart, interval: Interval, event?: string): Promise<{ totals: Record<string, number>; series: MetricsPoint[] }> {
+      const fromDay = dayOf(chart.from);
+      const toDay = dayOf(chart.to - 1) + 1;
+      const active = new Map(event === undefined ? (await counts.activeCustomers(appId, interval, fromDay, toDay)).map((row) => [row.period * DAY_MS, row.customers]) : []);
       const points = new Map<number, MetricsPoint>();
       for (const [i, start] of chart.starts.entries()) {
         if (event !== undefined) {
-          const bucket = { appId, event, fromDay: dayOf(start), toDay: dayOf((chart.starts[i + 1] ?? chart.to) - 1) + 1 };
-          active.set(start, activeCustomersOfEvent.get(bucket)?.count ?? 0);
+          active.set(start, await counts.activeCustomersOfEvent(appId, event, dayOf(start), dayOf((chart.starts[i + 1] ?? chart.to) - 1) + 1));
         }
         points.set(start, { start: toIso(start), events: 0, activeCustomers: active.get(start) ?? 0, byEvent: Object.create(null) });
       }
       // Keyed by event names, which clients choose: prototype-less, so "__proto__" or
       // "constructor" is counted like any other name.
       const totals: Record<string, number> = Object.create(null);
-      const days = event === undefined ? dailyCounts.all(range) : dailyCountsOfEvent.all({ ...range, event });
+      const days = await counts.dailyCounts(appId, fromDay, toDay, event);
       for (const { day, event: name, count } of days) {
         const point = points.get(bucketStart(day * DAY_MS, interval));
         if (!point) continue;
@@ -45,9 +44,9 @@ export function createMetricsService(db: Db) {
     },
 
     /** Every name the app has seen, most frequent first, checked against the naming convention. */
-    names(appId: string): EventNameView[] {
-      const rows = names.all({ appId });
-      const doing = new Map(customersPerEvent.all({ appId }).map((row) => [row.event, row.customers]));
+    async names(appId: string): Promise<EventNameView[]> {
+      const [rows, perEvent] = await Promise.all([counts.eventNames(appId), counts.customersPerEvent(appId)]);
+      const doing = new Map(perEvent.map((row) => [row.event, row.customers]));
       const spellings = Map.groupBy(rows, (row) => spellingKey(row.event));
       return rows.map((row) => {
         const problems = namingProblems(row.event);

@@ -2,17 +2,16 @@
 // fresh figures and nothing lives in a module singleton. prom-client's default collectors are
 // left out on purpose: under Bun its event-loop-lag series are junk (STACK-NOTES).
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
-import type { Db } from "../db";
-import { createDatabaseProbe } from "../store/database";
-import type { Writer, WriterObserver } from "../store/writer";
+import type { Store, WriterObserver } from "../store/types";
 
 // Seconds. The write path answers in ~1-10 ms; commits can stall on a slow disk.
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
-export function createMonitoring({ db, writer }: { db: Db; writer: Writer }) {
+export function createMonitoring({ store }: { store: Pick<Store, "queue" | "database"> }) {
   const registry = new Registry();
   const registers = [registry];
-  const probe = createDatabaseProbe(db);
+  const probe = store.database;
+  const writer = store.queue;
 
   const metrics = {
     // Sources: server, bulk, client, segment.
@@ -47,8 +46,8 @@ export function createMonitoring({ db, writer }: { db: Db; writer: Writer }) {
       name: "trackd_database_size_bytes",
       help: "Size of the SQLite database file (pages in use and free), without its -wal",
       registers,
-      collect() {
-        this.set(probe.bytes());
+      async collect() {
+        this.set(await probe.bytes());
       },
     }),
     scoringSeconds: new Histogram({ name: "trackd_health_pass_duration_seconds", help: "Duration of one app's health scoring pass", buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300], registers }),

@@ -2,11 +2,8 @@
 // one small writer job at a time. Ingestion's jobs queue beside the purge's and commit in the
 // same or the next batch, so a large purge never holds the writer for more than one step
 // (measured in bench/README.md, "Retention").
-import type { Db } from "../db";
-import type { Writer } from "../store/writer";
+import type { Store } from "../store/types";
 import { retentionHorizon } from "../horizon";
-import { prepareRetentionApps } from "../store/retention";
-import { createSqliteApplier } from "../store/sqlite/applier";
 
 export interface RetentionResult {
   appId: string;
@@ -23,15 +20,15 @@ export interface RetentionResult {
  */
 export const DEFAULT_STEP = 100;
 
-export function createRetentionPass({ db, writer, clock, step = DEFAULT_STEP }: { db: Db; writer: Writer; clock: () => number; step?: number }) {
-  const applier = createSqliteApplier({ db, writer, clock });
-  const appsWithRetention = prepareRetentionApps(db);
+/** `store`: the app's, so that the pass shares its applier. */
+export function createRetentionPass({ store, clock, step = DEFAULT_STEP }: { store: Store; clock: () => number; step?: number }) {
+  const applier = store;
 
   return {
     /** Purges every app with a retention period; stops at the next step when `signal` aborts. */
     async run(options: { signal?: AbortSignal } = {}): Promise<RetentionResult[]> {
       const results: RetentionResult[] = [];
-      for (const app of appsWithRetention()) {
+      for (const app of await store.retention.appsWithRetention()) {
         const horizon = retentionHorizon(app.retentionDays, clock())!;
         const result = { appId: app.id, horizon, events: 0, dayRows: 0, steps: 0 };
         for (let done = false; !done; ) {

@@ -3,10 +3,7 @@
 // without scoring anything on read. Customers are read in ranges of RANGE_SIZE, and each range's
 // changes go to the writer as one job: the server keeps answering between ranges, and ingest
 // never waits behind one transaction that rewrites a whole app.
-import type { Db } from "../db";
-import { createScoreStore } from "../store/scores";
-import { createSqliteApplier } from "../store/sqlite/applier";
-import type { Writer } from "../store/writer";
+import type { Store } from "../store/types";
 import { scoreHealth } from "./score";
 import { medianOf, prepareGathering, RANGE_SIZE } from "./service";
 import { weightsOf } from "./weights";
@@ -22,22 +19,22 @@ export interface PassResult {
 
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-export function createHealthPass({ db, writer, clock }: { db: Db; writer: Writer; clock: () => number }) {
-  const store = createScoreStore(db);
-  const applier = createSqliteApplier({ db, writer, clock });
-  const gathering = prepareGathering(store);
+/** `store`: the app's, so that the pass shares its applier (statements prepared once, counts deferred once). */
+export function createHealthPass({ store, clock }: { store: Store; clock: () => number }) {
+  const applier = store;
+  const gathering = prepareGathering(store.scores);
 
   /** Null when `signal` aborted it (shutdown): what it wrote so far stays, the rest waits for the next pass. */
   async function scoreApp(appId: string, weights: Record<string, number> | null, signal?: AbortSignal): Promise<PassResult | null> {
     const started = performance.now();
     const now = clock();
-    const ranges = gathering.ranges(appId, RANGE_SIZE);
+    const ranges = await gathering.ranges(appId, RANGE_SIZE);
     // Every score compares breadth with the median, so all breadths come first.
     const breadth = new Map<number, number>();
     for (const range of ranges) {
       await nextTurn();
       if (signal?.aborted) return null;
-      for (const [pk, value] of gathering.breadths(appId, range, now)) breadth.set(pk, value);
+      for (const [pk, value] of await gathering.breadths(appId, range, now)) breadth.set(pk, value);
     }
     const medianBreadth = medianOf(breadth.values());
 
@@ -47,7 +44,7 @@ export function createHealthPass({ db, writer, clock }: { db: Db; writer: Writer
     for (const range of ranges) {
       if (signal?.aborted) return null;
       const changes: { pk: number; score: number }[] = [];
-      const customers = gathering.gather(appId, range, now, breadth, medianBreadth);
+      const customers = await gathering.gather(appId, range, now, breadth, medianBreadth);
       for (const customer of customers) {
         const { score } = scoreHealth(customer.inputs, resolved, now);
         if (score !== customer.healthScore) changes.push({ pk: customer.pk, score });
@@ -66,7 +63,7 @@ export function createHealthPass({ db, writer, clock }: { db: Db; writer: Writer
     /** Scores every app, or only `appId`; stops early (and returns what finished) when `signal` aborts. */
     async run(options: { appId?: string; signal?: AbortSignal } = {}): Promise<PassResult[]> {
       const results: PassResult[] = [];
-      for (const app of store.appsToScore(options.appId ?? null)) {
+      for (const app of await store.scores.appsToScore(options.appId ?? null)) {
         const result = await scoreApp(app.id, app.weights === null ? null : JSON.parse(app.weights), options.signal);
         if (!result) break;
         results.push(result);

@@ -2,9 +2,7 @@
 // queries per range over counts kept at write time, never the events. The profile gathers a
 // range of one with the same queries, so it and the scheduled pass can't disagree.
 import { currentSubscription } from "../billing/service";
-import type { Db } from "../db";
-import { createScoreStore, type ScoreStore } from "../store/scores";
-import type { AppRow, CustomerRow } from "../db/schema";
+import type { AppRow, CustomerRow, ScoreReads, Store } from "../store/types";
 import { DAY_MS, dayOf } from "../periods";
 import { scoreHealth, type Health, type HealthInputs } from "./score";
 import { weightsOf } from "./weights";
@@ -29,31 +27,38 @@ export function medianOf(breadths: Iterable<number>): number {
   return sorted.length === 0 ? 0 : sorted[(sorted.length - 1) >> 1];
 }
 
-export function prepareGathering(store: ScoreStore) {
+export function prepareGathering(store: ScoreReads) {
   return {
     /** The app's customers in ranges of about `size` by pk, ascending. */
-    ranges(appId: string, size: number): Range[] {
-      const pks = Float64Array.from(store.customerPks(appId)).sort();
+    async ranges(appId: string, size: number): Promise<Range[]> {
+      const pks = Float64Array.from(await store.customerPks(appId)).sort();
       const ranges: Range[] = [];
       for (let i = 0; i < pks.length; i += size) ranges.push([pks[i], pks[Math.min(i + size, pks.length) - 1]]);
       return ranges;
     },
 
     /** Distinct event names in the last 30 days, per customer of the range that had any. */
-    breadths(appId: string, [lo, hi]: Range, now: number): Map<number, number> {
-      const rows = store.breadths({ appId, lo, hi, since30: dayOf(now) - 29 });
+    async breadths(appId: string, [lo, hi]: Range, now: number): Promise<Map<number, number>> {
+      const rows = await store.breadths({ appId, lo, hi, since30: dayOf(now) - 29 });
       return new Map(rows.map((row) => [row.pk, row.breadth]));
     },
 
     /** Every customer of the range with its inputs; `breadth` as from breadths(). */
-    gather(appId: string, [lo, hi]: Range, now: number, breadth: Map<number, number>, medianBreadth: number): Scorable[] {
+    async gather(appId: string, [lo, hi]: Range, now: number, breadth: Map<number, number>, medianBreadth: number): Promise<Scorable[]> {
       const today = dayOf(now);
       const range = { appId, lo, hi };
-      const totalsOf = byPk(store.totals({ ...range, since7: today - 6, since14: today - 13, since28: today - 27 }));
-      const usersOf = byPk(store.users({ ...range, activeSince: now - 30 * DAY_MS }));
-      const paymentOf = byPk(store.latestPayments(range));
-      const subscriptionsOf = Map.groupBy(store.subscriptions(range), (row) => row.customerPk);
-      return store.customersIn(range).map(({ pk, lastSeen, healthScore }) => {
+      const [totals, users, payments, subscriptions, customers] = await Promise.all([
+        store.totals({ ...range, since7: today - 6, since14: today - 13, since28: today - 27 }),
+        store.users({ ...range, activeSince: now - 30 * DAY_MS }),
+        store.latestPayments(range),
+        store.subscriptions(range),
+        store.customersIn(range),
+      ]);
+      const totalsOf = byPk(totals);
+      const usersOf = byPk(users);
+      const paymentOf = byPk(payments);
+      const subscriptionsOf = Map.groupBy(subscriptions, (row) => row.customerPk);
+      return customers.map(({ pk, lastSeen, healthScore }) => {
         const subscription = currentSubscription(subscriptionsOf.get(pk) ?? []);
         const payment = paymentOf.get(pk);
         return {
@@ -85,9 +90,8 @@ export function prepareGathering(store: ScoreStore) {
 }
 
 /** Live health for one customer (the profile), against the median of the app's last pass. */
-export function createScoringService(db: Db) {
-  const store = createScoreStore(db);
-  const gathering = prepareGathering(store);
+export function createScoringService(store: Store) {
+  const gathering = prepareGathering(store.scores);
 
   /**
    * The last pass's median, with its time, when it can stand beside this customer's breadth.
@@ -96,18 +100,20 @@ export function createScoringService(db: Db) {
    * scored at start while empty): 0.45 s at 100k customers (bench/health.ts), and only until
    * the next pass.
    */
-  function medianBreadth(appId: string, now: number, ownBreadth: number): { value: number; asOf?: number } {
-    const stored = store.storedMedian(appId);
+  async function medianBreadth(appId: string, now: number, ownBreadth: number): Promise<{ value: number; asOf?: number }> {
+    const stored = await store.scores.storedMedian(appId);
     if (stored && !(stored.medianBreadth === 0 && ownBreadth > 0)) return { value: stored.medianBreadth, asOf: stored.computedAt };
-    return { value: medianOf(gathering.ranges(appId, RANGE_SIZE).flatMap((range) => [...gathering.breadths(appId, range, now).values()])) };
+    const breadths: number[] = [];
+    for (const range of await gathering.ranges(appId, RANGE_SIZE)) breadths.push(...(await gathering.breadths(appId, range, now)).values());
+    return { value: medianOf(breadths) };
   }
 
   return {
-    customerHealth(app: AppRow, customer: CustomerRow, now: number): Health {
+    async customerHealth(app: AppRow, customer: CustomerRow, now: number): Promise<Health> {
       const range: Range = [customer.pk, customer.pk];
-      const breadth = gathering.breadths(app.id, range, now);
-      const median = medianBreadth(app.id, now, breadth.get(customer.pk) ?? 0);
-      const [scorable] = gathering.gather(app.id, range, now, breadth, median.value);
+      const breadth = await gathering.breadths(app.id, range, now);
+      const median = await medianBreadth(app.id, now, breadth.get(customer.pk) ?? 0);
+      const [scorable] = await gathering.gather(app.id, range, now, breadth, median.value);
       return scoreHealth({ ...scorable.inputs, medianAsOf: median.asOf }, weightsOf(app.healthWeights), now);
     },
   };

@@ -3,7 +3,7 @@
 // trackd API key with the ingest scope; the key alone names its app (apps.authenticateKey
 // looks it up by its key id and compares the secret's hash in constant time).
 import type { AppsService } from "../apps/service";
-import type { AppRow } from "../db/schema";
+import type { AppRow } from "../store/types";
 import { AppError } from "../errors";
 
 const BASIC = /^Basic\s+([A-Za-z0-9+/=_-]+)\s*$/i;
@@ -32,9 +32,9 @@ export function writeKeyOfBody(body: unknown): string | undefined {
 }
 
 /** The key's app; 401 for a missing, unknown or revoked key, 403 without the ingest scope. */
-export function appOfWriteKey(apps: AppsService, writeKey: string | undefined): AppRow {
+export async function appOfWriteKey(apps: AppsService, writeKey: string | undefined): Promise<AppRow> {
   if (writeKey === undefined) throw new AppError("UNAUTHORIZED", `missing write key; ${HOW}`);
-  const authenticated = apps.authenticateKey(writeKey);
+  const authenticated = await apps.authenticateKey(writeKey);
   // As on trackd's other routes, only the holder of a revoked key's whole secret learns that.
   if (authenticated === "revoked") throw new AppError("UNAUTHORIZED", "this write key was revoked: use another key of this app (trackd keys list)");
   if (!authenticated) throw new AppError("UNAUTHORIZED", "invalid write key");

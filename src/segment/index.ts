@@ -4,7 +4,6 @@
 // in ./service.ts → the reply SDKs expect.
 import { Elysia } from "elysia";
 import type { AppsService } from "../apps/service";
-import type { Db } from "../db";
 import { AppError } from "../errors";
 import type { IngestService } from "../ingest/service";
 import { withWarnings } from "../ingest/service";
@@ -24,7 +23,6 @@ export type RejectionHook = (appId: string, route: Route, rejected: Rejection[],
 export interface SegmentDeps {
   apps: AppsService;
   ingest: IngestService;
-  db: Db;
   clock: () => number;
   logger: Logger;
   onRejected?: RejectionHook;
@@ -43,13 +41,13 @@ export function segmentRoutes(deps: SegmentDeps) {
   const handle = (route: Route) => async ({ request }: { request: Request }) => {
     const headerKey = writeKeyOfHeader(request.headers.get("authorization"));
     // With the key in the header, a wrong key is refused before the body is read.
-    const app = headerKey === undefined ? undefined : appOfWriteKey(deps.apps, headerKey);
+    const app = headerKey === undefined ? undefined : await appOfWriteKey(deps.apps, headerKey);
     const body = await readSegmentBody(request, route === "batch" ? BATCH_LIMIT : MESSAGE_LIMIT);
     const bodyKey = writeKeyOfBody(body);
     if (headerKey !== undefined && bodyKey !== undefined && bodyKey !== headerKey) {
       throw new AppError("UNAUTHORIZED", "writeKey in the body differs from the Authorization header's; send one key");
     }
-    const keyApp = app ?? appOfWriteKey(deps.apps, bodyKey);
+    const keyApp = app ?? (await appOfWriteKey(deps.apps, bodyKey));
     const result = await service.receive(keyApp, route, body);
     if (result.rejected.length > 0) {
       onRejected(keyApp.id, route, result.rejected, result.accepted);

@@ -3,7 +3,6 @@
 // names every rejected message. A batch is not all or nothing: SDKs drop a whole batch on a
 // 4xx, so one bad message must not cost its neighbours.
 import { parseDate } from "../dates";
-import type { Db } from "../db";
 import type { ErrorDetail } from "../errors";
 import { compile, fieldName, validationError } from "../http/validate";
 import type { IngestService } from "../ingest/service";
@@ -22,7 +21,7 @@ export interface SegmentResult {
 
 const batchEnvelope = compile(BatchEnvelope);
 
-export function createSegmentService(deps: { ingest: IngestService; db: Db; clock: () => number }) {
+export function createSegmentService(deps: { ingest: IngestService; clock: () => number }) {
   return {
     async receive(app: { id: string; retentionDays: number | null }, route: Route, body: unknown): Promise<SegmentResult> {
       const appId = app.id;

@@ -40,8 +40,8 @@ function changeOf(input: typeof SettingsPatch.static): SettingsChange {
 
 export function settingsRoutes(deps: { apps: AppsService }) {
   const { apps } = deps;
-  const settingsOf = (appId: string) => {
-    const app = apps.listApps().find((a) => a.appId === appId)!;
+  const settingsOf = async (appId: string) => {
+    const app = (await apps.listApps()).find((a) => a.appId === appId)!;
     return { appId, name: app.name, requireVerified: app.requireVerified, allowedOrigins: app.allowedOrigins, stripeWebhook: app.stripeWebhook, healthWeights: app.healthWeights, healthWeightsText: formatWeights(app.healthWeights), retentionDays: app.retentionDays };
   };
   return new Elysia({ name: "settings" })
@@ -50,25 +50,25 @@ export function settingsRoutes(deps: { apps: AppsService }) {
     .patch(
       "/v1/api/settings",
       async ({ request, app }) => {
-        apps.updateSettings(app.id, changeOf(validate(settingsPatch, await readJsonBody(request, 16 * KB))));
+        await apps.updateSettings(app.id, changeOf(validate(settingsPatch, await readJsonBody(request, 16 * KB))));
         return settingsOf(app.id);
       },
       { parse: "none" },
     )
-    .get("/v1/api/keys", ({ app }) => ({ keys: apps.listKeys(app.id) ?? [] }))
+    .get("/v1/api/keys", async ({ app }) => ({ keys: (await apps.listKeys(app.id)) ?? [] }))
     .post(
       "/v1/api/keys",
       async ({ request, app, set }) => {
         const { scopes } = validate(keyCreate, await readJsonBody(request, 4 * KB));
         set.status = 201;
-        return apps.createKey(app.id, scopes)!;
+        return (await apps.createKey(app.id, scopes))!;
       },
       { parse: "none" },
     )
-    .delete("/v1/api/keys/:keyId", ({ params, app }) => {
-      if (!apps.revokeKey(params.keyId, app.id)) throw new AppError("NOT_FOUND", `no active key ${params.keyId} in this app`);
+    .delete("/v1/api/keys/:keyId", async ({ params, app }) => {
+      if (!(await apps.revokeKey(params.keyId, app.id))) throw new AppError("NOT_FOUND", `no active key ${params.keyId} in this app`);
       return { ok: true, keyId: params.keyId };
     })
-    .get("/v1/api/signing-secret", ({ app }) => ({ signingSecret: apps.findApp(app.id)!.signingSecret }))
-    .post("/v1/api/signing-secret/rotate", ({ app }) => ({ signingSecret: apps.rotateSigningSecret(app.id)! }));
+    .get("/v1/api/signing-secret", async ({ app }) => ({ signingSecret: (await apps.findApp(app.id))!.signingSecret }))
+    .post("/v1/api/signing-secret/rotate", async ({ app }) => ({ signingSecret: (await apps.rotateSigningSecret(app.id))! }));
 }

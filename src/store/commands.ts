@@ -10,7 +10,7 @@ import type { ErrorDetail } from "../errors";
 import type { Erased } from "./erase";
 import type { PurgeStep } from "./retention";
 import type { HealthRun } from "./scores";
-import type { DashboardUser } from "./users";
+import type { DashboardUser, Role } from "./users";
 
 export type { EventSource };
 
@@ -160,7 +160,6 @@ export interface AppSettingsFields {
   retentionDays?: number | null;
 }
 
-export type Role = "admin" | "viewer";
 
 export interface NewDashboardUser {
   id: string;

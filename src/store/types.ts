@@ -12,11 +12,13 @@
 // - JSON columns (customers.data, users.data, apps.health_weights, subscription items) come back
 //   parsed; `eventData` of events comes back as the JSON text stored (export writes it as is).
 // - Every read is scoped to the app it names: another app's rows are never returned.
-import type { AppRow, BillingEventRow, CustomerRow, DashboardUserRow, SubscriptionRow } from "../db/schema";
+import type { AppRow, BillingEventRow, CustomerRow, DashboardUserRow, EventSource, MrrMovement, SubscriptionRow } from "../db/schema";
 import type { Applier } from "./commands";
 import type { CustomerListRow, ListFilter } from "./customer-list";
 import type { ExportFilter, ExportRow } from "./export";
 import type { SubscriptionFields } from "./scores";
+import type { DashboardUser } from "./users";
+import type { WriterObserver } from "./writer";
 
 // Row shapes, re-exported so that features take them from the store, never from src/db.
 export type { AppRow, BillingEventRow, CustomerRow, DashboardUserRow, SubscriptionRow };
@@ -25,6 +27,8 @@ export type { CustomerListRow, ListFilter, Sort, SortKey } from "./customer-list
 export type { ExportFilter, ExportRow } from "./export";
 export type { HealthRun, SubscriptionFields } from "./scores";
 export type { PurgeStep } from "./retention";
+export type { DashboardUser, Role } from "./users";
+export type { WriterObserver } from "./writer";
 
 /** An API key as stored: only the SHA-256 of its secret (hex), scopes comma-separated. */
 export interface ApiKeyRow {
@@ -103,8 +107,8 @@ export interface CredentialsReads {
 export interface AccountReads {
   userByEmail(email: string): Promise<DashboardUserRow | undefined>;
   userById(id: string): Promise<DashboardUserRow | undefined>;
-  /** Every account, oldest first (createdAt). */
-  listUsers(): Promise<DashboardUserRow[]>;
+  /** Every account without its password hash, oldest first (createdAt). */
+  listUsers(): Promise<DashboardUser[]>;
   countUsers(): Promise<number>;
   countAdmins(): Promise<number>;
   /** The session with this token hash and its user; expiry is the caller's business. */
@@ -164,7 +168,7 @@ export interface EventListRow {
   receivedAt: number;
   /** JSON text as stored, or null. */
   eventData: string | null;
-  source: string;
+  source: EventSource;
   verified: boolean;
   messageId: string | null;
 }
@@ -224,7 +228,7 @@ export interface BillingFigures {
   /** Customers with mrr > 0 whose health score is within `atRisk`, per currency. */
   atRisk: { currency: string | null; customers: number; mrr: number }[];
   /** Billing events with a movement and occurredAt in [from, to): delta = mrrAfter - mrrBefore. */
-  movements: { currency: string | null; movement: string | null; occurredAt: number; delta: number }[];
+  movements: { currency: string | null; movement: MrrMovement | null; occurredAt: number; delta: number }[];
 }
 
 /** Billing's rows (subscriptions, billing_events) for the profile, the timeline and the metrics. */
@@ -300,8 +304,20 @@ export interface DatabaseProbe {
   bytes(): Promise<number>;
 }
 
+/**
+ * The queue commands wait in before their transaction (SQLite: the group-commit writer), as
+ * GET /metrics reports it.
+ */
+export interface WriteQueue {
+  /** Events (command weights) waiting to be committed. */
+  readonly pending: number;
+  /** Told about every committed batch and every command refused because the queue was full. */
+  observe(observer: WriterObserver): void;
+}
+
 /** Everything features may ask of storage. */
 export interface Store extends Applier {
+  queue: WriteQueue;
   credentials: CredentialsReads;
   accounts: AccountReads;
   customers: CustomerReads;

@@ -167,7 +167,7 @@ describe("sign-in page and sessions", () => {
     const tenant = h.tenant();
     const { cookie } = await signIn(h, "a@example.com", "viewer");
     const { createAccountsService } = await import("../../src/accounts/service");
-    await createAccountsService(h.db, () => h.clock.now).setPassword("a@example.com", "another long password");
+    await createAccountsService(h.store, () => h.clock.now).setPassword("a@example.com", "another long password");
     expect((await get(h, "/v1/api/customers", { cookie, "x-ck-app": tenant.appId })).status).toBe(401);
   });
 });

@@ -7,7 +7,7 @@ export const PASSWORD = "correct horse battery";
 export const SAME_ORIGIN = { "sec-fetch-site": "same-origin", origin: "http://localhost" };
 
 export async function createUser(h: Harness, email: string, role: "admin" | "viewer", password = PASSWORD) {
-  return createAccountsService(h.db, () => h.clock.now).createUser(email, role, password);
+  return createAccountsService(h.store, () => h.clock.now).createUser(email, role, password);
 }
 
 export function login(h: Harness, email: string, password = PASSWORD, headers: Record<string, string> = SAME_ORIGIN) {

@@ -11,6 +11,7 @@ import { createAccountsService } from "../../src/accounts/service";
 import { createAppsService, type CreatedApp } from "../../src/apps/service";
 import { openMigratedDatabase } from "../../src/db";
 import { cleanEnv, ENTRY, freePort, TRACKD_COMMAND, startTrackd } from "../support/process";
+import { sqliteStore } from "../helpers";
 
 const CHROMIUM = "/usr/bin/chromium";
 const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
@@ -40,8 +41,9 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "trackd-dashboard-"));
   const dbPath = join(dir, "trackd.db");
   const db = openMigratedDatabase(dbPath);
-  app = createAppsService(db).create("Acme");
-  const accounts = createAccountsService(db, Date.now);
+  const store = sqliteStore(db);
+  app = await createAppsService(store).create("Acme");
+  const accounts = createAccountsService(store, Date.now);
   await accounts.createUser(ADMIN.email, "admin", ADMIN.password);
   await accounts.createUser(VIEWER.email, "viewer", VIEWER.password);
   await accounts.createUser(LOCKED.email, "viewer", LOCKED.password);

@@ -12,6 +12,7 @@ import { createAppsService, type CreatedApp } from "../../src/apps/service";
 import { openMigratedDatabase } from "../../src/db";
 import { SDK_SOURCE } from "../../src/sdk/index";
 import { freePort, startTrackd } from "../support/process";
+import { sqliteStore } from "../helpers";
 
 const CHROMIUM = "/usr/bin/chromium";
 // Without the background-networking flags Chromium keeps dialling Google, which this network refuses.
@@ -34,7 +35,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "trackd-browser-"));
   dbPath = join(dir, "trackd.db");
   const db = openMigratedDatabase(dbPath);
-  app = createAppsService(db).create("browser");
+  app = await createAppsService(sqliteStore(db)).create("browser");
   db.$client.close();
   port = freePort();
   trackdBase = `http://127.0.0.1:${port}`;
@@ -149,9 +150,9 @@ const untilStored = (customerId: string, count: number, timeoutMs?: number) =>
     return rows.length >= count ? rows : undefined;
   }, timeoutMs);
 
-function setAllowedOrigins(origins: string) {
+async function setAllowedOrigins(origins: string) {
   const db = openMigratedDatabase(dbPath);
-  createAppsService(db).updateSettings(app.appId, { allowedOrigins: [origins] });
+  await createAppsService(sqliteStore(db)).updateSettings(app.appId, { allowedOrigins: [origins] });
   db.$client.close();
 }
 
@@ -306,14 +307,14 @@ describe("the snippet in Chromium", () => {
         { url: `${trackdBase}/v1/api/events/client`, body, preflighted, appId: app.appId },
       );
     expect(await send({ customerId: "cus_cors", event: "Preflight Passed" }, true)).toBe("201 readable");
-    setAllowedOrigins("https://elsewhere.test");
+    await setAllowedOrigins("https://elsewhere.test");
     try {
       // Chromium reuses the preflight granted above (max-age); the POST itself is then refused, readably.
       expect(await send({ customerId: "cus_cors", event: "Preflight Blocked" }, true)).toBe("403 FORBIDDEN");
       // The refusal itself is readable (it reveals nothing), so the snippet can stop retrying.
       expect(await send({ appId: app.appId, customerId: "cus_cors", event: "Simple Blocked" }, false)).toBe("403 FORBIDDEN");
     } finally {
-      setAllowedOrigins("*");
+      await setAllowedOrigins("*");
     }
     expect(storedFor("cus_cors").map((row) => row.event)).toEqual(["Preflight Passed"]);
     await page.context().close();
@@ -322,7 +323,7 @@ describe("the snippet in Chromium", () => {
 
 describe("the snippet and refusals", () => {
   test("an origin the app disallows: the promises reject, the console says why once, the events are dropped and never retried", async () => {
-    setAllowedOrigins("https://elsewhere.test");
+    await setAllowedOrigins("https://elsewhere.test");
     try {
       const { page, warnings, requests } = await openPage("/");
       const outcome = await page.evaluate(async () => {
@@ -341,7 +342,7 @@ describe("the snippet and refusals", () => {
       expect(storedFor("cus_disallowed")).toEqual([]);
       await page.context().close();
     } finally {
-      setAllowedOrigins("*");
+      await setAllowedOrigins("*");
     }
   });
 

@@ -8,7 +8,7 @@ import { createHttpApp } from "../../src/app";
 import { openMigratedDatabase } from "../../src/db";
 import { silentLogger } from "../../src/log";
 import { DEFAULT_WEIGHTS } from "../../src/scoring/weights";
-import { Writer } from "../../src/store/writer";
+import { sqliteStore } from "../helpers";
 import { createAppJson, ok, readDb, removeScratches, scratch, trackd } from "../support/cli";
 
 const API_KEY = /^tk_[0-9a-f]{12}_[0-9a-f]{64}$/;
@@ -19,7 +19,7 @@ afterEach(removeScratches);
 async function sendEvent(dbPath: string, appId: string, apiKey: string): Promise<number> {
   const db = openMigratedDatabase(dbPath);
   try {
-    const app = createHttpApp({ db, writer: new Writer(db.$client), logger: silentLogger });
+    const app = createHttpApp({ store: sqliteStore(db), logger: silentLogger });
     const response = await app.handle(
       new Request("http://localhost/v1/api/events/new", {
         method: "POST",

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { createHttpApp } from "../../src/app";
 import { openMigratedDatabase } from "../../src/db";
 import { silentLogger } from "../../src/log";
-import { Writer } from "../../src/store/writer";
+import { sqliteStore } from "../helpers";
 import { createAppJson, ok, removeScratches, scratch, trackd, type Scratch } from "../support/cli";
 
 afterEach(removeScratches);
@@ -17,7 +17,7 @@ const iso = (ms: number) => new Date(ms).toISOString();
 async function appWithEvents(s: Scratch, count: number) {
   const app = createAppJson(s, "Acme");
   const db = openMigratedDatabase(s.db);
-  const server = createHttpApp({ db, writer: new Writer(db.$client), logger: silentLogger });
+  const server = createHttpApp({ store: sqliteStore(db), logger: silentLogger });
   for (let i = 0; i < count; i += 100) {
     const batch = Array.from({ length: Math.min(100, count - i) }, (_, j) => ({
       event: "Row Imported",
@@ -120,7 +120,7 @@ describe("trackd export", () => {
     const out = join(s.dir, "cli.ndjson");
     ok(["export", "--app", app.appId, "--out", out], s);
     const db = openMigratedDatabase(s.db);
-    const server = createHttpApp({ db, writer: new Writer(db.$client), logger: silentLogger });
+    const server = createHttpApp({ store: sqliteStore(db), logger: silentLogger });
     const res = await server.handle(new Request("http://localhost/v1/api/export", { headers: { "x-ck-api-key": app.apiKey, "x-ck-app": app.appId } }));
     expect(readFileSync(out, "utf8")).toBe(await res.text());
     db.$client.close();

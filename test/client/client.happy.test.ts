@@ -144,7 +144,7 @@ describe("POST /v1/api/events/client: accepted events", () => {
   test("an origin on the app's list is granted", async () => {
     const h = setup();
     const acme = h.tenant();
-    h.apps.updateSettings(acme.appId, { allowedOrigins: ["https://other.test", PAGE_ORIGIN] });
+    (await h.apps.updateSettings(acme.appId, { allowedOrigins: ["https://other.test", PAGE_ORIGIN] }));
     const res = await sendClient(h, { appId: acme.appId, customerId: "cus_1", event: "Page Viewed" });
     expect(res.status).toBe(201);
     expect(res.headers.get("access-control-allow-origin")).toBe(PAGE_ORIGIN);
@@ -153,7 +153,7 @@ describe("POST /v1/api/events/client: accepted events", () => {
   test("a request without an Origin (not a browser) is not subject to CORS", async () => {
     const h = setup();
     const acme = h.tenant();
-    h.apps.updateSettings(acme.appId, { allowedOrigins: ["https://other.test"] });
+    (await h.apps.updateSettings(acme.appId, { allowedOrigins: ["https://other.test"] }));
     const res = await h.call("POST", CLIENT, { body: { appId: acme.appId, customerId: "cus_1", event: "Page Viewed" } });
     expect(res.status).toBe(201);
     expect(res.headers.get("access-control-allow-origin")).toBeNull();

@@ -74,7 +74,7 @@ describe("browser events: require verified", () => {
   test("when on, an unsigned event is 401 and nothing of its batch is stored; a signed one passes", async () => {
     const h = setup();
     const acme = h.tenant();
-    h.apps.updateSettings(acme.appId, { requireVerified: true });
+    (await h.apps.updateSettings(acme.appId, { requireVerified: true }));
     const signed = { appId: acme.appId, customerId: "cus_1", authHash: sign(acme, "cus_1"), event: "A Done" };
     const res = await sendClient(h, [signed, { appId: acme.appId, customerId: "cus_1", event: "B Done" }]);
     expect(res.status).toBe(401);
@@ -87,8 +87,8 @@ describe("browser events: require verified", () => {
   test("turned off again, unsigned events are accepted as unverified", async () => {
     const h = setup();
     const acme = h.tenant();
-    h.apps.updateSettings(acme.appId, { requireVerified: true });
-    h.apps.updateSettings(acme.appId, { requireVerified: false });
+    (await h.apps.updateSettings(acme.appId, { requireVerified: true }));
+    (await h.apps.updateSettings(acme.appId, { requireVerified: false }));
     const res = await sendClient(h, { appId: acme.appId, customerId: "cus_1", event: "A Done" });
     expect(res.status).toBe(201);
     expect(storedEvents(h)).toEqual([expect.objectContaining({ verified: 0 })]);
@@ -99,7 +99,7 @@ describe("browser events: origins", () => {
   test("an origin not on the app's list gets a 403 the page can read (no credentials); nothing is stored", async () => {
     const h = setup();
     const acme = h.tenant();
-    h.apps.updateSettings(acme.appId, { allowedOrigins: ["https://app.acme.test"] });
+    (await h.apps.updateSettings(acme.appId, { allowedOrigins: ["https://app.acme.test"] }));
     const res = await sendClient(h, { appId: acme.appId, customerId: "cus_1", event: "A Done" }, { origin: "https://evil.test" });
     expect(res.status).toBe(403);
     expect(res.body.error.code).toBe("FORBIDDEN");
@@ -113,7 +113,7 @@ describe("browser events: origins", () => {
   test("a preflight from an origin no app allows gets 403 and no grant", async () => {
     const h = setup();
     const acme = h.tenant();
-    h.apps.updateSettings(acme.appId, { allowedOrigins: [PAGE_ORIGIN] });
+    (await h.apps.updateSettings(acme.appId, { allowedOrigins: [PAGE_ORIGIN] }));
     const denied = await h.call("OPTIONS", CLIENT, { headers: { origin: "https://evil.test", "access-control-request-method": "POST" } });
     expect(denied.status).toBe(403);
     expect(denied.headers.get("access-control-allow-origin")).toBeNull();
@@ -125,8 +125,8 @@ describe("browser events: origins", () => {
     const h = setup();
     const acme = h.tenant();
     const globex = h.tenant("globex");
-    h.apps.updateSettings(acme.appId, { allowedOrigins: [PAGE_ORIGIN] });
-    h.apps.updateSettings(globex.appId, { allowedOrigins: ["https://globex.test"] });
+    (await h.apps.updateSettings(acme.appId, { allowedOrigins: [PAGE_ORIGIN] }));
+    (await h.apps.updateSettings(globex.appId, { allowedOrigins: ["https://globex.test"] }));
     const res = await sendClient(h, { appId: globex.appId, customerId: "cus_1", event: "A Done" });
     expect(res.status).toBe(403);
     expect(res.body.error.message).toContain(`origin ${PAGE_ORIGIN} may not send events for this app`);

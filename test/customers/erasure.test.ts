@@ -85,7 +85,7 @@ describe("DELETE /v1/api/customers/:customerId (erasure)", () => {
     const h = setup();
     const acme = h.tenant();
     await seed(h, acme);
-    const key = h.apps.createKey(acme.appId, ["ingest", "read"])!;
+    const key = (await h.apps.createKey(acme.appId, ["ingest", "read"]))!;
     const res = await del(h, { ...acme, headers: { "x-ck-api-key": key.apiKey, "x-ck-app": acme.appId } });
     expect(res.status).toBe(403);
     expect(res.body.error.message).toContain('"admin" scope');

@@ -7,9 +7,9 @@ import type { Subprocess } from "bun";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createAppsService } from "../../src/apps/service";
 import { openMigratedDatabase } from "../../src/db";
 import { freePort, startTrackd } from "../support/process";
+import { createAppNow, sqliteStore } from "../helpers";
 
 const ROUNDS = 5;
 const CONCURRENCY = 24;
@@ -110,7 +110,7 @@ test(
       dirs.push(dir);
       const db = join(dir, "trackd.db");
       const setup = openMigratedDatabase(db);
-      const app = createAppsService(setup).create("crash");
+      const app = createAppNow(sqliteStore(setup), "crash");
       setup.$client.close();
       const headers = { "x-ck-api-key": app.apiKey, "x-ck-app": app.appId, "content-type": "application/json" };
       const port = freePort();

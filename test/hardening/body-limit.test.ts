@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { createAppsService, type CreatedApp } from "../../src/apps/service";
 import { openMigratedDatabase } from "../../src/db";
 import { cleanEnv, freePort, TRACKD_COMMAND, untilHealthy } from "../support/process";
+import { sqliteStore } from "../helpers";
 
 let trackd: Subprocess<"ignore", "ignore", "pipe">;
 let dir: string;
@@ -19,8 +20,9 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "trackd-limits-"));
   const dbPath = join(dir, "trackd.db");
   const db = openMigratedDatabase(dbPath);
-  app = createAppsService(db).create("limits");
-  createAppsService(db).updateSettings(app.appId, { stripeWebhookSecret: "whsec_test" });
+  const apps = createAppsService(sqliteStore(db));
+  app = await apps.create("limits");
+  await apps.updateSettings(app.appId, { stripeWebhookSecret: "whsec_test" });
   db.$client.close();
   port = freePort();
   // Started here rather than by startTrackd, to keep its log: nothing here may log an error.

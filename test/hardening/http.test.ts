@@ -2,11 +2,9 @@
 // a 500's body and its log line carry the same id.
 import { describe, expect, test } from "bun:test";
 import { createHttpApp } from "../../src/app";
-import { createAppsService } from "../../src/apps/service";
 import { openMigratedDatabase } from "../../src/db";
 import { silentLogger, type Logger } from "../../src/log";
-import { Writer } from "../../src/store/writer";
-import { setup } from "../helpers";
+import { createAppNow, setup, sqliteStore } from "../helpers";
 
 describe("405 Method Not Allowed", () => {
   test.each([
@@ -70,8 +68,9 @@ describe("x-request-id", () => {
     const db = openMigratedDatabase(":memory:");
     const lines: { message: string; fields?: Record<string, unknown> }[] = [];
     const logger: Logger = { ...silentLogger, error: (message, fields) => lines.push({ message, fields }) };
-    const app = createHttpApp({ db, writer: new Writer(db.$client), logger });
-    const created = createAppsService(db).create("broken");
+    const store = sqliteStore(db);
+    const app = createHttpApp({ store, logger });
+    const created = createAppNow(store, "broken");
     db.$client.run("drop table events"); // a fault no client input can cause
     const res = await app.handle(
       new Request("http://localhost/v1/api/events", { headers: { "x-ck-api-key": created.apiKey, "x-ck-app": created.appId } }),

@@ -3,19 +3,19 @@
 import { describe, expect, test } from "bun:test";
 import { Elysia } from "elysia";
 import { createHttpApp } from "../../src/app";
-import { createAppsService } from "../../src/apps/service";
 import { openMigratedDatabase } from "../../src/db";
 import { accessLog } from "../../src/http/access-log";
 import { observeRequests } from "../../src/http/observe";
 import { createLogger, type LogLevel } from "../../src/log";
-import { Writer } from "../../src/store/writer";
+import { createAppNow, sqliteStore } from "../helpers";
 
 function harness(options: { sample?: number; random?: () => number; level?: LogLevel } = {}) {
   const lines: string[] = [];
   const db = openMigratedDatabase(":memory:");
   const logger = createLogger({ format: "json", level: options.level ?? "info", write: (line) => lines.push(line) });
-  const app = createHttpApp({ db, writer: new Writer(db.$client), logger, accessLog: { sample: options.sample ?? 1, random: options.random } });
-  const tenant = createAppsService(db).create("logged");
+  const store = sqliteStore(db);
+  const app = createHttpApp({ store, logger, accessLog: { sample: options.sample ?? 1, random: options.random } });
+  const tenant = createAppNow(store, "logged");
   const headers = { "x-ck-api-key": tenant.apiKey, "x-ck-app": tenant.appId, "content-type": "application/json" };
   const send = async (method: string, path: string, init: { headers?: Record<string, string>; body?: string } = {}) => {
     const response = await app.handle(new Request(`http://localhost${path}`, { method, ...init }));

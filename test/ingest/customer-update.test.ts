@@ -1,10 +1,10 @@
 import { describe, expect, test } from "bun:test";
-import { createAppsService } from "../../src/apps/service";
+import { createSqliteStore } from "../../src/store/sqlite/store";
 import { createCustomersService } from "../../src/customers/service";
 import { openMigratedDatabase } from "../../src/db";
 import { createIngestService } from "../../src/ingest/service";
 import { Writer } from "../../src/store/writer";
-import { T0, setup } from "../helpers";
+import { createAppNow, T0, setup } from "../helpers";
 
 const UPDATE = "/v1/api/events/customer-update";
 
@@ -76,8 +76,9 @@ describe("POST /v1/api/events/customer-update", () => {
     // batch, and activity is summed per batch, so the update must see what is pending.
     const db = openMigratedDatabase(":memory:");
     const writer = new Writer(db.$client);
-    const ingest = createIngestService({ db, writer, clock: () => T0, customers: createCustomersService(db) });
-    const { appId } = createAppsService(db, () => T0).create("acme");
+    const store = createSqliteStore({ db, writer, clock: () => T0 });
+    const ingest = createIngestService({ store, clock: () => T0, customers: createCustomersService(store) });
+    const { appId } = createAppNow(store, "acme", T0);
     const dates = [T0 - 3_600_000, T0 - 86_400_000, T0 - 60_000];
     const events = dates.map((eventDate) =>
       ingest.recordEvent(appId, { event: "Seat Added", customerId: "cus_1", eventDate, eventData: null, verified: true }, "server"),

@@ -27,8 +27,8 @@ async function refusal(step: Step, ctx: EventsRequest): Promise<{ code: string; 
 
 describe("ingest pipeline steps", () => {
   test("the routes run read, normalise, retention, write in that order", () => {
-    const { db, writer } = setup();
-    const ingest = createIngestService({ db, writer, clock: () => T0, customers: createCustomersService(db) });
+    const { store } = setup();
+    const ingest = createIngestService({ store, clock: () => T0, customers: createCustomersService(store) });
     expect(eventSteps(ingest).map((step) => step.name)).toEqual(["read", "normalise", "retention", "write"]);
   });
 
@@ -72,9 +72,9 @@ describe("ingest pipeline steps", () => {
   });
 
   test("write stores the events and leaves their results; a repeated messageId is a duplicate", async () => {
-    const { db, writer, tenant, count } = setup();
+    const { store, tenant, count } = setup();
     const app = { id: tenant().appId, retentionDays: null } as AppRow;
-    const ingest = createIngestService({ db, writer, clock: () => T0, customers: createCustomersService(db) });
+    const ingest = createIngestService({ store, clock: () => T0, customers: createCustomersService(store) });
     const events = [{ event: "a", customerId: "c1", eventDate: T0, eventData: null, verified: true, messageId: "m1" }];
     const first = await runSteps(request("", { app, events }), [write(ingest)]);
     const again = await runSteps(request("", { app, events }), [write(ingest)]);

@@ -64,7 +64,7 @@ describe("GET /v1/api/live", () => {
   test("streams committed events and rejected requests of this app only, and ends its subscription on abort", async () => {
     const h = setup();
     const hub = new LiveHub();
-    const app = createHttpApp({ db: h.db, writer: h.writer, clock: () => h.clock.now, live: hub });
+    const app = createHttpApp({ store: h.store, clock: () => h.clock.now, live: hub });
     const acme = h.tenant();
     const other = h.tenant("other");
     const abort = new AbortController();
@@ -99,7 +99,7 @@ describe("GET /v1/api/live", () => {
   test("Segment messages: the stored ones as events of source segment, each rejected one with its code", async () => {
     const h = setup();
     const hub = new LiveHub();
-    const app = createHttpApp({ db: h.db, writer: h.writer, clock: () => h.clock.now, live: hub });
+    const app = createHttpApp({ store: h.store, clock: () => h.clock.now, live: hub });
     const acme = h.tenant();
     const response = await app.handle(new Request("http://localhost/v1/api/live", { headers: acme.headers }));
     const reader = response.body!.getReader();
@@ -119,7 +119,7 @@ describe("GET /v1/api/live", () => {
 
   test("past the stream limit: 503 with Retry-After", async () => {
     const h = setup();
-    const app = createHttpApp({ db: h.db, writer: h.writer, clock: () => h.clock.now, live: new LiveHub({ maxSubscribers: 1, bufferSize: 10 }) });
+    const app = createHttpApp({ store: h.store, clock: () => h.clock.now, live: new LiveHub({ maxSubscribers: 1, bufferSize: 10 }) });
     const acme = h.tenant();
     expect((await app.handle(new Request("http://localhost/v1/api/live", { headers: acme.headers }))).status).toBe(200);
     const refused = await app.handle(new Request("http://localhost/v1/api/live", { headers: acme.headers }));

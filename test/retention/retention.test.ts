@@ -31,8 +31,8 @@ describe("retention", () => {
     const acme = h.tenant();
     await seed(h, acme);
     const before = (await h.get("/v1/api/customers/cus_1", acme)).body;
-    h.apps.updateSettings(acme.appId, { retentionDays: 30 });
-    const results = await createRetentionPass({ db: h.db, writer: h.writer, clock: () => h.clock.now, step: 2 }).run();
+    (await h.apps.updateSettings(acme.appId, { retentionDays: 30 }));
+    const results = await createRetentionPass({ store: h.store, clock: () => h.clock.now, step: 2 }).run();
     expect(results).toMatchObject([{ appId: acme.appId, events: 4, horizon: Date.parse(HORIZON) }]);
     expect(results[0].steps).toBeGreaterThan(2); // the step size held: several jobs, not one
     expect(h.count("events")).toBe(3);
@@ -76,7 +76,7 @@ describe("retention", () => {
     const h = setup();
     const acme = h.tenant();
     await seed(h, acme);
-    h.apps.updateSettings(acme.appId, { retentionDays: 30 });
+    (await h.apps.updateSettings(acme.appId, { retentionDays: 30 }));
     expect((await h.get("/v1/api/events", acme)).body.events).toHaveLength(3);
     expect(((await h.get("/v1/api/export", acme)).body as string).trim().split("\n")).toHaveLength(3);
     expect(h.count("events")).toBe(7); // still stored until the pass
@@ -85,7 +85,7 @@ describe("retention", () => {
   test("an event dated before the horizon is refused by name, and nothing of its request is stored", async () => {
     const h = setup();
     const acme = h.tenant();
-    h.apps.updateSettings(acme.appId, { retentionDays: 30 });
+    (await h.apps.updateSettings(acme.appId, { retentionDays: 30 }));
     const message = `eventDate is before ${HORIZON}: this app keeps events for 30 days`;
     const single = await h.post("/v1/api/events/new", acme, { event: "Old", customerId: "c1", eventDate: "2025-12-15" });
     expect([single.status, single.body.error.details]).toEqual([400, [{ path: "/eventDate", message }]]);
@@ -103,7 +103,7 @@ describe("retention", () => {
   test("a Segment message dated before the horizon is rejected on its own; its neighbour is stored", async () => {
     const h = setup();
     const acme = h.tenant();
-    h.apps.updateSettings(acme.appId, { retentionDays: 30 });
+    (await h.apps.updateSettings(acme.appId, { retentionDays: 30 }));
     const batch = [
       { type: "track", userId: "u_1", event: "Old", timestamp: "2025-12-15T23:59:59Z" },
       { type: "track", userId: "u_1", event: "Kept", timestamp: "2025-12-16T00:00:00Z" },
@@ -127,7 +127,7 @@ describe("retention", () => {
     const h = setup();
     const acme = h.tenant();
     await seed(h, acme);
-    expect(await createRetentionPass({ db: h.db, writer: h.writer, clock: () => h.clock.now }).run()).toEqual([]);
+    expect(await createRetentionPass({ store: h.store, clock: () => h.clock.now }).run()).toEqual([]);
     expect(h.count("events")).toBe(7);
     expect((await h.get("/v1/api/events", acme)).body.retainedSince).toBeNull();
   });
@@ -137,8 +137,8 @@ describe("retention", () => {
     const [acme, other] = [h.tenant("acme"), h.tenant("other")];
     await seed(h, acme);
     await seed(h, other);
-    h.apps.updateSettings(acme.appId, { retentionDays: 30 });
-    await createRetentionPass({ db: h.db, writer: h.writer, clock: () => h.clock.now }).run();
+    (await h.apps.updateSettings(acme.appId, { retentionDays: 30 }));
+    await createRetentionPass({ store: h.store, clock: () => h.clock.now }).run();
     expect(h.count("events", `app_id = '${acme.appId}'`)).toBe(3);
     expect(h.count("events", `app_id = '${other.appId}'`)).toBe(7);
   });
@@ -150,9 +150,9 @@ describe("retention", () => {
       const old = Array.from({ length: 100 }, (_, i) => ({ event: "App Opened", customerId: `cus_${i % 7}`, eventDate: T0 - (40 + chunk) * 86_400_000 }));
       expect((await h.post("/v1/api/events/bulk", acme, old)).status).toBe(201);
     }
-    h.apps.updateSettings(acme.appId, { retentionDays: 30 });
+    (await h.apps.updateSettings(acme.appId, { retentionDays: 30 }));
     let purgeDone = false;
-    const purge = createRetentionPass({ db: h.db, writer: h.writer, clock: () => h.clock.now, step: 50 })
+    const purge = createRetentionPass({ store: h.store, clock: () => h.clock.now, step: 50 })
       .run()
       .then((results) => ((purgeDone = true), results));
     // Sent after the purge began: each is answered long before the purge's 40-odd steps end.

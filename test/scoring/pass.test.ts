@@ -18,7 +18,7 @@ const STATUSES = ["active", "past_due", "trialing", "active", "canceled", "unpai
 async function seeded(customers = Math.round(RANGE_SIZE * 2.5)) {
   const h = setup();
   const acme = h.tenant();
-  const ingest = createIngestService({ db: h.db, writer: h.writer, clock: () => h.clock.now, customers: createCustomersService(h.db) });
+  const ingest = createIngestService({ store: h.store, clock: () => h.clock.now, customers: createCustomersService(h.store) });
   const seeder = createSeeder({ events: customers * 4, customers, days: 60, seed: 7, now: T0 });
   for (let batch = seeder.next(1000); batch.length > 0; batch = seeder.next(1000)) await ingest.recordEvents(acme.appId, batch, "bulk");
   const ids = (h.db.$client.query("select customer_id as id from customers order by pk").all() as { id: string }[]).map((row) => row.id);
@@ -35,8 +35,8 @@ function rows(h: Harness, appId: string): CustomerRow[] {
   return h.db.query.customers.findMany({ where: (c, { eq }) => eq(c.appId, appId) }).sync();
 }
 
-const passFor = (h: Harness) => createHealthPass({ db: h.db, writer: h.writer, clock: () => h.clock.now });
-const appRow = (h: Harness, tenant: Tenant) => h.apps.findApp(tenant.appId)!;
+const passFor = (h: Harness) => createHealthPass({ store: h.store, clock: () => h.clock.now });
+const appRow = async (h: Harness, tenant: Tenant) => (await h.apps.findApp(tenant.appId))!;
 
 describe("the scoring pass", () => {
   test("stores for every customer the score the profile computes live, and records the run", async () => {
@@ -44,11 +44,11 @@ describe("the scoring pass", () => {
     const [result] = await passFor(h).run();
     expect(result).toMatchObject({ appId: acme.appId, customersScored: customers, changed: customers });
 
-    const live = createScoringService(h.db);
+    const live = createScoringService(h.store);
     const stored = rows(h, acme.appId);
     const grades = new Set<string>();
     for (const customer of stored) {
-      const health = live.customerHealth(appRow(h, acme), customer, h.clock.now);
+      const health = await live.customerHealth(await appRow(h, acme), customer, h.clock.now);
       expect(customer.healthScore).toBe(health.score);
       grades.add(health.grade);
     }
@@ -89,7 +89,7 @@ describe("the scoring pass", () => {
     const h = setup();
     const [a, b] = [h.tenant("a"), h.tenant("b")];
     for (const tenant of [a, b]) await h.post("/v1/api/events/new", tenant, { event: "App Opened", customerId: "cus_1", eventDate: new Date(T0 - 10 * DAY).toISOString() });
-    h.apps.updateSettings(b.appId, { healthWeights: { activity: 0, recency: 100, breadth: 0, seats: 0, billing: 0, trial: 0 } });
+    (await h.apps.updateSettings(b.appId, { healthWeights: { activity: 0, recency: 100, breadth: 0, seats: 0, billing: 0, trial: 0 } }));
     const only = await passFor(h).run({ appId: b.appId });
     expect(only.map((result) => result.appId)).toEqual([b.appId]);
     const scores = () => h.db.$client.query("select app_id as app, health_score as score from customers order by pk").all();

@@ -83,7 +83,7 @@ describe("GET /v1/api/customers/:id: health", () => {
     const h = setup();
     const acme = h.tenant();
     await fixture(h, acme);
-    h.apps.updateSettings(acme.appId, { healthWeights: { activity: 10, recency: 10, breadth: 0, seats: 80, billing: 0, trial: 0 } });
+    (await h.apps.updateSettings(acme.appId, { healthWeights: { activity: 10, recency: 10, breadth: 0, seats: 80, billing: 0, trial: 0 } }));
     const weighted = await health(h, acme);
     expect(weighted.factors.map((f: { weight: number }) => f.weight)).toEqual([10, 10, 0, 80, 0, 0]);
     expect(weighted).toMatchObject({ score: 50, grade: "watch" }); // (0.8×10 + 10 + 0.4×80) / 100
@@ -105,7 +105,7 @@ describe("GET /v1/api/customers/:id: health", () => {
   test("a pass that found nobody active (a server scored at start while empty) does not speak for a customer active since", async () => {
     const h = setup();
     const acme = h.tenant();
-    const scoredEmpty = await createHealthPass({ db: h.db, writer: h.writer, clock: () => h.clock.now }).run({ appId: acme.appId });
+    const scoredEmpty = await createHealthPass({ store: h.store, clock: () => h.clock.now }).run({ appId: acme.appId });
     expect(scoredEmpty).toEqual([expect.objectContaining({ customersScored: 0, medianBreadth: 0 })]);
     await fixture(h, acme);
     // Live, as before the first pass: the lower median of cus_solo's 1 and cus_team's 3.
@@ -119,7 +119,7 @@ describe("GET /v1/api/customers/:id: health", () => {
     const h = setup();
     const acme = h.tenant();
     await h.post("/v1/api/events/new", acme, { event: "App Opened", customerId: "cus_gone", eventDate: iso(T0 - 40 * DAY) });
-    await createHealthPass({ db: h.db, writer: h.writer, clock: () => h.clock.now }).run({ appId: acme.appId });
+    await createHealthPass({ store: h.store, clock: () => h.clock.now }).run({ appId: acme.appId });
     expect((await health(h, acme, "cus_gone")).factors[2]).toMatchObject({
       value: null,
       explanation: `not applicable: no customer of the app had events in the 30 days before the scoring pass of ${iso(T0)}`,

@@ -71,7 +71,7 @@ const badCredentials: [string, BadCredentials][] = [
   [
     "a revoked key",
     (h, acme) => {
-      expect(h.apps.revokeKey(acme.keyId)).toBe(true);
+      expect(h.store.applyNow({ type: "RevokeKey", keyId: acme.keyId, at: h.clock.now })).toBe(true);
       return acme.headers;
     },
   ],
@@ -111,12 +111,12 @@ describe("API key authentication", () => {
     test("accepts a second key, before and after the first is revoked", async () => {
       const h = setup();
       const acme = await seeded(h);
-      const second = h.apps.createKey(acme.appId);
+      const second = (await h.apps.createKey(acme.appId));
       expect(second).not.toBeNull();
       const secondHeaders = { "x-ck-api-key": second!.apiKey, "x-ck-app": acme.appId };
 
       expect((await h.call(route.method, route.path, { headers: secondHeaders, body: route.body })).status).toBe(route.ok);
-      expect(h.apps.revokeKey(acme.keyId)).toBe(true);
+      expect((await h.apps.revokeKey(acme.keyId))).toBe(true);
       expect((await h.call(route.method, route.path, { as: acme, body: route.body })).status).toBe(401);
       expect((await h.call(route.method, route.path, { headers: secondHeaders, body: route.body })).status).toBe(route.ok);
     });
@@ -125,22 +125,22 @@ describe("API key authentication", () => {
   test("a revoked key stays revoked after a new key is created", async () => {
     const h = setup();
     const acme = await seeded(h);
-    h.apps.revokeKey(acme.keyId);
-    h.apps.createKey(acme.appId);
+    (await h.apps.revokeKey(acme.keyId));
+    (await h.apps.createKey(acme.appId));
     expect((await h.get("/v1/api/events", acme)).status).toBe(401);
   });
 
   test("revoking an unknown or already revoked key reports false", async () => {
     const h = setup();
     const acme = h.tenant();
-    expect(h.apps.revokeKey("key_000000000000")).toBe(false);
-    expect(h.apps.revokeKey(acme.keyId)).toBe(true);
-    expect(h.apps.revokeKey(acme.keyId)).toBe(false);
+    expect((await h.apps.revokeKey("key_000000000000"))).toBe(false);
+    expect((await h.apps.revokeKey(acme.keyId))).toBe(true);
+    expect((await h.apps.revokeKey(acme.keyId))).toBe(false);
   });
 
-  test("a key cannot be created for an unknown app", () => {
+  test("a key cannot be created for an unknown app", async () => {
     const h = setup();
-    expect(h.apps.createKey("app_0000000000000000")).toBeNull();
+    expect((await h.apps.createKey("app_0000000000000000"))).toBeNull();
   });
 
   test("malformed, wrong, unknown-app and other apps' keys all get the same message; so does a revoked key with a wrong secret", async () => {
@@ -155,7 +155,7 @@ describe("API key authentication", () => {
     ];
     const messages: string[] = [];
     for (const headers of attempts) messages.push((await h.call("GET", "/v1/api/events", { headers })).body.error.message);
-    h.apps.revokeKey(acme.keyId);
+    (await h.apps.revokeKey(acme.keyId));
     messages.push((await h.call("GET", "/v1/api/events", { headers: { "x-ck-api-key": withSecret(acme.apiKey, HEX64), "x-ck-app": acme.appId } })).body.error.message);
     expect(new Set(messages).size).toBe(1);
   });
@@ -163,7 +163,7 @@ describe("API key authentication", () => {
   test("a revoked key, sent whole, gets a 401 that says it was revoked", async () => {
     const h = setup();
     const acme = await seeded(h);
-    h.apps.revokeKey(acme.keyId);
+    (await h.apps.revokeKey(acme.keyId));
     const res = await h.get("/v1/api/events", acme);
     expect(res.status).toBe(401);
     expect(res.body.error).toEqual({ code: "UNAUTHORIZED", message: expect.stringContaining("this API key was revoked") });

@@ -5,10 +5,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createHttpApp } from "../../src/app";
-import { createAppsService } from "../../src/apps/service";
 import { openMigratedDatabase } from "../../src/db";
 import { silentLogger } from "../../src/log";
-import { Writer } from "../../src/store/writer";
+import { createAppNow, sqliteStore } from "../helpers";
+import { createAppsService } from "../../src/apps/service";
 
 const dirs: string[] = [];
 afterEach(() => dirs.splice(0).forEach((dir) => rmSync(dir, { recursive: true, force: true })));
@@ -18,8 +18,9 @@ function serverOnFile() {
   dirs.push(dir);
   const path = join(dir, "t.db");
   const db = openMigratedDatabase(path);
-  const app = createHttpApp({ db, writer: new Writer(db.$client), logger: silentLogger });
-  const created = createAppsService(db).create("acme");
+  const store = sqliteStore(db);
+  const app = createHttpApp({ store, logger: silentLogger });
+  const created = createAppNow(store, "acme");
   const send = async (apiKey = created.apiKey) =>
     (
       await app.handle(
@@ -37,7 +38,7 @@ test("a key revoked by another connection (the CLI) is refused on the next reque
   const server = serverOnFile();
   expect(await server.send()).toBe(201); // the key is now cached
   const cli = openMigratedDatabase(server.path);
-  expect(createAppsService(cli).revokeKey(server.created.keyId)).toBe(true);
+  expect(await createAppsService(sqliteStore(cli)).revokeKey(server.created.keyId)).toBe(true);
   cli.$client.close();
   expect(await server.send()).toBe(401);
 });
@@ -46,7 +47,7 @@ test("a key created by another connection works at once, and events written in b
   const server = serverOnFile();
   expect(await server.send()).toBe(201);
   const cli = openMigratedDatabase(server.path);
-  const second = createAppsService(cli).createKey(server.created.appId)!;
+  const second = (await createAppsService(sqliteStore(cli)).createKey(server.created.appId))!;
   cli.$client.close();
   expect(await server.send(second.apiKey)).toBe(201);
   expect(await server.send()).toBe(201);

@@ -2,7 +2,7 @@
 // KEY_USE_INTERVAL_MS, through the writer; a rejected request leaves the row as it was.
 import { describe, expect, test } from "bun:test";
 import { KEY_USE_INTERVAL_MS } from "../../src/apps/service";
-import { T0, setup, type Harness, type Tenant } from "../helpers";
+import { createKeyNow, T0, setup, type Harness, type Tenant } from "../helpers";
 
 const lastUsed = (h: Harness, tenant: Tenant) =>
   (h.db.$client.query("select last_used_at as at from api_keys where id = ?").get(tenant.keyId) as { at: number | null }).at;
@@ -69,12 +69,12 @@ describe("api_keys.last_used_at", () => {
     const acme = h.tenant();
     await h.post("/v1/api/events/new", acme, event);
     await settled(h);
-    expect(h.apps.listKeys(acme.appId)).toEqual([expect.objectContaining({ keyId: acme.keyId, lastUsedAt: new Date(T0).toISOString() })]);
+    expect((await h.apps.listKeys(acme.appId))).toEqual([expect.objectContaining({ keyId: acme.keyId, lastUsedAt: new Date(T0).toISOString() })]);
   });
 });
 
 function keyWithScopes(h: Harness, tenant: Tenant, scopes: ("ingest" | "read" | "admin")[]) {
-  const key = h.apps.createKey(tenant.appId, scopes)!;
+  const key = createKeyNow(h.store, tenant.appId, scopes, h.clock.now);
   return { keyId: key.keyId, apiKey: key.apiKey, headers: { "x-ck-api-key": key.apiKey, "x-ck-app": tenant.appId } };
 }
 

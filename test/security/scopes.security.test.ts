@@ -33,7 +33,7 @@ async function narrowed(scopes: Scope[]): Promise<{ h: Harness; full: Tenant; na
   const h = setup();
   const full = h.tenant();
   await h.post("/v1/api/events/new", full, { event: "Seeded", customerId: "cus_seed" });
-  const key = h.apps.createKey(full.appId, scopes)!;
+  const key = (await h.apps.createKey(full.appId, scopes))!;
   return { h, full, narrow: { ...full, apiKey: key.apiKey, keyId: key.keyId, headers: { "x-ck-api-key": key.apiKey, "x-ck-app": full.appId } } };
 }
 

@@ -168,7 +168,7 @@ describe("tenant isolation", () => {
   test("a key created for app B does not open app A", async () => {
     const h = setup();
     const [a, b] = twoApps(h);
-    const bKey = h.apps.createKey(b.appId)!;
+    const bKey = (await h.apps.createKey(b.appId))!;
     await h.post("/v1/api/events/new", a, { event: "Signed Up", customerId: "cus_a" });
     const res = await h.call("GET", "/v1/api/customers/cus_a", { headers: { "x-ck-api-key": bKey.apiKey, "x-ck-app": a.appId } });
     expect(res.status).toBe(401);

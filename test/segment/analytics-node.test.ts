@@ -14,6 +14,8 @@ import { openMigratedDatabase } from "../../src/db";
 import { silentLogger } from "../../src/log";
 import { Writer } from "../../src/store/writer";
 import { freePort, startTrackd } from "../support/process";
+import { createAppNow, sqliteStore } from "../helpers";
+import { createSqliteStore } from "../../src/store/sqlite/store";
 
 const RETRY_TEST_TIMEOUT = 30_000;
 
@@ -26,8 +28,8 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "trackd-segment-"));
   const dbPath = join(dir, "trackd.db");
   const db = openMigratedDatabase(dbPath);
-  const apps = createAppsService(db);
-  for (const name of ["b2c", "b2b", "batching", "mixed", "retry-429", "retry-503", "isolation"]) tenants[name] = apps.create(name);
+  const apps = createAppsService(sqliteStore(db));
+  for (const name of ["b2c", "b2b", "batching", "mixed", "retry-429", "retry-503", "isolation"]) tenants[name] = await apps.create(name);
   db.$client.close();
   const port = freePort();
   base = `http://127.0.0.1:${port}`;
@@ -196,8 +198,9 @@ describe("@segment/analytics-node against trackd's full write queue", () => {
       let holding = true;
       // Commits wait until the test lets them go, so the queue stays full meanwhile.
       const writer = new Writer(db.$client, { maxPending: 5, schedule: (flush) => (holding ? (held = flush) : setImmediate(flush)) });
-      const tenant = createAppsService(db).create("full");
-      const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: createHttpApp({ db, writer, logger: silentLogger }).handle });
+      const store = createSqliteStore({ db, writer, clock: Date.now });
+      const tenant = createAppNow(store, "full");
+      const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: createHttpApp({ store, logger: silentLogger }).handle });
       const host = `http://127.0.0.1:${server.port}`;
       try {
         const filler = writer.submit(() => "a backlog", 5);

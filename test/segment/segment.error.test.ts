@@ -268,10 +268,10 @@ describe("limits", () => {
 
 describe("the rejection hook", () => {
   function appWithHook(h: ReturnType<typeof setup>, hook: RejectionHook) {
-    const ingest = createIngestService({ db: h.db, writer: h.writer, clock: () => h.clock.now, customers: createCustomersService(h.db) });
+    const ingest = createIngestService({ store: h.store, clock: () => h.clock.now, customers: createCustomersService(h.store) });
     return new Elysia()
       .onError(({ error }) => (error instanceof AppError ? errorResponse(error) : undefined))
-      .use(segmentRoutes({ apps: h.apps, ingest, db: h.db, clock: () => h.clock.now, logger: silentLogger, onRejected: hook }));
+      .use(segmentRoutes({ apps: h.apps, ingest, clock: () => h.clock.now, logger: silentLogger, onRejected: hook }));
   }
 
   test("gets every rejection of a request, once, whether the reply is 200 or 400, and nothing for a clean batch", async () => {
@@ -300,7 +300,7 @@ describe("the rejection hook", () => {
     const acme = h.tenant();
     const lines: [string, Record<string, unknown> | undefined][] = [];
     const logger: Logger = { ...silentLogger, info: (message, fields) => lines.push([message, fields]) };
-    const app = createHttpApp({ db: h.db, writer: h.writer, clock: () => h.clock.now, logger });
+    const app = createHttpApp({ store: h.store, clock: () => h.clock.now, logger });
     await app.handle(
       new Request("http://localhost/v1/batch", { method: "POST", headers: basicAuth(acme.apiKey), body: JSON.stringify({ batch: [VALID, { type: "alias" }] }) }),
     );

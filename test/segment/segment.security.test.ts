@@ -63,7 +63,7 @@ describe("auth: the write key", () => {
   test("a revoked key is 401", async () => {
     const h = setup();
     const acme = h.tenant();
-    h.apps.revokeKey(acme.keyId);
+    (await h.apps.revokeKey(acme.keyId));
     expect((await segment(h).batch(acme, [TRACK])).status).toBe(401);
     expect(h.count("events")).toBe(0);
   });
@@ -71,7 +71,7 @@ describe("auth: the write key", () => {
   test("a key without the ingest scope is 403, naming it", async () => {
     const h = setup();
     const acme = h.tenant();
-    const readOnly = h.apps.createKey(acme.appId, ["read"])!;
+    const readOnly = (await h.apps.createKey(acme.appId, ["read"]))!;
     const res = await h.call("POST", "/v1/batch", { headers: basicAuth(readOnly.apiKey), body: { batch: [TRACK] } });
     expect(res.status).toBe(403);
     expect(res.body.error).toEqual({ code: "FORBIDDEN", message: 'this write key lacks the "ingest" scope needed here' });
@@ -81,7 +81,7 @@ describe("auth: the write key", () => {
   test("an ingest-only key is enough", async () => {
     const h = setup();
     const acme = h.tenant();
-    const ingestOnly = h.apps.createKey(acme.appId, ["ingest"])!;
+    const ingestOnly = (await h.apps.createKey(acme.appId, ["ingest"]))!;
     const res = await h.call("POST", "/v1/batch", { headers: basicAuth(ingestOnly.apiKey), body: { batch: [TRACK] } });
     expect(res.status).toBe(200);
   });

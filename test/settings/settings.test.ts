@@ -23,7 +23,7 @@ describe("settings over HTTP (admin scope)", () => {
     const acme = h.tenant();
     expect((await h.get("/v1/api/settings", acme)).body.retentionDays).toBeNull();
     expect((await patch(h, acme, { retentionDays: 90 })).body.retentionDays).toBe(90);
-    expect(h.apps.findApp(acme.appId)!.retentionDays).toBe(90);
+    expect((await h.apps.findApp(acme.appId))!.retentionDays).toBe(90);
     expect((await patch(h, acme, { retentionDays: null })).body.retentionDays).toBeNull();
   });
 
@@ -89,14 +89,14 @@ describe("settings over HTTP (admin scope)", () => {
     const body = method === "GET" ? undefined : JSON.stringify({ requireVerified: true, scopes: ["read"], email: "x@example.com", role: "admin", password: "long enough pw", name: "X" });
     const response = await h.app.handle(new Request(`http://localhost${path}`, { method, headers: { cookie, "x-csrf-token": csrf, "x-ck-app": acme.appId, "content-type": "application/json", ...SAME_ORIGIN }, body }));
     expect(response.status).toBe(403);
-    expect(h.apps.listApps()).toHaveLength(1);
+    expect((await h.apps.listApps())).toHaveLength(1);
     expect(h.db.$client.query("select count(*) as n from dashboard_users").get()).toEqual({ n: 1 });
   });
 
   test("a read-only key gets 403 on settings", async () => {
     const h = setup();
     const acme = h.tenant();
-    const key = h.apps.createKey(acme.appId, ["read"])!;
+    const key = (await h.apps.createKey(acme.appId, ["read"]))!;
     expect((await h.call("GET", "/v1/api/settings", { headers: { "x-ck-api-key": key.apiKey, "x-ck-app": acme.appId } })).status).toBe(403);
   });
 });

@@ -193,5 +193,5 @@ export async function deliver(h: Harness, appId: string, event: unknown, options
 }
 
 export function enableWebhook(h: Harness, appId: string, secret = WEBHOOK_SECRET): void {
-  h.apps.updateSettings(appId, { stripeWebhookSecret: secret });
+  h.store.applyNow({ type: "UpdateAppSettings", appId, fields: { stripeWebhookSecret: secret } });
 }
