@@ -2,7 +2,8 @@
 //
 //   top       src/app.ts, src/index.ts, src/cli/, src/openapi/ (they assemble the features)
 //   features  one folder each (apps, billing, customers, events, ingest, …)
-//   store     src/store/ (every statement), over src/db/ (connection, schema, migrations)
+//   store     src/store/ (every statement), over src/db/ (connection, schema, migrations);
+//             features see only its interface: types.ts (Store), commands.ts, shapes.ts
 //   shared    src/*.ts helpers (dates, periods, errors, charts, grades, …) and src/http/
 //
 // Nothing imports a layer above its own. A feature's public surface is its index.ts (the routes
@@ -34,6 +35,14 @@ module.exports = {
       severity: "error",
       from: { path: [SHARED_FILES, "^src/http/"] },
       to: { path: [`^src/${FEATURES}/`, TOP, "^src/(store|db)/"], pathNot: "^src/db/schema\\.ts$" },
+    },
+    {
+      name: "features-use-the-store-interface",
+      comment:
+        "Features reach storage through the backend-neutral Store only (src/store/types.ts, commands.ts, shapes.ts): never src/db, bun:sqlite, a backend (src/store/sqlite/) or a statement module, so that another backend (PostgreSQL) can be handed in.",
+      severity: "error",
+      from: { path: `^src/${FEATURES}/` },
+      to: { path: ["^src/db/", "^bun:sqlite$", "^src/store/"], pathNot: "^src/store/(types|commands|shapes)\\.ts$" },
     },
     {
       name: "features-import-nothing-above",

@@ -3,7 +3,7 @@ import { randomBytes, timingSafeEqual } from "node:crypto";
 import { randomId } from "../ids";
 import { AppError } from "../errors";
 import { RateLimiter, type RateLimit } from "../http/rate-limit";
-import { ROLES } from "../store/users";
+import { ROLES } from "../store/shapes";
 import type { DashboardUser, Role, Store } from "../store/types";
 import { createSessions } from "./sessions";
 

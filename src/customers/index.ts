@@ -12,7 +12,7 @@ import { compile, validateQuery, validateQueryWithDates } from "../http/validate
 import { retainedFrom, retainedSince } from "../horizon";
 import { chartBuckets, series } from "../charts";
 import type { ErasureService } from "./erasure";
-import { DEFAULT_SORT } from "../store/customer-list";
+import { DEFAULT_SORT } from "../store/shapes";
 import type { Store } from "../store/types";
 import { ActivityQuery, attributeFilters, CustomerQuery, CustomerTimelineQuery, ListCustomersQuery, TimelineQuery } from "./model";
 import type { CustomersService } from "./service";

@@ -6,7 +6,7 @@ import { MAX_PAGE_SIZE } from "../events/model";
 import { SUBSCRIPTION_STATUSES } from "../billing/service";
 import { INTERVALS } from "../periods";
 import { GRADES } from "../grades";
-import { SORTS } from "../store/customer-list";
+import { SORTS } from "../store/shapes";
 
 const By = t.Optional(
   t.Union([t.Literal("customerId"), t.Literal("uid"), t.Literal("email")], { error: "must be customerId, uid or email" }),

@@ -10,7 +10,7 @@ import type { ErrorDetail } from "../errors";
 import type { Erased } from "./erase";
 import type { PurgeStep } from "./retention";
 import type { HealthRun } from "./scores";
-import type { DashboardUser, Role } from "./users";
+import type { DashboardUser, Role } from "./shapes";
 
 export type { EventSource };
 

@@ -13,70 +13,11 @@ import { and, asc, between, desc, eq, gte, isNotNull, isNull, lt, or, sql, type 
 import type { Db } from "../db";
 import { customerDailyCounts, customerDailyTotals, customerEventStats, customers, events, users, type CustomerRow } from "../db/schema";
 import { toIso } from "../dates";
-import { AppError } from "../errors";
 import { DAY_MS, dayOf } from "../periods";
 import { GRADE_RANGES, gradeOf, type Grade } from "../grades";
+import { decodeListCursor, encodeListCursor, sortField, type CustomerListRow, type ListFilter, type SortKey } from "./shapes";
 
-export const SORT_KEYS = ["lastSeen", "firstSeen", "eventCount", "customerId", "health", "mrr"] as const;
-export type SortKey = (typeof SORT_KEYS)[number];
-export const SORTS = SORT_KEYS.flatMap((key) => [key, `-${key}`] as const);
-export type Sort = (typeof SORTS)[number];
-export const DEFAULT_SORT: Sort = "-lastSeen";
-
-/** The customer row's field (and so the column) each sort key orders by. */
-const sortField = {
-  lastSeen: "lastSeen",
-  firstSeen: "firstSeen",
-  eventCount: "eventCount",
-  customerId: "customerId",
-  health: "healthScore",
-  mrr: "mrr",
-} as const satisfies Record<SortKey, keyof CustomerRow>;
-
-export interface ListFilter {
-  /** Prefix of customerId or uid (exact case), or of email or the `name` attribute (any case). */
-  q?: string;
-  activeSince?: number;
-  inactiveSince?: number;
-  /** Attribute equality, compared as text: attr.seats=3 matches 3 and "3". */
-  attributes: [key: string, value: string][];
-  /** Did this event at least once, within [from, to) when given. */
-  event?: { name: string; from?: number; to?: number };
-  /** The stored health score is in the grade's range. */
-  health?: Grade;
-  /** The current subscription's status and plan id, as billing keeps them on the customer. */
-  status?: string;
-  plan?: string;
-  sort: Sort;
-  cursor?: string;
-  limit: number;
-}
-
-export interface CustomerListRow {
-  customerId: string | null;
-  uid: string | null;
-  email: string | null;
-  name: string | null;
-  data: Record<string, unknown>;
-  firstSeen: string | null;
-  lastSeen: string | null;
-  eventCount: number;
-  eventsLast7d: number;
-  eventsLast30d: number;
-  userCount: number;
-  /** From the last scoring pass; null until the customer has been scored. */
-  health: { score: number; grade: Grade } | null;
-  mrr: number | null;
-  currency: string | null;
-  billingStatus: string | null;
-  plan: string | null;
-}
-
-type SortValue = string | number | null;
-interface Position {
-  value: SortValue;
-  pk: number;
-}
+export { DEFAULT_SORT, SORT_KEYS, SORTS, type CustomerListRow, type ListFilter, type Sort, type SortKey } from "./shapes";
 
 export function createCustomerList(db: Db) {
   const withTotals = prepareTotals(db);
@@ -259,30 +200,4 @@ function prepareTotals(db: Db) {
       plan: row.plan,
     }));
   };
-}
-
-// The cursor names its sort, so a cursor from one order can't be replayed in another. Like the
-// events cursor it is opaque but not secret: every query is scoped to the caller's app.
-function encodeListCursor(sort: Sort, position: Position): string {
-  return Buffer.from(JSON.stringify([sort, position.value, position.pk])).toString("base64url");
-}
-
-function decodeListCursor(cursor: string, sort: Sort): Position {
-  const invalid = (reason: string) =>
-    new AppError("VALIDATION_FAILED", `cursor ${reason}; pass nextCursor from the previous page`, {
-      details: [{ path: "/cursor", message: `cursor ${reason}` }],
-    });
-  let decoded: unknown;
-  try {
-    decoded = JSON.parse(Buffer.from(cursor, "base64url").toString());
-  } catch {
-    throw invalid("is not valid");
-  }
-  if (!Array.isArray(decoded) || decoded.length !== 3) throw invalid("is not valid");
-  const [cursorSort, value, pk] = decoded as unknown[];
-  if (cursorSort !== sort) throw invalid(`was made for sort ${JSON.stringify(cursorSort)}, not ${sort}`);
-  const valueType = sort.endsWith("customerId") ? "string" : "number";
-  const valueOk = value === null || (typeof value === valueType && (valueType === "string" || Number.isSafeInteger(value)));
-  if (!valueOk || !Number.isSafeInteger(pk)) throw invalid("is not valid");
-  return { value: value as SortValue, pk: pk as number };
 }

@@ -14,20 +14,19 @@
 // - Every read is scoped to the app it names: another app's rows are never returned.
 import type { AppRow, BillingEventRow, CustomerRow, DashboardUserRow, EventSource, MrrMovement, SubscriptionRow } from "../db/schema";
 import type { Applier } from "./commands";
-import type { CustomerListRow, ListFilter } from "./customer-list";
+import type { CustomerListRow, DashboardUser, ListFilter } from "./shapes";
 import type { ExportFilter, ExportRow } from "./export";
 import type { SubscriptionFields } from "./scores";
-import type { DashboardUser } from "./users";
 import type { WriterObserver } from "./writer";
 
 // Row shapes, re-exported so that features take them from the store, never from src/db.
 export type { AppRow, BillingEventRow, CustomerRow, DashboardUserRow, SubscriptionRow };
 export type { EventSource, MrrMovement, SubscriptionDiscount, SubscriptionItem } from "../db/schema";
-export type { CustomerListRow, ListFilter, Sort, SortKey } from "./customer-list";
+export type { CustomerListRow, ListFilter, Role, Sort, SortKey } from "./shapes";
 export type { ExportFilter, ExportRow } from "./export";
 export type { HealthRun, SubscriptionFields } from "./scores";
 export type { PurgeStep } from "./retention";
-export type { DashboardUser, Role } from "./users";
+export type { DashboardUser } from "./shapes";
 export type { WriterObserver } from "./writer";
 
 /** An API key as stored: only the SHA-256 of its secret (hex), scopes comma-separated. */
@@ -144,7 +143,7 @@ export interface CustomerReads {
 
 /**
  * GET /v1/api/customers: one page of the app's customers. The filter, sort, cursor and row
- * shape are defined in customer-list.ts (encodeListCursor / decodeListCursor are
+ * shape are defined in shapes.ts (so are encodeListCursor / decodeListCursor,
  * backend-neutral: a cursor is [sort, sort value, pk]). Contract: keyset pages ordered by the
  * sort's column, then pk, in the sort's direction; customers with no value for the sort column
  * (null) come after all others in either direction, ordered by pk in the sort's direction. A

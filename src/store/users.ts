@@ -4,15 +4,9 @@ import { count, eq, sql } from "drizzle-orm";
 import type { Db } from "../db";
 import { dashboardUsers, type DashboardUserRow } from "../db/schema";
 
-export const ROLES = ["admin", "viewer"] as const;
-export type Role = (typeof ROLES)[number];
+import type { DashboardUser, Role } from "./shapes";
 
-export interface DashboardUser {
-  id: string;
-  email: string;
-  role: Role;
-  createdAt: number;
-}
+export { ROLES, type DashboardUser, type Role } from "./shapes";
 
 export function publicUser(row: DashboardUserRow): DashboardUser {
   return { id: row.id, email: row.email, role: row.role as Role, createdAt: row.createdAt };
