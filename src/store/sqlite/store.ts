@@ -18,7 +18,7 @@ import { createExporter, EXPORT_PAGE_SIZE, type ExportFilter } from "../export";
 import { prepareRetentionApps } from "../retention";
 import { createScoreStore } from "../scores";
 import { createSessionsStore } from "../sessions";
-import type { ApiKeyRow, AppRow, CustomerLookup, EventPageFilter, Store } from "../types";
+import type { ApiKeyRow, AppRow, CustomerLookup, EventPageFilter, EventStat, Store } from "../types";
 import { createUsersStore } from "../users";
 import type { Writer } from "../writer";
 import { CREDENTIAL_COMMANDS, createAdminHandlers } from "./admin";
@@ -33,6 +33,9 @@ export interface SqliteStore extends Store {
 }
 
 type AdminType = keyof ReturnType<typeof createAdminHandlers>;
+
+/** Exactly the contract's shape: the stats rows carry their keys too. */
+const eventStat = ({ event, count, firstSeen, lastSeen }: EventStat): EventStat => ({ event, count, firstSeen, lastSeen });
 
 export function createSqliteStore({ db, writer, clock }: { db: Db; writer: Writer; clock: () => number }): SqliteStore {
   const applier = createSqliteApplier({ db, writer, clock });
@@ -96,7 +99,7 @@ export function createSqliteStore({ db, writer, clock }: { db: Db; writer: Write
       find: async (appId: string, by: CustomerLookup, value: string) => lookups[by].get({ appId, value }),
       byPk: async (pk) => customers.byPk.get({ pk }),
       usersOf: async (customerPk) => customers.usersOf.all({ customerPk }),
-      eventStats: async (pk) => customers.eventStats.all({ pk }),
+      eventStats: async (pk) => customers.eventStats.all({ pk }).map(eventStat),
       recentByEvent: async (pk, since7, since30) => customers.recentByEvent.all({ pk, since7, since30 }),
       dailyCounts: async (pk, fromDay, toDay, event) =>
         event === undefined ? customers.dailyCounts.all({ pk, fromDay, toDay }) : customers.dailyCountsOfEvent.all({ pk, fromDay, toDay, event }),
@@ -130,7 +133,7 @@ export function createSqliteStore({ db, writer, clock }: { db: Db; writer: Write
         event === undefined ? counts.dailyCounts.all({ appId, fromDay, toDay }) : counts.dailyCountsOfEvent.all({ appId, fromDay, toDay, event }),
       activeCustomers: async (appId, interval, fromDay, toDay) => counts.activeCustomers.all({ appId, interval, fromDay, toDay }),
       activeCustomersOfEvent: async (appId, event, fromDay, toDay) => counts.activeCustomersOfEvent.get({ appId, event, fromDay, toDay })?.count ?? 0,
-      eventNames: async (appId) => counts.names.all({ appId }),
+      eventNames: async (appId) => counts.names.all({ appId }).map(eventStat),
       customersPerEvent: async (appId) => counts.customersPerEvent.all({ appId }),
       grades: async (appId) => counts.grades.get({ appId })!,
     },

@@ -1,0 +1,17 @@
+// The Store contract (contract.ts) on SQLite: a fresh migrated in-memory database per case.
+import { openMigratedDatabase } from "../../src/db";
+import { createSqliteStore } from "../../src/store/sqlite/store";
+import { Writer } from "../../src/store/writer";
+import { describeStoreContract } from "./contract";
+
+describeStoreContract("SQLite", () => {
+  const db = openMigratedDatabase(":memory:");
+  const writer = new Writer(db);
+  return {
+    store: createSqliteStore({ db, writer, clock: () => Date.UTC(2026, 0, 15, 12) }),
+    close() {
+      writer.close();
+      db.$client.close();
+    },
+  };
+});
