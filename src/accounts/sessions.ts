@@ -69,11 +69,15 @@ export function createSessions(store: Store, clock: () => number) {
       if (!found) return null;
       const now = clock();
       const { session, user } = found;
+      // Housekeeping: awaited, so the next request reads what this one wrote, but a full write
+      // queue must not turn a page load into a 503. An expired row is refused by the check here
+      // whether or not it is gone (sign-ins remove every expired one); a missed touch is retried
+      // by the next request.
       if (now - session.lastSeenAt > SESSION_IDLE_MS || now - session.createdAt > SESSION_ABSOLUTE_MS) {
-        await store.apply({ type: "EndSession", tokenHash });
+        await store.apply({ type: "EndSession", tokenHash }).catch(() => {});
         return null;
       }
-      if (now - session.lastSeenAt > TOUCH_EVERY_MS) await store.apply({ type: "TouchSession", tokenHash, at: now });
+      if (now - session.lastSeenAt > TOUCH_EVERY_MS) await store.apply({ type: "TouchSession", tokenHash, at: now }).catch(() => {});
       return { user: sessionUser(user), csrf: csrfTokenFor(token) };
     },
 
