@@ -21,14 +21,14 @@ export function appsCommand(args: string[], env: Record<string, string | undefin
         if (error instanceof AppNameTaken) throw new CommandError(`${error.message}: pick another --name`);
         throw error;
       }
-    });
+    }, { command: "apps create" });
     if (values.json) printJson({ appId: created.appId, apiKey: created.apiKey, signingSecret: created.signingSecret });
     else console.log(credentialsBanner(`Created app "${created.name}"`, created));
     return 0;
   }
   if (sub === "list") {
     const { values } = parseCommandArgs(rest, { ...dbOption, ...jsonOption });
-    const list = withApps(values, env, (apps) => apps.listApps(), { mustExist: true });
+    const list = withApps(values, env, (apps) => apps.listApps(), { command: "apps list", mustExist: true });
     if (values.json) printJson(list);
     else if (list.length === 0) console.log("no apps yet: trackd apps create --name NAME");
     else for (const app of list) console.log(`${app.appId}  ${app.name}  keys: ${app.activeKeys}  ${describeSettings(app)}  created ${app.createdAt}`);
@@ -54,7 +54,7 @@ export function appsCommand(args: string[], env: Record<string, string | undefin
     const [appId] = positionals;
     if (!appId) throw new UsageError("apps update needs an APP_ID");
     const change = settingsChange(values);
-    const settings = withApps(values, env, (apps) => apps.updateSettings(appId, change), { mustExist: true });
+    const settings = withApps(values, env, (apps) => apps.updateSettings(appId, change), { command: "apps update", mustExist: true });
     if (!settings) throw noApp(appId);
     if (values.json) printJson({ appId, ...settings });
     else console.log(`Updated app ${appId}: ${describeSettings(settings)}`);
@@ -75,7 +75,7 @@ export function keysCommand(args: string[], env: Record<string, string | undefin
     if (!values.app) throw new UsageError("keys create needs --app APP_ID");
     const scopes = values.scope === undefined ? SCOPES : parseScopes(values.scope);
     if (!scopes) throw new UsageError(`--scope must list some of ${SCOPES.join(", ")}, comma-separated; got "${values.scope}"`);
-    const key = withApps(values, env, (apps) => apps.createKey(values.app!, scopes), { mustExist: true });
+    const key = withApps(values, env, (apps) => apps.createKey(values.app!, scopes), { command: "keys create", mustExist: true });
     if (!key) throw noApp(values.app);
     if (values.json) printJson(key);
     else {
@@ -88,7 +88,7 @@ export function keysCommand(args: string[], env: Record<string, string | undefin
   if (sub === "list") {
     const { values } = parseCommandArgs(rest, { ...dbOption, ...jsonOption, app: { type: "string" } });
     if (!values.app) throw new UsageError("keys list needs --app APP_ID");
-    const keys = withApps(values, env, (apps) => apps.listKeys(values.app!), { mustExist: true });
+    const keys = withApps(values, env, (apps) => apps.listKeys(values.app!), { command: "keys list", mustExist: true });
     if (!keys) throw noApp(values.app);
     if (values.json) printJson(keys);
     else for (const key of keys) console.log(describeKey(key));
@@ -101,7 +101,7 @@ export function keysCommand(args: string[], env: Record<string, string | undefin
     // The input is never echoed: it may be a whole API key, secret included.
     const keyId = parseKeyId(given);
     if (!keyId) throw new UsageError("KEY_ID must be key_ and 12 hex digits, as 'trackd keys list' prints it, or those 12 hex digits alone");
-    const before = withApps(values, env, (apps) => (apps.revokeKey(keyId) ? undefined : (apps.findKey(keyId) ?? null)), { mustExist: true });
+    const before = withApps(values, env, (apps) => (apps.revokeKey(keyId) ? undefined : (apps.findKey(keyId) ?? null)), { command: "keys revoke", mustExist: true });
     if (before === null) throw new CommandError(`no key with id ${keyId} (see 'trackd keys list --app APP_ID')`);
     if (before) throw new CommandError(`key ${keyId} was already revoked (${before.revokedAt})`);
     console.log(`Revoked key ${keyId}`);
@@ -189,7 +189,7 @@ function withApps<T>(
   values: { db?: string },
   env: Record<string, string | undefined>,
   run: (apps: ReturnType<typeof createAppsService>) => T,
-  options: { mustExist?: boolean } = {},
+  options: { command: string; mustExist?: boolean },
 ): T {
   const db = openForCommand(values, env, options);
   try {

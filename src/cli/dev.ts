@@ -38,7 +38,7 @@ export async function devCommand(args: string[], env: Record<string, string | un
     throw new UsageError(`--customers (${plan.customers}) must not exceed --events (${plan.events}): each customer gets at least one event`);
   }
 
-  const db = openForCommand(values, env, { mustExist: true, durability: "normal" });
+  const db = openForCommand(values, env, { command: "dev seed", mustExist: true, durability: "normal" });
   try {
     requireApp(db, values.app);
     const writer = new Writer(db);

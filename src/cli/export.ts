@@ -29,7 +29,7 @@ export async function exportCommand(args: string[], env: Record<string, string |
   const range = { from: dateFlag("from", values.from), to: dateFlag("to", values.to) };
   if (range.from !== undefined && range.to !== undefined && range.from > range.to) throw new UsageError("--to must not be before --from");
 
-  const db = openForCommand(values, env, { mustExist: true });
+  const db = openForCommand(values, env, { command: "export", mustExist: true });
   try {
     requireApp(db, values.app);
     const filter: ExportFilter = { ...range };

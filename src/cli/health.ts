@@ -10,7 +10,7 @@ export async function healthCommand(args: string[], env: Record<string, string |
   const [sub, ...rest] = args;
   if (sub !== "score") throw new UsageError(sub ? `unknown health command "${sub}"` : "health needs a command: score");
   const { values } = parseCommandArgs(rest, { ...dbOption, ...jsonOption, app: { type: "string" } });
-  const db = openForCommand(values, env, { mustExist: true });
+  const db = openForCommand(values, env, { command: "health score", mustExist: true });
   try {
     if (values.app !== undefined) requireApp(db, values.app);
     // Its own writer: a running server on the same file keeps its own, and SQLite's write lock

@@ -33,7 +33,7 @@ export async function stripeCommand(args: string[], env: Record<string, string |
   const base = values["api-base"] ?? STRIPE_API;
   const stripe = new Stripe(apiKey, { ...hostOf(base), maxNetworkRetries: 2, telemetry: false, appInfo: { name: "trackd", version } });
 
-  const db = openForCommand(values, env, { mustExist: true });
+  const db = openForCommand(values, env, { command: "stripe sync", mustExist: true });
   try {
     requireApp(db, values.app);
     const billing = createBillingService({ db, writer: new Writer(db), clock: Date.now });
