@@ -28,6 +28,7 @@ describe("--help", () => {
     ["export", ["export", "--help"]],
     ["health score", ["health", "score", "--help"]],
     ["migrate", ["migrate", "--help"]],
+    ["migrate-to", ["migrate-to", "--help"]],
     ["backup", ["backup", "--help"]],
     ["users create", ["users", "create", "--help"]],
     ["users list", ["users", "list", "--help"]],
