@@ -80,8 +80,9 @@ export async function closePostgres(db: PgDb, timeoutSeconds = 5): Promise<void>
 
 /** Rows in Drizzle's journal table (schema "drizzle"); 0 before the first migration creates it. */
 export async function appliedPgMigrations(db: PgDb): Promise<number> {
-  const [row] = await db.$client<{ n: number | null }[]>`
-    select case when to_regclass('drizzle.__drizzle_migrations') is null then 0
-                else (select count(*)::int from drizzle.__drizzle_migrations) end as n`;
-  return row?.n ?? 0;
+  // Two statements: PostgreSQL resolves every table a statement names before running any of it.
+  const [table] = await db.$client`select to_regclass('drizzle.__drizzle_migrations') is not null as present`;
+  if (!table?.present) return 0;
+  const [row] = await db.$client<{ n: number }[]>`select count(*)::int as n from drizzle.__drizzle_migrations`;
+  return row!.n;
 }

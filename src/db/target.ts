@@ -28,7 +28,8 @@ export function parseDbTarget(raw: string): DbTarget {
     // The raw value may hold a password: the message does not repeat it.
     throw new DbTargetError(`is not a valid ${scheme}:// URL (expected ${scheme}://user:password@host:5432/database)`);
   }
-  if (url.hostname === "") throw new DbTargetError(`names no host (expected ${scheme}://user:password@host:5432/database)`);
+  // A Unix socket is named by ?host=/run/postgresql with an empty host part.
+  if (url.hostname === "" && !url.searchParams.get("host")) throw new DbTargetError(`names no host (expected ${scheme}://user:password@host:5432/database)`);
   return { kind: "postgres", url: trimmed, display: redactUrl(trimmed) };
 }
 
