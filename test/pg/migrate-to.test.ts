@@ -75,7 +75,7 @@ async function seeded(): Promise<Harness> {
   expect(webhook.status).toBeLessThan(300);
   await createHealthPass({ db: h.db, writer: h.writer, clock: () => h.clock.now }).run();
   await signIn(h, "admin@acme.example", "admin");
-  h.apps.updateSettings(acme.appId, { healthWeights: { activity: 50, recency: 10 }, retentionDays: 400, requireVerified: true });
+  h.apps.updateSettings(acme.appId, { healthWeights: { activity: 50, recency: 10, breadth: 15, seats: 5, billing: 10, trial: 10 }, retentionDays: 400, requireVerified: true });
   h.apps.revokeKey(other.keyId);
   return h;
 }
