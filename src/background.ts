@@ -3,8 +3,8 @@
 // A run that throws (a full write queue, a busy database) is logged; the next one retries.
 //
 // With several nodes on one PostgreSQL database, a `lease` makes it run-once: each node's timer
-// still fires, but only the node holding the lease runs (store/pg/lease.ts). Without one (SQLite,
-// a single process) every timer runs, as it always did.
+// still fires, but only the node holding the lease runs (store/pg/lease.ts). On SQLite there is
+// one process, and ONE_PROCESS, the default, always lets it run, as it always did.
 import type { Logger } from "./log";
 
 /** Permission to run a piece of background work on this node now. */
@@ -17,6 +17,14 @@ export interface RunLease {
   tryRun(name: string, work: (signal: AbortSignal) => Promise<void>, options: { cooldownMs: number; signal: AbortSignal }): Promise<boolean>;
 }
 
+/** SQLite's counterpart: one process, nobody to take turns with. */
+export const ONE_PROCESS: RunLease = {
+  async tryRun(_name, work, { signal }) {
+    await work(signal);
+    return true;
+  },
+};
+
 export interface Repeating {
   /** Cancels the next run and aborts the current one's signal; resolves when it has ended. */
   stop(): Promise<void>;
@@ -27,7 +35,7 @@ export function repeatInBackground({
   run,
   intervalMs,
   logger,
-  lease,
+  lease = ONE_PROCESS,
 }: {
   /** For the log line of a failed run, and the lease's name: "health scoring pass". */
   name: string;
@@ -43,8 +51,7 @@ export function repeatInBackground({
 
   async function runOnce(): Promise<void> {
     try {
-      if (!lease) await run(stopping.signal);
-      else if (!(await lease.tryRun(name, run, { cooldownMs: intervalMs, signal: stopping.signal }))) {
+      if (!(await lease.tryRun(name, run, { cooldownMs: intervalMs, signal: stopping.signal }))) {
         logger.debug(`${name} skipped: another node holds its lease`);
       }
     } catch (error) {
