@@ -7,6 +7,8 @@ RUN bun install --frozen-lockfile
 COPY tsconfig.json drizzle.config.ts ./
 COPY src ./src
 COPY drizzle ./drizzle
+# The PostgreSQL migrations: `bun run build` embeds them too (--asset=drizzle-pg).
+COPY drizzle-pg ./drizzle-pg
 RUN bun run build
 # distroless has no shell to mkdir with: create the data folder here, owned by "nonroot", so a
 # fresh named volume mounted on /data inherits an owner the server can write as.

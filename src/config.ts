@@ -2,6 +2,7 @@
 // Parsed once by the CLI; nothing else reads process.env.
 import { DEFAULT_CLIENT_OPTIONS } from "./client/model";
 import type { Durability } from "./db";
+import { DbTargetError, parseDbTarget, type DbTarget } from "./db/target";
 import { LOG_LEVELS, type LogFormat, type LogLevel } from "./log";
 import { DEFAULT_MAX_PENDING } from "./store/writer";
 
@@ -31,15 +32,15 @@ export const settings = {
     flag: "db",
     env: "TRACKD_DB",
     default: "./data/trackd.db",
-    description: "SQLite database file (its folder is created); :memory: for a throwaway one",
-    parse: (raw: string) => {
-      if (raw.trim() === "") throw new UsageError("must not be empty");
-      // "postgres://…" used to become a SQLite file in a folder named "postgres:".
-      const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(raw.trim());
-      if (scheme) {
-        throw new UsageError(`must be a SQLite file path: "${scheme[1]}://" URLs are not supported (trackd stores its data in SQLite only, so far)`);
+    description:
+      "SQLite database file (its folder is created; :memory: for a throwaway one), or a postgres://user:password@host:5432/db URL for PostgreSQL (docs/deploy.md)",
+    parse: (raw: string): DbTarget => {
+      try {
+        return parseDbTarget(raw);
+      } catch (error) {
+        if (error instanceof DbTargetError) throw new UsageError(error.message);
+        throw error;
       }
-      return raw;
     },
   },
   port: {
@@ -175,6 +176,21 @@ export const settings = {
       if (!(LOG_LEVELS as readonly string[]).includes(raw)) throw new UsageError(`must be one of ${LOG_LEVELS.join(", ")}, got "${raw}"`);
       return raw as LogLevel;
     },
+  },
+  pgPool: {
+    flag: "pg-pool",
+    env: "TRACKD_PG_POOL",
+    default: "10",
+    description: "PostgreSQL only: connections each node keeps to the database (the cache listener and a running pass take one each)",
+    parse: numberIn(2, 1000),
+  },
+  pgCachePoll: {
+    flag: "pg-cache-poll",
+    env: "TRACKD_PG_CACHE_POLL",
+    default: "1000",
+    description:
+      "PostgreSQL only: ms between checks of the key and app-settings version, the bound on how long another node's change takes to apply where LISTEN/NOTIFY can't reach (a transaction pooler)",
+    parse: numberIn(50, 60_000),
   },
   accessLog: {
     flag: "access-log",

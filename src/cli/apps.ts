@@ -20,14 +20,14 @@ export async function appsCommand(args: string[], env: Record<string, string | u
         if (error instanceof AppNameTaken) throw new CommandError(`${error.message}: pick another --name`);
         throw error;
       }
-    });
+    }, { command: "apps create" });
     if (values.json) printJson({ appId: created.appId, apiKey: created.apiKey, signingSecret: created.signingSecret });
     else console.log(credentialsBanner(`Created app "${created.name}"`, created));
     return 0;
   }
   if (sub === "list") {
     const { values } = parseCommandArgs(rest, { ...dbOption, ...jsonOption });
-    const list = await withApps(values, env, (apps) => apps.listApps(), { mustExist: true });
+    const list = await withApps(values, env, (apps) => apps.listApps(), { command: "apps list", mustExist: true });
     if (values.json) printJson(list);
     else if (list.length === 0) console.log("no apps yet: trackd apps create --name NAME");
     else for (const app of list) console.log(`${app.appId}  ${app.name}  keys: ${app.activeKeys}  ${describeSettings(app)}  created ${app.createdAt}`);
@@ -53,7 +53,7 @@ export async function appsCommand(args: string[], env: Record<string, string | u
     const [appId] = positionals;
     if (!appId) throw new UsageError("apps update needs an APP_ID");
     const change = settingsChange(values);
-    const settings = await withApps(values, env, (apps) => apps.updateSettings(appId, change), { mustExist: true });
+    const settings = await withApps(values, env, (apps) => apps.updateSettings(appId, change), { command: "apps update", mustExist: true });
     if (!settings) throw noApp(appId);
     if (values.json) printJson({ appId, ...settings });
     else console.log(`Updated app ${appId}: ${describeSettings(settings)}`);
@@ -74,7 +74,7 @@ export async function keysCommand(args: string[], env: Record<string, string | u
     if (!values.app) throw new UsageError("keys create needs --app APP_ID");
     const scopes = values.scope === undefined ? SCOPES : parseScopes(values.scope);
     if (!scopes) throw new UsageError(`--scope must list some of ${SCOPES.join(", ")}, comma-separated; got "${values.scope}"`);
-    const key = await withApps(values, env, (apps) => apps.createKey(values.app!, scopes), { mustExist: true });
+    const key = await withApps(values, env, (apps) => apps.createKey(values.app!, scopes), { command: "keys create", mustExist: true });
     if (!key) throw noApp(values.app);
     if (values.json) printJson(key);
     else {
@@ -87,7 +87,7 @@ export async function keysCommand(args: string[], env: Record<string, string | u
   if (sub === "list") {
     const { values } = parseCommandArgs(rest, { ...dbOption, ...jsonOption, app: { type: "string" } });
     if (!values.app) throw new UsageError("keys list needs --app APP_ID");
-    const keys = await withApps(values, env, (apps) => apps.listKeys(values.app!), { mustExist: true });
+    const keys = await withApps(values, env, (apps) => apps.listKeys(values.app!), { command: "keys list", mustExist: true });
     if (!keys) throw noApp(values.app);
     if (values.json) printJson(keys);
     else for (const key of keys) console.log(describeKey(key));
@@ -100,7 +100,7 @@ export async function keysCommand(args: string[], env: Record<string, string | u
     // The input is never echoed: it may be a whole API key, secret included.
     const keyId = parseKeyId(given);
     if (!keyId) throw new UsageError("KEY_ID must be key_ and 12 hex digits, as 'trackd keys list' prints it, or those 12 hex digits alone");
-    const before = await withApps(values, env, async (apps) => ((await apps.revokeKey(keyId)) ? undefined : ((await apps.findKey(keyId)) ?? null)), { mustExist: true });
+    const before = await withApps(values, env, async (apps) => ((await apps.revokeKey(keyId)) ? undefined : ((await apps.findKey(keyId)) ?? null)), { command: "keys revoke", mustExist: true });
     if (before === null) throw new CommandError(`no key with id ${keyId} (see 'trackd keys list --app APP_ID')`);
     if (before) throw new CommandError(`key ${keyId} was already revoked (${before.revokedAt})`);
     console.log(`Revoked key ${keyId}`);
@@ -188,7 +188,7 @@ function withApps<T>(
   values: { db?: string },
   env: Record<string, string | undefined>,
   run: (apps: ReturnType<typeof createAppsService>) => Promise<T>,
-  options: { mustExist?: boolean } = {},
+  options: { command: string; mustExist?: boolean },
 ): Promise<T> {
   return withStore(values, env, (store) => run(createAppsService(store)), options);
 }

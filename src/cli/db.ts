@@ -4,20 +4,35 @@ import { closeDatabase, openMigratedDatabase, type Db, type Durability } from ".
 import { createSqliteStore, type SqliteStore } from "../store/sqlite/store";
 import type { AppRow, Store } from "../store/types";
 import { Writer } from "../store/writer";
+import type { DbTarget } from "../db/target";
 import { CommandError } from "./args";
+
+/**
+ * Why a command that needs the store can't run on PostgreSQL yet (issue 19): the message names
+ * the command, the database (without its password) and what does work there.
+ */
+export function pgStoreMissing(command: string, target: DbTarget & { kind: "postgres" }): CommandError {
+  return new CommandError(
+    `'trackd ${command}' does not run on PostgreSQL yet (${target.display}): it needs trackd's PostgreSQL store, which is not built yet (issue 19). ` +
+      "On PostgreSQL, 'trackd migrate' and 'trackd migrate-to' work today; run this command against a SQLite file meanwhile.",
+  );
+}
 
 /**
  * Opens the database named by --db / TRACKD_DB and brings its schema up to date. Commands
  * that only read or change existing data pass `mustExist`, so a mistyped path is an error
  * rather than a new empty database. Durability is "full" unless the command writes data
- * not worth an fsync per commit (generated data) and passes "normal".
+ * not worth an fsync per commit (generated data) and passes "normal". `command` names the
+ * command in the message a PostgreSQL URL gets.
  */
 export function openForCommand(
   values: { db?: string },
   env: Record<string, string | undefined>,
-  options: { mustExist?: boolean; durability?: Durability } = {},
+  options: { command: string; mustExist?: boolean; durability?: Durability },
 ): Db {
-  const path = resolveSetting("db", values, env);
+  const target = resolveSetting("db", values, env);
+  if (target.kind === "postgres") throw pgStoreMissing(options.command, target);
+  const { path } = target;
   if (options.mustExist && path !== ":memory:" && !existsSync(path)) {
     throw new UsageError(`no database at ${path} (create one with 'trackd apps create' or 'trackd serve')`);
   }
@@ -39,7 +54,7 @@ export interface CommandStore {
 export function openStoreForCommand(
   values: { db?: string },
   env: Record<string, string | undefined>,
-  options: { mustExist?: boolean; durability?: Durability } = {},
+  options: { command: string; mustExist?: boolean; durability?: Durability },
 ): CommandStore {
   const db = openForCommand(values, env, options);
   const writer = new Writer(db);
@@ -59,7 +74,7 @@ export async function withStore<T>(
   values: { db?: string },
   env: Record<string, string | undefined>,
   run: (store: SqliteStore) => T | Promise<T>,
-  options: { mustExist?: boolean; durability?: Durability } = {},
+  options: { command: string; mustExist?: boolean; durability?: Durability },
 ): Promise<T> {
   const opened = openStoreForCommand(values, env, options);
   try {

@@ -7,6 +7,7 @@ import { devCommand } from "./dev";
 import { healthCommand } from "./health";
 import { healthcheckCommand } from "./healthcheck";
 import { migrateCommand } from "./migrate";
+import { migrateToCommand } from "./migrate-to";
 import { serveCommand } from "./serve";
 import { stripeCommand } from "./stripe";
 import { usersCommand } from "./users";
@@ -75,6 +76,8 @@ async function runCommand(command: string, args: string[], env: Record<string, s
       return healthcheckCommand(args, env);
     case "migrate":
       return migrateCommand(args, env);
+    case "migrate-to":
+      return migrateToCommand(args, env);
     default:
       throw new UsageError(`unknown command "${command}"`);
   }

@@ -16,6 +16,7 @@ import { createSqliteStore } from "../store/sqlite/store";
 import { Writer } from "../store/writer";
 import { credentialsBanner } from "./apps";
 import { dbOption, parseCommandArgs } from "./args";
+import { servePostgres } from "./serve-pg";
 import { version } from "../../package.json";
 
 /** A repeat of the first stop signal within this long is the same request delivered twice. */
@@ -42,9 +43,21 @@ export async function serveCommand(args: string[], env: Record<string, string | 
     "log-format": { type: "string" },
     "log-level": { type: "string" },
     "access-log": { type: "string" },
+    "pg-pool": { type: "string" },
+    "pg-cache-poll": { type: "string" },
   });
+  const log = createLogger({ format: resolveSetting("logFormat", values, env), level: resolveSetting("logLevel", values, env) });
+  const target = resolveSetting("db", values, env);
+  if (target.kind === "postgres") {
+    return servePostgres(target, {
+      durability: resolveSetting("durability", values, env),
+      pgPool: resolveSetting("pgPool", values, env),
+      cachePollMs: resolveSetting("pgCachePoll", values, env),
+      log,
+    });
+  }
   const config = {
-    db: resolveSetting("db", values, env),
+    db: target.path,
     port: resolveSetting("port", values, env),
     host: resolveSetting("host", values, env),
     durability: resolveSetting("durability", values, env),
@@ -61,7 +74,6 @@ export async function serveCommand(args: string[], env: Record<string, string | 
     metricsToken: resolveSetting("metricsToken", values, env),
     accessLogSample: resolveSetting("accessLog", values, env),
   };
-  const log = createLogger({ format: resolveSetting("logFormat", values, env), level: resolveSetting("logLevel", values, env) });
 
   const db = openMigratedDatabase(config.db, config.durability);
   // The worker starts while the server begins to listen (~6 ms saved from start-up). Until it is

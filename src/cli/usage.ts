@@ -14,7 +14,7 @@ const SERVE_FLAGS = Object.values(settings)
   .join(" ");
 
 export const COMMANDS: Record<string, CommandHelp> = {
-  serve: { usage: `serve [--db PATH] ${SERVE_FLAGS}`, about: "run the server (the default command); every flag is listed below" },
+  serve: { usage: `serve [--db PATH|URL] ${SERVE_FLAGS}`, about: "run the server (the default command); every flag is listed below" },
   healthcheck: {
     usage: "healthcheck [--host ADDR] [--port N]",
     about: "exit 0 when a server answers GET /healthz, else 1: the Docker HEALTHCHECK; takes --host/--port and TRACKD_HOST/TRACKD_PORT as serve does, and probes 127.0.0.1 when the host is 0.0.0.0 (:: probes ::1)",
@@ -51,10 +51,18 @@ export const COMMANDS: Record<string, CommandHelp> = {
     usage: "health score [--app APP_ID] [--json]",
     about: "score every customer's health now (the server does it every --health-interval minutes); prints per app how many were scored and how long it took",
   },
-  migrate: { usage: "migrate", about: "create the database if needed, apply migrations, say which, and exit (every command also migrates)" },
+  migrate: {
+    usage: "migrate",
+    about: "create the database if needed (SQLite; a PostgreSQL database must exist), apply migrations, say which, and exit (every command also migrates)",
+  },
+  "migrate-to": {
+    usage: "migrate-to --db FILE --to postgres://user:password@host:5432/database",
+    about:
+      "copy a SQLite database into an empty PostgreSQL one (migrated first), every table and key, in one transaction; prints each table's row count and checks it against the source (docs/deploy.md)",
+  },
   backup: {
     usage: "backup --db PATH --out FILE",
-    about: "a consistent copy of the database, also while serve runs, checked with integrity_check; never overwrites FILE",
+    about: "a consistent copy of the database, also while serve runs, checked with integrity_check; never overwrites FILE (SQLite only: on PostgreSQL use pg_dump)",
   },
   "dev seed": {
     usage: "dev seed --app APP_ID --events N --customers M [--days 365] [--seed 1]",

@@ -17,14 +17,14 @@ export async function usersCommand(args: string[], env: Record<string, string | 
     if (!values.role) throw new UsageError("users create needs --role admin|viewer");
     if (!values["password-stdin"]) throw new UsageError("users create needs --password-stdin (a password on the command line would sit in the shell history)");
     const password = await stdin();
-    const user = await withAccounts(values, env, (accounts) => accounts.createUser(values.email!, values.role!, password));
+    const user = await withAccounts(values, env, (accounts) => accounts.createUser(values.email!, values.role!, password), { command: "users create" });
     if (values.json) console.log(JSON.stringify(user));
     else console.log(`Created ${user.role} ${user.email}`);
     return 0;
   }
   if (sub === "list") {
     const { values } = parseCommandArgs(rest, { ...dbOption, ...jsonOption });
-    const users = await withAccounts(values, env, (accounts) => accounts.listUsers(), { mustExist: true });
+    const users = await withAccounts(values, env, (accounts) => accounts.listUsers(), { command: "users list", mustExist: true });
     if (values.json) console.log(JSON.stringify(users.map((u) => ({ ...u, createdAt: new Date(u.createdAt).toISOString() }))));
     else if (users.length === 0) console.log("no dashboard users yet: trackd users create --email EMAIL --role admin --password-stdin");
     else for (const u of users) console.log(`${u.email}  ${u.role}  created ${new Date(u.createdAt).toISOString()}`);
@@ -37,7 +37,7 @@ export async function usersCommand(args: string[], env: Record<string, string | 
     const removed = await withAccounts(values, env, async (accounts) => {
       const user = await accounts.findUser(email);
       return user ? accounts.removeUser(user.id) : false;
-    }, { mustExist: true });
+    }, { command: "users remove", mustExist: true });
     if (!removed) return fail(`no dashboard user with email ${email}`);
     console.log(`Removed ${email}; their sessions have ended`);
     return 0;
@@ -48,7 +48,7 @@ export async function usersCommand(args: string[], env: Record<string, string | 
     if (!email) throw new UsageError("users set-password needs an EMAIL");
     if (!values["password-stdin"]) throw new UsageError("users set-password needs --password-stdin");
     const password = await stdin();
-    const user = await withAccounts(values, env, (accounts) => accounts.setPassword(email, password), { mustExist: true });
+    const user = await withAccounts(values, env, (accounts) => accounts.setPassword(email, password), { command: "users set-password", mustExist: true });
     if (!user) return fail(`no dashboard user with email ${email}`);
     console.log(`Set a new password for ${user.email}; their sessions have ended`);
     return 0;
@@ -66,7 +66,7 @@ async function withAccounts<T>(
   values: { db?: string },
   env: Record<string, string | undefined>,
   run: (accounts: Accounts) => T | Promise<T>,
-  options: { mustExist?: boolean } = {},
+  options: { command: string; mustExist?: boolean },
 ): Promise<T> {
   try {
     return await withStore(values, env, (store) => run(createAccountsService(store, Date.now)), options);

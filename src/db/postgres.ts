@@ -1,6 +1,5 @@
-// PostgreSQL plumbing (issue 19): open a pool, migrate under a lock, close. Not wired into
-// `serve` yet: the store that would use it does not exist, so `--db postgres://…` is still
-// refused (src/config.ts).
+// PostgreSQL plumbing (issue 19): open a pool, migrate under a lock, close. backend.ts opens
+// either database through here or index.ts.
 //
 // Driver: drizzle-orm/postgres-js with the `postgres` package. Measured here on drizzle-orm
 // 0.45.4 and PostgreSQL 15: drizzle-orm/bun-sql stores a jsonb value as a JSON *string*
@@ -13,6 +12,7 @@ import { join } from "node:path";
 import postgres from "postgres";
 import { drizzle, type PostgresJsDatabase } from "drizzle-orm/postgres-js";
 import { migrate } from "drizzle-orm/postgres-js/migrator";
+import type { Durability } from "./index";
 import * as schema from "./schema.pg";
 
 export type PgDb = PostgresJsDatabase<typeof schema> & { $client: postgres.Sql };
@@ -30,12 +30,22 @@ export const MIGRATION_LOCK_KEY = 0x747261636b64;
 export interface PgOptions {
   /** Connections in the pool; at least 2, since migrating holds one for the lock. */
   max?: number;
+  /**
+   * "normal" sets synchronous_commit = off for every session of the pool: a commit returns
+   * before its WAL reaches disk, so a crash of the database server (not of trackd) can lose the
+   * last few hundred milliseconds of acknowledged writes, never corrupt anything. This is what
+   * --durability normal means on SQLite too (synchronous=NORMAL). "full" keeps the server's
+   * setting (on by default). A startup parameter: a PgBouncer in transaction mode must list it
+   * in ignore_startup_parameters, or refuses the connection.
+   */
+  durability?: Durability;
 }
 
 /** A pool on `url` (postgres://user:pass@host:port/db). Connects lazily, on the first query. */
 export function openPostgres(url: string, options: PgOptions = {}): PgDb {
   const client = postgres(url, {
     max: Math.max(2, options.max ?? 10),
+    connection: { application_name: "trackd", ...(options.durability === "normal" ? { synchronous_commit: "off" } : {}) },
     // The migrator's `CREATE SCHEMA IF NOT EXISTS` raises NOTICEs that postgres-js would print.
     onnotice: () => {},
   });
@@ -66,4 +76,13 @@ export async function migratePostgres(db: PgDb): Promise<void> {
 /** Closes the pool, letting running queries finish for up to `timeoutSeconds`. */
 export async function closePostgres(db: PgDb, timeoutSeconds = 5): Promise<void> {
   await db.$client.end({ timeout: timeoutSeconds });
+}
+
+/** Rows in Drizzle's journal table (schema "drizzle"); 0 before the first migration creates it. */
+export async function appliedPgMigrations(db: PgDb): Promise<number> {
+  // Two statements: PostgreSQL resolves every table a statement names before running any of it.
+  const [table] = await db.$client`select to_regclass('drizzle.__drizzle_migrations') is not null as present`;
+  if (!table?.present) return 0;
+  const [row] = await db.$client<{ n: number }[]>`select count(*)::int as n from drizzle.__drizzle_migrations`;
+  return row!.n;
 }

@@ -329,3 +329,21 @@ export const dashboardSessions = pgTable(
   },
   (table) => [index("dashboard_sessions_user_idx").on(table.userId)],
 );
+
+// What each node caches (API keys, app settings) has a version: a trigger on apps and api_keys
+// (migration 0001) bumps it in the same transaction as the change and NOTIFYs trackd_cache, so
+// every node drops its cache when it hears the notification or, behind a pooler that can't
+// deliver one, at its next poll of this table (src/store/pg/invalidation.ts).
+export const cacheVersions = pgTable("cache_versions", {
+  name: text("name").primaryKey(),
+  version: int("version").notNull(),
+});
+
+// Run-once background work (scoring, retention purges): the node whose row is unexpired runs
+// it; a finished run keeps the row until the next run is due (src/store/pg/lease.ts).
+// Times are the database's clock, so the nodes' clocks need not agree.
+export const leases = pgTable("leases", {
+  name: text("name").primaryKey(),
+  holder: text("holder").notNull(),
+  expiresAt: int("expires_at").notNull(),
+});

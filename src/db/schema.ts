@@ -417,6 +417,21 @@ export const dashboardSessions = sqliteTable(
   (table) => [index("dashboard_sessions_user_idx").on(table.userId)],
 );
 
+// Coordination between trackd nodes sharing one PostgreSQL database (issue 19; schema.pg.ts
+// says how they are used). One SQLite process never reads them: its cache follows PRAGMA
+// data_version and it has no other node to take turns with. They exist here too so that the two
+// schemas stay identical (test/db/schema-parity.test.ts) and `migrate-to` copies every table.
+export const cacheVersions = sqliteTable("cache_versions", {
+  name: text("name").primaryKey(),
+  version: integer("version").notNull(),
+});
+
+export const leases = sqliteTable("leases", {
+  name: text("name").primaryKey(),
+  holder: text("holder").notNull(),
+  expiresAt: integer("expires_at").notNull(),
+});
+
 export type AppRow = typeof apps.$inferSelect;
 export type CustomerRow = typeof customers.$inferSelect;
 export type EventRow = typeof events.$inferSelect;

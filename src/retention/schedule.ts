@@ -1,13 +1,14 @@
 // Retention purges in the server: at start, then every `intervalMs` after the last one ended.
-import { repeatInBackground } from "../background";
+import { repeatInBackground, type RunLease } from "../background";
 import type { Logger } from "../log";
 import type { RetentionPass } from "./pass";
 
-export function scheduleRetention({ pass, intervalMs, logger }: { pass: RetentionPass; intervalMs: number; logger: Logger }) {
+export function scheduleRetention({ pass, intervalMs, logger, lease }: { pass: RetentionPass; intervalMs: number; logger: Logger; lease?: RunLease }) {
   return repeatInBackground({
     name: "retention purge",
     intervalMs,
     logger,
+    lease,
     async run(signal) {
       for (const result of await pass.run({ signal })) {
         if (result.events + result.dayRows === 0) continue; // nothing was due: no log line every hour

@@ -1,6 +1,6 @@
 // The scheduled pass in the server: the first shortly after start (a fresh server has no scores
 // to show, and an upgraded one has stale ones), then `intervalMs` after each pass ends.
-import { repeatInBackground } from "../background";
+import { repeatInBackground, type RunLease } from "../background";
 import type { Logger } from "../log";
 import type { HealthPass, PassResult } from "./pass";
 
@@ -9,17 +9,21 @@ export function scheduleHealthPasses({
   intervalMs,
   logger,
   onPass,
+  lease,
 }: {
   pass: HealthPass;
   intervalMs: number;
   logger: Logger;
   /** Called with each completed pass's results (the Prometheus metrics observe them). */
   onPass?: (results: PassResult[]) => void;
+  /** Several nodes on PostgreSQL: one of them scores at a time. */
+  lease?: RunLease;
 }) {
   return repeatInBackground({
     name: "health scoring pass",
     intervalMs,
     logger,
+    lease,
     async run(signal) {
       const results = await pass.run({ signal });
       if (signal.aborted) return;

@@ -33,6 +33,16 @@ test("the build context sends what the Dockerfile COPYs and nothing of data/, no
   for (const secretOrBulky of ["data", "node_modules", "dist", ".git", "test", "bench"]) expect(allowed).not.toContain(secretOrBulky);
 });
 
+test("every folder `bun run build` embeds with --asset is in the build context and COPYed", () => {
+  const build = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: { build: string } }).scripts.build;
+  const assets = [...build.matchAll(/--asset=(\S+)/g)].map(([, folder]) => folder!);
+  expect(assets).toEqual(["drizzle", "drizzle-pg"]);
+  for (const folder of assets) {
+    expect(allowed).toContain(folder);
+    expect(dockerfile).toContain(`COPY ${folder} ./${folder}\n`);
+  }
+});
+
 test("the HEALTHCHECK is `trackd healthcheck`, and with the image's ENV it finds a server bound to 0.0.0.0", async () => {
   expect(dockerfile).toMatch(/^HEALTHCHECK .*CMD \["\/usr\/local\/bin\/trackd", "healthcheck"\]$/m);
   const env = imageEnv();

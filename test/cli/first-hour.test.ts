@@ -28,6 +28,7 @@ describe("--help", () => {
     ["export", ["export", "--help"]],
     ["health score", ["health", "score", "--help"]],
     ["migrate", ["migrate", "--help"]],
+    ["migrate-to", ["migrate-to", "--help"]],
     ["backup", ["backup", "--help"]],
     ["users create", ["users", "create", "--help"]],
     ["users list", ["users", "list", "--help"]],
@@ -188,19 +189,20 @@ test("`trackd export --out - | head` ends quietly: exit 0, nothing on stderr but
 });
 
 describe("--db", () => {
-  test.each([["postgres://user:hunter2@db.example.com/trackd"], ["sqlite:///tmp/x.db"], ["MySQL://h/db"]])(
+  // postgres:// URLs select PostgreSQL (test/cli/postgres.test.ts); any other scheme is refused.
+  test.each([["mysql://user:hunter2@db.example.com/trackd"], ["sqlite:///tmp/x.db"], ["MySQL://h/db"]])(
     "%s is refused: exit 2, no file or folder made, no password shown",
     (url) => {
       const s = scratch();
       for (const args of [["migrate"], ["apps", "create", "--name", "x"], ["serve", "--port", "0"]]) {
         const result = trackd([...args, "--db", url], { cwd: s.dir });
         expect(result.code).toBe(2);
-        expect(result.stderr).toContain("must be a SQLite file path");
+        expect(result.stderr).toContain("must be a SQLite file path or a postgres:// URL");
         expect(result.stderr).not.toContain("hunter2");
       }
       const env = trackd(["migrate"], { cwd: s.dir, env: { TRACKD_DB: url } });
       expect(env.code).toBe(2);
-      expect(env.stderr).toContain("TRACKD_DB must be a SQLite file path");
+      expect(env.stderr).toContain("TRACKD_DB must be a SQLite file path or a postgres:// URL");
       expect(readDirNames(s.dir)).toEqual([]);
     },
   );
