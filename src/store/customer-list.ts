@@ -24,7 +24,7 @@ export type Sort = (typeof SORTS)[number];
 export const DEFAULT_SORT: Sort = "-lastSeen";
 
 /** The customer row's field (and so the column) each sort key orders by. */
-const sortField = {
+export const sortField = {
   lastSeen: "lastSeen",
   firstSeen: "firstSeen",
   eventCount: "eventCount",
@@ -73,7 +73,7 @@ export interface CustomerListRow {
 }
 
 type SortValue = string | number | null;
-interface Position {
+export interface Position {
   value: SortValue;
   pk: number;
 }
@@ -240,34 +240,39 @@ function prepareTotals(db: Db) {
     const today = dayOf(now);
     const totalsOf = new Map(totals.all({ pks, since7: today - 6, since30: today - 29 }).map((row) => [row.pk, row]));
     const usersOf = new Map(userCounts.all({ pks }).map((row) => [row.pk, row.count]));
-    return page.map((row) => ({
-      customerId: row.customerId,
-      uid: row.uid,
-      email: row.email,
-      name: typeof row.data.name === "string" ? row.data.name : null,
-      data: row.data,
-      firstSeen: toIso(row.firstSeen),
-      lastSeen: toIso(row.lastSeen),
-      eventCount: row.eventCount,
-      eventsLast7d: totalsOf.get(row.pk)?.last7d ?? 0,
-      eventsLast30d: totalsOf.get(row.pk)?.last30d ?? 0,
-      userCount: usersOf.get(row.pk) ?? 0,
-      health: row.healthScore === null ? null : { score: row.healthScore, grade: gradeOf(row.healthScore) },
-      mrr: row.mrr,
-      currency: row.currency,
-      billingStatus: row.billingStatus,
-      plan: row.plan,
-    }));
+    return page.map((row) => toListRow(row, totalsOf.get(row.pk), usersOf.get(row.pk) ?? 0));
+  };
+}
+
+/** A customer as the list shows it, with the page's totals (absent: none in 30 days) and user count. */
+export function toListRow(row: CustomerRow, totals: { last7d: number; last30d: number } | undefined, userCount: number): CustomerListRow {
+  return {
+    customerId: row.customerId,
+    uid: row.uid,
+    email: row.email,
+    name: typeof row.data.name === "string" ? row.data.name : null,
+    data: row.data,
+    firstSeen: toIso(row.firstSeen),
+    lastSeen: toIso(row.lastSeen),
+    eventCount: row.eventCount,
+    eventsLast7d: totals?.last7d ?? 0,
+    eventsLast30d: totals?.last30d ?? 0,
+    userCount,
+    health: row.healthScore === null ? null : { score: row.healthScore, grade: gradeOf(row.healthScore) },
+    mrr: row.mrr,
+    currency: row.currency,
+    billingStatus: row.billingStatus,
+    plan: row.plan,
   };
 }
 
 // The cursor names its sort, so a cursor from one order can't be replayed in another. Like the
 // events cursor it is opaque but not secret: every query is scoped to the caller's app.
-function encodeListCursor(sort: Sort, position: Position): string {
+export function encodeListCursor(sort: Sort, position: Position): string {
   return Buffer.from(JSON.stringify([sort, position.value, position.pk])).toString("base64url");
 }
 
-function decodeListCursor(cursor: string, sort: Sort): Position {
+export function decodeListCursor(cursor: string, sort: Sort): Position {
   const invalid = (reason: string) =>
     new AppError("VALIDATION_FAILED", `cursor ${reason}; pass nextCursor from the previous page`, {
       details: [{ path: "/cursor", message: `cursor ${reason}` }],
