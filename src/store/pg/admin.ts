@@ -46,13 +46,13 @@ export const pgAdminHandlers: PgAdminHandlers = {
     if (fields.requireVerified !== undefined) columns.require_verified = fields.requireVerified;
     if (fields.allowedOrigins !== undefined) columns.allowed_origins = fields.allowedOrigins;
     if (fields.stripeWebhookSecret !== undefined) columns.stripe_webhook_secret = fields.stripeWebhookSecret;
-    if (fields.healthWeights !== undefined) columns.health_weights = fields.healthWeights === null ? null : tx.json(fields.healthWeights);
+    if (fields.healthWeights !== undefined) columns.health_weights = fields.healthWeights === null ? null : JSON.stringify(fields.healthWeights); // as jsonb text
     if (fields.retentionDays !== undefined) columns.retention_days = fields.retentionDays;
     // Nothing to change: the app as it stands (SQLite's Drizzle refuses an empty SET).
     const [row] =
       Object.keys(columns).length === 0
         ? await tx`SELECT * FROM apps WHERE id = ${appId}`
-        : await tx`UPDATE apps SET ${tx(columns as Record<string, postgres.ParameterOrJSON<never>>)} WHERE id = ${appId} RETURNING *`;
+        : await tx`UPDATE apps SET ${tx(columns as Record<string, postgres.SerializableParameter>)} WHERE id = ${appId} RETURNING *`;
     return row ? toAppRow(row) : null;
   },
   async SetSigningSecret(tx, { appId, signingSecret }) {
