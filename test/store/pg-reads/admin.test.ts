@@ -141,23 +141,30 @@ describePg("admin commands on PostgreSQL", () => {
   test("two nodes creating one name at once: one app, and the other told who holds it", async () => {
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
-    let firstDone = false;
+    let created!: () => void;
+    const firstCreated = new Promise<void>((resolve) => (created = resolve));
     const first = pgDb.$client.begin(async (tx) => {
       const result = await pgAdminHandlers.CreateApp(tx, { type: "CreateApp", app: { id: "app_r1", name: "race", signingSecret: "s", createdAt: T0 }, key: key("key_r1", "app_r1") });
+      created();
       await held; // still uncommitted while the second looks for the name
-      firstDone = true;
       return result;
     });
-    const second = pgDb.$client.begin((tx) =>
-      pgAdminHandlers.CreateApp(tx, { type: "CreateApp", app: { id: "app_r2", name: "race", signingSecret: "s", createdAt: T0 }, key: key("key_r2", "app_r2") }),
-    );
-    // The second waits on the name's lock, so it cannot finish before the first commits.
-    const raced = await Promise.race([second.then(() => "second"), Bun.sleep(300).then(() => "waiting")]);
-    expect(raced).toBe("waiting");
-    release();
-    expect(await first).toBeNull();
-    expect(firstDone).toBe(true);
-    expect(await second).toEqual({ takenBy: "app_r1" });
+    try {
+      await firstCreated;
+      const second = pgDb.$client.begin((tx) =>
+        pgAdminHandlers.CreateApp(tx, { type: "CreateApp", app: { id: "app_r2", name: "race", signingSecret: "s", createdAt: T0 }, key: key("key_r2", "app_r2") }),
+      );
+      // The second waits on the name's lock, held by the first until it commits: without the
+      // lock it would find no "race" (not yet committed) and create a second one.
+      const raced = await Promise.race([second.then(() => "second finished"), Bun.sleep(300).then(() => "waiting")]);
+      expect(raced).toBe("waiting");
+      release();
+      expect(await first).toBeNull();
+      expect(await second).toEqual({ takenBy: "app_r1" });
+    } finally {
+      release();
+      await first.catch(() => {});
+    }
     const [row] = await pgDb.$client`select count(*)::int as n from apps where name = 'race'`;
     expect(row!.n).toBe(1);
   });

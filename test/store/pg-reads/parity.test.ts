@@ -4,7 +4,10 @@
 // Lists the interface leaves in "any order" are sorted before comparing; everything else,
 // ordering included, must be equal as returned.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { drizzle } from "drizzle-orm/postgres-js";
+import postgres from "postgres";
 import { closePostgres, openPostgres, type PgDb } from "../../../src/db/postgres";
+import * as schema from "../../../src/db/schema.pg";
 import { DAY_MS, dayOf } from "../../../src/periods";
 import { SORTS, type ListFilter } from "../../../src/store/customer-list";
 import { createPgReads, type StoreReads } from "../../../src/store/pg/reads";
@@ -20,6 +23,9 @@ let database: TestDatabase;
 let pgDb: PgDb;
 let lite: StoreReads;
 let pg: StoreReads;
+/** The same reads on a pool that parses int8 into numbers itself (as the applier's pool may). */
+let pgParsed: StoreReads;
+let parsedDb: PgDb;
 let appA: string;
 let appB: string;
 let pks: number[];
@@ -27,8 +33,8 @@ let pks: number[];
 /** Both backends' answers; equal, and SQLite's returned for further checks. */
 async function same<T>(read: (store: StoreReads) => Promise<T>, normalise: (value: T) => unknown = (value) => value): Promise<T> {
   const expected = await read(lite);
-  const actual = await read(pg);
-  expect(normalise(actual)).toEqual(normalise(expected) as never);
+  expect(normalise(await read(pg))).toEqual(normalise(expected) as never);
+  expect(normalise(await read(pgParsed))).toEqual(normalise(expected) as never);
   return expected;
 }
 
@@ -55,16 +61,25 @@ describePg("PostgreSQL reads equal SQLite's", () => {
     await copySqliteToPg(built.h.db, pgDb);
     lite = built.h.store;
     pg = createPgReads(pgDb);
+    const parsing = postgres(database.url, { max: 4, types: { int8: { to: 20, from: [20], serialize: String, parse: Number } } });
+    parsedDb = drizzle({ client: parsing, schema }) as PgDb;
+    pgParsed = createPgReads(parsedDb);
     pks = (await lite.scores.customerPks(appA)).concat(await lite.scores.customerPks(appB)).sort((x, y) => x - y);
   }, 120_000);
   afterAll(async () => {
     await closePostgres(pgDb);
+    await closePostgres(parsedDb);
     await database.drop();
   });
 
   test("the database orders text by a language's rules, not by bytes", async () => {
     const [row] = await pgDb.$client`select 'a' < 'B' as language, 'a' < 'B' collate "C" as bytes`;
     expect(row).toEqual({ language: true, bytes: false });
+  });
+
+  test("one pool gives int8 as strings, the other as numbers: the reads convert on both", async () => {
+    expect((await pgDb.$client`select 1::int8 as n`)[0]!.n).toBe("1");
+    expect((await parsedDb.$client`select 1::int8 as n`)[0]!.n).toBe(1);
   });
 
   test("the dataset is what the comparisons need", async () => {
