@@ -37,7 +37,7 @@ export function createBillingStore(db: Db) {
     .select()
     .from(subscriptions)
     .where(eq(subscriptions.customerPk, p("customerPk")))
-    .orderBy(desc(subscriptions.startedAt))
+    .orderBy(desc(subscriptions.startedAt), desc(subscriptions.pk))
     .prepare();
   const lastPaymentOf = db
     .select({ kind: billingEvents.kind })

@@ -69,7 +69,8 @@ export function createCredentialsStore(db: Db) {
         .select({ app: apps, activeKeys: activeKeys.keys })
         .from(apps)
         .leftJoin(activeKeys, eq(activeKeys.appId, apps.id))
-        .orderBy(apps.createdAt)
+        // id breaks ties, so that a second backend (no rowid) can give the same order.
+        .orderBy(apps.createdAt, apps.id)
         .all()
         .map((row) => ({ app: row.app, activeKeys: row.activeKeys ?? 0 }));
     },

@@ -12,10 +12,9 @@
 import { and, asc, between, desc, eq, gte, isNotNull, isNull, lt, or, sql, type SQL } from "drizzle-orm";
 import type { Db } from "../db";
 import { customerDailyCounts, customerDailyTotals, customerEventStats, customers, events, users, type CustomerRow } from "../db/schema";
-import { toIso } from "../dates";
 import { DAY_MS, dayOf } from "../periods";
-import { GRADE_RANGES, gradeOf, type Grade } from "../grades";
-import { decodeListCursor, encodeListCursor, sortField, type CustomerListRow, type ListFilter, type SortKey } from "./shapes";
+import { GRADE_RANGES, type Grade } from "../grades";
+import { decodeListCursor, encodeListCursor, sortField, toListRow, type CustomerListRow, type ListFilter, type SortKey } from "./shapes";
 
 export { DEFAULT_SORT, SORT_KEYS, SORTS, type CustomerListRow, type ListFilter, type Sort, type SortKey } from "./shapes";
 
@@ -181,23 +180,6 @@ function prepareTotals(db: Db) {
     const today = dayOf(now);
     const totalsOf = new Map(totals.all({ pks, since7: today - 6, since30: today - 29 }).map((row) => [row.pk, row]));
     const usersOf = new Map(userCounts.all({ pks }).map((row) => [row.pk, row.count]));
-    return page.map((row) => ({
-      customerId: row.customerId,
-      uid: row.uid,
-      email: row.email,
-      name: typeof row.data.name === "string" ? row.data.name : null,
-      data: row.data,
-      firstSeen: toIso(row.firstSeen),
-      lastSeen: toIso(row.lastSeen),
-      eventCount: row.eventCount,
-      eventsLast7d: totalsOf.get(row.pk)?.last7d ?? 0,
-      eventsLast30d: totalsOf.get(row.pk)?.last30d ?? 0,
-      userCount: usersOf.get(row.pk) ?? 0,
-      health: row.healthScore === null ? null : { score: row.healthScore, grade: gradeOf(row.healthScore) },
-      mrr: row.mrr,
-      currency: row.currency,
-      billingStatus: row.billingStatus,
-      plan: row.plan,
-    }));
+    return page.map((row) => toListRow(row, totalsOf.get(row.pk), usersOf.get(row.pk) ?? 0));
   };
 }

@@ -56,6 +56,7 @@ export function createCustomerReads(db: Db) {
     .select({ day: customerDailyTotals.day, count: customerDailyTotals.count })
     .from(customerDailyTotals)
     .where(and(eq(customerDailyTotals.customerPk, p("pk")), gte(customerDailyTotals.day, p("fromDay")), lte(customerDailyTotals.day, p("toDay"))))
+    .orderBy(asc(customerDailyTotals.day))
     .prepare();
   const dailyCountsOfEvent = db
     .select({ day: customerDailyCounts.day, count: customerDailyCounts.count })
@@ -68,6 +69,7 @@ export function createCustomerReads(db: Db) {
         lte(customerDailyCounts.day, p("toDay")),
       ),
     )
+    .orderBy(asc(customerDailyCounts.day))
     .prepare();
 
   return { byCustomerId, byUid, byEmail, byPk, usersOf, eventStats, recentByEvent, dailyCounts, dailyCountsOfEvent };

@@ -69,7 +69,7 @@ export type Purge = ReturnType<typeof preparePurge>;
 /** The apps with a retention period, oldest first. */
 export function prepareRetentionApps(db: Db) {
   const apps = db.$client.prepare<{ id: string; retentionDays: number }, []>(
-    "SELECT id, retention_days AS retentionDays FROM apps WHERE retention_days IS NOT NULL ORDER BY created_at",
+    "SELECT id, retention_days AS retentionDays FROM apps WHERE retention_days IS NOT NULL ORDER BY created_at, id",
   );
   return () => apps.all();
 }

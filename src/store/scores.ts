@@ -52,7 +52,7 @@ export function createScoreStore(db: Db) {
     "SELECT median_breadth AS medianBreadth, computed_at AS computedAt FROM app_health_runs WHERE app_id = $appId",
   );
   const apps = client.prepare<{ id: string; weights: string | null }, { appId: string | null }>(
-    "SELECT id, health_weights AS weights FROM apps WHERE $appId IS NULL OR id = $appId ORDER BY created_at",
+    "SELECT id, health_weights AS weights FROM apps WHERE $appId IS NULL OR id = $appId ORDER BY created_at, id",
   );
   const setScore = client.prepare<never, { pk: number; score: number }>("UPDATE customers SET health_score = $score WHERE pk = $pk");
   const saveRun = client.prepare<never, HealthRun>(

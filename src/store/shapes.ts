@@ -3,7 +3,8 @@
 // roles. No SQL and no driver here.
 import type { CustomerRow } from "../db/schema";
 import { AppError } from "../errors";
-import type { Grade } from "../grades";
+import { toIso } from "../dates";
+import { gradeOf, type Grade } from "../grades";
 
 export const ROLES = ["admin", "viewer"] as const;
 export type Role = (typeof ROLES)[number];
@@ -101,4 +102,26 @@ export function decodeListCursor(cursor: string, sort: Sort): Position {
   const valueOk = value === null || (typeof value === valueType && (valueType === "string" || Number.isSafeInteger(value)));
   if (!valueOk || !Number.isSafeInteger(pk)) throw invalid("is not valid");
   return { value: value as SortValue, pk: pk as number };
+}
+
+/** A customer as the list shows it, with the page's totals (absent: none in 30 days) and user count. */
+export function toListRow(row: CustomerRow, totals: { last7d: number; last30d: number } | undefined, userCount: number): CustomerListRow {
+  return {
+    customerId: row.customerId,
+    uid: row.uid,
+    email: row.email,
+    name: typeof row.data.name === "string" ? row.data.name : null,
+    data: row.data,
+    firstSeen: toIso(row.firstSeen),
+    lastSeen: toIso(row.lastSeen),
+    eventCount: row.eventCount,
+    eventsLast7d: totals?.last7d ?? 0,
+    eventsLast30d: totals?.last30d ?? 0,
+    userCount,
+    health: row.healthScore === null ? null : { score: row.healthScore, grade: gradeOf(row.healthScore) },
+    mrr: row.mrr,
+    currency: row.currency,
+    billingStatus: row.billingStatus,
+    plan: row.plan,
+  };
 }

@@ -12,6 +12,10 @@
 // - JSON columns (customers.data, users.data, apps.health_weights, subscription items) come back
 //   parsed; `eventData` of events comes back as the JSON text stored (export writes it as is).
 // - Every read is scoped to the app it names: another app's rows are never returned.
+// - Text is ordered and compared byte by byte (SQLite's BINARY; COLLATE "C" on PostgreSQL),
+//   whatever the database's locale. A NULL sorts first ascending and last descending (SQLite's
+//   rule; PostgreSQL's is the reverse, so its reads say NULLS FIRST/LAST).
+// - Lists "oldest first (createdAt)" break ties by id: no backend has an insertion order to fall back on.
 import type { AppRow, BillingEventRow, CustomerRow, DashboardUserRow, EventSource, MrrMovement, SubscriptionRow } from "../db/schema";
 import type { Applier } from "./commands";
 import type { CustomerListRow, DashboardUser, ListFilter } from "./shapes";
@@ -97,7 +101,7 @@ export interface CredentialsReads {
   keysOf(appId: string): Promise<ApiKeyRow[]>;
   /** Every app's allowed_origins as stored (comma-separated), each distinct value once, any order. */
   allowedOriginLists(): Promise<string[]>;
-  /** Every app, oldest first (createdAt), each with its number of unrevoked keys. */
+  /** Every app, oldest first (createdAt, then id), each with its number of unrevoked keys. */
   appsWithActiveKeys(): Promise<{ app: AppRow; activeKeys: number }[]>;
   countApps(): Promise<number>;
 }
@@ -106,7 +110,7 @@ export interface CredentialsReads {
 export interface AccountReads {
   userByEmail(email: string): Promise<DashboardUserRow | undefined>;
   userById(id: string): Promise<DashboardUserRow | undefined>;
-  /** Every account without its password hash, oldest first (createdAt). */
+  /** Every account without its password hash, oldest first (createdAt, then id). */
   listUsers(): Promise<DashboardUser[]>;
   countUsers(): Promise<number>;
   countAdmins(): Promise<number>;
@@ -237,7 +241,7 @@ export interface BillingReads {
    * occurredAt in [from, to) when given, strictly before the position `before` when given.
    */
   history(customerPk: number, page: { from?: number; to?: number; before?: { at: number; pk: number }; limit: number }): Promise<BillingEventRow[]>;
-  /** The customer's subscriptions, newest start first (startedAt descending). */
+  /** The customer's subscriptions, newest start first (startedAt descending, none last, then pk descending). */
   subscriptionsOf(customerPk: number): Promise<SubscriptionRow[]>;
   /** The kind ("payment_succeeded" or "payment_failed") of the customer's latest payment event (occurredAt, then pk). */
   lastPaymentKind(customerPk: number): Promise<string | undefined>;
@@ -265,7 +269,10 @@ export interface ScoreReads {
   totals(range: PkRange & { since7: number; since14: number; since28: number }): Promise<{ pk: number; last14: number; prior14: number; activeDays7: number }[]>;
   /** Per customer of the range with events on a day >= since30: the number of distinct event names. */
   breadths(range: PkRange & { since30: number }): Promise<{ pk: number; breadth: number }[]>;
-  /** Per customer of the range with users: their number, and how many have lastSeen >= activeSince. */
+  /**
+   * Per customer of the range with users: their number, and how many have lastSeen >= activeSince
+   * (null, as SQLite's sum() gives it, when none of them was ever seen).
+   */
   users(range: PkRange & { activeSince: number }): Promise<{ pk: number; users: number; activeUsers: number }[]>;
   /** Every subscription of the range's customers (cancelAtPeriodEnd as 0/1). */
   subscriptions(range: PkRange): Promise<SubscriptionFields[]>;
@@ -273,7 +280,10 @@ export interface ScoreReads {
   latestPayments(range: PkRange): Promise<{ pk: number; kind: string; occurredAt: number }[]>;
   /** What the app's last pass stored (SaveHealthRun), if it had one. */
   storedMedian(appId: string): Promise<{ medianBreadth: number; computedAt: number } | undefined>;
-  /** Every app (or only `appId`), oldest first, with its health weights as JSON text (null: the defaults). */
+  /**
+   * Every app (or only `appId`), oldest first (createdAt, then id), with its health weights as
+   * JSON text (null: the defaults); parse it: PostgreSQL's jsonb gives its keys in its own order.
+   */
   appsToScore(appId: string | null): Promise<{ id: string; weights: string | null }[]>;
 }
 
@@ -291,7 +301,7 @@ export interface ExportReads {
 }
 
 export interface RetentionReads {
-  /** The apps with a retention period, oldest first. */
+  /** The apps with a retention period, oldest first (createdAt, then id). */
   appsWithRetention(): Promise<{ id: string; retentionDays: number }[]>;
 }
 

@@ -29,7 +29,7 @@ export function createUsersStore(db: Db) {
     },
     byEmail: (email: string): DashboardUserRow | undefined => byEmail.get({ email }),
     byId: (id: string): DashboardUserRow | undefined => byId.get({ id }),
-    list: (): DashboardUser[] => db.select().from(dashboardUsers).orderBy(dashboardUsers.createdAt).all().map(publicUser),
+    list: (): DashboardUser[] => db.select().from(dashboardUsers).orderBy(dashboardUsers.createdAt, dashboardUsers.id).all().map(publicUser),
     count: (): number => db.select({ n: count() }).from(dashboardUsers).get()?.n ?? 0,
     countAdmins: (): number => db.select({ n: count() }).from(dashboardUsers).where(eq(dashboardUsers.role, "admin")).get()?.n ?? 0,
     /** Sessions go with the account (ON DELETE CASCADE). */

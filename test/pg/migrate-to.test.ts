@@ -73,10 +73,10 @@ async function seeded(): Promise<Harness> {
   const subscription = subscriptionObject({ id: "sub_1", customer: "cus_4", items: [{ id: "price_1", unitAmount: 1999, interval: "month" } as never], cancelAtPeriodEnd: true });
   const webhook = await deliver(h, acme.appId, stripeEvent("customer.subscription.created", subscription, { created: h.clock.now }));
   expect(webhook.status).toBeLessThan(300);
-  await createHealthPass({ db: h.db, writer: h.writer, clock: () => h.clock.now }).run();
+  await createHealthPass({ store: h.store, clock: () => h.clock.now }).run();
   await signIn(h, "admin@acme.example", "admin");
-  h.apps.updateSettings(acme.appId, { healthWeights: { activity: 50, recency: 10, breadth: 15, seats: 5, billing: 10, trial: 10 }, retentionDays: 400, requireVerified: true });
-  h.apps.revokeKey(other.keyId);
+  await h.apps.updateSettings(acme.appId, { healthWeights: { activity: 50, recency: 10, breadth: 15, seats: 5, billing: 10, trial: 10 }, retentionDays: 400, requireVerified: true });
+  await h.apps.revokeKey(other.keyId);
   return h;
 }
 
