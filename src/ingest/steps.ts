@@ -5,8 +5,14 @@
 // refused request stores nothing. Each route has its own context type; the steps it shares
 // with another route (reading the body, the retention horizon, the write) are typed on the part
 // of the context they need. Step lists are built once, when the routes are, never per request.
-import { readJsonBody } from "../http/body";
+import { parseJson, readBodyBytes } from "../http/body";
 
+/*
+ * ONE_PROMISE: a step that only waits for one promise returns it, chained with .then, instead of
+ * being an async function: each async frame costs its own promise and microtask ticks, and on
+ * these routes' hot path that was about 0.2 µs per request (bench/routes.ts, and a focused
+ * loop of the routes' cores: the runner's own frame costs about 0.5 µs).
+ */
 export interface Step<Ctx, Name extends string = string> {
   readonly name: Name;
   /** Fills its part of the context, or throws an AppError that refuses the request. */
@@ -29,8 +35,10 @@ export async function runSteps<Ctx>(ctx: Ctx, steps: readonly Step<Ctx>[]): Prom
 export function readJson<Ctx extends { request: Request; body?: unknown }>(limitOf: (ctx: Ctx) => number): Step<Ctx, "read"> {
   return {
     name: "read",
-    async run(ctx) {
-      ctx.body = await readJsonBody(ctx.request, limitOf(ctx));
-    },
+    // readJsonBody's two halves, chained: see ONE_PROMISE.
+    run: (ctx) =>
+      readBodyBytes(ctx.request, limitOf(ctx)).then((bytes) => {
+        ctx.body = parseJson(bytes);
+      }),
   };
 }
