@@ -1,88 +1,83 @@
-// The server's event routes (/events/new, /events/bulk) as an ordered list of named steps, as
-// Plausible's ingestion pipeline(): each step reads what the ones before it left on the context
-// and adds its own, or refuses the request with an AppError whose code is one of errors.ts's
-// closed set (and whose details name the field). Authentication runs before, as the routes'
-// plugin (apps/auth.ts); resolving the customer, messageId idempotency and the counts happen
-// inside the write, in the store's applier, in the same transaction as the event.
+// The steps of the event routes (steps.ts has the model). The server's routes run
+//   authenticate (the apiKeyAuth plugin, before the steps) → read → normalise → retention → write
+// and the browser route (src/client/pipeline.ts) shares retention and write. Resolving the
+// customer, messageId idempotency and the counts happen inside the write, in the store's
+// applier, in the same transaction as the events.
 import type { AppRow } from "../store/types";
 import { AppError } from "../errors";
 import { refusePastHorizon } from "../horizon";
-import { KB, readJsonBody } from "../http/body";
+import { KB } from "../http/body";
+import type { EventSource, WriteResult } from "../store/commands";
 import { batchItems, normalizeAll, normalizeOne } from "./batch";
 import { BULK_MAX_EVENTS } from "./model";
 import { normalizeEvent, type NormalizedEvent } from "./normalize";
-import type { IngestService, WriteResult } from "./service";
+import { readJson, type Step } from "./steps";
 
 export const SINGLE_BODY_LIMIT = 64 * KB;
 export const BULK_BODY_LIMIT = 1024 * KB;
 
-/** One request on its way through the steps. */
+/** One request carrying events, on its way through the steps. */
 export interface EventsRequest {
   request: Request;
-  /** Set by authentication, before the steps. */
-  app: AppRow;
+  /** Server routes: set by authentication, before the steps. The browser route: its `app` step. */
+  app?: AppRow;
   /** One clock reading for the whole request. */
   now: number;
-  mode: "single" | "bulk";
+  /** The body is an array of events: all or nothing, and each detail names its item's index. */
+  batch: boolean;
+  source: EventSource;
   body?: unknown;
   events?: NormalizedEvent[];
   results?: WriteResult[];
 }
 
-export type StepName = "read" | "normalise" | "retention" | "write";
-
-export interface Step {
-  name: StepName;
-  /** Fills its part of the request, or throws an AppError that refuses it. */
-  run(ctx: EventsRequest): void | Promise<void>;
+/** What the write step needs of the ingest service (service.ts re-exports this file: no import back). */
+export interface EventWriter {
+  recordEvents(appId: string, events: NormalizedEvent[], source: EventSource): Promise<WriteResult[]>;
 }
 
-/** Reads the JSON body, refusing one over the route's limit while it streams (413). */
-export const read: Step = {
-  name: "read",
-  async run(ctx) {
-    ctx.body = await readJsonBody(ctx.request, ctx.mode === "single" ? SINGLE_BODY_LIMIT : BULK_BODY_LIMIT);
-  },
-};
+/** A new request for the server's routes; every field is set here so that each has one shape. */
+export function eventsRequest(request: Request, app: AppRow, now: number, batch: boolean): EventsRequest {
+  return { request, app, now, batch, source: batch ? "bulk" : "server", body: undefined, events: undefined, results: undefined };
+}
+
+/** 64 KB for one event, 1 MB for a bulk body. */
+export const read = readJson<EventsRequest>((ctx) => (ctx.batch ? BULK_BODY_LIMIT : SINGLE_BODY_LIMIT));
 
 /** Validates and normalises every event (400 naming each bad field); a bulk body is all or nothing. */
-export const normalise: Step = {
+export const normalise: Step<EventsRequest, "normalise"> = {
   name: "normalise",
   run(ctx) {
-    ctx.events = ctx.mode === "single" ? [normalizeOne(ctx.body, (item) => normalizeEvent(item, "single", ctx.now))] : normalizeBulk(ctx.body, ctx.now);
+    const { body, now } = ctx;
+    ctx.events = ctx.batch ? normalizeBulk(body, now) : [normalizeOne(body, (item) => normalizeEvent(item, "single", now))];
   },
 };
 
 /** Refuses events dated before the app's retention horizon: they would be purged at once. */
-export const retention: Step = {
+export const retention: Step<EventsRequest, "retention"> = {
   name: "retention",
   run(ctx) {
-    refusePastHorizon(ctx.app, ctx.events!.map((event) => event.eventDate), ctx.now, ctx.mode === "bulk");
+    const app = ctx.app!;
+    if (app.retentionDays === null) return; // most apps: no dates to gather
+    refusePastHorizon(app, ctx.events!.map((event) => event.eventDate), ctx.now, ctx.batch);
   },
 };
 
-/** Stores the events as one command; settles after commit. */
-export function write(ingest: IngestService): Step {
+/** Stores the events as one command (all or nothing); settles after commit. */
+export function write(ingest: EventWriter): Step<EventsRequest, "write"> {
   return {
     name: "write",
-    async run(ctx) {
-      ctx.results = await ingest.recordEvents(ctx.app.id, ctx.events!, ctx.mode === "single" ? "server" : "bulk");
-    },
+    // Chained rather than async: see ONE_PROMISE in steps.ts.
+    run: (ctx) =>
+      ingest.recordEvents(ctx.app!.id, ctx.events!, ctx.source).then((results) => {
+        ctx.results = results;
+      }),
   };
 }
 
-/** The steps of the server's event routes, in order. */
-export function eventSteps(ingest: IngestService): readonly Step[] {
+/** The steps of /events/new and /events/bulk, in order, after authentication. */
+export function eventSteps(ingest: EventWriter): readonly Step<EventsRequest>[] {
   return [read, normalise, retention, write(ingest)];
-}
-
-/** Runs the steps in order; the first that throws ends the request, and nothing after it runs. */
-export async function runSteps(ctx: EventsRequest, steps: readonly Step[]): Promise<EventsRequest> {
-  for (const step of steps) {
-    const pending = step.run(ctx);
-    if (pending) await pending; // the synchronous steps cost no microtask
-  }
-  return ctx;
 }
 
 function normalizeBulk(body: unknown, now: number): NormalizedEvent[] {

@@ -11,7 +11,10 @@ import type { Store } from "../store/types";
 import type { CustomerUpdateInput } from "./model";
 import type { NormalizedEvent } from "./normalize";
 
-// The ingest steps other features reuse for their own inputs (client/, segment/, dev seed).
+// The ingest steps other features reuse for their own inputs (client/, segment/, dev seed), and
+// the step runner every write route uses (steps.ts).
+export { readJson, runSteps, type Step } from "./steps";
+export { retention, write as writeEvents, type EventsRequest } from "./pipeline";
 export { batchItems, indexed, normalizeAll, normalizeOne, type Normalized } from "./batch";
 export { eventDataOf, eventDateOf, MAX_EVENT_DATA_BYTES, type NormalizedEvent } from "./normalize";
 export { nestingProblem } from "./attributes";

@@ -3,11 +3,12 @@
 // accepts it). The size limit holds for the JSON itself: a compressed body is inflated as a
 // stream and refused as soon as it passes the limit, so a small "gzip bomb" can't fill memory.
 import { AppError } from "../errors";
-import { KB, parseJson, readBodyBytes, readJsonBody } from "../http/body";
+import { KB, parseJson, readBodyBytes } from "../http/body";
 
 export async function readSegmentBody(request: Request, limit: number): Promise<unknown> {
   const encoding = request.headers.get("content-encoding")?.trim().toLowerCase();
-  if (encoding === undefined || encoding === "" || encoding === "identity") return readJsonBody(request, limit);
+  // Awaited here rather than readJsonBody's promise returned: one async frame and its ticks fewer.
+  if (encoding === undefined || encoding === "" || encoding === "identity") return parseJson(await readBodyBytes(request, limit));
   if (encoding !== "gzip") {
     throw new AppError("VALIDATION_FAILED", `content-encoding "${encoding}" is not supported here; send the body as is, or gzip`);
   }

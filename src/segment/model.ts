@@ -86,3 +86,9 @@ export interface Rejection {
   type?: string;
   messageId?: string;
 }
+
+/**
+ * Where every rejected message goes besides the reply: THE place to wire the live view and the
+ * metrics to. Called once per request that rejected any message, before the reply is sent.
+ */
+export type RejectionHook = (appId: string, route: Route, rejected: Rejection[], accepted: number) => void;

@@ -1,6 +1,7 @@
 // The validate-and-normalise step for Segment messages: one raw message in, either what to
 // write or the one reason it is rejected. Pure: no database; the request's receive time is
-// passed in. What each message then does to customers and users is in ./write.ts.
+// passed in. What each message then does to customers and users is the store's business
+// (src/store/sqlite/segment.ts).
 import { happenedAtProblem, parseDate } from "../dates";
 import { compile, type Validator } from "../http/validate";
 import { nestingProblem } from "../ingest/service";
