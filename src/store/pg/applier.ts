@@ -45,6 +45,7 @@ export function createPgApplier({ sql, clock, ...options }: PgApplierOptions) {
       billing: () => (billing ??= createPgBilling(tx, sql, clock)),
       async finish() {
         await ingest.flushEvents();
+        await ingest.flushRows();
         await flushCounts(tx, sums);
       },
     };
@@ -56,8 +57,7 @@ export function createPgApplier({ sql, clock, ...options }: PgApplierOptions) {
       await ingest.prefetchMessageIds(appId, messageIds(events));
       const results = [];
       for (const event of events) results.push(await ingest.writeEvent(appId, event, source, clock()));
-      // Inserted at the end of the command, so that a failure here is this command's alone.
-      await ingest.flushEvents();
+      // The events are inserted with the whole batch's, before COMMIT (Context.finish).
       return results;
     },
     async UpdateCustomer({ appId, identity, customerData, customerEmail, user }, { ingest }) {
@@ -73,6 +73,7 @@ export function createPgApplier({ sql, clock, ...options }: PgApplierOptions) {
     async EraseCustomer({ appId, by, value }, { tx, sums, ingest }) {
       // The counts this batch has gathered so far are written first, so erasure subtracts them too.
       await ingest.flushEvents();
+      await ingest.flushRows();
       await flushCounts(tx, sums);
       const erased = await eraseCustomer(tx, appId, by, value);
       ingest.forget();
@@ -95,13 +96,16 @@ export function createPgApplier({ sql, clock, ...options }: PgApplierOptions) {
       // Only ever moves forward, whichever node writes last.
       await tx`UPDATE api_keys SET last_used_at = ${at} WHERE id = ${keyId} AND (last_used_at IS NULL OR last_used_at < ${at})`;
     },
-    ApplyBilling: ({ appId, changes, once }, context) => context.billing()(appId, changes, once),
+    async ApplyBilling({ appId, changes, once }, context) {
+      // Billing merges into customer attributes too: the merges waiting go first, in order.
+      await context.ingest.flushRows();
+      return context.billing()(appId, changes, once);
+    },
     async ApplySegmentBatch({ appId, receivedAt, messages }, context) {
       await context.ingest.prefetchMessageIds(appId, messageIds(messages.flatMap((m) => (m.kind === "event" ? [m.event] : []))));
       const steps = stepsFor(context, clock());
       const outcomes = [];
       for (const message of messages) outcomes.push(await runAsync(applyMessage(steps, appId, message, receivedAt)));
-      await context.ingest.flushEvents();
       return outcomes;
     },
   };

@@ -7,8 +7,8 @@
 // NOTHING RETURNING`, and when nothing comes back another node made the row first, and the
 // lookup is done again (it now sees that row, committed: the conflicting insert waited for it).
 // Reads that are about to be merged into (attributes) lock the row (FOR UPDATE), so two nodes'
-// merges never overwrite each other. Events are buffered per command and inserted in one
-// statement (unnest arrays), ON CONFLICT DO NOTHING on (app_id, message_id): only the rows
+// merges never overwrite each other. Events are buffered per batch and inserted in one
+// statement (unnest arrays, in messageId order), ON CONFLICT DO NOTHING on (app_id, message_id): only the rows
 // really inserted are counted.
 import { mergeAttributes, type Attributes } from "../../attributes";
 import type { EventSource, Identity, StoredEvent, WriteResult } from "../commands";
@@ -46,6 +46,11 @@ export function createPgIngest(tx: PgTx, sums: CountSums) {
   const written = new Map<string, PendingEvent>();
   const stored = new Map<string, string>();
   let pending: PendingEvent[] = [];
+  // Attribute merges waiting for flushRows, per row pk; the rows events were counted on.
+  const customerMerges = new Map<number, Merges>();
+  const userMerges = new Map<number, Merges>();
+  const touchedCustomers = new Set<number>();
+  const touchedUsers = new Set<number>();
 
   function remember(appId: string, customer: CustomerIdentity): CustomerIdentity {
     if (customer.customerId !== null) customers.set(`${appId}|customerId|${customer.customerId}`, customer);
@@ -125,13 +130,18 @@ export function createPgIngest(tx: PgTx, sums: CountSums) {
     throw new RaceLost("the customer kept changing under this batch");
   }
 
+  /**
+   * Attribute merges wait for the end of the batch (flushRows), where every customer and user
+   * the batch touched is locked once, in pk order: a merge taking its row's lock mid-batch, in
+   * event order, deadlocked nodes writing the same customers in different orders. Nothing in a
+   * batch reads attributes before then (billing and erasure flush them first). An email set or
+   * filled is written now: email lookups later in the batch must see it.
+   */
   async function updateCustomerAttributes(pk: number, update: { customerData?: Attributes; customerEmail?: string }, now: number): Promise<void> {
-    if (update.customerData === undefined && update.customerEmail === undefined) return;
-    const [current] = await tx<{ data: Attributes; email: string | null }[]>`SELECT data, email FROM customers WHERE pk = ${pk} FOR UPDATE`;
-    if (!current) throw new RaceLost(`customer ${pk} was erased by another node`);
-    const data = update.customerData ? mergeAttributes(current.data, update.customerData) : current.data;
-    await tx`UPDATE customers SET data = ${JSON.stringify(data)}::text::jsonb, email = ${update.customerEmail ?? current.email}, updated_at = ${now}
-             WHERE pk = ${pk}`;
+    if (update.customerData !== undefined) defer(customerMerges, pk, update.customerData, now);
+    if (update.customerEmail !== undefined) {
+      await tx`UPDATE customers SET email = ${update.customerEmail}, updated_at = ${now} WHERE pk = ${pk}`;
+    }
   }
 
   /** The customer's user `uid`, created if new (insert-or-fetch, as for customers). */
@@ -149,9 +159,33 @@ export function createPgIngest(tx: PgTx, sums: CountSums) {
   }
 
   async function updateUserData(pk: number, data: Attributes, now: number): Promise<void> {
-    const [current] = await tx<{ data: Attributes }[]>`SELECT data FROM users WHERE pk = ${pk} FOR UPDATE`;
-    if (!current) throw new RaceLost(`user ${pk} was erased by another node`);
-    await tx`UPDATE users SET data = ${JSON.stringify(mergeAttributes(current.data, data))}::text::jsonb, updated_at = ${now} WHERE pk = ${pk}`;
+    defer(userMerges, pk, data, now);
+  }
+
+  /**
+   * Locks every customer and user row the batch wrote (events counted on them, merges waiting),
+   * in pk order, and applies the merges in the order they were made. A row gone means another
+   * node erased it meanwhile: the batch runs again (and creates it afresh).
+   */
+  async function flushRows(): Promise<void> {
+    for (const [table, merges, touched] of [
+      ["customers", customerMerges, touchedCustomers],
+      ["users", userMerges, touchedUsers],
+    ] as const) {
+      const pks = [...new Set([...merges.keys(), ...touched])].sort((a, b) => a - b);
+      touched.clear();
+      if (pks.length === 0) continue;
+      const rows = await tx<{ pk: number; data: Attributes }[]>`SELECT pk, data FROM ${tx(table)} WHERE pk = ANY(${pks}::int8[]) ORDER BY pk FOR UPDATE`;
+      if (rows.length !== pks.length) throw new RaceLost(`${pks.length - rows.length} ${table} erased during the batch`);
+      const changed = rows.filter((row) => merges.has(row.pk));
+      if (changed.length > 0) {
+        const merged = changed.map(({ pk, data }) => JSON.stringify(merges.get(pk)!.updates.reduce(mergeAttributes, data)));
+        await tx`UPDATE ${tx(table)} AS t SET data = v.data::jsonb, updated_at = greatest(t.updated_at, v.now)
+          FROM unnest(${changed.map((row) => row.pk)}::int8[], ${merged}::text[], ${changed.map((row) => merges.get(row.pk)!.now)}::int8[]) AS v(pk, data, now)
+          WHERE t.pk = v.pk`;
+      }
+      merges.clear();
+    }
   }
 
   /** The id of the event stored (or written by this batch) with this messageId. */
@@ -231,7 +265,9 @@ export function createPgIngest(tx: PgTx, sums: CountSums) {
    */
   async function flushEvents(): Promise<void> {
     if (pending.length === 0) return;
-    const rows = pending;
+    // In messageId order: two nodes inserting the same messageIds wait on each other's unique
+    // index entries in the same order, rather than deadlocking.
+    const rows = pending.sort((a, b) => compareKeys(a.appId, b.appId) || compareKeys(a.messageId, b.messageId));
     pending = [];
     const column = <K extends keyof PendingEvent>(key: K) => rows.map((row) => row[key]);
     const inserted = await tx<{ id: string }[]>`
@@ -245,6 +281,8 @@ export function createPgIngest(tx: PgTx, sums: CountSums) {
     for (const row of rows) {
       if (ids.has(row.id)) {
         countEvent(sums, row);
+        touchedCustomers.add(row.customerPk);
+        if (row.userPk !== null) touchedUsers.add(row.userPk);
         continue;
       }
       const [original] = await tx<{ id: string }[]>`SELECT id FROM events WHERE app_id = ${row.appId} AND message_id = ${row.messageId}`;
@@ -266,6 +304,7 @@ export function createPgIngest(tx: PgTx, sums: CountSums) {
     prefetchMessageIds,
     writeEvent,
     flushEvents,
+    flushRows,
     newestCustomerOfUser: async (appId: string, uid: string): Promise<CustomerIdentity | undefined> =>
       (
         await tx<CustomerIdentity[]>`SELECT c.pk, c.customer_id AS "customerId", c.uid FROM users u JOIN customers c ON c.pk = u.customer_pk
@@ -282,3 +321,22 @@ export function createPgIngest(tx: PgTx, sums: CountSums) {
 }
 
 export type PgIngest = ReturnType<typeof createPgIngest>;
+
+interface Merges {
+  updates: Attributes[];
+  now: number;
+}
+
+function defer(merges: Map<number, Merges>, pk: number, update: Attributes, now: number): void {
+  const entry = merges.get(pk);
+  if (entry) entry.updates.push(update), (entry.now = now);
+  else merges.set(pk, { updates: [update], now });
+}
+
+/** Strings in code-point order, nulls last. */
+function compareKeys(a: string | null, b: string | null): number {
+  if (a === b) return 0;
+  if (a === null) return 1;
+  if (b === null) return -1;
+  return a < b ? -1 : 1;
+}

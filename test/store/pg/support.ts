@@ -37,12 +37,19 @@ export async function bothBackends(clock: () => number, cleanups: (() => Promise
   return [sqliteBackend(sqliteDb, sqlite), postgresBackend(pg, applier)] as const;
 }
 
+/** A fresh migrated PostgreSQL database and one node (pool + applier) on it. */
 export async function pgBackend(clock: () => number, cleanups: (() => Promise<void>)[], options: PgBatcherOptions = {}) {
   const { url, drop } = await freshDatabase({ migrated: true });
+  cleanups.push(drop);
+  return { url, ...pgNode(url, clock, cleanups, options) };
+}
+
+/** Another node on the database at `url`: a pool and an applier of its own. */
+export function pgNode(url: string, clock: () => number, cleanups: (() => Promise<void>)[], options: PgBatcherOptions = {}) {
   const pg = openPostgres(url);
   const applier = createPgApplier({ sql: pg.$client, clock, ...options });
-  cleanups.push(drop, () => closePostgres(pg), () => applier.close());
-  return { url, pg, applier };
+  cleanups.push(() => closePostgres(pg), () => applier.close());
+  return { pg, applier };
 }
 
 function sqliteBackend(db: Db, applier: ReturnType<typeof createSqliteApplier>): Backend {
