@@ -7,7 +7,7 @@
 // module here says its SQL style: raw postgres-js templates on the per-event path and for
 // erasure, retention and scores (as on SQLite), Drizzle for billing.
 import type postgres from "postgres";
-import type { Command, CommandResults, ResultOf } from "../commands";
+import type { Command, CommandResults, ResultOf, SegmentMessage, StoredEvent } from "../commands";
 import { weightOf } from "../commands";
 import { newCountSums, type CountSums } from "../counts";
 import { applyMessage } from "../segment-mapping";
@@ -30,6 +30,7 @@ interface Context {
   sums: CountSums;
   ingest: PgIngest;
   billing: () => ReturnType<typeof createPgBilling>;
+  prepare(commands: unknown[]): Promise<void>;
   finish(): Promise<void>;
 }
 
@@ -43,9 +44,19 @@ export function createPgApplier({ sql, clock, ...options }: PgApplierOptions) {
       sums,
       ingest,
       billing: () => (billing ??= createPgBilling(tx, sql, clock)),
+      /** The customers, users and messageIds of the batch's events, looked up at once. */
+      async prepare(commands) {
+        const eventsByApp = new Map<string, StoredEvent[]>();
+        const add = (appId: string, events: StoredEvent[]) => eventsByApp.set(appId, [...(eventsByApp.get(appId) ?? []), ...events]);
+        for (const command of commands as Command[]) {
+          if (command.type === "RecordEvents") add(command.appId, command.events);
+          if (command.type === "ApplySegmentBatch") add(command.appId, command.messages.flatMap(segmentLookups));
+        }
+        await Promise.all([...eventsByApp].map(([appId, events]) => ingest.prefetch(appId, events)));
+      },
       async finish() {
-        await ingest.flushEvents();
-        await ingest.flushRows();
+        // Pipelined: the events' insert, then the locks on their customers and users.
+        await Promise.all([ingest.flushEvents(), ingest.flushRows()]);
         await flushCounts(tx, sums);
       },
     };
@@ -72,8 +83,7 @@ export function createPgApplier({ sql, clock, ...options }: PgApplierOptions) {
     },
     async EraseCustomer({ appId, by, value }, { tx, sums, ingest }) {
       // The counts this batch has gathered so far are written first, so erasure subtracts them too.
-      await ingest.flushEvents();
-      await ingest.flushRows();
+      await Promise.all([ingest.flushEvents(), ingest.flushRows()]);
       await flushCounts(tx, sums);
       const erased = await eraseCustomer(tx, appId, by, value);
       ingest.forget();
@@ -143,7 +153,7 @@ export function createPgApplier({ sql, clock, ...options }: PgApplierOptions) {
     apply<C extends Command>(command: C): Promise<ResultOf<C>> {
       // The map above is checked per command type; TypeScript cannot follow one through the generic.
       const handler = run[command.type] as unknown as (command: C, context: Context) => Promise<ResultOf<C>>;
-      return batcher.submit((context) => handler(command, context), weightOf(command));
+      return batcher.submit((context) => handler(command, context), weightOf(command), command);
     },
     /** Batches and jobs committed, and batches retried after losing a race. */
     stats: batcher.stats,
@@ -160,4 +170,14 @@ export type PgApplier = ReturnType<typeof createPgApplier>;
 
 function messageIds(events: { messageId?: string }[]): string[] {
   return events.flatMap((event) => (event.messageId === undefined ? [] : [event.messageId]));
+}
+
+/** What a Segment message will look up, as events (../segment-mapping.ts: groupId and userId are uids). */
+function segmentLookups(message: SegmentMessage): StoredEvent[] {
+  const user = message.userId === undefined ? undefined : { uid: message.userId };
+  const event = message.kind === "event" ? message.event : { event: "", eventDate: 0, eventData: null, verified: true };
+  return [
+    { ...event, uid: message.groupId ?? message.userId, user },
+    ...(message.kind === "group" ? [{ ...event, uid: message.groupId }] : []),
+  ];
 }

@@ -15,8 +15,12 @@ import { backoff, isRetryable, MAX_RETRIES } from "./retry";
 
 export type PgTx = postgres.TransactionSql;
 
-/** What a batch's commands share inside one transaction attempt; `finish` runs before COMMIT. */
+/**
+ * What a batch's commands share inside one transaction attempt: `prepare` runs first with every
+ * job's hint (what the job is about, to look up at once), `finish` last, before COMMIT.
+ */
 export interface BatchContext {
+  prepare(hints: unknown[]): Promise<void>;
   finish(): Promise<void>;
 }
 
@@ -24,6 +28,7 @@ export type PgJob<C, T> = (context: C) => Promise<T>;
 
 interface Pending<C> {
   run: PgJob<C, unknown>;
+  hint: unknown;
   weight: number;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
@@ -34,7 +39,7 @@ export interface PgBatcherOptions {
   durability?: "full" | "normal";
   maxBatch?: number;
   maxPending?: number;
-  /** For tests: runs first in every transaction attempt (attempt 0 is the first). */
+  /** For tests: runs in every transaction attempt (attempt 0 is the first), before the commands. */
   onTransaction?: (tx: PgTx, attempt: number) => Promise<void>;
 }
 
@@ -58,7 +63,7 @@ export class PgBatcher<C extends BatchContext> {
     this.maxPending = options.maxPending ?? DEFAULT_MAX_PENDING;
   }
 
-  submit<T>(run: PgJob<C, T>, weight = 1): Promise<T> {
+  submit<T>(run: PgJob<C, T>, weight = 1, hint?: unknown): Promise<T> {
     if (this.closed) return Promise.reject(new AppError("SERVICE_UNAVAILABLE", "server is shutting down"));
     if (this.pendingWeight + weight > this.maxPending) {
       this.observer.shed();
@@ -67,7 +72,7 @@ export class PgBatcher<C extends BatchContext> {
       );
     }
     const { promise, resolve, reject } = Promise.withResolvers<T>();
-    this.queue.push({ run: run as PgJob<C, unknown>, weight, resolve: resolve as (value: unknown) => void, reject });
+    this.queue.push({ run: run as PgJob<C, unknown>, hint, weight, resolve: resolve as (value: unknown) => void, reject });
     this.pendingWeight += weight;
     this.schedule();
     return promise;
@@ -119,9 +124,13 @@ export class PgBatcher<C extends BatchContext> {
       let failed = -1;
       try {
         const { values } = await this.sql.begin(async (tx) => {
-          if (this.options.durability === "normal") await tx`set local synchronous_commit = off`;
-          await this.options.onTransaction?.(tx, attempt);
           const context = this.contextFor(tx);
+          // Pipelined with the batch's first lookups: one round trip.
+          await Promise.all([
+            this.options.durability === "normal" && tx`set local synchronous_commit = off`.execute(),
+            context.prepare(live.map((job) => job.hint)),
+          ]);
+          await this.options.onTransaction?.(tx, attempt);
           const values: unknown[] = [];
           for (const [i, job] of live.entries()) {
             try {

@@ -25,58 +25,71 @@ const byKey =
   };
 
 export async function flushCounts(tx: PgTx, sums: CountSums): Promise<void> {
-  await activity(tx, "customers", sums.customerActivity.take());
-  await activity(tx, "users", sums.userActivity.take());
+  // Statements issued together are pipelined by postgres-js (one round trip), and PostgreSQL
+  // still runs them one after the other, in this order.
+  const [, , , , newDays] = await Promise.all([
+    activity(tx, "customers", sums.customerActivity.take()),
+    activity(tx, "users", sums.userActivity.take()),
+    perCustomerEvent(tx, sums.perCustomerEvent.take()),
+    perCustomerDayEvent(tx, sums.perCustomerDayEvent.take()),
+    perCustomerDay(tx, sums.perCustomerDay.take()),
+  ]);
+  await Promise.all([countActive(tx, newDays), perAppDay(tx, sums.perAppDay.take()), perAppEvent(tx, sums.perAppEvent.take())]);
+}
 
-  const perCustomerEvent = sums.perCustomerEvent.take().sort(byKey((r) => r.customerPk, (r) => r.event));
-  if (perCustomerEvent.length > 0) {
-    const col = columns(perCustomerEvent);
-    await tx`INSERT INTO customer_event_stats (customer_pk, app_id, event, count, first_seen, last_seen)
-      SELECT * FROM unnest(${col("customerPk")}::int8[], ${col("appId")}::text[], ${col("event")}::text[], ${col("count")}::int8[],
-        ${col("firstSeen")}::int8[], ${col("lastSeen")}::int8[])
-      ON CONFLICT (customer_pk, event) DO UPDATE SET count = customer_event_stats.count + excluded.count,
-        first_seen = least(customer_event_stats.first_seen, excluded.first_seen),
-        last_seen = greatest(customer_event_stats.last_seen, excluded.last_seen)`;
-  }
+type Rows<K extends keyof CountSums> = ReturnType<CountSums[K]["take"]>;
 
-  const perCustomerDayEvent = sums.perCustomerDayEvent.take().sort(byKey((r) => r.customerPk, (r) => r.day, (r) => r.event));
-  if (perCustomerDayEvent.length > 0) {
-    const col = columns(perCustomerDayEvent);
-    await tx`INSERT INTO customer_daily_counts (customer_pk, app_id, day, event, count)
-      SELECT * FROM unnest(${col("customerPk")}::int8[], ${col("appId")}::text[], ${col("day")}::int8[], ${col("event")}::text[], ${col("count")}::int8[])
-      ON CONFLICT (customer_pk, day, event) DO UPDATE SET count = customer_daily_counts.count + excluded.count`;
-  }
+async function perCustomerEvent(tx: PgTx, rows: Rows<"perCustomerEvent">): Promise<void> {
+  if (rows.length === 0) return;
+  const col = columns(rows.sort(byKey((r) => r.customerPk, (r) => r.event)));
+  await tx`INSERT INTO customer_event_stats (customer_pk, app_id, event, count, first_seen, last_seen)
+    SELECT * FROM unnest(${col("customerPk")}::int8[], ${col("appId")}::text[], ${col("event")}::text[], ${col("count")}::int8[],
+      ${col("firstSeen")}::int8[], ${col("lastSeen")}::int8[])
+    ON CONFLICT (customer_pk, event) DO UPDATE SET count = customer_event_stats.count + excluded.count,
+      first_seen = least(customer_event_stats.first_seen, excluded.first_seen),
+      last_seen = greatest(customer_event_stats.last_seen, excluded.last_seen)`;
+}
 
-  const perCustomerDay = sums.perCustomerDay.take().sort(byKey((r) => r.customerPk, (r) => r.day));
-  if (perCustomerDay.length > 0) {
-    const col = columns(perCustomerDay);
-    const totals = await tx<{ customerPk: number; day: number; count: number }[]>`
-      INSERT INTO customer_daily_totals (customer_pk, app_id, day, count)
-      SELECT * FROM unnest(${col("customerPk")}::int8[], ${col("appId")}::text[], ${col("day")}::int8[], ${col("count")}::int8[])
-      ON CONFLICT (customer_pk, day) DO UPDATE SET count = customer_daily_totals.count + excluded.count
-      RETURNING customer_pk AS "customerPk", day, count`;
-    const added = new Map(perCustomerDay.map((row) => [`${row.customerPk}|${row.day}`, row]));
-    const newDays = totals.filter((row) => added.get(`${row.customerPk}|${row.day}`)!.count === row.count);
-    await countActive(tx, newDays.map((row) => added.get(`${row.customerPk}|${row.day}`)!));
-  }
+async function perCustomerDayEvent(tx: PgTx, rows: Rows<"perCustomerDayEvent">): Promise<void> {
+  if (rows.length === 0) return;
+  const col = columns(rows.sort(byKey((r) => r.customerPk, (r) => r.day, (r) => r.event)));
+  await tx`INSERT INTO customer_daily_counts (customer_pk, app_id, day, event, count)
+    SELECT * FROM unnest(${col("customerPk")}::int8[], ${col("appId")}::text[], ${col("day")}::int8[], ${col("event")}::text[], ${col("count")}::int8[])
+    ON CONFLICT (customer_pk, day, event) DO UPDATE SET count = customer_daily_counts.count + excluded.count`;
+}
 
-  const perAppDay = sums.perAppDay.take().sort(byKey((r) => r.appId, (r) => r.day, (r) => r.event));
-  if (perAppDay.length > 0) {
-    const col = columns(perAppDay);
-    await tx`INSERT INTO app_daily_counts (app_id, day, event, count)
-      SELECT * FROM unnest(${col("appId")}::text[], ${col("day")}::int8[], ${col("event")}::text[], ${col("count")}::int8[])
-      ON CONFLICT (app_id, day, event) DO UPDATE SET count = app_daily_counts.count + excluded.count`;
-  }
+/** The customers' day totals; returns the (customer, day) pairs that are new: the total is what this batch added. */
+async function perCustomerDay(tx: PgTx, rows: Rows<"perCustomerDay">) {
+  if (rows.length === 0) return [];
+  const col = columns(rows.sort(byKey((r) => r.customerPk, (r) => r.day)));
+  const totals = await tx<{ customerPk: number; day: number; count: number }[]>`
+    INSERT INTO customer_daily_totals (customer_pk, app_id, day, count)
+    SELECT * FROM unnest(${col("customerPk")}::int8[], ${col("appId")}::text[], ${col("day")}::int8[], ${col("count")}::int8[])
+    ON CONFLICT (customer_pk, day) DO UPDATE SET count = customer_daily_totals.count + excluded.count
+    RETURNING customer_pk AS "customerPk", day, count`;
+  const added = new Map(rows.map((row) => [`${row.customerPk}|${row.day}`, row]));
+  return totals.flatMap((row) => {
+    const mine = added.get(`${row.customerPk}|${row.day}`)!;
+    return mine.count === row.count ? [mine] : [];
+  });
+}
 
-  const perAppEvent = sums.perAppEvent.take().sort(byKey((r) => r.appId, (r) => r.event));
-  if (perAppEvent.length > 0) {
-    const col = columns(perAppEvent);
-    await tx`INSERT INTO app_event_stats (app_id, event, count, first_seen, last_seen)
-      SELECT * FROM unnest(${col("appId")}::text[], ${col("event")}::text[], ${col("count")}::int8[], ${col("firstSeen")}::int8[], ${col("lastSeen")}::int8[])
-      ON CONFLICT (app_id, event) DO UPDATE SET count = app_event_stats.count + excluded.count,
-        first_seen = least(app_event_stats.first_seen, excluded.first_seen),
-        last_seen = greatest(app_event_stats.last_seen, excluded.last_seen)`;
-  }
+async function perAppDay(tx: PgTx, rows: Rows<"perAppDay">): Promise<void> {
+  if (rows.length === 0) return;
+  const col = columns(rows.sort(byKey((r) => r.appId, (r) => r.day, (r) => r.event)));
+  await tx`INSERT INTO app_daily_counts (app_id, day, event, count)
+    SELECT * FROM unnest(${col("appId")}::text[], ${col("day")}::int8[], ${col("event")}::text[], ${col("count")}::int8[])
+    ON CONFLICT (app_id, day, event) DO UPDATE SET count = app_daily_counts.count + excluded.count`;
+}
+
+async function perAppEvent(tx: PgTx, rows: Rows<"perAppEvent">): Promise<void> {
+  if (rows.length === 0) return;
+  const col = columns(rows.sort(byKey((r) => r.appId, (r) => r.event)));
+  await tx`INSERT INTO app_event_stats (app_id, event, count, first_seen, last_seen)
+    SELECT * FROM unnest(${col("appId")}::text[], ${col("event")}::text[], ${col("count")}::int8[], ${col("firstSeen")}::int8[], ${col("lastSeen")}::int8[])
+    ON CONFLICT (app_id, event) DO UPDATE SET count = app_event_stats.count + excluded.count,
+      first_seen = least(app_event_stats.first_seen, excluded.first_seen),
+      last_seen = greatest(app_event_stats.last_seen, excluded.last_seen)`;
 }
 
 /** Event counts and first/last seen of customer or user rows; every row must still exist. */

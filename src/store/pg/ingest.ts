@@ -168,23 +168,24 @@ export function createPgIngest(tx: PgTx, sums: CountSums) {
    * node erased it meanwhile: the batch runs again (and creates it afresh).
    */
   async function flushRows(): Promise<void> {
-    for (const [table, merges, touched] of [
-      ["customers", customerMerges, touchedCustomers],
-      ["users", userMerges, touchedUsers],
-    ] as const) {
-      const pks = [...new Set([...merges.keys(), ...touched])].sort((a, b) => a - b);
-      touched.clear();
-      if (pks.length === 0) continue;
-      const rows = await tx<{ pk: number; data: Attributes }[]>`SELECT pk, data FROM ${tx(table)} WHERE pk = ANY(${pks}::int8[]) ORDER BY pk FOR UPDATE`;
-      if (rows.length !== pks.length) throw new RaceLost(`${pks.length - rows.length} ${table} erased during the batch`);
-      const changed = rows.filter((row) => merges.has(row.pk));
-      if (changed.length > 0) {
-        const merged = changed.map(({ pk, data }) => JSON.stringify(merges.get(pk)!.updates.reduce(mergeAttributes, data)));
-        await tx`UPDATE ${tx(table)} AS t SET data = v.data::jsonb, updated_at = greatest(t.updated_at, v.now)
-          FROM unnest(${changed.map((row) => row.pk)}::int8[], ${merged}::text[], ${changed.map((row) => merges.get(row.pk)!.now)}::int8[]) AS v(pk, data, now)
-          WHERE t.pk = v.pk`;
-      }
+    // Both tables' locks in one round trip (pipelined), customers first.
+    await Promise.all([mergeRows("customers", customerMerges, touchedCustomers), mergeRows("users", userMerges, touchedUsers)]);
+  }
+
+  async function mergeRows(table: "customers" | "users", merges: Map<number, Merges>, touched: Set<number>): Promise<void> {
+    const pks = [...new Set([...merges.keys(), ...touched])].sort((a, b) => a - b);
+    touched.clear();
+    if (pks.length === 0) return;
+    const rows = await tx<{ pk: number; data: Attributes }[]>`SELECT pk, data FROM ${tx(table)} WHERE pk = ANY(${pks}::int8[]) ORDER BY pk FOR UPDATE`;
+    if (rows.length !== pks.length) throw new RaceLost(`${pks.length - rows.length} ${table} erased during the batch`);
+    const changed = rows.filter((row) => merges.has(row.pk));
+    if (changed.length > 0) {
+      const merged = changed.map(({ pk, data }) => JSON.stringify(merges.get(pk)!.updates.reduce(mergeAttributes, data)));
+      const nows = changed.map((row) => merges.get(row.pk)!.now);
       merges.clear();
+      await tx`UPDATE ${tx(table)} AS t SET data = v.data::jsonb, updated_at = greatest(t.updated_at, v.now)
+        FROM unnest(${changed.map((row) => row.pk)}::int8[], ${merged}::text[], ${nows}::int8[]) AS v(pk, data, now)
+        WHERE t.pk = v.pk`;
     }
   }
 
@@ -208,6 +209,31 @@ export function createPgIngest(tx: PgTx, sums: CountSums) {
     for (const row of rows) stored.set(`${appId}|${row.messageId}`, row.id);
     // The ones not found are looked up no more in this command: prefetched as absent.
     for (const id of unknown) if (!stored.has(`${appId}|${id}`)) stored.set(`${appId}|${id}`, "");
+  }
+
+  /**
+   * Everything the batch's events will look up, in one round trip (pipelined statements): the
+   * customers they name by customerId or uid, their users, and their messageIds. Each event
+   * then finds what exists in memory and goes to the database only for what is new.
+   */
+  async function prefetch(appId: string, events: StoredEvent[]): Promise<void> {
+    const absent = (by: "customerId" | "uid", values: (string | undefined)[]) =>
+      [...new Set(values.filter((value): value is string => value !== undefined && !customers.has(`${appId}|${by}|${value}`)))];
+    const customerIds = absent("customerId", events.map((event) => event.customerId));
+    const uids = absent("uid", events.map((event) => event.uid));
+    const userUids = [...new Set(events.flatMap((event) => (event.user ? [event.user.uid] : [])))];
+    const found = (rows: CustomerIdentity[]) => void rows.forEach((row) => remember(appId, row));
+    await Promise.all([
+      customerIds.length > 0 &&
+        tx<CustomerIdentity[]>`SELECT pk, customer_id AS "customerId", uid FROM customers
+          WHERE app_id = ${appId} AND customer_id = ANY(${customerIds}::text[])`.then(found),
+      uids.length > 0 &&
+        tx<CustomerIdentity[]>`SELECT pk, customer_id AS "customerId", uid FROM customers WHERE app_id = ${appId} AND uid = ANY(${uids}::text[])`.then(found),
+      userUids.length > 0 &&
+        tx<{ pk: number; customerPk: number; uid: string }[]>`SELECT pk, customer_pk AS "customerPk", uid FROM users
+          WHERE app_id = ${appId} AND uid = ANY(${userUids}::text[])`.then((rows) => rows.forEach((row) => users.set(`${row.customerPk}|${row.uid}`, row.pk))),
+      prefetchMessageIds(appId, events.flatMap((event) => (event.messageId === undefined ? [] : [event.messageId]))),
+    ]);
   }
 
   /**
@@ -254,6 +280,9 @@ export function createPgIngest(tx: PgTx, sums: CountSums) {
       repeats: [],
     };
     pending.push(row);
+    // Locked at the end with the others (flushRows), whether or not the insert finds the messageId taken.
+    touchedCustomers.add(customer.pk);
+    if (userPk !== null) touchedUsers.add(userPk);
     if (row.messageId !== null) written.set(`${appId}|${row.messageId}`, row);
     return result;
   }
@@ -281,8 +310,6 @@ export function createPgIngest(tx: PgTx, sums: CountSums) {
     for (const row of rows) {
       if (ids.has(row.id)) {
         countEvent(sums, row);
-        touchedCustomers.add(row.customerPk);
-        if (row.userPk !== null) touchedUsers.add(row.userPk);
         continue;
       }
       const [original] = await tx<{ id: string }[]>`SELECT id FROM events WHERE app_id = ${row.appId} AND message_id = ${row.messageId}`;
@@ -301,6 +328,7 @@ export function createPgIngest(tx: PgTx, sums: CountSums) {
     resolveUser,
     updateUserData,
     eventIdByMessageId,
+    prefetch,
     prefetchMessageIds,
     writeEvent,
     flushEvents,
