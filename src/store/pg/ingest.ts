@@ -42,6 +42,10 @@ export function createPgIngest(tx: PgTx, sums: CountSums) {
   // clears it). Misses are never kept: another node may create the customer any moment.
   const customers = new Map<string, CustomerIdentity>();
   const users = new Map<string, number>();
+  // Customers (`${appId}|customerId|…`, `${appId}|uid|…`) and users (`${customerPk}|${uid}` of
+  // uids prefetched) that prefetch found missing: each trusted once, then looked up again.
+  const absent = new Set<string>();
+  const absentUserUids = new Set<string>();
   // messageIds of this batch's events, and ones found stored: `${appId}|${messageId}`.
   const written = new Map<string, PendingEvent>();
   const stored = new Map<string, string>();
@@ -59,8 +63,12 @@ export function createPgIngest(tx: PgTx, sums: CountSums) {
   }
 
   async function find(appId: string, by: "customerId" | "uid" | "email", value: string): Promise<CustomerIdentity | undefined> {
-    const cached = customers.get(`${appId}|${by}|${value}`);
+    const key = `${appId}|${by}|${value}`;
+    const cached = customers.get(key);
     if (cached) return cached;
+    // Not there when the batch began: trusted once (a new customer is inserted next, and an
+    // insert that meets another node's row makes the caller look again, in the database).
+    if (absent.delete(key)) return undefined;
     const [row] =
       by === "customerId"
         ? await tx<CustomerIdentity[]>`SELECT pk, customer_id AS "customerId", uid FROM customers WHERE app_id = ${appId} AND customer_id = ${value}`
@@ -152,7 +160,9 @@ export function createPgIngest(tx: PgTx, sums: CountSums) {
     const select = () => tx<{ pk: number }[]>`SELECT pk FROM users WHERE customer_pk = ${customerPk} AND uid = ${uid}`;
     const insert = () => tx<{ pk: number }[]>`INSERT INTO users (app_id, customer_pk, uid, created_at, updated_at)
       VALUES (${appId}, ${customerPk}, ${uid}, ${now}, ${now}) ON CONFLICT (customer_pk, uid) DO NOTHING RETURNING pk`;
-    const user = (await select())[0] ?? (await insert())[0] ?? (await select())[0];
+    // A uid prefetched has no record for this customer unless the prefetch found it: insert straight away, once.
+    const known = absentUserUids.delete(`${appId}|${uid}`) ? undefined : (await select())[0];
+    const user = known ?? (await insert())[0] ?? (await select())[0];
     if (!user) throw new RaceLost(`user ${uid} vanished`);
     users.set(key, user.pk);
     return user;
@@ -217,12 +227,15 @@ export function createPgIngest(tx: PgTx, sums: CountSums) {
    * then finds what exists in memory and goes to the database only for what is new.
    */
   async function prefetch(appId: string, events: StoredEvent[]): Promise<void> {
-    const absent = (by: "customerId" | "uid", values: (string | undefined)[]) =>
+    const unknown = (by: "customerId" | "uid", values: (string | undefined)[]) =>
       [...new Set(values.filter((value): value is string => value !== undefined && !customers.has(`${appId}|${by}|${value}`)))];
-    const customerIds = absent("customerId", events.map((event) => event.customerId));
-    const uids = absent("uid", events.map((event) => event.uid));
+    const customerIds = unknown("customerId", events.map((event) => event.customerId));
+    const uids = unknown("uid", events.map((event) => event.uid));
     const userUids = [...new Set(events.flatMap((event) => (event.user ? [event.user.uid] : [])))];
     const found = (rows: CustomerIdentity[]) => void rows.forEach((row) => remember(appId, row));
+    for (const value of customerIds) absent.add(`${appId}|customerId|${value}`);
+    for (const value of uids) absent.add(`${appId}|uid|${value}`);
+    for (const uid of userUids) absentUserUids.add(`${appId}|${uid}`);
     await Promise.all([
       customerIds.length > 0 &&
         tx<CustomerIdentity[]>`SELECT pk, customer_id AS "customerId", uid FROM customers
