@@ -202,7 +202,9 @@ describePg("PostgreSQL round trip through drizzle-orm/postgres-js", () => {
   test("raw int8 (columns, count) arrive as numbers; numeric aggregates (sum) as strings unless cast", async () => {
     const db = await copied();
     await withApp(db);
-    const [raw] = await db.$client`select count(*) as n, sum(created_at) as total, sum(created_at)::float8 as cast, created_at as at from apps`;
-    expect(raw).toEqual({ n: 1, total: String(ms), cast: ms, at: ms });
+    const [raw] = await db.$client`select count(*) as n, sum(created_at) as total, sum(created_at)::float8 as cast from apps`;
+    expect(raw).toEqual({ n: 1, total: String(ms), cast: ms });
+    const [column] = await db.$client`select created_at as at from apps`;
+    expect(column).toEqual({ at: ms });
   });
 });
