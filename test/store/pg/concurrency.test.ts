@@ -133,4 +133,39 @@ describePg("several nodes writing at once", () => {
     // Every node committed its ten rounds (a batch each), however often it waited or retried.
     expect(nodes.reduce((sum, { applier }) => sum + applier.stats.batches, 0)).toBe(30);
   }, 60_000);
+
+  test("the same new customer, provider event and Segment message from three nodes at once: applied once, one customer", async () => {
+    const clock = () => T0;
+    const first = await pgBackend(clock, cleanups);
+    await first.pg.$client`INSERT INTO apps (id, name, signing_secret, created_at) VALUES ('app_1', 'one', 's', 0)`;
+    const nodes = [first, pgNode(first.url, clock, cleanups), pgNode(first.url, clock, cleanups)];
+    const payment = {
+      kind: "payment" as const,
+      payment: { provider: "stripe", customerId: "cus_new", subscriptionId: null, invoiceId: "in_1", paid: true, amount: 100, currency: "usd", attempt: 1 },
+      source: { at: T0, eventId: "we_1" },
+    };
+    const results = await Promise.all(
+      nodes.map(({ applier }) =>
+        Promise.all([
+          applier.apply({ type: "UpdateCustomer", appId: "app_1", identity: { customerId: "c_same", uid: "u_same" }, customerData: { plan: "pro" } }),
+          applier.apply({ type: "ApplyBilling", appId: "app_1", changes: [payment], once: { provider: "stripe", eventId: "we_1", eventType: "invoice.paid" } }),
+          applier.apply({
+            type: "ApplySegmentBatch",
+            appId: "app_1",
+            receivedAt: T0,
+            messages: [{ kind: "identify", messageId: "seg_1", userId: "u_seg", traits: { plan: "b2c" } }],
+          }),
+        ]),
+      ),
+    );
+    expect(new Set(results.map(([updated]) => updated.customerPk)).size).toBe(1);
+    expect(results.filter(([, billing]) => billing !== null)).toHaveLength(1);
+    expect(results.map(([, , [outcome]]) => outcome!.duplicate).sort()).toEqual([false, true, true]);
+    const sql = first.pg.$client;
+    const [counts] = await sql<{ customers: number; history: number; marks: number }[]>`
+      SELECT (SELECT count(*) FROM customers) AS customers, (SELECT count(*) FROM billing_events) AS history,
+             (SELECT count(*) FROM provider_events) AS marks`;
+    // c_same, cus_new and u_seg: one each.
+    expect(counts).toEqual({ customers: 3, history: 1, marks: 1 });
+  }, 60_000);
 });
