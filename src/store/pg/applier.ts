@@ -7,11 +7,12 @@
 // module here says its SQL style: raw postgres-js templates on the per-event path and for
 // erasure, retention and scores (as on SQLite), Drizzle for billing.
 import type postgres from "postgres";
-import type { Command, CommandResults, ResultOf, SegmentMessage, StoredEvent } from "../commands";
+import type { Applier, Command, CommandResults, ResultOf, SegmentMessage, StoredEvent } from "../commands";
 import { weightOf } from "../commands";
 import { newCountSums, type CountSums } from "../counts";
 import { applyMessage } from "../segment-mapping";
 import { awaited, runAsync, type WriteSteps } from "../steps";
+import type { WriterObserver } from "../writer";
 import { createPgBilling } from "./billing";
 import { PgBatcher, type PgBatcherOptions, type PgTx } from "./batcher";
 import { flushCounts } from "./counts";
@@ -34,7 +35,18 @@ interface Context {
   finish(): Promise<void>;
 }
 
-export function createPgApplier({ sql, clock, ...options }: PgApplierOptions) {
+/** The store's Applier (../commands.ts), with what the server needs to run and watch it. */
+export interface PgApplier extends Applier {
+  /** Batches and jobs committed, and batches retried after losing a race. */
+  readonly stats: { batches: number; jobs: number; retries: number };
+  observe(observer: WriterObserver): void;
+  /** Events queued or in the batch being written. */
+  readonly pending: number;
+  /** Stops accepting commands and waits for those queued to commit. */
+  close(): Promise<void>;
+}
+
+export function createPgApplier({ sql, clock, ...options }: PgApplierOptions): PgApplier {
   function contextFor(tx: PgTx): Context {
     const sums = newCountSums();
     const ingest = createPgIngest(tx, sums);
@@ -155,18 +167,15 @@ export function createPgApplier({ sql, clock, ...options }: PgApplierOptions) {
       const handler = run[command.type] as unknown as (command: C, context: Context) => Promise<ResultOf<C>>;
       return batcher.submit((context) => handler(command, context), weightOf(command), command);
     },
-    /** Batches and jobs committed, and batches retried after losing a race. */
     stats: batcher.stats,
     observe: batcher.observe.bind(batcher),
     get pending() {
       return batcher.pending;
     },
-    /** Stops accepting commands and waits for those queued to commit. */
     close: () => batcher.close(),
   };
 }
 
-export type PgApplier = ReturnType<typeof createPgApplier>;
 
 function messageIds(events: { messageId?: string }[]): string[] {
   return events.flatMap((event) => (event.messageId === undefined ? [] : [event.messageId]));

@@ -3,6 +3,7 @@
 // messageId naming the one stored event, one customer per customerId, uid and user, and every
 // write-time count equal to a GROUP BY over the events.
 import { afterEach, expect, test } from "bun:test";
+import type postgres from "postgres";
 import { INTERVALS, periodOf } from "../../../src/periods";
 import type { Command, StoredEvent, WriteResult } from "../../../src/store/commands";
 import { describePg } from "../../support/postgres";
@@ -86,50 +87,7 @@ describePg("several nodes writing at once", () => {
            + (SELECT count(*) FROM (SELECT customer_pk, uid FROM users GROUP BY 1, 2 HAVING count(*) > 1) s) AS n`;
     expect(dupes!.n).toBe(0);
 
-    // Every count table against the events it counts (EXCEPT both ways: empty when equal).
-    const mismatches = {
-      customers: sql`(SELECT pk, event_count, first_seen, last_seen FROM customers WHERE event_count > 0
-          EXCEPT SELECT customer_pk, count(*), min(event_date), max(event_date) FROM events GROUP BY 1)
-        UNION ALL (SELECT customer_pk, count(*), min(event_date), max(event_date) FROM events GROUP BY 1
-          EXCEPT SELECT pk, event_count, first_seen, last_seen FROM customers)`,
-      users: sql`(SELECT pk, event_count FROM users EXCEPT SELECT user_pk, count(*) FROM events WHERE user_pk IS NOT NULL GROUP BY 1)
-        UNION ALL (SELECT user_pk, count(*) FROM events WHERE user_pk IS NOT NULL GROUP BY 1 EXCEPT SELECT pk, event_count FROM users)`,
-      customerEventStats: sql`(SELECT customer_pk, event, count, first_seen, last_seen FROM customer_event_stats
-          EXCEPT SELECT customer_pk, event, count(*), min(event_date), max(event_date) FROM events GROUP BY 1, 2)
-        UNION ALL (SELECT customer_pk, event, count(*), min(event_date), max(event_date) FROM events GROUP BY 1, 2
-          EXCEPT SELECT customer_pk, event, count, first_seen, last_seen FROM customer_event_stats)`,
-      customerDailyCounts: sql`(SELECT customer_pk, day, event, count FROM customer_daily_counts
-          EXCEPT SELECT customer_pk, floor(event_date / 86400000)::int8, event, count(*) FROM events GROUP BY 1, 2, 3)
-        UNION ALL (SELECT customer_pk, floor(event_date / 86400000)::int8, event, count(*) FROM events GROUP BY 1, 2, 3
-          EXCEPT SELECT customer_pk, day, event, count FROM customer_daily_counts)`,
-      customerDailyTotals: sql`(SELECT customer_pk, day, count FROM customer_daily_totals
-          EXCEPT SELECT customer_pk, floor(event_date / 86400000)::int8, count(*) FROM events GROUP BY 1, 2)
-        UNION ALL (SELECT customer_pk, floor(event_date / 86400000)::int8, count(*) FROM events GROUP BY 1, 2
-          EXCEPT SELECT customer_pk, day, count FROM customer_daily_totals)`,
-      appDailyCounts: sql`(SELECT day, event, count FROM app_daily_counts
-          EXCEPT SELECT floor(event_date / 86400000)::int8, event, count(*) FROM events GROUP BY 1, 2)
-        UNION ALL (SELECT floor(event_date / 86400000)::int8, event, count(*) FROM events GROUP BY 1, 2
-          EXCEPT SELECT day, event, count FROM app_daily_counts)`,
-      appEventStats: sql`(SELECT event, count, first_seen, last_seen FROM app_event_stats
-          EXCEPT SELECT event, count(*), min(event_date), max(event_date) FROM events GROUP BY 1)
-        UNION ALL (SELECT event, count(*), min(event_date), max(event_date) FROM events GROUP BY 1
-          EXCEPT SELECT event, count, first_seen, last_seen FROM app_event_stats)`,
-    };
-    for (const [table, query] of Object.entries(mismatches)) expect({ table, rows: [...(await query)] }).toEqual({ table, rows: [] });
-
-    // Distinct active customers per day, week and month, from the events.
-    const days = await sql<{ customerPk: number; day: number }[]>`
-      SELECT DISTINCT customer_pk AS "customerPk", floor(event_date / 86400000)::int8 AS day FROM events`;
-    const expected: Record<string, number> = {};
-    for (const interval of INTERVALS) {
-      const seen = new Set(days.map(({ customerPk, day }) => `${interval}|${periodOf(day, interval).start}|${customerPk}`));
-      for (const key of seen) {
-        const period = key.split("|").slice(0, 2).join("|");
-        expected[period] = (expected[period] ?? 0) + 1;
-      }
-    }
-    const active = await sql<{ interval: string; period: number; customers: number }[]>`SELECT "interval", period, customers FROM app_active_customers`;
-    expect(Object.fromEntries(active.map((row) => [`${row.interval}|${row.period}`, row.customers]))).toEqual(expected);
+    await expectCountsMatchEvents(sql);
     // Every node committed its ten rounds (a batch each), however often it waited or retried.
     expect(nodes.reduce((sum, { applier }) => sum + applier.stats.batches, 0)).toBe(30);
   }, 60_000);
@@ -169,3 +127,82 @@ describePg("several nodes writing at once", () => {
     expect(counts).toEqual({ customers: 3, history: 1, marks: 1 });
   }, 60_000);
 });
+
+describePg("erasure while another node writes", () => {
+  test("a customer erased by one node after another found it: the writer's batch is retried and creates it afresh", async () => {
+    const clock = () => T0;
+    const first = await pgBackend(clock, cleanups);
+    await first.pg.$client`INSERT INTO apps (id, name, signing_secret, created_at) VALUES ('app_1', 'one', 's', 0)`;
+    const record = (customerId: string, event: string): Extract<Command, { type: "RecordEvents" }> => ({
+      type: "RecordEvents",
+      appId: "app_1",
+      source: "server",
+      events: [{ event, customerId, eventDate: T0, eventData: null, verified: true }],
+    });
+    await first.applier.apply(record("x", "before"));
+    // The writer's first attempt has already looked x up (the batch's prefetch) when the other
+    // node erases it and commits.
+    const writer = pgNode(first.url, clock, cleanups, {
+      onTransaction: async (_tx, attempt) => {
+        if (attempt === 0) await first.applier.apply({ type: "EraseCustomer", appId: "app_1", by: "customerId", value: "x" });
+      },
+    });
+    const [result] = await writer.applier.apply(record("x", "after"));
+    expect(result).toMatchObject({ duplicate: false, warnings: [] });
+    expect(writer.applier.stats.retries).toBe(1);
+    const sql = first.pg.$client;
+    const rows = await sql<{ event: string; customerId: string }[]>`
+      SELECT e.event, c.customer_id AS "customerId" FROM events e JOIN customers c ON c.pk = e.customer_pk`;
+    expect([...rows]).toEqual([{ event: "after", customerId: "x" }]);
+    const [orphans] = await sql<{ n: number }[]>`SELECT count(*) AS n FROM events WHERE customer_pk NOT IN (SELECT pk FROM customers)`;
+    expect(orphans!.n).toBe(0);
+    await expectCountsMatchEvents(sql);
+  }, 60_000);
+});
+
+/** Every count table equals a GROUP BY over the events (EXCEPT both ways: empty when equal). */
+async function expectCountsMatchEvents(sql: postgres.Sql): Promise<void> {
+  const mismatches = {
+    customers: sql`(SELECT pk, event_count, first_seen, last_seen FROM customers WHERE event_count > 0
+        EXCEPT SELECT customer_pk, count(*), min(event_date), max(event_date) FROM events GROUP BY 1)
+      UNION ALL (SELECT customer_pk, count(*), min(event_date), max(event_date) FROM events GROUP BY 1
+        EXCEPT SELECT pk, event_count, first_seen, last_seen FROM customers)`,
+    users: sql`(SELECT pk, event_count FROM users EXCEPT SELECT user_pk, count(*) FROM events WHERE user_pk IS NOT NULL GROUP BY 1)
+      UNION ALL (SELECT user_pk, count(*) FROM events WHERE user_pk IS NOT NULL GROUP BY 1 EXCEPT SELECT pk, event_count FROM users)`,
+    customerEventStats: sql`(SELECT customer_pk, event, count, first_seen, last_seen FROM customer_event_stats
+        EXCEPT SELECT customer_pk, event, count(*), min(event_date), max(event_date) FROM events GROUP BY 1, 2)
+      UNION ALL (SELECT customer_pk, event, count(*), min(event_date), max(event_date) FROM events GROUP BY 1, 2
+        EXCEPT SELECT customer_pk, event, count, first_seen, last_seen FROM customer_event_stats)`,
+    customerDailyCounts: sql`(SELECT customer_pk, day, event, count FROM customer_daily_counts
+        EXCEPT SELECT customer_pk, floor(event_date / 86400000)::int8, event, count(*) FROM events GROUP BY 1, 2, 3)
+      UNION ALL (SELECT customer_pk, floor(event_date / 86400000)::int8, event, count(*) FROM events GROUP BY 1, 2, 3
+        EXCEPT SELECT customer_pk, day, event, count FROM customer_daily_counts)`,
+    customerDailyTotals: sql`(SELECT customer_pk, day, count FROM customer_daily_totals
+        EXCEPT SELECT customer_pk, floor(event_date / 86400000)::int8, count(*) FROM events GROUP BY 1, 2)
+      UNION ALL (SELECT customer_pk, floor(event_date / 86400000)::int8, count(*) FROM events GROUP BY 1, 2
+        EXCEPT SELECT customer_pk, day, count FROM customer_daily_totals)`,
+    appDailyCounts: sql`(SELECT day, event, count FROM app_daily_counts
+        EXCEPT SELECT floor(event_date / 86400000)::int8, event, count(*) FROM events GROUP BY 1, 2)
+      UNION ALL (SELECT floor(event_date / 86400000)::int8, event, count(*) FROM events GROUP BY 1, 2
+        EXCEPT SELECT day, event, count FROM app_daily_counts)`,
+    appEventStats: sql`(SELECT event, count, first_seen, last_seen FROM app_event_stats
+        EXCEPT SELECT event, count(*), min(event_date), max(event_date) FROM events GROUP BY 1)
+      UNION ALL (SELECT event, count(*), min(event_date), max(event_date) FROM events GROUP BY 1
+        EXCEPT SELECT event, count, first_seen, last_seen FROM app_event_stats)`,
+  };
+  for (const [table, query] of Object.entries(mismatches)) expect({ table, rows: [...(await query)] }).toEqual({ table, rows: [] });
+
+  // Distinct active customers per day, week and month, from the events.
+  const days = await sql<{ customerPk: number; day: number }[]>`
+    SELECT DISTINCT customer_pk AS "customerPk", floor(event_date / 86400000)::int8 AS day FROM events`;
+  const expected: Record<string, number> = {};
+  for (const interval of INTERVALS) {
+    const seen = new Set(days.map(({ customerPk, day }) => `${interval}|${periodOf(day, interval).start}|${customerPk}`));
+    for (const key of seen) {
+      const period = key.split("|").slice(0, 2).join("|");
+      expected[period] = (expected[period] ?? 0) + 1;
+    }
+  }
+  const active = await sql<{ interval: string; period: number; customers: number }[]>`SELECT "interval", period, customers FROM app_active_customers`;
+  expect(Object.fromEntries(active.map((row) => [`${row.interval}|${row.period}`, row.customers]))).toEqual(expected);
+}
