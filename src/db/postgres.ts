@@ -48,6 +48,11 @@ export function openPostgres(url: string, options: PgOptions = {}): PgDb {
     connection: { application_name: "trackd", ...(options.durability === "normal" ? { synchronous_commit: "off" } : {}) },
     // The migrator's `CREATE SCHEMA IF NOT EXISTS` raises NOTICEs that postgres-js would print.
     onnotice: () => {},
+    // int8 (bigint columns, count(*)) as JS numbers, as Drizzle's "number" columns and bun:sqlite
+    // give them: the store's raw statements read ms times, pks and counts directly. Exact below
+    // 2^53, which ms times, row keys and counts stay under. Aggregates of type numeric (sum)
+    // still come back as strings: cast them where read.
+    types: { int8: { to: 20, from: [20], serialize: (value: number | bigint | string) => String(value), parse: Number } },
   });
   return drizzle({ client, schema }) as PgDb;
 }

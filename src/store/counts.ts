@@ -4,20 +4,19 @@
 // so they can never disagree with the events table, and a batch that has 64 events for a dozen
 // names writes a dozen app-wide rows rather than 64. Plain SQL for the reason given in ingest.ts.
 import type { Db } from "../db";
-import { dayOf, INTERVALS, periodOf } from "../periods";
+import { dayOf, INTERVALS, periodOf, type Interval } from "../periods";
 import type { Deferred } from "./writer";
 
 /** Occurrences summed for one row: the count, and first/last seen where the table has them. */
-type Sum = {
+export type Sum = {
   count: number;
   firstSeen?: number;
   lastSeen?: number;
 };
 
-/** Rows summed over a batch by key, each written by one statement when flushed. */
-class Sums<R extends Sum> {
+/** Rows summed over a batch by key; each backend writes them when the batch flushes. */
+export class Sums<R extends Sum> {
   private readonly rows = new Map<string | number, R>();
-  constructor(private readonly write: (row: R) => void) {}
 
   add(key: string | number, row: R): void {
     const into = this.rows.get(key);
@@ -27,9 +26,21 @@ class Sums<R extends Sum> {
     if (row.lastSeen !== undefined) into.lastSeen = Math.max(into.lastSeen!, row.lastSeen);
   }
 
-  flush(): void {
-    for (const row of this.rows.values()) this.write(row);
+  /** Writes each row summed so far, emptying the sums. */
+  drain(write: (row: R) => void): void {
+    for (const row of this.rows.values()) write(row);
     this.rows.clear();
+  }
+
+  /** The rows summed so far, emptying the sums. */
+  take(): R[] {
+    const rows = [...this.rows.values()];
+    this.rows.clear();
+    return rows;
+  }
+
+  get size(): number {
+    return this.rows.size;
   }
 
   discard(): void {
@@ -37,7 +48,7 @@ class Sums<R extends Sum> {
   }
 }
 
-type Occurrences = Required<Sum>;
+export type Occurrences = Required<Sum>;
 
 /** One stored event, as the counts see it. */
 export interface Counted {
@@ -110,36 +121,89 @@ export function createCounters(db: Db): Deferred & { count(event: Counted): void
     }
   }
 
-  const sums = {
-    customerActivity: new Sums<Occurrences & { pk: number }>(prepareActivity(db, "customers")),
-    userActivity: new Sums<Occurrences & { pk: number }>(prepareActivity(db, "users")),
-    perCustomerEvent: new Sums<Occurrences & { appId: string; customerPk: number; event: string }>((row) => perCustomerEvent.run(row)),
-    perAppEvent: new Sums<Occurrences & { appId: string; event: string }>((row) => perAppEvent.run(row)),
-    perCustomerDayEvent: new Sums<Sum & { appId: string; customerPk: number; day: number; event: string }>((row) => perCustomerDayEvent.run(row)),
+  const writers: { [K in keyof CountSums]: (row: RowOf<CountSums[K]>) => void } = {
+    customerActivity: prepareActivity(db, "customers"),
+    userActivity: prepareActivity(db, "users"),
+    perCustomerEvent: (row) => perCustomerEvent.run(row),
+    perAppEvent: (row) => perAppEvent.run(row),
+    perCustomerDayEvent: (row) => perCustomerDayEvent.run(row),
     // Days are flushed one at a time, so each new day's check sees the days flushed before it.
-    perCustomerDay: new Sums<Sum & { appId: string; customerPk: number; day: number }>((row) => {
+    perCustomerDay: (row) => {
       if (perCustomerDay.get(row)!.count === row.count) countActive(row.appId, row.customerPk, row.day);
-    }),
-    perAppDay: new Sums<Sum & { appId: string; day: number; event: string }>((row) => perAppDay.run(row)),
+    },
+    perAppDay: (row) => perAppDay.run(row),
   };
+  const sums = newCountSums();
 
   return {
-    count({ appId, customerPk, userPk, event, eventDate }): void {
-      const day = dayOf(eventDate);
-      const occurrence = { count: 1, firstSeen: eventDate, lastSeen: eventDate };
-      sums.customerActivity.add(customerPk, { pk: customerPk, ...occurrence });
-      if (userPk !== null) sums.userActivity.add(userPk, { pk: userPk, ...occurrence });
-      sums.perCustomerEvent.add(`${customerPk}|${event}`, { appId, customerPk, event, ...occurrence });
-      sums.perAppEvent.add(`${appId}|${event}`, { appId, event, ...occurrence });
-      sums.perCustomerDayEvent.add(`${customerPk}|${day}|${event}`, { appId, customerPk, day, event, count: 1 });
-      sums.perCustomerDay.add(`${customerPk}|${day}`, { appId, customerPk, day, count: 1 });
-      sums.perAppDay.add(`${appId}|${day}|${event}`, { appId, day, event, count: 1 });
+    count(event: Counted): void {
+      countEvent(sums, event);
     },
     flush(): void {
-      for (const sum of Object.values(sums)) sum.flush();
+      for (const name of Object.keys(sums) as (keyof CountSums)[]) {
+        (sums[name] as Sums<Sum>).drain(writers[name] as (row: Sum) => void);
+      }
     },
     discard(): void {
       for (const sum of Object.values(sums)) sum.discard();
     },
   };
+}
+
+type RowOf<S> = S extends Sums<infer R> ? R : never;
+
+/** A batch's counts, per table, before they are written. */
+export interface CountSums {
+  customerActivity: Sums<Occurrences & { pk: number }>;
+  userActivity: Sums<Occurrences & { pk: number }>;
+  perCustomerEvent: Sums<Occurrences & { appId: string; customerPk: number; event: string }>;
+  perAppEvent: Sums<Occurrences & { appId: string; event: string }>;
+  perCustomerDayEvent: Sums<Sum & { appId: string; customerPk: number; day: number; event: string }>;
+  perCustomerDay: Sums<Sum & { appId: string; customerPk: number; day: number }>;
+  perAppDay: Sums<Sum & { appId: string; day: number; event: string }>;
+}
+
+export function newCountSums(): CountSums {
+  return {
+    customerActivity: new Sums(),
+    userActivity: new Sums(),
+    perCustomerEvent: new Sums(),
+    perAppEvent: new Sums(),
+    perCustomerDayEvent: new Sums(),
+    perCustomerDay: new Sums(),
+    perAppDay: new Sums(),
+  };
+}
+
+/** What one stored event adds to each count table: the same for every backend. */
+export function countEvent(sums: CountSums, { appId, customerPk, userPk, event, eventDate }: Counted): void {
+  const day = dayOf(eventDate);
+  const occurrence = { count: 1, firstSeen: eventDate, lastSeen: eventDate };
+  sums.customerActivity.add(customerPk, { pk: customerPk, ...occurrence });
+  if (userPk !== null) sums.userActivity.add(userPk, { pk: userPk, ...occurrence });
+  sums.perCustomerEvent.add(`${customerPk}|${event}`, { appId, customerPk, event, ...occurrence });
+  sums.perAppEvent.add(`${appId}|${event}`, { appId, event, ...occurrence });
+  sums.perCustomerDayEvent.add(`${customerPk}|${day}|${event}`, { appId, customerPk, day, event, count: 1 });
+  sums.perCustomerDay.add(`${customerPk}|${day}`, { appId, customerPk, day, count: 1 });
+  sums.perAppDay.add(`${appId}|${day}|${event}`, { appId, day, event, count: 1 });
+}
+
+/**
+ * The periods a customer becomes newly active in, given the days it has its first events on
+ * (`newDays`) and the days it was already active on (`knownDays`): every new day, and each week
+ * and month with no known day in it, once. The set-based form of countActive above (PostgreSQL
+ * writes a batch's days at once, so it cannot check them one at a time).
+ */
+export function newlyActive(newDays: number[], knownDays: Iterable<number>): { interval: Interval; period: number }[] {
+  const knownPeriods = new Set<string>();
+  for (const day of knownDays) for (const interval of INTERVALS) knownPeriods.add(`${interval}|${periodOf(day, interval).start}`);
+  const found = new Map<string, { interval: Interval; period: number }>();
+  for (const day of newDays) {
+    for (const interval of INTERVALS) {
+      const period = periodOf(day, interval).start;
+      const key = `${interval}|${period}`;
+      if (!knownPeriods.has(key)) found.set(key, { interval, period });
+    }
+  }
+  return [...found.values()];
 }

@@ -20,8 +20,8 @@ import type { Writer } from "../writer";
 import { createSegmentStore } from "../segment";
 import { createAdminHandlers } from "./admin";
 import { createBillingApplier } from "./billing";
-import { applyMessage } from "./segment";
-import type { WriteSteps } from "./steps";
+import { applyMessage } from "../segment-mapping";
+import { done, runSync, type WriteSteps } from "../steps";
 
 export function createSqliteApplier({ db, writer, clock }: { db: Db; writer: Writer; clock: () => number }) {
   const store = createIngestStore(db);
@@ -118,20 +118,23 @@ export function createSqliteApplier({ db, writer, clock }: { db: Db; writer: Wri
     ApplyBilling: ({ appId, changes, once }) => applyBilling(appId, changes, once),
     ApplySegmentBatch: ({ appId, receivedAt, messages }) => {
       const steps = stepsAt(clock());
-      return messages.map((message) => applyMessage(steps, segment, appId, message, receivedAt));
+      return messages.map((message) => runSync(applyMessage(steps, appId, message, receivedAt)));
     },
   };
 
+  /** The write steps for the Segment mapping: SQLite's never wait (../steps.ts). */
   function stepsAt(now: number): WriteSteps {
     return {
-      writeEvent,
-      resolveCustomer: (appId, identity) => resolveCustomer(store, appId, identity, now),
-      updateCustomerAttributes: (pk, update) => updateCustomerAttributes(pk, update, now),
-      upsertUser: (appId, customerPk, input) => upsertUser(appId, customerPk, input, now),
-      updateUserData: (pk, data) => updateUserData(pk, data, now),
-      eventIdByMessageId: store.eventIdByMessageId,
-      newestCustomerOfUser: store.newestCustomerOfUser,
-      usersByUid: store.usersByUid,
+      writeEvent: (appId, event, source, resolved) => done(writeEvent(appId, event, source, resolved)),
+      resolveCustomer: (appId, identity) => done(resolveCustomer(store, appId, identity, now)),
+      updateCustomerAttributes: (pk, update) => done(updateCustomerAttributes(pk, update, now)),
+      upsertUser: (appId, customerPk, input) => done(upsertUser(appId, customerPk, input, now)),
+      updateUserData: (pk, data) => done(updateUserData(pk, data, now)),
+      eventIdByMessageId: (appId, messageId) => done(store.eventIdByMessageId(appId, messageId)),
+      newestCustomerOfUser: (appId, uid) => done(store.newestCustomerOfUser(appId, uid)),
+      usersByUid: (appId, uid) => done(store.usersByUid(appId, uid)),
+      isKnownMessage: (appId, messageId) => done(segment.isKnown(appId, messageId)),
+      recordMessage: (row) => done(void segment.record(row)),
     };
   }
 

@@ -2,19 +2,14 @@
 // writer's transaction, so a webhook's changes, its billing history and the mark that it was
 // applied commit together. What the customer row keeps (its MRR, status, plan) and the MRR
 // movements are derived here at write time, as the counts are for events.
-//
-// Order: providers deliver at least once and in any order. Each change carries `at`, when it
-// was true at the provider; a subscription or customer record only moves forward in `at`.
+// The rules (staleness, the row for a state, movements) are in ../billing-rules.ts.
 import { mergeAttributes } from "../../attributes";
 import type { Db } from "../../db";
-import type { MrrMovement, SubscriptionRow } from "../../db/schema";
-import { subscriptionMrr } from "../../mrr";
-import { earnsRevenue, isTerminal, summarize } from "../../subscriptions";
+import type { MrrMovement } from "../../db/schema";
+import { summarize } from "../../subscriptions";
 import { createBillingStore } from "../billing";
+import { firstKnownAt, isStale, kindOf, movementOf, subscriptionFields, trackedChanges } from "../billing-rules";
 import type { ApplyResult, BillingApplied, BillingChange, BillingCustomer, ChangeSource, PaymentOutcome, SubscriptionState } from "../commands";
-
-/** The fields whose change is worth a line in the billing history (renewals are not). */
-const TRACKED = ["status", "plan", "quantity", "mrr", "cancelAtPeriodEnd", "trialEnd"] as const;
 
 export function createBillingApplier(db: Db, clock: () => number) {
   const store = createBillingStore(db);
@@ -37,22 +32,9 @@ export function createBillingApplier(db: Db, clock: () => number) {
     });
     const before = currentMrr ?? 0;
     const after = summary?.mrr ?? 0;
-    return { movement: movementOf(customerPk, before, after), before, after, currency: summary?.currency ?? null };
-  }
-
-  function movementOf(customerPk: number, before: number, after: number): MrrMovement | null {
-    if (before === after) return null;
-    if (after === 0) return "churn";
-    if (before > 0) return after > before ? "expansion" : "contraction";
-    return store.hasEarned(customerPk) ? "reactivation" : "new";
-  }
-
-  function isStale(existing: SubscriptionRow, state: SubscriptionState, source: ChangeSource): boolean {
-    if (source.at < existing.sourceUpdatedAt) return true;
-    // Stripe's `created` has one-second resolution: at a tie, a terminal state stands, and a
-    // creation is never newer than a subscription already known.
-    if (source.at === existing.sourceUpdatedAt && isTerminal(existing.status) && !isTerminal(state.status)) return true;
-    return source.kind === "subscription_created";
+    const moved = movementOf(before, after);
+    const movement = moved === "newOrReactivation" ? (store.hasEarned(customerPk) ? "reactivation" : "new") : moved;
+    return { movement, before, after, currency: summary?.currency ?? null };
   }
 
   function applySubscription(appId: string, state: SubscriptionState, source: ChangeSource): ApplyResult {
@@ -60,30 +42,8 @@ export function createBillingApplier(db: Db, clock: () => number) {
     if (existing && isStale(existing, state, source)) return "stale";
     const now = clock();
     const customerPk = customerPkFor(appId, state.customerId, now);
-    const [first] = state.items;
-    const fields = {
-      customerPk,
-      status: state.status,
-      plan: first?.priceId ?? null,
-      planName: first?.productName ?? null,
-      items: state.items,
-      discounts: state.discounts,
-      quantity: state.items.reduce((sum, item) => sum + item.quantity, 0),
-      currency: state.currency.toLowerCase(),
-      mrr: earnsRevenue(state.status) ? subscriptionMrr(state.items, state.discounts, source.at) : 0,
-      trialStart: state.trialStart,
-      trialEnd: state.trialEnd,
-      currentPeriodEnd: state.currentPeriodEnd,
-      cancelAtPeriodEnd: state.cancelAtPeriodEnd,
-      canceledAt: state.canceledAt,
-      endedAt: state.endedAt,
-      startedAt: state.startedAt,
-      sourceUpdatedAt: source.at,
-      updatedAt: now,
-    };
-    const changes = Object.fromEntries(
-      TRACKED.filter((field) => existing && existing[field] !== fields[field]).map((field) => [field, [existing![field], fields[field]]]),
-    );
+    const fields = subscriptionFields(state, source, customerPk, now);
+    const changes = trackedChanges(existing, fields);
     const subscriptionPk = existing
       ? (store.updateSubscription(existing.pk, fields), existing.pk)
       : store.insertSubscription({ ...fields, appId, provider: state.provider, subscriptionId: state.subscriptionId, createdAt: now });
@@ -175,21 +135,5 @@ export function createBillingApplier(db: Db, clock: () => number) {
     const results = changes.map((change) => applyChange(appId, change));
     return { results, movements: store.movementsAfter(appId, newest) };
   };
-}
-
-/**
- * When a subscription first seen now really began: it started (or, after a trial, began to earn)
- * before a sync or a late webhook told trackd. Its "new" movement is dated then, so the first
- * `trackd stripe sync` doesn't report all existing revenue as new on the day it ran.
- */
-function firstKnownAt(state: SubscriptionState, at: number): number {
-  const began = earnsRevenue(state.status) ? Math.max(state.startedAt ?? at, state.trialEnd ?? 0) : state.startedAt;
-  return Math.min(at, began ?? at);
-}
-
-function kindOf(existing: SubscriptionRow | undefined, state: SubscriptionState): string {
-  if (!existing) return "subscription_created";
-  if (isTerminal(state.status) && !isTerminal(existing.status)) return "subscription_canceled";
-  return "subscription_updated";
 }
 

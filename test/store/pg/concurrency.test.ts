@@ -1,0 +1,208 @@
+// Three nodes (a pool and an applier each) writing the same customers at once, each re-sending
+// the same messageIds as the others: every event stored exactly once, every acknowledgement of a
+// messageId naming the one stored event, one customer per customerId, uid and user, and every
+// write-time count equal to a GROUP BY over the events.
+import { afterEach, expect, test } from "bun:test";
+import type postgres from "postgres";
+import { INTERVALS, periodOf } from "../../../src/periods";
+import type { Command, StoredEvent, WriteResult } from "../../../src/store/commands";
+import { describePg } from "../../support/postgres";
+import { DAY, pgBackend, pgNode, T0 } from "./support";
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+const MESSAGES = 240;
+const CUSTOMERS = 6;
+
+/** Message n is always the same event, whichever node it is sent to. */
+function message(n: number): StoredEvent {
+  const k = n % CUSTOMERS;
+  // Some name a customer by customerId, some by uid, some by both (linking them): identities race.
+  const identity = [{ customerId: `c${k}` }, { uid: `u${k}` }, { customerId: `c${k}`, uid: `u${k}` }][n % 3]!;
+  return {
+    event: `e${n % 4}`,
+    ...identity,
+    eventDate: T0 + (n % 45) * DAY + n,
+    eventData: null,
+    verified: true,
+    messageId: `m${n}`,
+    ...(n % 5 === 0 ? { user: { uid: `user${n % 3}`, data: { n } } } : {}),
+    ...(n % 7 === 0 ? { customerData: { [`k${n % 3}`]: n } } : {}),
+  };
+}
+
+function shuffled<T>(items: T[], seed: number): T[] {
+  const out = [...items];
+  let state = seed;
+  for (let i = out.length - 1; i > 0; i--) {
+    state = (state * 1103515245 + 12345) % 2 ** 31;
+    const j = state % (i + 1);
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
+
+describePg("several nodes writing at once", () => {
+  test("three nodes re-sending each other's messageIds: each event once, one customer per id, counts equal to GROUP BY", async () => {
+    const clock = () => T0;
+    const first = await pgBackend(clock, cleanups);
+    await first.pg.$client`INSERT INTO apps (id, name, signing_secret, created_at) VALUES ('app_1', 'one', 's', 0)`;
+    const nodes = [first, pgNode(first.url, clock, cleanups), pgNode(first.url, clock, cleanups)];
+    const acknowledged = new Map<string, Set<string>>();
+
+    await Promise.all(
+      nodes.map(async ({ applier }, node) => {
+        const order = shuffled([...Array(MESSAGES).keys()], node + 1);
+        // Rounds of a few commands submitted together (one batch), each command a handful of events.
+        for (let i = 0; i < order.length; i += 24) {
+          const round = order.slice(i, i + 24);
+          const commands: Command[] = [0, 6, 12, 18].map((at) => ({
+            type: "RecordEvents",
+            appId: "app_1",
+            source: "server",
+            events: round.slice(at, at + 6).map(message),
+          }));
+          const results = (await Promise.all(commands.map((command) => applier.apply(command)))) as WriteResult[][];
+          commands.forEach((command, c) =>
+            (command as Extract<Command, { type: "RecordEvents" }>).events.forEach((event, e) => {
+              const ids = acknowledged.get(event.messageId!) ?? new Set();
+              acknowledged.set(event.messageId!, ids.add(results[c]![e]!.id));
+            }),
+          );
+        }
+      }),
+    );
+
+    const sql = first.pg.$client;
+    const stored = await sql<{ messageId: string; id: string }[]>`SELECT message_id AS "messageId", id FROM events`;
+    expect(stored).toHaveLength(MESSAGES);
+    for (const { messageId, id } of stored) expect([...acknowledged.get(messageId)!]).toEqual([id]);
+
+    const [dupes] = await sql<{ n: number }[]>`
+      SELECT (SELECT count(*) FROM (SELECT customer_id FROM customers WHERE customer_id IS NOT NULL GROUP BY 1 HAVING count(*) > 1) d)
+           + (SELECT count(*) FROM (SELECT uid FROM customers WHERE uid IS NOT NULL GROUP BY 1 HAVING count(*) > 1) u)
+           + (SELECT count(*) FROM (SELECT customer_pk, uid FROM users GROUP BY 1, 2 HAVING count(*) > 1) s) AS n`;
+    expect(dupes!.n).toBe(0);
+
+    await expectCountsMatchEvents(sql);
+    // Every node committed its ten rounds (a batch each), however often it waited or retried.
+    expect(nodes.reduce((sum, { applier }) => sum + applier.stats.batches, 0)).toBe(30);
+  }, 60_000);
+
+  test("the same new customer, provider event and Segment message from three nodes at once: applied once, one customer", async () => {
+    const clock = () => T0;
+    const first = await pgBackend(clock, cleanups);
+    await first.pg.$client`INSERT INTO apps (id, name, signing_secret, created_at) VALUES ('app_1', 'one', 's', 0)`;
+    const nodes = [first, pgNode(first.url, clock, cleanups), pgNode(first.url, clock, cleanups)];
+    const payment = {
+      kind: "payment" as const,
+      payment: { provider: "stripe", customerId: "cus_new", subscriptionId: null, invoiceId: "in_1", paid: true, amount: 100, currency: "usd", attempt: 1 },
+      source: { at: T0, eventId: "we_1" },
+    };
+    const results = await Promise.all(
+      nodes.map(({ applier }) =>
+        Promise.all([
+          applier.apply({ type: "UpdateCustomer", appId: "app_1", identity: { customerId: "c_same", uid: "u_same" }, customerData: { plan: "pro" } }),
+          applier.apply({ type: "ApplyBilling", appId: "app_1", changes: [payment], once: { provider: "stripe", eventId: "we_1", eventType: "invoice.paid" } }),
+          applier.apply({
+            type: "ApplySegmentBatch",
+            appId: "app_1",
+            receivedAt: T0,
+            messages: [{ kind: "identify", messageId: "seg_1", userId: "u_seg", traits: { plan: "b2c" } }],
+          }),
+        ]),
+      ),
+    );
+    expect(new Set(results.map(([updated]) => updated.customerPk)).size).toBe(1);
+    expect(results.filter(([, billing]) => billing !== null)).toHaveLength(1);
+    expect(results.map(([, , [outcome]]) => outcome!.duplicate).sort()).toEqual([false, true, true]);
+    const sql = first.pg.$client;
+    const [counts] = await sql<{ customers: number; history: number; marks: number }[]>`
+      SELECT (SELECT count(*) FROM customers) AS customers, (SELECT count(*) FROM billing_events) AS history,
+             (SELECT count(*) FROM provider_events) AS marks`;
+    // c_same, cus_new and u_seg: one each.
+    expect(counts).toEqual({ customers: 3, history: 1, marks: 1 });
+  }, 60_000);
+});
+
+describePg("erasure while another node writes", () => {
+  test("a customer erased by one node after another found it: the writer's batch is retried and creates it afresh", async () => {
+    const clock = () => T0;
+    const first = await pgBackend(clock, cleanups);
+    await first.pg.$client`INSERT INTO apps (id, name, signing_secret, created_at) VALUES ('app_1', 'one', 's', 0)`;
+    const record = (customerId: string, event: string): Extract<Command, { type: "RecordEvents" }> => ({
+      type: "RecordEvents",
+      appId: "app_1",
+      source: "server",
+      events: [{ event, customerId, eventDate: T0, eventData: null, verified: true }],
+    });
+    await first.applier.apply(record("x", "before"));
+    // The writer's first attempt has already looked x up (the batch's prefetch) when the other
+    // node erases it and commits.
+    const writer = pgNode(first.url, clock, cleanups, {
+      onTransaction: async (_tx, attempt) => {
+        if (attempt === 0) await first.applier.apply({ type: "EraseCustomer", appId: "app_1", by: "customerId", value: "x" });
+      },
+    });
+    const [result] = await writer.applier.apply(record("x", "after"));
+    expect(result).toMatchObject({ duplicate: false, warnings: [] });
+    expect(writer.applier.stats.retries).toBe(1);
+    const sql = first.pg.$client;
+    const rows = await sql<{ event: string; customerId: string }[]>`
+      SELECT e.event, c.customer_id AS "customerId" FROM events e JOIN customers c ON c.pk = e.customer_pk`;
+    expect([...rows]).toEqual([{ event: "after", customerId: "x" }]);
+    const [orphans] = await sql<{ n: number }[]>`SELECT count(*) AS n FROM events WHERE customer_pk NOT IN (SELECT pk FROM customers)`;
+    expect(orphans!.n).toBe(0);
+    await expectCountsMatchEvents(sql);
+  }, 60_000);
+});
+
+/** Every count table equals a GROUP BY over the events (EXCEPT both ways: empty when equal). */
+async function expectCountsMatchEvents(sql: postgres.Sql): Promise<void> {
+  const mismatches = {
+    customers: sql`(SELECT pk, event_count, first_seen, last_seen FROM customers WHERE event_count > 0
+        EXCEPT SELECT customer_pk, count(*), min(event_date), max(event_date) FROM events GROUP BY 1)
+      UNION ALL (SELECT customer_pk, count(*), min(event_date), max(event_date) FROM events GROUP BY 1
+        EXCEPT SELECT pk, event_count, first_seen, last_seen FROM customers)`,
+    users: sql`(SELECT pk, event_count FROM users EXCEPT SELECT user_pk, count(*) FROM events WHERE user_pk IS NOT NULL GROUP BY 1)
+      UNION ALL (SELECT user_pk, count(*) FROM events WHERE user_pk IS NOT NULL GROUP BY 1 EXCEPT SELECT pk, event_count FROM users)`,
+    customerEventStats: sql`(SELECT customer_pk, event, count, first_seen, last_seen FROM customer_event_stats
+        EXCEPT SELECT customer_pk, event, count(*), min(event_date), max(event_date) FROM events GROUP BY 1, 2)
+      UNION ALL (SELECT customer_pk, event, count(*), min(event_date), max(event_date) FROM events GROUP BY 1, 2
+        EXCEPT SELECT customer_pk, event, count, first_seen, last_seen FROM customer_event_stats)`,
+    customerDailyCounts: sql`(SELECT customer_pk, day, event, count FROM customer_daily_counts
+        EXCEPT SELECT customer_pk, floor(event_date / 86400000)::int8, event, count(*) FROM events GROUP BY 1, 2, 3)
+      UNION ALL (SELECT customer_pk, floor(event_date / 86400000)::int8, event, count(*) FROM events GROUP BY 1, 2, 3
+        EXCEPT SELECT customer_pk, day, event, count FROM customer_daily_counts)`,
+    customerDailyTotals: sql`(SELECT customer_pk, day, count FROM customer_daily_totals
+        EXCEPT SELECT customer_pk, floor(event_date / 86400000)::int8, count(*) FROM events GROUP BY 1, 2)
+      UNION ALL (SELECT customer_pk, floor(event_date / 86400000)::int8, count(*) FROM events GROUP BY 1, 2
+        EXCEPT SELECT customer_pk, day, count FROM customer_daily_totals)`,
+    appDailyCounts: sql`(SELECT day, event, count FROM app_daily_counts
+        EXCEPT SELECT floor(event_date / 86400000)::int8, event, count(*) FROM events GROUP BY 1, 2)
+      UNION ALL (SELECT floor(event_date / 86400000)::int8, event, count(*) FROM events GROUP BY 1, 2
+        EXCEPT SELECT day, event, count FROM app_daily_counts)`,
+    appEventStats: sql`(SELECT event, count, first_seen, last_seen FROM app_event_stats
+        EXCEPT SELECT event, count(*), min(event_date), max(event_date) FROM events GROUP BY 1)
+      UNION ALL (SELECT event, count(*), min(event_date), max(event_date) FROM events GROUP BY 1
+        EXCEPT SELECT event, count, first_seen, last_seen FROM app_event_stats)`,
+  };
+  for (const [table, query] of Object.entries(mismatches)) expect({ table, rows: [...(await query)] }).toEqual({ table, rows: [] });
+
+  // Distinct active customers per day, week and month, from the events.
+  const days = await sql<{ customerPk: number; day: number }[]>`
+    SELECT DISTINCT customer_pk AS "customerPk", floor(event_date / 86400000)::int8 AS day FROM events`;
+  const expected: Record<string, number> = {};
+  for (const interval of INTERVALS) {
+    const seen = new Set(days.map(({ customerPk, day }) => `${interval}|${periodOf(day, interval).start}|${customerPk}`));
+    for (const key of seen) {
+      const period = key.split("|").slice(0, 2).join("|");
+      expected[period] = (expected[period] ?? 0) + 1;
+    }
+  }
+  const active = await sql<{ interval: string; period: number; customers: number }[]>`SELECT "interval", period, customers FROM app_active_customers`;
+  expect(Object.fromEntries(active.map((row) => [`${row.interval}|${row.period}`, row.customers]))).toEqual(expected);
+}
