@@ -6,10 +6,11 @@
 // Several nodes write at once, so every creation is insert-or-fetch: `INSERT … ON CONFLICT DO
 // NOTHING RETURNING`, and when nothing comes back another node made the row first, and the
 // lookup is done again (it now sees that row, committed: the conflicting insert waited for it).
-// Reads that are about to be merged into (attributes) lock the row (FOR UPDATE), so two nodes'
-// merges never overwrite each other. Events are buffered per batch and inserted in one
-// statement (unnest arrays, in messageId order), ON CONFLICT DO NOTHING on (app_id, message_id): only the rows
-// really inserted are counted.
+// Attribute merges wait for the end of the batch, where every customer and user row the batch
+// touched is locked (FOR UPDATE) once, in pk order, then merged: two nodes' merges never
+// overwrite each other, and never deadlock in event order. Events are buffered per batch and
+// inserted in one statement (unnest arrays, in messageId order), ON CONFLICT DO NOTHING on
+// (app_id, message_id): only the rows really inserted are counted.
 import { mergeAttributes, type Attributes } from "../../attributes";
 import type { EventSource, Identity, StoredEvent, WriteResult } from "../commands";
 import { countEvent, type CountSums } from "../counts";
