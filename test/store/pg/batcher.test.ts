@@ -92,14 +92,16 @@ describePg("PostgreSQL batches", () => {
   test("two nodes' batches that deadlock: PostgreSQL aborts one, which is retried whole and commits", async () => {
     let arrived = 0;
     const { promise: bothLocked, resolve } = Promise.withResolvers<void>();
-    // Each node's first attempt locks the two app rows in opposite orders, meeting in between.
+    // Each node's first attempt takes two locks in opposite orders, meeting in between. Advisory
+    // locks rather than app rows: an update of apps fires the cache-version trigger, whose one
+    // row would make the second node wait before it reaches the meeting point.
     const lockInOrder = (first: string, second: string) => async (tx: PgTx, attempt: number) => {
       if (attempt > 0) return;
       await tx`SET LOCAL deadlock_timeout = '50ms'`;
-      await tx`UPDATE apps SET name = name WHERE id = ${first}`;
+      await tx`SELECT pg_advisory_xact_lock(hashtext(${first}))`;
       if (++arrived === 2) resolve();
       await bothLocked;
-      await tx`UPDATE apps SET name = name WHERE id = ${second}`;
+      await tx`SELECT pg_advisory_xact_lock(hashtext(${second}))`;
     };
     const a = await withApps({ onTransaction: lockInOrder("app_1", "app_2") });
     const b = pgNode(a.url, clock, cleanups, { onTransaction: lockInOrder("app_2", "app_1") });

@@ -50,7 +50,7 @@ export function createPgCountReads(db: PgDb): CountReads {
     },
     eventNames: (appId) =>
       db
-        .select()
+        .select({ event: appEventStats.event, count: appEventStats.count, firstSeen: appEventStats.firstSeen, lastSeen: appEventStats.lastSeen })
         .from(appEventStats)
         .where(eq(appEventStats.appId, appId))
         .orderBy(desc(appEventStats.count), asc(C(appEventStats.event))),
