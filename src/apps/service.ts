@@ -33,6 +33,8 @@ interface CachedKey {
   scopes: ReadonlySet<Scope>;
 }
 
+type VerifiedKey = CachedKey & { keyId: string };
+
 export class AppNameTaken extends Error {
   constructor(
     readonly name: string,
@@ -136,11 +138,23 @@ export function createAppsService(db: Db, clock: () => number = Date.now, option
   }
 
   // The secret is compared in constant time, and against a dummy when the key id is unknown.
-  function verifyKey(apiKey: string) {
+  // A key that passed is then remembered under the whole presented key ("auth:tk_…"), so the
+  // next request with it skips the SHA-256 (2.4 µs). That lookup is not a secret comparison:
+  // an entry exists only for a string that already matched in constant time, so finding it
+  // needs the whole key, and a miss (any other string, a near-miss included) goes through the
+  // constant-time path above as before. What the map's hashing could leak in time is whether a
+  // presented string is, in full, a key that was accepted. The entry is dropped with the rest of
+  // the cache whenever a key or app changes (cache.ts), so a revoked key is not served from it.
+  function verifyKey(apiKey: string): VerifiedKey | null {
+    const remembered = cache.peek<VerifiedKey>(`auth:${apiKey}`);
+    if (remembered) return remembered;
     const parsed = parseKey(apiKey);
     const key = parsed ? cache.get(`key:${parsed.keyId}`, () => loadKey(parsed.keyId)) : undefined;
     const matches = timingSafeEqual(parsed ? digestOf(parsed.secret) : DUMMY_DIGEST, key?.digest ?? DUMMY_DIGEST);
-    return parsed && key && matches ? { keyId: parsed.keyId, ...key } : null;
+    if (!parsed || !key || !matches) return null;
+    const verified = { keyId: parsed.keyId, ...key };
+    cache.set(`auth:${apiKey}`, verified);
+    return verified;
   }
 
   /**
