@@ -6,6 +6,10 @@
 //   --checkpoints commit   SQLite's default: the commit that fills 1,000 pages checkpoints them
 //   --durability normal    the default here: it measures the CPU, where `full` adds the disk's
 //                          fsync latency, which swings from run to run on this machine
+//   --traffic zipf         customers as bench/lua.ts draws them: zipf (the default, as real
+//                          products), runs (a backfill's), or uniform (no repeats: the worst case)
+// It prints wall time and this process's CPU time per event: on a shared machine the CPU figure
+// is the steadier one.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -17,13 +21,14 @@ import { startCheckpointer } from "../src/db/checkpoint";
 import { createIngestService } from "../src/ingest/service";
 import type { NormalizedEvent } from "../src/ingest/normalize";
 import { Writer } from "../src/store/writer";
-import { EVENT_NAMES } from "./lua";
+import { customerSequence, EVENT_NAMES } from "./lua";
 
 const { values: flags } = parseArgs({
   options: {
     checkpoints: { type: "string", default: "worker" },
     events: { type: "string", default: "200000" },
     durability: { type: "string", default: "normal" },
+    traffic: { type: "string", default: "zipf" },
   },
 });
 const EVENTS = Number(flags.events);
@@ -39,16 +44,19 @@ const writer = new Writer(db.$client);
 const ingest = createIngestService({ db, writer, clock: Date.now, customers: createCustomersService(db) });
 
 const now = Date.now();
+const traffic = flags.traffic === "uniform" ? undefined : customerSequence(flags.traffic === "runs" ? "runs" : "zipf");
 let n = 0;
 function event(): NormalizedEvent {
   n++;
+  const customer = traffic ? traffic[n % traffic.length]! : (n * 7919) % 10_000;
+  const uid = traffic ? `u_${customer}_${n % 4}` : `u_${n % 40_000}`;
   return {
     event: EVENT_NAMES[n % EVENT_NAMES.length]!,
-    customerId: `cus_${(n * 7919) % 10_000}`,
+    customerId: `cus_${customer}`,
     eventDate: now - (n % 1000),
     eventData: JSON.stringify({ plan: "pro", size: n % 500, source: "web", n }),
     verified: true,
-    ...(n % 3 === 0 ? { user: { uid: `u_${n % 40_000}` } } : {}),
+    ...(n % 3 === 0 ? { user: { uid } } : {}),
   };
 }
 
@@ -60,9 +68,14 @@ async function write(count: number): Promise<void> {
 
 await write(50_000); // warm-up: every customer exists, the statements are hot
 const started = performance.now();
+const cpuBefore = process.cpuUsage();
 await write(EVENTS);
 const micros = ((performance.now() - started) * 1000) / EVENTS;
-console.log(`${micros.toFixed(1)} µs per event (${EVENTS} events, batches of ${BATCH}, durability ${durability}, checkpoints: ${flags.checkpoints})`);
+const cpu = process.cpuUsage(cpuBefore);
+const cpuMicros = (cpu.user + cpu.system) / EVENTS;
+console.log(
+  `${micros.toFixed(1)} µs per event, ${cpuMicros.toFixed(1)} µs of CPU (${EVENTS} events, ${flags.traffic} customers, batches of ${BATCH}, durability ${durability}, checkpoints: ${flags.checkpoints})`,
+);
 
 await checkpointer?.stop();
 db.$client.close(true);

@@ -6,6 +6,7 @@ import { createAppsService } from "../apps/service";
 import { UsageError, resolveSetting } from "../config";
 import { closeDatabase, openMigratedDatabase } from "../db";
 import { startCheckpointer } from "../db/checkpoint";
+import { walSync } from "../db/wal-sync";
 import { createLogger } from "../log";
 import { createMonitoring } from "../monitoring/service";
 import { createRetentionPass } from "../retention/pass";
@@ -72,7 +73,9 @@ export async function serveCommand(args: string[], env: Record<string, string | 
           log.error(`${error.message}; checkpoints stay in the commits`);
           return undefined;
         });
-  const writer = new Writer(db, { maxPending: config.maxPending });
+  // With durability full, the writer's commits are synced off the main thread (wal-sync.ts).
+  const sync = config.durability === "full" && config.db !== ":memory:" ? walSync(config.db) : undefined;
+  const writer = new Writer(db, { maxPending: config.maxPending, sync });
   // While no admin exists, a one-time link (printed below) lets the first one be created.
   const accounts = createAccountsService(db, Date.now);
   const setupToken = accounts.countAdmins() === 0 ? randomBytes(24).toString("base64url") : undefined;
@@ -161,6 +164,7 @@ export async function serveCommand(args: string[], env: Record<string, string | 
     // The worker's connection goes first, so that closing the last one checkpoints the rest
     // of the log into the database file and removes it.
     await (await checkpointer)?.stop();
+    sync?.close();
     closeDatabase(db, true); // true: finalizes every statement, else the connection lingers open
     log.info("stopped");
     process.exit(0);
