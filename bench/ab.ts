@@ -39,6 +39,8 @@ export interface AbOptions {
   warmup: number;
   connections: number;
   work: string;
+  /** Only the scenarios whose name contains this (all when undefined). */
+  only?: string;
 }
 
 const median = (values: number[]) => {
@@ -49,6 +51,7 @@ const median = (values: number[]) => {
 
 export async function runAb(options: AbOptions): Promise<string> {
   const { rounds, duration, warmup, connections, work } = options;
+  const scenarios = AB_SCENARIOS.filter((s) => options.only === undefined || s.name.includes(options.only));
   const binaries = { baseline: options.baseline, candidate: options.candidate };
   const samples = new Map<string, Sample[]>();
   const add = (key: string, sample: Sample) => samples.set(key, [...(samples.get(key) ?? []), sample]);
@@ -68,7 +71,7 @@ export async function runAb(options: AbOptions): Promise<string> {
     console.error(`== round ${round} of ${rounds}`);
     const ceiling = await start(["bun", join(import.meta.dir, "servers", "ceiling.ts")], (port) => [String(port)]);
     add("ceiling", await measure(ceiling, singleScript("x", "x"), 1));
-    for (const scenario of AB_SCENARIOS) {
+    for (const scenario of scenarios) {
       const order = round % 2 ? (["baseline", "candidate"] as const) : (["candidate", "baseline"] as const);
       for (const which of order) {
         const binary = binaries[which];
@@ -82,17 +85,17 @@ export async function runAb(options: AbOptions): Promise<string> {
       }
     }
   }
-  return report(samples, options);
+  return report(samples, options, scenarios);
 }
 
-function report(samples: Map<string, Sample[]>, options: AbOptions): string {
+function report(samples: Map<string, Sample[]>, options: AbOptions, scenarios: AbScenario[]): string {
   const stat = (key: string, field: keyof Sample) => {
     const values = samples.get(key)!.map((s) => s[field]);
     return { median: median(values), min: Math.min(...values), max: Math.max(...values) };
   };
   const n = (value: number) => Math.round(value).toLocaleString("en");
   const ceiling = stat("ceiling", "eventsPerSecond");
-  const rows = AB_SCENARIOS.map(({ name }) => {
+  const rows = scenarios.map(({ name }) => {
     const base = stat(`${name}|baseline`, "eventsPerSecond");
     const cand = stat(`${name}|candidate`, "eventsPerSecond");
     const errors = [...samples.get(`${name}|baseline`)!, ...samples.get(`${name}|candidate`)!].reduce((sum, s) => sum + s.errors, 0);

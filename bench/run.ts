@@ -20,6 +20,8 @@ const { values: flags } = parseArgs({
     /** Another binary to A/B against dist/trackd, alternated (bench/ab.ts); only those scenarios then. */
     baseline: { type: "string" },
     rounds: { type: "string", default: "3" },
+    /** With --baseline: only the scenarios whose name contains this (e.g. "zipf, full"). */
+    only: { type: "string" },
   },
 });
 const DURATION = Number(flags.duration);
@@ -47,7 +49,7 @@ interface Scenario {
 
 if (flags.baseline) {
   try {
-    const table = await runAb({ candidate: BINARY, baseline: flags.baseline, rounds: Number(flags.rounds), duration: DURATION, warmup: WARMUP, connections: CONNECTIONS, work });
+    const table = await runAb({ candidate: BINARY, baseline: flags.baseline, rounds: Number(flags.rounds), duration: DURATION, warmup: WARMUP, connections: CONNECTIONS, work, only: flags.only });
     writeFileSync(join(import.meta.dir, "results", "ab.md"), table);
     console.log(table);
   } finally {

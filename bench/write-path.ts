@@ -8,6 +8,9 @@
 //                          fsync latency, which swings from run to run on this machine
 //   --traffic zipf         customers as bench/lua.ts draws them: zipf (the default, as real
 //                          products), runs (a backfill's), or uniform (no repeats: the worst case)
+//   --drop-index NAME      an experiment: the same, without that index (repeatable), to price it
+//   --short-app-id         an experiment: the app's id is "a" instead of "app_" + 16 hex, which
+//                          prices what an integer app key in events and counts would save
 // It prints wall time and this process's CPU time per event: on a shared machine the CPU figure
 // is the steadier one.
 import { mkdtempSync, rmSync } from "node:fs";
@@ -29,6 +32,8 @@ const { values: flags } = parseArgs({
     events: { type: "string", default: "200000" },
     durability: { type: "string", default: "normal" },
     traffic: { type: "string", default: "zipf" },
+    "drop-index": { type: "string", multiple: true, default: [] },
+    "short-app-id": { type: "boolean", default: false },
   },
 });
 const EVENTS = Number(flags.events);
@@ -38,8 +43,16 @@ const durability = flags.durability === "normal" ? "normal" : "full";
 const dir = mkdtempSync(join(tmpdir(), "trackd-write-path-"));
 const path = join(dir, "bench.db");
 const db = openMigratedDatabase(path, durability);
+for (const index of flags["drop-index"]!) db.$client.run(`DROP INDEX ${index}`);
 const checkpointer = flags.checkpoints === "worker" ? await startCheckpointer(db, { path, durability }) : undefined;
-const { appId } = createAppsService(db).create("bench");
+const created = createAppsService(db).create("bench").appId;
+if (flags["short-app-id"]) {
+  db.$client.run("PRAGMA foreign_keys = OFF");
+  db.$client.run(`UPDATE apps SET id = 'a' WHERE id = '${created}'`);
+  db.$client.run(`UPDATE api_keys SET app_id = 'a' WHERE app_id = '${created}'`);
+  db.$client.run("PRAGMA foreign_keys = ON");
+}
+const appId = flags["short-app-id"] ? "a" : created;
 const writer = new Writer(db.$client);
 const ingest = createIngestService({ db, writer, clock: Date.now, customers: createCustomersService(db) });
 
