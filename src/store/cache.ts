@@ -6,8 +6,8 @@
 // Measured: authentication went from ~13 µs to ~1 µs per request.
 // data_version is read at most once per event-loop turn (2.8 µs a read, and under load a turn
 // serves dozens of requests): a change committed by another process is seen by the first
-// request of the next turn. Within one turn SQLite could not have shown it to us anyway: that
-// process committed while this one was busy with the turn's requests.
+// request of the next turn, as if it had committed a moment later (revocation tests:
+// test/security/key-cache.security.test.ts).
 import type { Database } from "bun:sqlite";
 import type { Db } from "../db";
 

@@ -2,8 +2,8 @@
 // event-loop turn run in ONE SQLite transaction, flushed on the next turn (setImmediate) or at
 // once when `maxBatch` jobs are waiting. A job's promise settles only after its transaction
 // has committed, so a request answered "ok" is on disk (with synchronous=FULL, or with a
-// CommitSync that syncs the log off the main thread, even across power loss). A fixed timer would add latency (a 5 ms timer cut throughput ~4× in the stack
-// notes' measurements); one transaction per request pays an fsync each (bench/: ~2.8× fewer
+// CommitSync that syncs the log off the main thread, even across power loss). A fixed timer
+// would add latency (a 5 ms timer cut throughput ~4× in the stack notes' measurements); one transaction per request pays an fsync each (bench/: ~2.8× fewer
 // requests/s on this machine's fast disk, more on slower ones).
 import type { Database } from "bun:sqlite";
 import type { Db } from "../db";
