@@ -50,8 +50,8 @@ export async function start(command: string[], args: (port: number) => string[])
   };
 }
 
-export function startTrackd(db: string, extra: string[] = []): Promise<ServerHandle> {
-  return start([BINARY, "serve", "--db", db, "--host", "127.0.0.1", ...extra], (port) => ["--port", String(port)]);
+export function startTrackd(db: string, extra: string[] = [], binary = BINARY): Promise<ServerHandle> {
+  return start([binary, "serve", "--db", db, "--host", "127.0.0.1", ...extra], (port) => ["--port", String(port)]);
 }
 
 /** One wrk run on core 1; `dir` holds the script file. */

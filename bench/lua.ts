@@ -7,32 +7,98 @@ export const EVENT_NAMES = [
   "Seat Added", "Integration Connected", "File Uploaded", "Search Performed", "Settings Changed", "Login Succeeded",
 ];
 
-const common = (appId: string, apiKey: string) => `
+/**
+ * Which customer each event is for. `uniform`: event n goes to customer (n × 7919) mod 10,000,
+ * so no customer repeats within 10,000 events (the worst case for per-batch sums; what every
+ * run before 2026-11-29 measured). `zipf`: customers drawn with Zipf weights (exponent 1, as
+ * `trackd dev seed` does), so the busiest customer sends thousands of times the median's events,
+ * as in real products; its B2B users are that customer's own (u_<customer>_<0..3>). `runs`:
+ * Zipf-drawn customers, each sending a run of consecutive events (1 to 40, mean ~10), as a
+ * backfill sends each customer's history.
+ */
+export type Traffic = "uniform" | "zipf" | "runs";
+
+export const CUSTOMERS = 10_000;
+const DRAWS = 50_000; // the drawn sequence repeats after this many events
+
+/** Deterministic (mulberry32), so that every run and both binaries of an A/B see the same traffic. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+}
+
+/** The customer index of each of DRAWS events. */
+export function customerSequence(traffic: Exclude<Traffic, "uniform">, seed = 1): number[] {
+  const rng = random(seed);
+  const cdf = new Float64Array(CUSTOMERS);
+  let sum = 0;
+  for (let rank = 0; rank < CUSTOMERS; rank++) cdf[rank] = sum += 1 / (rank + 1);
+  const draw = () => {
+    const target = rng() * sum;
+    let lo = 0;
+    let hi = CUSTOMERS - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (cdf[mid]! < target) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  const sequence: number[] = [];
+  while (sequence.length < DRAWS) {
+    const customer = draw();
+    const run = traffic === "runs" ? 1 + Math.floor(rng() * rng() * 40) : 1;
+    for (let i = 0; i < run; i++) sequence.push(customer);
+  }
+  return sequence.slice(0, DRAWS);
+}
+
+const common = (appId: string, apiKey: string, traffic: Traffic = "uniform") => `
 wrk.method = "POST"
 wrk.headers["content-type"] = "application/json"
 wrk.headers["x-ck-api-key"] = "${apiKey}"
 wrk.headers["x-ck-app"] = "${appId}"
 local names = { ${EVENT_NAMES.map((n) => `"${n}"`).join(", ")} }
 local n = 0
-local function event()
-  n = n + 1
+${
+  traffic === "uniform"
+    ? `local function who()
   local user = ""
   if n % 3 == 0 then user = string.format(',"user":{"uid":"u_%d"}', n % 40000) end
+  return (n * 7919) % ${CUSTOMERS}, user
+end`
+    : `local customers = { ${customerSequence(traffic).join(",")} }
+local function who()
+  local customer = customers[(n % #customers) + 1]
+  local user = ""
+  if n % 3 == 0 then user = string.format(',"user":{"uid":"u_%d_%d"}', customer, n % 4) end
+  return customer, user
+end`
+}
+local function event()
+  n = n + 1
+  local customer, user = who()
   return string.format('{"event":"%s","customerId":"cus_%d","eventData":{"plan":"pro","size":%d,"source":"web","n":%d}%s}',
-    names[(n % #names) + 1], (n * 7919) % 10000, n % 500, n, user)
+    names[(n % #names) + 1], customer, n % 500, n, user)
 end
 `;
 
-export function singleScript(appId: string, apiKey: string, path = "/v1/api/events/new"): string {
-  return `${common(appId, apiKey)}
+export function singleScript(appId: string, apiKey: string, path = "/v1/api/events/new", traffic: Traffic = "uniform"): string {
+  return `${common(appId, apiKey, traffic)}
 request = function()
   return wrk.format(nil, "${path}", nil, event())
 end
 `;
 }
 
-export function bulkScript(appId: string, apiKey: string): string {
-  return `${common(appId, apiKey)}
+export function bulkScript(appId: string, apiKey: string, traffic: Traffic = "uniform"): string {
+  return `${common(appId, apiKey, traffic)}
 request = function()
   local items = {}
   for i = 1, 100 do items[i] = event() end

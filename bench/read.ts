@@ -25,8 +25,11 @@ const { values: flags } = parseArgs({
     // the server's single core (ingest under concurrent load is bench/run.ts's job).
     connections: { type: "string", default: "1" },
     "skip-build": { type: "boolean", default: false },
+    /** Another binary to measure (e.g. a baseline, against the same --db); its results are printed, not written to results/. */
+    binary: { type: "string" },
   },
 });
+const TRACKD = flags.binary ?? BINARY;
 const DURATION = Number(flags.duration);
 const WARMUP = Number(flags.warmup);
 const CONNECTIONS = Number(flags.connections);
@@ -49,7 +52,7 @@ try {
   const db = flags.db ?? join(work, "read.db");
   const seeding = await seed(db);
   const { appId, apiKey, customerIds, topIds, eventName } = credentials(db);
-  const server = await startTrackd(db);
+  const server = await startTrackd(db, [], TRACKD);
   const oneYearAgo = new Date(Date.now() - 365 * 86_400_000).toISOString().slice(0, 10);
   const paths: [name: string, path: string, targetP95Ms?: number][] = [
     ["baseline: GET /healthz", "/healthz"],
@@ -96,8 +99,10 @@ try {
       { target: "export ≥ 200k events/s (HTTP)", value: exportRun.eventsPerSecond, met: exportRun.eventsPerSecond >= 200_000 },
     ],
   };
-  writeFileSync(join(import.meta.dir, "results", "read.json"), `${JSON.stringify(report, null, 2)}\n`);
-  writeFileSync(join(import.meta.dir, "results", "read.md"), markdown(report));
+  if (!flags.binary) {
+    writeFileSync(join(import.meta.dir, "results", "read.json"), `${JSON.stringify(report, null, 2)}\n`);
+    writeFileSync(join(import.meta.dir, "results", "read.md"), markdown(report));
+  }
   console.log(markdown(report));
 } finally {
   rmSync(work, { recursive: true, force: true });
@@ -112,17 +117,17 @@ async function seed(db: string) {
     sqlite.close();
     if (events > 0) return { events, customers, seededNow: false };
   }
-  const { appId } = JSON.parse(run([BINARY, "apps", "create", "--name", "read-bench", "--json", "--db", db]));
+  const { appId } = JSON.parse(run([TRACKD, "apps", "create", "--name", "read-bench", "--json", "--db", db]));
   console.error(`-- seeding ${flags.events} events for ${flags.customers} customers (trackd dev seed)`);
-  const output = run([BINARY, "dev", "seed", "--app", appId, "--events", flags.events!, "--customers", flags.customers!, "--db", db]);
+  const output = run([TRACKD, "dev", "seed", "--app", appId, "--events", flags.events!, "--customers", flags.customers!, "--db", db]);
   console.error(output.trim());
   return { events: Number(flags.events), customers: Number(flags.customers), seededNow: true, seedOutput: output.trim() };
 }
 
 /** A fresh key for the seeded app, customer ids to draw from, and the most common event name. */
 function credentials(db: string) {
-  const [app] = JSON.parse(run([BINARY, "apps", "list", "--json", "--db", db]));
-  const { apiKey } = JSON.parse(run([BINARY, "keys", "create", "--app", app.appId, "--scope", "read", "--json", "--db", db]));
+  const [app] = JSON.parse(run([TRACKD, "apps", "list", "--json", "--db", db]));
+  const { apiKey } = JSON.parse(run([TRACKD, "keys", "create", "--app", app.appId, "--scope", "read", "--json", "--db", db]));
   const sqlite = new Database(db, { readonly: true });
   const ids = (sql: string) => (sqlite.query(sql).all() as { id: string }[]).map((row) => row.id);
   const customerIds = ids("select customer_id as id from customers where customer_id is not null");
@@ -190,7 +195,7 @@ function measureCliExport(db: string, appId: string) {
   console.error("-- export: trackd export --out FILE");
   const out = join(work, "export.ndjson");
   const started = performance.now();
-  run([BINARY, "export", "--app", appId, "--out", out, "--db", db]);
+  run([TRACKD, "export", "--app", appId, "--out", out, "--db", db]);
   const seconds = (performance.now() - started) / 1000;
   const events = Number(run(["wc", "-l", out]).trim().split(" ")[0]);
   return { events, seconds: Math.round(seconds * 10) / 10, eventsPerSecond: Math.round(events / seconds) };

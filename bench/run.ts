@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { BINARY, cpuSeconds, freePort, machine, peakRss, requireTools, run, start, startTrackd, wrk as wrkIn, type ServerHandle } from "./harness";
+import { runAb } from "./ab";
 import { bulkScript, clientScript, profileReadScript, segmentBatchScript, singleScript } from "./lua";
 import type { WrkResult } from "./wrk";
 
@@ -16,6 +17,11 @@ const { values: flags } = parseArgs({
     warmup: { type: "string", default: "3" },
     connections: { type: "string", default: "64" },
     "skip-build": { type: "boolean", default: false },
+    /** Another binary to A/B against dist/trackd, alternated (bench/ab.ts); only those scenarios then. */
+    baseline: { type: "string" },
+    rounds: { type: "string", default: "3" },
+    /** With --baseline: only the scenarios whose name contains this (e.g. "zipf, full"). */
+    only: { type: "string" },
   },
 });
 const DURATION = Number(flags.duration);
@@ -41,6 +47,17 @@ interface Scenario {
   reads?: WrkResult;
 }
 
+if (flags.baseline) {
+  try {
+    const table = await runAb({ candidate: BINARY, baseline: flags.baseline, rounds: Number(flags.rounds), duration: DURATION, warmup: WARMUP, connections: CONNECTIONS, work, only: flags.only });
+    writeFileSync(join(import.meta.dir, "results", "ab.md"), table);
+    console.log(table);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+  process.exit(0);
+}
+
 try {
   const results: Scenario[] = [];
   const creds = (db: string) => JSON.parse(run([BINARY, "apps", "create", "--name", "bench", "--json", "--db", db], work));
@@ -52,18 +69,34 @@ try {
   const naive = await start(["bun", join(import.meta.dir, "servers", "naive.ts")], (port) => [String(port), naiveDb]);
   results.push(await measure("naive", "one INSERT per request, own transaction, synchronous=FULL", naive, singleScript("x", "x")));
 
+  // The headline: Zipf-distributed customers, as real products (and `trackd dev seed`) have them.
   for (const durability of ["full", "normal"]) {
     const db = join(work, `trackd-${durability}.db`);
     const { appId, apiKey } = creds(db);
     const server = await startTrackd(db, ["--durability", durability]);
-    results.push(await measure(`trackd ${durability}`, `POST /v1/api/events/new, --durability=${durability}`, server, singleScript(appId, apiKey)));
+    results.push(await measure(`trackd ${durability}`, `POST /v1/api/events/new, --durability=${durability}, Zipf customers`, server, singleScript(appId, apiKey, undefined, "zipf")));
   }
 
   {
     const db = join(work, "trackd-bulk.db");
     const { appId, apiKey } = creds(db);
     const server = await startTrackd(db, []);
-    results.push(await measure("trackd bulk", "POST /v1/api/events/bulk, 100 events per request, full", server, bulkScript(appId, apiKey), 100));
+    const what = "POST /v1/api/events/bulk, 100 events per request, full, Zipf customers in runs (a backfill)";
+    results.push(await measure("trackd bulk", what, server, bulkScript(appId, apiKey, "runs"), 100));
+  }
+
+  // The worst case: no customer repeats within 10,000 events, so per-batch sums save nothing.
+  {
+    const db = join(work, "trackd-uniform.db");
+    const { appId, apiKey } = creds(db);
+    const server = await startTrackd(db, []);
+    results.push(await measure("trackd full, uniform", "POST /v1/api/events/new, full, uniform customers (worst case)", server, singleScript(appId, apiKey)));
+  }
+  {
+    const db = join(work, "trackd-bulk-uniform.db");
+    const { appId, apiKey } = creds(db);
+    const server = await startTrackd(db, []);
+    results.push(await measure("trackd bulk, uniform", "POST /v1/api/events/bulk, 100 per request, full, uniform customers (worst case)", server, bulkScript(appId, apiKey), 100));
   }
 
   {

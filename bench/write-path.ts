@@ -6,6 +6,13 @@
 //   --checkpoints commit   SQLite's default: the commit that fills 1,000 pages checkpoints them
 //   --durability normal    the default here: it measures the CPU, where `full` adds the disk's
 //                          fsync latency, which swings from run to run on this machine
+//   --traffic zipf         customers as bench/lua.ts draws them: zipf (the default, as real
+//                          products), runs (a backfill's), or uniform (no repeats: the worst case)
+//   --drop-index NAME      an experiment: the same, without that index (repeatable), to price it
+//   --short-app-id         an experiment: the app's id is "a" instead of "app_" + 16 hex, which
+//                          prices what an integer app key in events and counts would save
+// It prints wall time and this process's CPU time per event: on a shared machine the CPU figure
+// is the steadier one.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -17,7 +24,7 @@ import { startCheckpointer } from "../src/db/checkpoint";
 import { createIngestService } from "../src/ingest/service";
 import type { NormalizedEvent } from "../src/ingest/normalize";
 import { Writer } from "../src/store/writer";
-import { EVENT_NAMES } from "./lua";
+import { customerSequence, EVENT_NAMES } from "./lua";
 import { createSqliteStore } from "../src/store/sqlite/store";
 
 const { values: flags } = parseArgs({
@@ -25,6 +32,9 @@ const { values: flags } = parseArgs({
     checkpoints: { type: "string", default: "worker" },
     events: { type: "string", default: "200000" },
     durability: { type: "string", default: "normal" },
+    traffic: { type: "string", default: "zipf" },
+    "drop-index": { type: "string", multiple: true, default: [] },
+    "short-app-id": { type: "boolean", default: false },
   },
 });
 const EVENTS = Number(flags.events);
@@ -34,23 +44,34 @@ const durability = flags.durability === "normal" ? "normal" : "full";
 const dir = mkdtempSync(join(tmpdir(), "trackd-write-path-"));
 const path = join(dir, "bench.db");
 const db = openMigratedDatabase(path, durability);
+for (const index of flags["drop-index"]!) db.$client.run(`DROP INDEX ${index}`);
 const checkpointer = flags.checkpoints === "worker" ? await startCheckpointer(db, { path, durability }) : undefined;
 const writer = new Writer(db.$client);
 const store = createSqliteStore({ db, writer, clock: Date.now });
-const { appId } = await createAppsService(store).create("bench");
+const created = (await createAppsService(store).create("bench")).appId;
+if (flags["short-app-id"]) {
+  db.$client.run("PRAGMA foreign_keys = OFF");
+  db.$client.run(`UPDATE apps SET id = 'a' WHERE id = '${created}'`);
+  db.$client.run(`UPDATE api_keys SET app_id = 'a' WHERE app_id = '${created}'`);
+  db.$client.run("PRAGMA foreign_keys = ON");
+}
+const appId = flags["short-app-id"] ? "a" : created;
 const ingest = createIngestService({ store, clock: Date.now, customers: createCustomersService(store) });
 
 const now = Date.now();
+const traffic = flags.traffic === "uniform" ? undefined : customerSequence(flags.traffic === "runs" ? "runs" : "zipf");
 let n = 0;
 function event(): NormalizedEvent {
   n++;
+  const customer = traffic ? traffic[n % traffic.length]! : (n * 7919) % 10_000;
+  const uid = traffic ? `u_${customer}_${n % 4}` : `u_${n % 40_000}`;
   return {
     event: EVENT_NAMES[n % EVENT_NAMES.length]!,
-    customerId: `cus_${(n * 7919) % 10_000}`,
+    customerId: `cus_${customer}`,
     eventDate: now - (n % 1000),
     eventData: JSON.stringify({ plan: "pro", size: n % 500, source: "web", n }),
     verified: true,
-    ...(n % 3 === 0 ? { user: { uid: `u_${n % 40_000}` } } : {}),
+    ...(n % 3 === 0 ? { user: { uid } } : {}),
   };
 }
 
@@ -62,9 +83,14 @@ async function write(count: number): Promise<void> {
 
 await write(50_000); // warm-up: every customer exists, the statements are hot
 const started = performance.now();
+const cpuBefore = process.cpuUsage();
 await write(EVENTS);
 const micros = ((performance.now() - started) * 1000) / EVENTS;
-console.log(`${micros.toFixed(1)} µs per event (${EVENTS} events, batches of ${BATCH}, durability ${durability}, checkpoints: ${flags.checkpoints})`);
+const cpu = process.cpuUsage(cpuBefore);
+const cpuMicros = (cpu.user + cpu.system) / EVENTS;
+console.log(
+  `${micros.toFixed(1)} µs per event, ${cpuMicros.toFixed(1)} µs of CPU (${EVENTS} events, ${flags.traffic} customers, batches of ${BATCH}, durability ${durability}, checkpoints: ${flags.checkpoints})`,
+);
 
 await checkpointer?.stop();
 db.$client.close(true);

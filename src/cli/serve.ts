@@ -6,6 +6,7 @@ import { createAppsService } from "../apps/service";
 import { UsageError, resolveSetting } from "../config";
 import { closeDatabase, openMigratedDatabase } from "../db";
 import { startCheckpointer } from "../db/checkpoint";
+import { walSync } from "../db/wal-sync";
 import { createLogger } from "../log";
 import { createMonitoring } from "../monitoring/service";
 import { createRetentionPass } from "../retention/pass";
@@ -85,7 +86,9 @@ export async function serveCommand(args: string[], env: Record<string, string | 
           log.error(`${error.message}; checkpoints stay in the commits`);
           return undefined;
         });
-  const writer = new Writer(db, { maxPending: config.maxPending });
+  // With durability full, the writer's commits are synced off the main thread (wal-sync.ts).
+  const sync = config.durability === "full" && config.db !== ":memory:" ? walSync(config.db) : undefined;
+  const writer = new Writer(db, { maxPending: config.maxPending, sync });
   // One store for the process: the app, the scoring and retention passes and the first-run
   // setup share its applier (each applier prepares every statement and registers its counts).
   const store = createSqliteStore({ db, writer, clock: Date.now });
@@ -176,6 +179,7 @@ export async function serveCommand(args: string[], env: Record<string, string | 
     // The worker's connection goes first, so that closing the last one checkpoints the rest
     // of the log into the database file and removes it.
     await (await checkpointer)?.stop();
+    sync?.close();
     closeDatabase(db, true); // true: finalizes every statement, else the connection lingers open
     log.info("stopped");
     process.exit(0);

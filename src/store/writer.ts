@@ -1,12 +1,13 @@
 // Group commit: every write of the process goes through here. Jobs submitted during one
 // event-loop turn run in ONE SQLite transaction, flushed on the next turn (setImmediate) or at
 // once when `maxBatch` jobs are waiting. A job's promise settles only after its transaction
-// has committed, so a request answered "ok" is on disk (with synchronous=FULL, even across
-// power loss). A fixed timer would add latency (a 5 ms timer cut throughput ~4× in the stack
-// notes' measurements); one transaction per request pays an fsync each (bench/: ~2.8× fewer
+// has committed, so a request answered "ok" is on disk (with synchronous=FULL, or with a
+// CommitSync that syncs the log off the main thread, even across power loss). A fixed timer
+// would add latency (a 5 ms timer cut throughput ~4× in the stack notes' measurements); one transaction per request pays an fsync each (bench/: ~2.8× fewer
 // requests/s on this machine's fast disk, more on slower ones).
 import type { Database } from "bun:sqlite";
 import type { Db } from "../db";
+import type { CommitSync } from "../db/wal-sync";
 import { AppError } from "../errors";
 
 /**
@@ -49,6 +50,14 @@ export interface WriterOptions {
   maxPending?: number;
   /** How the next flush is scheduled: the next event-loop turn, unless a test slows it down. */
   schedule?: (flush: () => void) => void;
+  /**
+   * Makes the writer's commits durable off the main thread (src/db/wal-sync.ts): its batches
+   * then commit with synchronous=NORMAL (the connection's own setting is restored after each,
+   * so any other write on it stays as durable as before), and a batch's jobs settle once a sync
+   * begun after its COMMIT has completed, while the next batches run. Without it, a commit is
+   * as durable as the connection's synchronous setting makes it when COMMIT returns.
+   */
+  sync?: CommitSync;
 }
 
 export const DEFAULT_MAX_PENDING = 20_000;
@@ -59,6 +68,12 @@ export interface WriterObserver {
   batch(jobs: number, seconds: number): void;
   /** A write refused because the queue was full. */
   shed(): void;
+}
+
+/** Batches committed and waiting for a sync: how to settle their jobs, and how to fail them. */
+interface Unsynced {
+  settle: (() => void)[];
+  fail: ((error: unknown) => void)[];
 }
 
 const NO_OBSERVER: WriterObserver = { batch() {}, shed() {} };
@@ -81,12 +96,26 @@ export class Writer {
   private readonly savepoint;
   private readonly release;
   private readonly rollbackToSavepoint;
+  private readonly sync: CommitSync | undefined;
+  /** With `sync`: synchronous=NORMAL for the batch, and back to the connection's setting after it. */
+  private readonly relax;
+  private readonly restore;
+  /** Committed batches whose jobs settle after the next sync (with `sync` only). */
+  private unsynced: Unsynced = { settle: [], fail: [] };
+  /** The batches of the sync running now, if one is. */
+  private syncing: Unsynced | undefined;
 
   constructor(database: Db | Database, options: WriterOptions = {}) {
     const db = "$client" in database ? database.$client : database;
     this.maxBatch = options.maxBatch ?? 1000;
     this.maxPending = options.maxPending ?? DEFAULT_MAX_PENDING;
     this.schedule = options.schedule ?? setImmediate;
+    this.sync = options.sync;
+    // Only outside a transaction: SQLite refuses to change it inside one. Not prepared: this
+    // pragma takes effect when compiled, not when a prepared statement is run.
+    const level = (db.prepare("PRAGMA synchronous").get() as { synchronous: number }).synchronous;
+    this.relax = this.sync ? () => db.run("PRAGMA synchronous = NORMAL") : undefined;
+    this.restore = this.sync ? () => db.run(`PRAGMA synchronous = ${level}`) : undefined;
     // IMMEDIATE takes the write lock up front, so a second process (the CLI) waits on
     // busy_timeout instead of failing half way through the batch.
     this.begin = db.prepare("BEGIN IMMEDIATE");
@@ -119,7 +148,10 @@ export class Writer {
     return promise;
   }
 
-  /** Commits everything waiting. Synchronous: when it returns, the batch is on disk or rejected. */
+  /**
+   * Commits everything waiting. Synchronous: when it returns, the batch is committed or rejected
+   * (and on disk, unless `sync` is given: then its jobs settle once it is).
+   */
   flush(): void {
     this.scheduled = false;
     const batch = this.queue;
@@ -143,7 +175,28 @@ export class Writer {
     this.stats.batches += 1;
     this.stats.jobs += batch.length;
     this.observer.batch(batch.length, (performance.now() - startedAt) / 1000);
-    batch.forEach((job, i) => (outcomes[i].ok ? job.resolve(outcomes[i].value) : job.reject(outcomes[i].value)));
+    const settle = () => batch.forEach((job, i) => (outcomes[i].ok ? job.resolve(outcomes[i].value) : job.reject(outcomes[i].value)));
+    if (!this.sync) return settle();
+    this.unsynced.settle.push(settle);
+    this.unsynced.fail.push((error) => batch.forEach((job) => job.reject(error)));
+    this.startSync();
+  }
+
+  /**
+   * One sync at a time: a batch committed while one runs waits for the next, which then covers
+   * every batch committed meanwhile (group commit for the fsync too).
+   */
+  private startSync(): void {
+    if (this.syncing || this.unsynced.settle.length === 0) return;
+    const batches = (this.syncing = this.unsynced);
+    this.unsynced = { settle: [], fail: [] };
+    this.sync!.sync((error) => {
+      this.syncing = undefined;
+      // Committed but maybe not on disk: not acknowledged (a 500; a retry with a messageId is safe).
+      if (error) batches.fail.forEach((reject) => reject(error));
+      else batches.settle.forEach((resolve) => resolve());
+      this.startSync();
+    });
   }
 
   observe(observer: WriterObserver): void {
@@ -163,10 +216,21 @@ export class Writer {
     for (const participant of this.deferred) participant.flush();
   }
 
-  /** Stops accepting work and commits what is queued. */
+  /** Stops accepting work and commits what is queued; with `sync`, makes it durable before returning. */
   close(): void {
     this.closed = true;
     this.flush();
+    if (!this.sync) return;
+    // Covers the batches of a sync still running too: they settle now, and again (a no-op for a
+    // settled promise) when it completes.
+    const batches = [this.syncing, this.unsynced].filter((b): b is Unsynced => b !== undefined);
+    this.unsynced = { settle: [], fail: [] };
+    try {
+      this.sync.syncNow();
+      for (const b of batches) b.settle.forEach((resolve) => resolve());
+    } catch (error) {
+      for (const b of batches) b.fail.forEach((reject) => reject(error));
+    }
   }
 
   /** Events waiting to be committed. */
@@ -217,6 +281,7 @@ export class Writer {
   }
 
   private inTransaction<T>(body: () => T): T {
+    this.relax?.();
     this.begin.run();
     try {
       const result = body();
@@ -226,6 +291,8 @@ export class Writer {
       this.discardDeferred();
       this.rollbackQuietly();
       throw error;
+    } finally {
+      this.restore?.();
     }
   }
 

@@ -59,3 +59,36 @@ test("a cached key with a wrong secret is still refused", async () => {
   const forged = server.created.apiKey.replace(/.$/, (c) => (c === "0" ? "1" : "0"));
   expect(await server.send(forged)).toBe(401);
 });
+
+// data_version is read once per event-loop turn, and accepted keys are remembered under the whole
+// key: neither may outlive a revocation made by another process past the next turn.
+test("a key revoked by another connection is refused from the next event-loop turn, though its whole key was remembered", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "trackd-keycache-"));
+  dirs.push(dir);
+  const path = join(dir, "t.db");
+  const server = openMigratedDatabase(path);
+  const apps = createAppsService(sqliteStore(server));
+  const created = await apps.create("acme");
+  const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+  await nextTurn();
+  expect(await apps.authenticate(created.appId, created.apiKey)).toMatchObject({ keyId: created.keyId });
+  await nextTurn();
+  expect(await apps.authenticate(created.appId, created.apiKey)).toMatchObject({ keyId: created.keyId }); // remembered now
+
+  const cli = openMigratedDatabase(path);
+  expect(await createAppsService(sqliteStore(cli)).revokeKey(created.keyId)).toBe(true);
+  cli.$client.close();
+  await nextTurn();
+  expect(await apps.authenticate(created.appId, created.apiKey)).toBe("revoked");
+  server.$client.close();
+});
+
+test("a remembered key is refused for another app, and a near-miss of it is checked in full", async () => {
+  const server = serverOnFile();
+  const apps = createAppsService(sqliteStore(openMigratedDatabase(server.path)));
+  const other = await apps.create("other");
+  expect(await apps.authenticate(server.created.appId, server.created.apiKey)).toMatchObject({ keyId: server.created.keyId });
+  expect(await apps.authenticate(other.appId, server.created.apiKey)).toBeNull();
+  expect(await apps.authenticate(server.created.appId, `${server.created.apiKey}0`)).toBeNull();
+  expect(await apps.authenticate(server.created.appId, server.created.apiKey.slice(0, -1))).toBeNull();
+});
