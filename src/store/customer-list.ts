@@ -12,9 +12,9 @@
 import { and, asc, between, desc, eq, gte, isNotNull, isNull, lt, or, sql, type SQL } from "drizzle-orm";
 import type { Db } from "../db";
 import { customerDailyCounts, customerDailyTotals, customerEventStats, customers, events, users, type CustomerRow } from "../db/schema";
-import { DAY_MS, dayOf } from "../periods";
+import { dayOf } from "../periods";
 import { GRADE_RANGES, type Grade } from "../grades";
-import { decodeListCursor, encodeListCursor, sortField, toListRow, type CustomerListRow, type ListFilter, type SortKey } from "./shapes";
+import { decodeListCursor, didEventRanges, encodeListCursor, sortField, toListRow, type CustomerListRow, type ListFilter, type SortKey } from "./shapes";
 
 export { DEFAULT_SORT, SORT_KEYS, SORTS, type CustomerListRow, type ListFilter, type Sort, type SortKey } from "./shapes";
 
@@ -121,31 +121,22 @@ function attributeEquals(key: string, value: string): SQL {
     else cast(json_extract(${customers.data}, ${path}) as text) end) = ${value}`;
 }
 
-/**
- * Whole UTC days come from the per-day counts (one primary-key probe per customer); a range
- * that starts or ends inside a day checks that day's events, so the answer is exact.
- */
+/** Did the event in the range: see didEventRanges (shapes.ts) for which table answers what. */
 function didEvent({ name, from, to }: { name: string; from?: number; to?: number }): SQL {
   if (from === undefined && to === undefined) {
     return sql`exists (select 1 from ${customerEventStats} where ${customerEventStats.customerPk} = ${customers.pk} and ${customerEventStats.event} = ${name})`;
   }
-  const firstWholeDay = from === undefined ? undefined : Math.ceil(from / DAY_MS);
-  const endWholeDays = to === undefined ? undefined : dayOf(to); // exclusive
-  const inEvents = (start: number | undefined, end: number | undefined) =>
+  const inEvents = ({ from: start, to: end }: { from?: number; to?: number }) =>
     sql`exists (select 1 from ${events} where ${events.customerPk} = ${customers.pk}
       and ${events.eventDate} >= ${start ?? Number.MIN_SAFE_INTEGER} and ${events.eventDate} < ${end ?? Number.MAX_SAFE_INTEGER}
       and ${events.event} = ${name})`;
-  const alternatives: SQL[] = [];
-  if (firstWholeDay === undefined || endWholeDays === undefined || firstWholeDay < endWholeDays) {
-    alternatives.push(sql`exists (select 1 from ${customerDailyCounts} where ${customerDailyCounts.customerPk} = ${customers.pk}
-      and ${customerDailyCounts.day} >= ${firstWholeDay ?? Number.MIN_SAFE_INTEGER}
-      and ${customerDailyCounts.day} < ${endWholeDays ?? Number.MAX_SAFE_INTEGER}
+  const { days, partial } = didEventRanges(from, to);
+  const alternatives: SQL[] = partial.map(inEvents);
+  if (days) {
+    alternatives.unshift(sql`exists (select 1 from ${customerDailyCounts} where ${customerDailyCounts.customerPk} = ${customers.pk}
+      and ${customerDailyCounts.day} >= ${days.from ?? Number.MIN_SAFE_INTEGER}
+      and ${customerDailyCounts.day} < ${days.to ?? Number.MAX_SAFE_INTEGER}
       and ${customerDailyCounts.event} = ${name})`);
-  }
-  // The partial days at either end (when the whole range is inside one day, it is one of them).
-  if (from !== undefined && from % DAY_MS !== 0) alternatives.push(inEvents(from, Math.min(firstWholeDay! * DAY_MS, to ?? Infinity)));
-  if (to !== undefined && to % DAY_MS !== 0 && (from === undefined || endWholeDays! * DAY_MS >= from)) {
-    alternatives.push(inEvents(Math.max(endWholeDays! * DAY_MS, from ?? -Infinity), to));
   }
   return alternatives.length === 0 ? sql`0` : or(...alternatives)!;
 }

@@ -14,8 +14,8 @@ import type { PgDb } from "../../../db/postgres";
 import { customerDailyCounts, customerDailyTotals, customerEventStats, customers, events, users } from "../../../db/schema.pg";
 import type { CustomerRow } from "../../../db/schema";
 import { GRADE_RANGES } from "../../../grades";
-import { DAY_MS, dayOf } from "../../../periods";
-import { decodeListCursor, encodeListCursor, sortField, toListRow, type ListFilter, type SortKey } from "../../shapes";
+import { dayOf } from "../../../periods";
+import { decodeListCursor, didEventRanges, encodeListCursor, sortField, toListRow, type ListFilter, type SortKey } from "../../shapes";
 import type { CustomerListReads } from "../../types";
 import { C } from "./collate";
 
@@ -106,22 +106,17 @@ function didEvent({ name, from, to }: { name: string; from?: number; to?: number
   if (from === undefined && to === undefined) {
     return sql`exists (select 1 from ${customerEventStats} where ${customerEventStats.customerPk} = ${customers.pk} and ${customerEventStats.event} = ${name})`;
   }
-  const firstWholeDay = from === undefined ? undefined : Math.ceil(from / DAY_MS);
-  const endWholeDays = to === undefined ? undefined : dayOf(to); // exclusive
-  const inEvents = (start: number | undefined, end: number | undefined) =>
+  const inEvents = ({ from: start, to: end }: { from?: number; to?: number }) =>
     sql`exists (select 1 from ${events} where ${events.customerPk} = ${customers.pk}
       and ${events.eventDate} >= ${start ?? Number.MIN_SAFE_INTEGER} and ${events.eventDate} < ${end ?? Number.MAX_SAFE_INTEGER}
       and ${events.event} = ${name})`;
-  const alternatives: SQL[] = [];
-  if (firstWholeDay === undefined || endWholeDays === undefined || firstWholeDay < endWholeDays) {
-    alternatives.push(sql`exists (select 1 from ${customerDailyCounts} where ${customerDailyCounts.customerPk} = ${customers.pk}
-      and ${customerDailyCounts.day} >= ${firstWholeDay ?? Number.MIN_SAFE_INTEGER}
-      and ${customerDailyCounts.day} < ${endWholeDays ?? Number.MAX_SAFE_INTEGER}
+  const { days, partial } = didEventRanges(from, to);
+  const alternatives: SQL[] = partial.map(inEvents);
+  if (days) {
+    alternatives.unshift(sql`exists (select 1 from ${customerDailyCounts} where ${customerDailyCounts.customerPk} = ${customers.pk}
+      and ${customerDailyCounts.day} >= ${days.from ?? Number.MIN_SAFE_INTEGER}
+      and ${customerDailyCounts.day} < ${days.to ?? Number.MAX_SAFE_INTEGER}
       and ${customerDailyCounts.event} = ${name})`);
-  }
-  if (from !== undefined && from % DAY_MS !== 0) alternatives.push(inEvents(from, Math.min(firstWholeDay! * DAY_MS, to ?? Infinity)));
-  if (to !== undefined && to % DAY_MS !== 0 && (from === undefined || endWholeDays! * DAY_MS >= from)) {
-    alternatives.push(inEvents(Math.max(endWholeDays! * DAY_MS, from ?? -Infinity), to));
   }
   return alternatives.length === 0 ? sql`false` : or(...alternatives)!;
 }
