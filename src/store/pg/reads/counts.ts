@@ -50,7 +50,8 @@ export function createPgCountReads(db: PgDb): CountReads {
     },
     eventNames: (appId) =>
       db
-        .select()
+        // Exactly the contract's EventStat: no appId / customerPk beside it.
+        .select({ event: appEventStats.event, count: appEventStats.count, firstSeen: appEventStats.firstSeen, lastSeen: appEventStats.lastSeen })
         .from(appEventStats)
         .where(eq(appEventStats.appId, appId))
         .orderBy(desc(appEventStats.count), asc(C(appEventStats.event))),
