@@ -4,19 +4,16 @@ import { createAccountsService } from "../accounts/service";
 import { createHttpApp } from "../app";
 import { createAppsService } from "../apps/service";
 import { UsageError, resolveSetting } from "../config";
-import { closeDatabase, openMigratedDatabase } from "../db";
-import { startCheckpointer } from "../db/checkpoint";
 import { createLogger } from "../log";
 import { createMonitoring } from "../monitoring/service";
 import { createRetentionPass } from "../retention/pass";
 import { scheduleRetention } from "../retention/schedule";
 import { createHealthPass } from "../scoring/pass";
 import { scheduleHealthPasses } from "../scoring/schedule";
-import { createSqliteStore } from "../store/sqlite/store";
-import { Writer } from "../store/writer";
 import { credentialsBanner } from "./apps";
 import { dbOption, parseCommandArgs } from "./args";
-import { servePostgres } from "./serve-pg";
+import { openPgServing } from "./serve-pg";
+import { openSqliteServing } from "./serving";
 import { version } from "../../package.json";
 
 /** A repeat of the first stop signal within this long is the same request delivered twice. */
@@ -48,16 +45,7 @@ export async function serveCommand(args: string[], env: Record<string, string | 
   });
   const log = createLogger({ format: resolveSetting("logFormat", values, env), level: resolveSetting("logLevel", values, env) });
   const target = resolveSetting("db", values, env);
-  if (target.kind === "postgres") {
-    return servePostgres(target, {
-      durability: resolveSetting("durability", values, env),
-      pgPool: resolveSetting("pgPool", values, env),
-      cachePollMs: resolveSetting("pgCachePoll", values, env),
-      log,
-    });
-  }
   const config = {
-    db: target.path,
     port: resolveSetting("port", values, env),
     host: resolveSetting("host", values, env),
     durability: resolveSetting("durability", values, env),
@@ -75,20 +63,17 @@ export async function serveCommand(args: string[], env: Record<string, string | 
     accessLogSample: resolveSetting("accessLog", values, env),
   };
 
-  const db = openMigratedDatabase(config.db, config.durability);
-  // The worker starts while the server begins to listen (~6 ms saved from start-up). Until it is
-  // up, or if it fails, the connection checkpoints in its commits as SQLite does by default.
-  const checkpointer =
-    config.db === ":memory:"
-      ? undefined
-      : startCheckpointer(db, { path: config.db, durability: config.durability }).catch((error: Error) => {
-          log.error(`${error.message}; checkpoints stay in the commits`);
-          return undefined;
-        });
-  const writer = new Writer(db, { maxPending: config.maxPending });
-  // One store for the process: the app, the scoring and retention passes and the first-run
-  // setup share its applier (each applier prepares every statement and registers its counts).
-  const store = createSqliteStore({ db, writer, clock: Date.now });
+  const serving =
+    target.kind === "postgres"
+      ? await openPgServing(target, {
+          durability: config.durability,
+          maxPending: config.maxPending,
+          pgPool: resolveSetting("pgPool", values, env),
+          cachePollMs: resolveSetting("pgCachePoll", values, env),
+          log,
+        })
+      : openSqliteServing(target.path, { durability: config.durability, maxPending: config.maxPending, log });
+  const { store } = serving;
   // While no admin exists, a one-time link (printed below) lets the first one be created.
   const accounts = createAccountsService(store, Date.now);
   const setupToken = (await accounts.countAdmins()) === 0 ? randomBytes(24).toString("base64url") : undefined;
@@ -112,8 +97,7 @@ export async function serveCommand(args: string[], env: Record<string, string | 
     // the kernel split the traffic between two writers. Now a taken port is EADDRINUSE.
     app.listen({ port: config.port, hostname: config.host, maxRequestBodySize: Number.MAX_SAFE_INTEGER, reusePort: false });
   } catch (error) {
-    await (await checkpointer)?.stop();
-    closeDatabase(db);
+    await serving.close();
     const code = (error as { code?: string }).code;
     if (code === "EADDRINUSE") {
       throw new UsageError(`port ${config.port} on ${config.host} is already in use (another trackd, or another program): stop it or pick another --port`);
@@ -129,7 +113,7 @@ export async function serveCommand(args: string[], env: Record<string, string | 
   const base = config.publicUrl ?? `http://${config.host === "0.0.0.0" ? "localhost" : config.host}:${app.server!.port}`;
   if (setupToken) console.log(`Create the first dashboard admin (one-time link, valid until an admin exists):\n  ${base}/setup?token=${setupToken}\n`);
   log.info(`trackd ${version} listening on http://${config.host}:${app.server!.port}`, {
-    db: config.db,
+    ...serving.logFields,
     durability: config.durability,
     startupMs: Math.round(performance.now() - startedAt),
   });
@@ -139,13 +123,14 @@ export async function serveCommand(args: string[], env: Record<string, string | 
           pass: createHealthPass({ store, clock: Date.now }),
           intervalMs: config.healthIntervalMs,
           logger: log,
+          lease: serving.lease,
           onPass: (results) => results.forEach((result) => monitoring.scoringSeconds.observe(result.durationMs / 1000)),
         })
       : undefined;
 
   const retention =
     config.retentionIntervalMs > 0
-      ? scheduleRetention({ pass: createRetentionPass({ store, clock: Date.now }), intervalMs: config.retentionIntervalMs, logger: log })
+      ? scheduleRetention({ pass: createRetentionPass({ store, clock: Date.now }), intervalMs: config.retentionIntervalMs, logger: log, lease: serving.lease })
       : undefined;
 
   let stopping: { signal: string; at: number } | undefined;
@@ -157,7 +142,7 @@ export async function serveCommand(args: string[], env: Record<string, string | 
       if (signal === stopping.signal && performance.now() - stopping.at < REPEAT_WINDOW_MS) return;
       // A second signal means "now": commit what is queued and go.
       log.info(`${signal} again: exiting without waiting for in-flight requests`);
-      writer.close();
+      serving.abandon();
       process.exit(1);
     }
     stopping = { signal, at: performance.now() };
@@ -172,11 +157,7 @@ export async function serveCommand(args: string[], env: Record<string, string | 
       log.info("drain timed out: closing the remaining connections");
       await app.server!.stop(true);
     }
-    writer.close();
-    // The worker's connection goes first, so that closing the last one checkpoints the rest
-    // of the log into the database file and removes it.
-    await (await checkpointer)?.stop();
-    closeDatabase(db, true); // true: finalizes every statement, else the connection lingers open
+    await serving.close();
     log.info("stopped");
     process.exit(0);
   };
