@@ -2,7 +2,7 @@
 import { randomBytes } from "node:crypto";
 import { createAccountsService } from "../accounts/service";
 import { createHttpApp } from "../app";
-import { createAppsService } from "../apps/service";
+import { AppNameTaken, createAppsService } from "../apps/service";
 import { UsageError, resolveSetting } from "../config";
 import { createLogger } from "../log";
 import { createMonitoring } from "../monitoring/service";
@@ -108,7 +108,13 @@ export async function serveCommand(args: string[], env: Record<string, string | 
   const apps = createAppsService(store);
   if ((await apps.countApps()) === 0) {
     // First run: make the quick start one command long.
-    console.log(`${credentialsBanner('Created the app "default" for this new database', await apps.create("default"))}\n`);
+    // Several nodes starting on one new PostgreSQL database race for it: one creates it, and the
+    // others find the name taken and serve without a banner.
+    const created = await apps.create("default").catch((error) => {
+      if (error instanceof AppNameTaken) return undefined;
+      throw error;
+    });
+    if (created) console.log(`${credentialsBanner('Created the app "default" for this new database', created)}\n`);
   }
   const base = config.publicUrl ?? `http://${config.host === "0.0.0.0" ? "localhost" : config.host}:${app.server!.port}`;
   if (setupToken) console.log(`Create the first dashboard admin (one-time link, valid until an admin exists):\n  ${base}/setup?token=${setupToken}\n`);
