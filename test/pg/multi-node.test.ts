@@ -44,6 +44,16 @@ function message(n: number) {
   };
 }
 
+/** The answer's body if the node acknowledged the write (2xx, body read whole); undefined if it failed or died first. */
+async function acknowledgement(request: Promise<Response>): Promise<unknown> {
+  try {
+    const response = await request;
+    return response.status < 300 ? await response.json() : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 describePg("three trackd nodes on one PostgreSQL database", () => {
   test("re-sends across nodes and a node killed mid-load: every acknowledged event once, counts equal to GROUP BY; a revoked key refused everywhere within the poll bound", async () => {
     const { url, drop } = await freshDatabase({ migrated: true });
@@ -97,14 +107,10 @@ describePg("three trackd nodes on one PostgreSQL database", () => {
           const record: Sent = { node, ids: [], messageIds: items.map((item) => item.messageId) };
           sent.push(record);
           if (chunk % 2 === 0) {
-            const response = await post(node, "/v1/api/events/bulk", items).catch(() => undefined);
-            if (response && response.status < 300) record.ids = (await response.json()).ids;
+            record.ids = ((await acknowledgement(post(node, "/v1/api/events/bulk", items))) as { ids: string[] } | undefined)?.ids ?? [];
           } else {
             record.ids = await Promise.all(
-              items.map(async (item) => {
-                const response = await post(node, "/v1/api/events/new", item).catch(() => undefined);
-                return response && response.status < 300 ? ((await response.json()).id as string) : undefined;
-              }),
+              items.map(async (item) => ((await acknowledgement(post(node, "/v1/api/events/new", item))) as { id: string } | undefined)?.id),
             );
           }
         });
@@ -148,7 +154,7 @@ describePg("three trackd nodes on one PostgreSQL database", () => {
     expect({ lost }).toEqual({ lost: 0 });
     expect(acknowledged).toBeGreaterThan(MESSAGES / 2);
     // The killed node's unacknowledged share is the only thing missing: nodes 0 and 1 answered all theirs.
-    const unanswered = sent.filter((record) => record.node !== 2 && record.ids.some((id) => id === undefined));
+    const unanswered = sent.filter((record) => record.node !== 2 && record.messageIds.some((_, i) => record.ids[i] === undefined));
     expect(unanswered).toEqual([]);
 
     await expectCountsMatchEvents(sql);

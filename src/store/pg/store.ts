@@ -38,7 +38,11 @@ export interface PgStore extends Store {
 }
 
 export async function createPgStore({ db, clock, maxPending, cachePollMs, listen, onWatchError }: PgStoreOptions): Promise<PgStore> {
-  const watcher = await watchCacheVersion(db, { pollMs: cachePollMs, listen, onError: onWatchError });
+  // The store owns the pool from here: if the watcher can't start, the pool is ended too.
+  const watcher = await watchCacheVersion(db, { pollMs: cachePollMs, listen, onError: onWatchError }).catch(async (error) => {
+    await closePostgres(db, 0).catch(() => {});
+    throw error;
+  });
   const applier = createPgApplier({ sql: db.$client, clock, maxPending });
   const reads = createPgReads(db);
   const cache = new AsyncCredentialsCache(watcher);
