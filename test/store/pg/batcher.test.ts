@@ -96,10 +96,13 @@ describePg("PostgreSQL batches", () => {
     const lockInOrder = (first: string, second: string) => async (tx: PgTx, attempt: number) => {
       if (attempt > 0) return;
       await tx`SET LOCAL deadlock_timeout = '50ms'`;
-      await tx`UPDATE apps SET name = name WHERE id = ${first}`;
+      // Row locks without an UPDATE: an UPDATE of apps fires the cache-version trigger
+      // (drizzle-pg/0002), whose row the second node would queue on before it locked its first
+      // row, and the two would never meet.
+      await tx`SELECT 1 FROM apps WHERE id = ${first} FOR UPDATE`;
       if (++arrived === 2) resolve();
       await bothLocked;
-      await tx`UPDATE apps SET name = name WHERE id = ${second}`;
+      await tx`SELECT 1 FROM apps WHERE id = ${second} FOR UPDATE`;
     };
     const a = await withApps({ onTransaction: lockInOrder("app_1", "app_2") });
     const b = pgNode(a.url, clock, cleanups, { onTransaction: lockInOrder("app_2", "app_1") });
