@@ -50,6 +50,23 @@ export function createKeyNow(store: SqliteStore, appId: string, scopes: readonly
   return { keyId: key.keyId, appId, apiKey: key.apiKey, scopes: [...scopes] };
 }
 
+/** Requests to the app through app.handle (no port), answers parsed: shared by setup() and setupPg(). */
+export function callerFor(app: { handle(request: Request): Promise<Response> }) {
+  return async function call(method: string, path: string, options: CallOptions = {}) {
+    const headers: Record<string, string> = { ...options.as?.headers, ...options.headers };
+    let body: string | undefined;
+    if (options.body !== undefined) {
+      body = typeof options.body === "string" ? options.body : JSON.stringify(options.body);
+      headers["content-type"] ??= "application/json";
+    }
+    const response = await app.handle(new Request(`http://localhost${path}`, { method, headers, body }));
+    const text = await response.text();
+    // JSON bodies parsed; anything else (an NDJSON or CSV export) as text.
+    const json = response.headers.get("content-type")?.startsWith("application/json");
+    return { status: response.status, headers: response.headers, body: text ? (json ? JSON.parse(text) : text) : undefined };
+  };
+}
+
 export function setup(
   options: { now?: number; writer?: WriterOptions; client?: Partial<ClientOptions>; dashboard?: AppDeps["dashboard"]; metricsToken?: string; recordKeyUse?: boolean } = {},
 ) {
@@ -84,19 +101,7 @@ export function setup(
     };
   }
 
-  async function call(method: string, path: string, options: CallOptions = {}) {
-    const headers: Record<string, string> = { ...options.as?.headers, ...options.headers };
-    let body: string | undefined;
-    if (options.body !== undefined) {
-      body = typeof options.body === "string" ? options.body : JSON.stringify(options.body);
-      headers["content-type"] ??= "application/json";
-    }
-    const response = await app.handle(new Request(`http://localhost${path}`, { method, headers, body }));
-    const text = await response.text();
-    // JSON bodies parsed; anything else (an NDJSON or CSV export) as text.
-    const json = response.headers.get("content-type")?.startsWith("application/json");
-    return { status: response.status, headers: response.headers, body: text ? (json ? JSON.parse(text) : text) : undefined };
-  }
+  const call = callerFor(app);
 
   /** Rows straight from SQLite, to check what was (not) stored independently of the read API. */
   function count(table: "events" | "customers" | "users", where = "1=1"): number {

@@ -36,7 +36,7 @@ export async function devCommand(args: string[], env: Record<string, string | un
     throw new UsageError(`--customers (${plan.customers}) must not exceed --events (${plan.events}): each customer gets at least one event`);
   }
 
-  const { store, close } = openStoreForCommand(values, env, { command: "dev seed", mustExist: true, durability: "normal" });
+  const { store, close } = await openStoreForCommand(values, env, { command: "dev seed", mustExist: true, durability: "normal" });
   try {
     await requireApp(store, values.app);
     const ingest = createIngestService({ store, clock: Date.now, customers: createCustomersService(store) });
@@ -56,7 +56,7 @@ export async function devCommand(args: string[], env: Record<string, string | un
     );
     return 0;
   } finally {
-    close();
+    await close();
   }
 }
 

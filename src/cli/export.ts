@@ -28,7 +28,7 @@ export async function exportCommand(args: string[], env: Record<string, string |
   const range = { from: dateFlag("from", values.from), to: dateFlag("to", values.to) };
   if (range.from !== undefined && range.to !== undefined && range.from > range.to) throw new UsageError("--to must not be before --from");
 
-  const { store, close } = openStoreForCommand(values, env, { command: "export", mustExist: true });
+  const { store, close } = await openStoreForCommand(values, env, { command: "export", mustExist: true });
   try {
     await requireApp(store, values.app);
     const filter: ExportFilter = { ...range };
@@ -69,7 +69,7 @@ export async function exportCommand(args: string[], env: Record<string, string |
     );
     return 0;
   } finally {
-    close();
+    await close();
   }
 }
 

@@ -10,7 +10,7 @@ export async function healthCommand(args: string[], env: Record<string, string |
   const { values } = parseCommandArgs(rest, { ...dbOption, ...jsonOption, app: { type: "string" } });
   // Its own writer: a running server on the same file keeps its own, and SQLite's write lock
   // (BEGIN IMMEDIATE, busy_timeout) takes the two in turn.
-  const { store, close } = openStoreForCommand(values, env, { command: "health score", mustExist: true });
+  const { store, close } = await openStoreForCommand(values, env, { command: "health score", mustExist: true });
   try {
     if (values.app !== undefined) await requireApp(store, values.app);
     const results = await createHealthPass({ store, clock: Date.now }).run({ appId: values.app });
@@ -19,7 +19,7 @@ export async function healthCommand(args: string[], env: Record<string, string |
     else for (const result of results) console.log(describe(result));
     return 0;
   } finally {
-    close();
+    await close();
   }
 }
 

@@ -1,21 +1,23 @@
-// `serve --db postgres://…` (issue 19), as far as it goes before the PostgreSQL store exists:
-// connect, apply the embedded migrations under the migration lock, check that the database
-// answers and that this node can hear other nodes' cache changes, then stop with a message
-// saying what is missing. When the store lands, this is where the server is built on it.
-import { closeBackend, openBackend, BackendError } from "../db/backend";
+// `serve --db postgres://…` (issue 19): connect, apply the embedded migrations under the
+// migration lock (several nodes starting together migrate once), and build the PostgreSQL store
+// (its cache watcher included). serve.ts runs the same app on it as on SQLite; what differs is
+// here: background work takes turns across nodes through a lease row, there is no checkpoint
+// worker (PostgreSQL checkpoints itself), and closing drains the applier before the pool ends.
+import { openBackend, BackendError } from "../db/backend";
 import type { Durability } from "../db";
 import type { DbTarget } from "../db/target";
 import { pingPostgres } from "../store/pg/health";
-import { watchCacheVersion } from "../store/pg/invalidation";
+import { createPgLease } from "../store/pg/lease";
+import { createPgStore } from "../store/pg/store";
 import type { Logger } from "../log";
 import { CommandError } from "./args";
+import type { Serving } from "./serving";
 
-export async function servePostgres(
+export async function openPgServing(
   target: DbTarget & { kind: "postgres" },
-  options: { durability: Durability; pgPool: number; cachePollMs: number; log: Logger },
-): Promise<void> {
+  options: { durability: Durability; maxPending: number; pgPool: number; cachePollMs: number; log: Logger },
+): Promise<Serving> {
   const { log } = options;
-  const startedAt = performance.now();
   let backend;
   try {
     backend = await openBackend(target, { durability: options.durability, pgPool: options.pgPool });
@@ -23,22 +25,29 @@ export async function servePostgres(
     if (error instanceof BackendError) throw new CommandError(error.message);
     throw error;
   }
-  try {
-    const server = await pingPostgres(backend.db);
-    const watcher = await watchCacheVersion(backend.db, { pollMs: options.cachePollMs });
-    await watcher.close();
-    log.info("PostgreSQL migrated and reachable", {
+  const { db } = backend;
+  const server = await pingPostgres(db);
+  const store = await createPgStore({
+    db,
+    clock: Date.now,
+    maxPending: options.maxPending,
+    cachePollMs: options.cachePollMs,
+    // The cache keeps what it has meanwhile; the log says the database stopped answering.
+    onWatchError: (error) => log.warn("could not check the key and app-settings version", { error: String(error) }),
+  });
+  return {
+    store,
+    lease: createPgLease(db),
+    logFields: {
       db: target.display,
       server,
       pool: options.pgPool,
       synchronousCommit: options.durability === "full" ? "on" : "off",
-      startupMs: Math.round(performance.now() - startedAt),
-    });
-  } finally {
-    await closeBackend(backend);
-  }
-  throw new CommandError(
-    `serve on PostgreSQL stops here: the database at ${target.display} is migrated and answers, but trackd's PostgreSQL store ` +
-      "(the reads and the write applier) is not built yet (issue 19), so there is nothing to serve with. Use a SQLite file (--db PATH) meanwhile.",
-  );
+      cachePollMs: options.cachePollMs,
+    },
+    close: () => store.close(),
+    // What the applier has acknowledged is committed already; the batch in flight is left to
+    // PostgreSQL (rolled back when the connection drops, and never acknowledged).
+    abandon() {},
+  };
 }

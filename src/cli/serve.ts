@@ -2,22 +2,18 @@
 import { randomBytes } from "node:crypto";
 import { createAccountsService } from "../accounts/service";
 import { createHttpApp } from "../app";
-import { createAppsService } from "../apps/service";
+import { AppNameTaken, createAppsService } from "../apps/service";
 import { UsageError, resolveSetting } from "../config";
-import { closeDatabase, openMigratedDatabase } from "../db";
-import { startCheckpointer } from "../db/checkpoint";
-import { walSync } from "../db/wal-sync";
 import { createLogger } from "../log";
 import { createMonitoring } from "../monitoring/service";
 import { createRetentionPass } from "../retention/pass";
 import { scheduleRetention } from "../retention/schedule";
 import { createHealthPass } from "../scoring/pass";
 import { scheduleHealthPasses } from "../scoring/schedule";
-import { createSqliteStore } from "../store/sqlite/store";
-import { Writer } from "../store/writer";
 import { credentialsBanner } from "./apps";
 import { dbOption, parseCommandArgs } from "./args";
-import { servePostgres } from "./serve-pg";
+import { openPgServing } from "./serve-pg";
+import { openSqliteServing } from "./serving";
 import { version } from "../../package.json";
 
 /** A repeat of the first stop signal within this long is the same request delivered twice. */
@@ -49,16 +45,7 @@ export async function serveCommand(args: string[], env: Record<string, string | 
   });
   const log = createLogger({ format: resolveSetting("logFormat", values, env), level: resolveSetting("logLevel", values, env) });
   const target = resolveSetting("db", values, env);
-  if (target.kind === "postgres") {
-    return servePostgres(target, {
-      durability: resolveSetting("durability", values, env),
-      pgPool: resolveSetting("pgPool", values, env),
-      cachePollMs: resolveSetting("pgCachePoll", values, env),
-      log,
-    });
-  }
   const config = {
-    db: target.path,
     port: resolveSetting("port", values, env),
     host: resolveSetting("host", values, env),
     durability: resolveSetting("durability", values, env),
@@ -76,22 +63,17 @@ export async function serveCommand(args: string[], env: Record<string, string | 
     accessLogSample: resolveSetting("accessLog", values, env),
   };
 
-  const db = openMigratedDatabase(config.db, config.durability);
-  // The worker starts while the server begins to listen (~6 ms saved from start-up). Until it is
-  // up, or if it fails, the connection checkpoints in its commits as SQLite does by default.
-  const checkpointer =
-    config.db === ":memory:"
-      ? undefined
-      : startCheckpointer(db, { path: config.db, durability: config.durability }).catch((error: Error) => {
-          log.error(`${error.message}; checkpoints stay in the commits`);
-          return undefined;
-        });
-  // With durability full, the writer's commits are synced off the main thread (wal-sync.ts).
-  const sync = config.durability === "full" && config.db !== ":memory:" ? walSync(config.db) : undefined;
-  const writer = new Writer(db, { maxPending: config.maxPending, sync });
-  // One store for the process: the app, the scoring and retention passes and the first-run
-  // setup share its applier (each applier prepares every statement and registers its counts).
-  const store = createSqliteStore({ db, writer, clock: Date.now });
+  const serving =
+    target.kind === "postgres"
+      ? await openPgServing(target, {
+          durability: config.durability,
+          maxPending: config.maxPending,
+          pgPool: resolveSetting("pgPool", values, env),
+          cachePollMs: resolveSetting("pgCachePoll", values, env),
+          log,
+        })
+      : openSqliteServing(target.path, { durability: config.durability, maxPending: config.maxPending, log });
+  const { store } = serving;
   // While no admin exists, a one-time link (printed below) lets the first one be created.
   const accounts = createAccountsService(store, Date.now);
   const setupToken = (await accounts.countAdmins()) === 0 ? randomBytes(24).toString("base64url") : undefined;
@@ -115,8 +97,7 @@ export async function serveCommand(args: string[], env: Record<string, string | 
     // the kernel split the traffic between two writers. Now a taken port is EADDRINUSE.
     app.listen({ port: config.port, hostname: config.host, maxRequestBodySize: Number.MAX_SAFE_INTEGER, reusePort: false });
   } catch (error) {
-    await (await checkpointer)?.stop();
-    closeDatabase(db);
+    await serving.close();
     const code = (error as { code?: string }).code;
     if (code === "EADDRINUSE") {
       throw new UsageError(`port ${config.port} on ${config.host} is already in use (another trackd, or another program): stop it or pick another --port`);
@@ -127,12 +108,18 @@ export async function serveCommand(args: string[], env: Record<string, string | 
   const apps = createAppsService(store);
   if ((await apps.countApps()) === 0) {
     // First run: make the quick start one command long.
-    console.log(`${credentialsBanner('Created the app "default" for this new database', await apps.create("default"))}\n`);
+    // Several nodes starting on one new PostgreSQL database race for it: one creates it, and the
+    // others find the name taken and serve without a banner.
+    const created = await apps.create("default").catch((error) => {
+      if (error instanceof AppNameTaken) return undefined;
+      throw error;
+    });
+    if (created) console.log(`${credentialsBanner('Created the app "default" for this new database', created)}\n`);
   }
   const base = config.publicUrl ?? `http://${config.host === "0.0.0.0" ? "localhost" : config.host}:${app.server!.port}`;
   if (setupToken) console.log(`Create the first dashboard admin (one-time link, valid until an admin exists):\n  ${base}/setup?token=${setupToken}\n`);
   log.info(`trackd ${version} listening on http://${config.host}:${app.server!.port}`, {
-    db: config.db,
+    ...serving.logFields,
     durability: config.durability,
     startupMs: Math.round(performance.now() - startedAt),
   });
@@ -142,13 +129,14 @@ export async function serveCommand(args: string[], env: Record<string, string | 
           pass: createHealthPass({ store, clock: Date.now }),
           intervalMs: config.healthIntervalMs,
           logger: log,
+          lease: serving.lease,
           onPass: (results) => results.forEach((result) => monitoring.scoringSeconds.observe(result.durationMs / 1000)),
         })
       : undefined;
 
   const retention =
     config.retentionIntervalMs > 0
-      ? scheduleRetention({ pass: createRetentionPass({ store, clock: Date.now }), intervalMs: config.retentionIntervalMs, logger: log })
+      ? scheduleRetention({ pass: createRetentionPass({ store, clock: Date.now }), intervalMs: config.retentionIntervalMs, logger: log, lease: serving.lease })
       : undefined;
 
   let stopping: { signal: string; at: number } | undefined;
@@ -160,7 +148,7 @@ export async function serveCommand(args: string[], env: Record<string, string | 
       if (signal === stopping.signal && performance.now() - stopping.at < REPEAT_WINDOW_MS) return;
       // A second signal means "now": commit what is queued and go.
       log.info(`${signal} again: exiting without waiting for in-flight requests`);
-      writer.close();
+      serving.abandon();
       process.exit(1);
     }
     stopping = { signal, at: performance.now() };
@@ -175,12 +163,7 @@ export async function serveCommand(args: string[], env: Record<string, string | 
       log.info("drain timed out: closing the remaining connections");
       await app.server!.stop(true);
     }
-    writer.close();
-    // The worker's connection goes first, so that closing the last one checkpoints the rest
-    // of the log into the database file and removes it.
-    await (await checkpointer)?.stop();
-    sync?.close();
-    closeDatabase(db, true); // true: finalizes every statement, else the connection lingers open
+    await serving.close();
     log.info("stopped");
     process.exit(0);
   };

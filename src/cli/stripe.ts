@@ -31,7 +31,7 @@ export async function stripeCommand(args: string[], env: Record<string, string |
   const base = values["api-base"] ?? STRIPE_API;
   const stripe = new Stripe(apiKey, { ...hostOf(base), maxNetworkRetries: 2, telemetry: false, appInfo: { name: "trackd", version } });
 
-  const { store, close } = openStoreForCommand(values, env, { command: "stripe sync", mustExist: true });
+  const { store, close } = await openStoreForCommand(values, env, { command: "stripe sync", mustExist: true });
   try {
     await requireApp(store, values.app);
     const billing = createBillingService({ store });
@@ -47,7 +47,7 @@ export async function stripeCommand(args: string[], env: Record<string, string |
     console.error(`trackd: ${describe(error, base).replaceAll(apiKey, "[API key]")}\nWhat was read before this is saved; running the sync again is safe.`);
     return 1;
   } finally {
-    close();
+    await close();
   }
 }
 

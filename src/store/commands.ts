@@ -218,6 +218,9 @@ export type Command =
    */
   | { type: "ApplyBilling"; appId: string; changes: BillingChange[]; once?: { provider: string; eventId: string; eventType: string } };
 
+/** The commands that change what authentication reads: a backend's credentials cache is dropped once they commit. */
+export const CREDENTIAL_COMMANDS: ReadonlySet<string> = new Set(["CreateApp", "CreateKey", "RevokeKey", "UpdateAppSettings", "SetSigningSecret"]);
+
 /** What each command settles with. */
 export interface CommandResults {
   RecordEvents: WriteResult[];

@@ -20,7 +20,8 @@ describe("dashboard pages", () => {
   test("/ goes to the first app; /apps/… is the page shell, with a strict CSP", async () => {
     const h = setup();
     const first = h.tenant("first");
-    h.clock.now += 1; // apps made in the same millisecond are ordered by their (random) ids
+    // A later createdAt: at the same millisecond the order falls to the random ids.
+    h.clock.now += 1;
     h.tenant("second");
     const { cookie } = await signIn(h, "v@example.com", "viewer");
     const root = await get(h, "/", { cookie });

@@ -1,14 +1,16 @@
-// The CLI with --db postgres://… (the compiled binary under TRACKD_TEST_BINARY): what works on
-// PostgreSQL (migrate, migrate-to, serve as far as the database), what says plainly that it
-// can't yet, and that a password in the URL is shown nowhere.
+// The CLI with --db postgres://… (the compiled binary under TRACKD_TEST_BINARY): every command
+// that takes --db works on PostgreSQL (serve, migrate, migrate-to and the store commands),
+// backup says what to use instead, and a password in the URL is shown nowhere.
 import { afterEach, describe, expect, test } from "bun:test";
 import postgres from "postgres";
 import journal from "../../drizzle-pg/meta/_journal.json";
 import { closePostgres, openPostgres } from "../../src/db/postgres";
 import { createAppJson, ok, removeScratches, scratch, trackdAsync } from "../support/cli";
+import { cleanEnv, freePort, TRACKD_COMMAND, untilHealthy } from "../support/process";
 import { describePg, freshDatabase } from "../support/postgres";
 
 const PASSWORD = "Hunter2-not-for-logs";
+const METRICS_TOKEN = "metrics-token-for-the-test";
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   removeScratches();
@@ -50,19 +52,38 @@ describePg("the CLI on PostgreSQL", () => {
     expect(again).toMatchObject({ code: 0, stdout: `${shown} is up to date (${n} migrations applied before)\n` });
   });
 
-  test("serve migrates and checks the database, then exits 1 saying the PostgreSQL store is not built yet", async () => {
+  test("serve serves: ingest, reads, /healthz and /metrics on PostgreSQL, and a graceful stop", async () => {
     const url = await databaseUrl();
-    const result = await run(["serve", "--db", url, "--port", "0", "--durability", "normal", "--pg-pool", "3"]);
-    expect(result.code).toBe(1);
-    expect(result.stderr).toContain("PostgreSQL migrated and reachable");
-    expect(result.stderr).toContain('"synchronousCommit":"off"');
-    expect(result.stderr).toContain("serve on PostgreSQL stops here");
-    expect(result.stderr).toContain("PostgreSQL store (the reads and the write applier) is not built yet (issue 19)");
-    const applied = await query(url, (sql) => sql`select count(*)::int as n from drizzle.__drizzle_migrations`);
-    expect(applied[0]!.n).toBe(journal.entries.length);
+    const created = JSON.parse((await run(["apps", "create", "--name", "Acme", "--json", "--db", url])).stdout);
+    const port = freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const proc = Bun.spawn([...TRACKD_COMMAND, "serve", "--db", url, "--port", String(port), "--durability", "normal", "--pg-pool", "3", "--metrics-token", METRICS_TOKEN], {
+      env: cleanEnv(),
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    cleanups.push(async () => void proc.kill("SIGKILL"));
+    await untilHealthy(base, proc, 20_000);
+    const headers = { "x-ck-api-key": created.apiKey, "x-ck-app": created.appId, "content-type": "application/json" };
+    const sent = await fetch(`${base}/v1/api/events/new`, { method: "POST", headers, body: JSON.stringify({ event: "Login", customerId: "cus_1", messageId: "m1" }) });
+    expect(sent.status).toBe(201);
+    const again = await fetch(`${base}/v1/api/events/new`, { method: "POST", headers, body: JSON.stringify({ event: "Login", customerId: "cus_1", messageId: "m1" }) });
+    expect(again.status).toBe(200);
+    expect(await (await fetch(`${base}/v1/api/customers/cus_1`, { headers })).json()).toMatchObject({ customerId: "cus_1", eventCount: 1 });
+    const metrics = await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+    expect(metrics.status).toBe(200);
+    expect(await metrics.text()).toContain("trackd_");
+    proc.kill("SIGTERM");
+    expect(await proc.exited).toBe(0);
+    const stderr = await new Response(proc.stderr).text();
+    expect(stderr).not.toContain(PASSWORD);
+    expect(stderr).toContain('"synchronousCommit":"off"');
+    expect(stderr).toContain("stopped");
+    const stored = await query(url, (sql) => sql`select count(*)::int as n from events`);
+    expect(stored[0]!.n).toBe(1);
   });
 
-  test("an unreachable server: exit 1 (migrate) or 2 (serve), naming the address and never the password", async () => {
+  test("an unreachable server: exit 1 (migrate, serve, a store command), naming the address and never the password", async () => {
     const url = `postgres://trackd:${PASSWORD}@127.0.0.1:1/trackd`;
     const migrate = await run(["migrate", "--db", url]);
     expect(migrate.code).toBe(1);
@@ -70,29 +91,42 @@ describePg("the CLI on PostgreSQL", () => {
     const serve = await run(["serve", "--db", url]);
     expect(serve.code).toBe(1);
     expect(serve.stderr).toContain("could not connect to or migrate PostgreSQL at postgres://trackd:***@127.0.0.1:1/trackd");
+    const list = await run(["apps", "list", "--db", url]);
+    expect(list.code).toBe(1);
+    expect(list.stderr).toContain("trackd apps list: could not connect to or migrate PostgreSQL at postgres://trackd:***@127.0.0.1:1/trackd");
   });
 
-  test.each([
-    ["apps create", ["apps", "create", "--name", "x"]],
-    ["apps list", ["apps", "list"]],
-    ["apps update", ["apps", "update", "app_0123456789abcdef", "--require-verified"]],
-    ["keys create", ["keys", "create", "--app", "app_x"]],
-    ["keys list", ["keys", "list", "--app", "app_x"]],
-    ["keys revoke", ["keys", "revoke", "key_0123456789ab"]],
-    ["users create", ["users", "create", "--email", "a@b.example", "--role", "admin", "--password-stdin"]],
-    ["users list", ["users", "list"]],
-    ["users set-password", ["users", "set-password", "a@b.example", "--password-stdin"]],
-    ["users remove", ["users", "remove", "a@b.example"]],
-    ["export", ["export", "--app", "app_x", "--out", "x.ndjson"]],
-    ["health score", ["health", "score"]],
-    ["dev seed", ["dev", "seed", "--app", "app_x", "--events", "1", "--customers", "1"]],
-    ["stripe sync", ["stripe", "sync", "--app", "app_x", "--api-key", "sk_test_x"]],
-  ])("%s exits 1 naming itself and what is missing", async (name, args) => {
-    const url = `postgres://trackd:${PASSWORD}@127.0.0.1:1/trackd`; // never reached: refused before connecting
-    const result = await run([...args, "--db", url]);
-    expect(result.code).toBe(1);
-    expect(result.stderr).toContain(`'trackd ${name}' does not run on PostgreSQL yet (postgres://trackd:***@127.0.0.1:1/trackd)`);
-    expect(result.stderr).toContain("PostgreSQL store, which is not built yet (issue 19)");
+  test("every store command runs on PostgreSQL: apps, keys, users, health, export, dev seed; stripe sync reaches the store", async () => {
+    const url = await databaseUrl();
+    const at = (args: string[], stdin?: string) => trackdAsync([...args, "--db", url], { cwd: scratch().dir, stdin });
+    const expectOk = async (args: string[], stdin?: string) => {
+      const result = await at(args, stdin);
+      expect(result.stdout + result.stderr).not.toContain(PASSWORD);
+      if (result.code !== 0) throw new Error(`trackd ${args.join(" ")} exited ${result.code}: ${result.stderr}`);
+      return result;
+    };
+    const { appId } = JSON.parse((await expectOk(["apps", "create", "--name", "Acme", "--json"])).stdout);
+    expect((await at(["apps", "create", "--name", "Acme"])).code).toBe(1); // the name is taken
+    expect(JSON.parse((await expectOk(["apps", "list", "--json"])).stdout)).toEqual([expect.objectContaining({ appId, name: "Acme" })]);
+    await expectOk(["apps", "update", appId, "--require-verified"]);
+    const key = JSON.parse((await expectOk(["keys", "create", "--app", appId, "--scope", "read", "--json"])).stdout);
+    expect((await expectOk(["keys", "list", "--app", appId])).stdout).toContain(key.keyId);
+    await expectOk(["keys", "revoke", key.keyId]);
+    await expectOk(["users", "create", "--email", "a@b.example", "--role", "admin", "--password-stdin"], "a long enough password\n");
+    await expectOk(["users", "set-password", "a@b.example", "--password-stdin"], "another long password\n");
+    expect((await expectOk(["users", "list"])).stdout).toContain("a@b.example");
+    await expectOk(["dev", "seed", "--app", appId, "--events", "300", "--customers", "20"]);
+    await expectOk(["health", "score"]);
+    const dir = scratch().dir;
+    const exported = await trackdAsync(["export", "--app", appId, "--out", "all.ndjson", "--db", url], { cwd: dir });
+    expect(exported.code).toBe(0);
+    expect((await Bun.file(`${dir}/all.ndjson`).text()).trim().split("\n")).toHaveLength(300);
+    await expectOk(["users", "remove", "a@b.example"]);
+    const stripe = await at(["stripe", "sync", "--app", "app_none", "--api-key", "sk_test_x"]);
+    expect(stripe).toMatchObject({ code: 1, stderr: expect.stringContaining("no app with id app_none") });
+    const rows = await query(url, (sql) => sql`select (select count(*)::int from events) as events, (select count(*)::int from api_keys where revoked_at is not null) as revoked,
+      (select count(*)::int from customers where health_score is not null) as scored, (select require_verified from apps) as verified`);
+    expect(rows[0]).toEqual({ events: 300, revoked: 1, scored: 20, verified: true });
   });
 
   test("backup says to use pg_dump or the provider's backups", async () => {

@@ -24,7 +24,9 @@ const event = (name: string, customerId: string, at = T0, extra: Record<string, 
   ...extra,
 });
 
-export function describeStoreContract(backend: string, open: () => Promise<OpenedStore> | OpenedStore) {
+/** `within`: describe, or describePg for a backend that needs a server (skipped without one). */
+export function describeStoreContract(backend: string, open: () => Promise<OpenedStore> | OpenedStore, within: typeof describe = describe) {
+  const describe = within;
   /** A store with app_1 (key_1) in it; closed after `body`. */
   async function withStore(body: (store: Store) => Promise<void>) {
     const opened = await open();

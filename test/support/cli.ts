@@ -25,10 +25,17 @@ export function scratch(): Scratch {
   return { dir, db: join(dir, "trackd.db") };
 }
 
-type RunOptions = { cwd: string; env?: Record<string, string> };
+type RunOptions = { cwd: string; env?: Record<string, string>; stdin?: string };
 
 const spawnOptions = (options: RunOptions) =>
-  ({ cwd: options.cwd, env: cleanEnv(options.env), stdout: "pipe", stderr: "pipe", timeout: 15_000 }) as const;
+  ({
+    cwd: options.cwd,
+    env: cleanEnv(options.env),
+    stdin: options.stdin === undefined ? "ignore" : new TextEncoder().encode(options.stdin),
+    stdout: "pipe",
+    stderr: "pipe",
+    timeout: 15_000,
+  }) as const;
 
 export function trackd(args: string[], options: RunOptions) {
   const result = Bun.spawnSync([...TRACKD_COMMAND, ...args], spawnOptions(options));

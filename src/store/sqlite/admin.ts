@@ -9,8 +9,8 @@ import { createUsersStore } from "../users";
 
 export type AdminHandlers = { [T in AdminCommand["type"]]: (command: Extract<AdminCommand, { type: T }>) => CommandResults[T] };
 
-/** The commands that change what authentication reads: the credentials cache is dropped once they commit. */
-export const CREDENTIAL_COMMANDS: ReadonlySet<string> = new Set(["CreateApp", "CreateKey", "RevokeKey", "UpdateAppSettings", "SetSigningSecret"]);
+// Shared with the PostgreSQL store (../commands.ts).
+export { CREDENTIAL_COMMANDS } from "../commands";
 
 export function createAdminHandlers(db: Db): AdminHandlers {
   const credentials = createCredentialsStore(db);

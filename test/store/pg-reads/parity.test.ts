@@ -57,7 +57,7 @@ describePg("PostgreSQL reads equal SQLite's", () => {
     // Ordered by a language's rules unless a read says COLLATE "C": the order SQLite gives must not depend on the cluster's locale.
     database = await languageCollatedDatabase();
     // A pool without int8 parsing: every number must be converted by the reads themselves.
-    // (openPostgres parses int8, so this pool is built by hand.)
+    // (openPostgres parses int8 since the applier's merge: this pool is made by hand.)
     pgDb = drizzle({ client: postgres(database.url, { max: 4, onnotice: () => {} }), schema }) as PgDb;
     await copySqliteToPg(built.h.db, pgDb);
     lite = built.h.store;

@@ -3,11 +3,9 @@
 // messageId naming the one stored event, one customer per customerId, uid and user, and every
 // write-time count equal to a GROUP BY over the events.
 import { afterEach, expect, test } from "bun:test";
-import type postgres from "postgres";
-import { INTERVALS, periodOf } from "../../../src/periods";
 import type { Command, StoredEvent, WriteResult } from "../../../src/store/commands";
 import { describePg } from "../../support/postgres";
-import { DAY, pgBackend, pgNode, T0 } from "./support";
+import { DAY, expectCountsMatchEvents, pgBackend, pgNode, T0 } from "./support";
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -159,50 +157,3 @@ describePg("erasure while another node writes", () => {
     await expectCountsMatchEvents(sql);
   }, 60_000);
 });
-
-/** Every count table equals a GROUP BY over the events (EXCEPT both ways: empty when equal). */
-async function expectCountsMatchEvents(sql: postgres.Sql): Promise<void> {
-  const mismatches = {
-    customers: sql`(SELECT pk, event_count, first_seen, last_seen FROM customers WHERE event_count > 0
-        EXCEPT SELECT customer_pk, count(*), min(event_date), max(event_date) FROM events GROUP BY 1)
-      UNION ALL (SELECT customer_pk, count(*), min(event_date), max(event_date) FROM events GROUP BY 1
-        EXCEPT SELECT pk, event_count, first_seen, last_seen FROM customers)`,
-    users: sql`(SELECT pk, event_count FROM users EXCEPT SELECT user_pk, count(*) FROM events WHERE user_pk IS NOT NULL GROUP BY 1)
-      UNION ALL (SELECT user_pk, count(*) FROM events WHERE user_pk IS NOT NULL GROUP BY 1 EXCEPT SELECT pk, event_count FROM users)`,
-    customerEventStats: sql`(SELECT customer_pk, event, count, first_seen, last_seen FROM customer_event_stats
-        EXCEPT SELECT customer_pk, event, count(*), min(event_date), max(event_date) FROM events GROUP BY 1, 2)
-      UNION ALL (SELECT customer_pk, event, count(*), min(event_date), max(event_date) FROM events GROUP BY 1, 2
-        EXCEPT SELECT customer_pk, event, count, first_seen, last_seen FROM customer_event_stats)`,
-    customerDailyCounts: sql`(SELECT customer_pk, day, event, count FROM customer_daily_counts
-        EXCEPT SELECT customer_pk, floor(event_date / 86400000)::int8, event, count(*) FROM events GROUP BY 1, 2, 3)
-      UNION ALL (SELECT customer_pk, floor(event_date / 86400000)::int8, event, count(*) FROM events GROUP BY 1, 2, 3
-        EXCEPT SELECT customer_pk, day, event, count FROM customer_daily_counts)`,
-    customerDailyTotals: sql`(SELECT customer_pk, day, count FROM customer_daily_totals
-        EXCEPT SELECT customer_pk, floor(event_date / 86400000)::int8, count(*) FROM events GROUP BY 1, 2)
-      UNION ALL (SELECT customer_pk, floor(event_date / 86400000)::int8, count(*) FROM events GROUP BY 1, 2
-        EXCEPT SELECT customer_pk, day, count FROM customer_daily_totals)`,
-    appDailyCounts: sql`(SELECT day, event, count FROM app_daily_counts
-        EXCEPT SELECT floor(event_date / 86400000)::int8, event, count(*) FROM events GROUP BY 1, 2)
-      UNION ALL (SELECT floor(event_date / 86400000)::int8, event, count(*) FROM events GROUP BY 1, 2
-        EXCEPT SELECT day, event, count FROM app_daily_counts)`,
-    appEventStats: sql`(SELECT event, count, first_seen, last_seen FROM app_event_stats
-        EXCEPT SELECT event, count(*), min(event_date), max(event_date) FROM events GROUP BY 1)
-      UNION ALL (SELECT event, count(*), min(event_date), max(event_date) FROM events GROUP BY 1
-        EXCEPT SELECT event, count, first_seen, last_seen FROM app_event_stats)`,
-  };
-  for (const [table, query] of Object.entries(mismatches)) expect({ table, rows: [...(await query)] }).toEqual({ table, rows: [] });
-
-  // Distinct active customers per day, week and month, from the events.
-  const days = await sql<{ customerPk: number; day: number }[]>`
-    SELECT DISTINCT customer_pk AS "customerPk", floor(event_date / 86400000)::int8 AS day FROM events`;
-  const expected: Record<string, number> = {};
-  for (const interval of INTERVALS) {
-    const seen = new Set(days.map(({ customerPk, day }) => `${interval}|${periodOf(day, interval).start}|${customerPk}`));
-    for (const key of seen) {
-      const period = key.split("|").slice(0, 2).join("|");
-      expected[period] = (expected[period] ?? 0) + 1;
-    }
-  }
-  const active = await sql<{ interval: string; period: number; customers: number }[]>`SELECT "interval", period, customers FROM app_active_customers`;
-  expect(Object.fromEntries(active.map((row) => [`${row.interval}|${row.period}`, row.customers]))).toEqual(expected);
-}

@@ -50,6 +50,7 @@ export function createPgCountReads(db: PgDb): CountReads {
     },
     eventNames: (appId) =>
       db
+        // Exactly the contract's EventStat: no appId / customerPk beside it.
         .select({ event: appEventStats.event, count: appEventStats.count, firstSeen: appEventStats.firstSeen, lastSeen: appEventStats.lastSeen })
         .from(appEventStats)
         .where(eq(appEventStats.appId, appId))

@@ -24,6 +24,7 @@ export function createPgCustomerReads(db: PgDb): CustomerReads {
     usersOf: (customerPk) => db.select().from(users).where(eq(users.customerPk, customerPk)).orderBy(asc(C(users.uid))),
     eventStats: (pk) =>
       db
+        // Exactly the contract's EventStat: no appId / customerPk beside it.
         .select({ event: customerEventStats.event, count: customerEventStats.count, firstSeen: customerEventStats.firstSeen, lastSeen: customerEventStats.lastSeen })
         .from(customerEventStats)
         .where(eq(customerEventStats.customerPk, pk))
