@@ -105,40 +105,10 @@ export async function serveCommand(args: string[], env: Record<string, string | 
     throw error;
   }
 
-  const apps = createAppsService(store);
-  if ((await apps.countApps()) === 0) {
-    // First run: make the quick start one command long.
-    // Several nodes starting on one new PostgreSQL database race for it: one creates it, and the
-    // others find the name taken and serve without a banner.
-    const created = await apps.create("default").catch((error) => {
-      if (error instanceof AppNameTaken) return undefined;
-      throw error;
-    });
-    if (created) console.log(`${credentialsBanner('Created the app "default" for this new database', created)}\n`);
-  }
-  const base = config.publicUrl ?? `http://${config.host === "0.0.0.0" ? "localhost" : config.host}:${app.server!.port}`;
-  if (setupToken) console.log(`Create the first dashboard admin (one-time link, valid until an admin exists):\n  ${base}/setup?token=${setupToken}\n`);
-  log.info(`trackd ${version} listening on http://${config.host}:${app.server!.port}`, {
-    ...serving.logFields,
-    durability: config.durability,
-    startupMs: Math.round(performance.now() - startedAt),
-  });
-  const health =
-    config.healthIntervalMs > 0
-      ? scheduleHealthPasses({
-          pass: createHealthPass({ store, clock: Date.now }),
-          intervalMs: config.healthIntervalMs,
-          logger: log,
-          lease: serving.lease,
-          onPass: (results) => results.forEach((result) => monitoring.scoringSeconds.observe(result.durationMs / 1000)),
-        })
-      : undefined;
-
-  const retention =
-    config.retentionIntervalMs > 0
-      ? scheduleRetention({ pass: createRetentionPass({ store, clock: Date.now }), intervalMs: config.retentionIntervalMs, logger: log, lease: serving.lease })
-      : undefined;
-
+  // Signals are handled from the moment the port is bound (GET /healthz answers from then on),
+  // not after the first-run setup below, which waits on the store.
+  let health: ReturnType<typeof scheduleHealthPasses> | undefined;
+  let retention: ReturnType<typeof scheduleRetention> | undefined;
   let stopping: { signal: string; at: number } | undefined;
   const shutdown = async (signal: string) => {
     if (stopping) {
@@ -169,4 +139,39 @@ export async function serveCommand(args: string[], env: Record<string, string | 
   };
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
   process.on("SIGINT", () => void shutdown("SIGINT"));
+
+  const apps = createAppsService(store);
+  if ((await apps.countApps()) === 0) {
+    // First run: make the quick start one command long.
+    // Several nodes starting on one new PostgreSQL database race for it: one creates it, and the
+    // others find the name taken and serve without a banner.
+    const created = await apps.create("default").catch((error) => {
+      if (error instanceof AppNameTaken) return undefined;
+      throw error;
+    });
+    if (created) console.log(`${credentialsBanner('Created the app "default" for this new database', created)}\n`);
+  }
+  const base = config.publicUrl ?? `http://${config.host === "0.0.0.0" ? "localhost" : config.host}:${app.server!.port}`;
+  if (setupToken) console.log(`Create the first dashboard admin (one-time link, valid until an admin exists):\n  ${base}/setup?token=${setupToken}\n`);
+  log.info(`trackd ${version} listening on http://${config.host}:${app.server!.port}`, {
+    ...serving.logFields,
+    durability: config.durability,
+    startupMs: Math.round(performance.now() - startedAt),
+  });
+  if (stopping) return; // signalled during the first-run setup: no background work to start
+  health =
+    config.healthIntervalMs > 0
+      ? scheduleHealthPasses({
+          pass: createHealthPass({ store, clock: Date.now }),
+          intervalMs: config.healthIntervalMs,
+          logger: log,
+          lease: serving.lease,
+          onPass: (results) => results.forEach((result) => monitoring.scoringSeconds.observe(result.durationMs / 1000)),
+        })
+      : undefined;
+
+  retention =
+    config.retentionIntervalMs > 0
+      ? scheduleRetention({ pass: createRetentionPass({ store, clock: Date.now }), intervalMs: config.retentionIntervalMs, logger: log, lease: serving.lease })
+      : undefined;
 }
