@@ -49,7 +49,7 @@ const settled = async (promise: Promise<unknown>) => {
   return done;
 };
 
-test("a committed batch settles only once its sync completes, and batches committed meanwhile share the next sync", async () => {
+test("a committed batch settles only once its sync completes; a batch submitted meanwhile waits for it, then commits and is synced by the next", async () => {
   const { db, insert } = database();
   const { sync, complete, waiting } = manualSync();
   const writer = new Writer(db, { sync });
@@ -62,15 +62,40 @@ test("a committed batch settles only once its sync completes, and batches commit
   const third = writer.submit(() => insert("c"));
   await Bun.sleep(0);
   await Bun.sleep(0);
-  expect(writer.stats.batches).toBe(2);
+  expect(writer.stats.batches).toBe(1); // waiting for the sync, not committed yet
   expect(sync.calls).toBe(1); // one sync at a time
 
   complete();
   await first;
+  await Bun.sleep(0); // the waiting batch commits on the turn after the sync completed
+  expect(writer.stats).toEqual({ batches: 2, jobs: 3 });
   expect(await settled(second)).toBe(false);
-  expect(waiting).toHaveLength(1); // the next sync covers the batch committed during the first
+  expect(waiting).toHaveLength(1); // the next sync covers it
   complete();
   await Promise.all([second, third]);
+  expect(sync.calls).toBe(2);
+  expect(db.query("select v from t order by rowid").values().flat()).toEqual(["a", "b", "c"]);
+});
+
+test("a full batch commits during a sync all the same, and the batches committed meanwhile share the next sync", async () => {
+  const { db, insert } = database();
+  const { sync, complete, waiting } = manualSync();
+  const writer = new Writer(db, { sync, maxBatch: 2 });
+  const first = writer.submit(() => insert("a"));
+  await Bun.sleep(0);
+  expect(writer.stats.batches).toBe(1);
+
+  const later = ["b", "c", "d", "e"].map((v) => writer.submit(() => insert(v))); // two full batches
+  expect(writer.stats.batches).toBe(3);
+  expect(sync.calls).toBe(1);
+  expect(await settled(later[0]!)).toBe(false);
+
+  complete();
+  await first;
+  expect(waiting).toHaveLength(1); // one sync for both batches
+  expect(await settled(later[3]!)).toBe(false);
+  complete();
+  await Promise.all(later);
   expect(sync.calls).toBe(2);
 });
 
