@@ -39,8 +39,8 @@ export interface AbOptions {
   warmup: number;
   connections: number;
   work: string;
-  /** Only the scenarios whose name contains this (all when undefined). */
-  only?: string;
+  /** Only the scenarios whose name contains one of these (all when undefined). */
+  only?: string[];
 }
 
 const median = (values: number[]) => {
@@ -51,7 +51,7 @@ const median = (values: number[]) => {
 
 export async function runAb(options: AbOptions): Promise<string> {
   const { rounds, duration, warmup, connections, work } = options;
-  const scenarios = AB_SCENARIOS.filter((s) => options.only === undefined || s.name.includes(options.only));
+  const scenarios = AB_SCENARIOS.filter((s) => options.only === undefined || options.only.some((part) => s.name.includes(part)));
   const binaries = { baseline: options.baseline, candidate: options.candidate };
   const samples = new Map<string, Sample[]>();
   const add = (key: string, sample: Sample) => samples.set(key, [...(samples.get(key) ?? []), sample]);
