@@ -15,22 +15,12 @@ import { mergeAttributes, type Attributes } from "../../attributes";
 import type { EventSource, Identity, StoredEvent, WriteResult } from "../commands";
 import { countEvent, type CountSums } from "../counts";
 import { afterEmail, decideCustomer, newCustomer, unverifiedLookups, type NewCustomer, type Resolved } from "../identity";
-import type { CustomerIdentity } from "../ingest";
+import type { CustomerIdentity, NewEventRow } from "../ingest";
 import type { PgTx } from "./batcher";
 import { RaceLost } from "./retry";
 
-interface PendingEvent {
-  id: string;
-  appId: string;
-  customerPk: number;
-  userPk: number | null;
-  event: string;
-  eventDate: number;
-  receivedAt: number;
-  eventData: string | null;
-  source: EventSource;
-  verified: boolean;
-  messageId: string | null;
+/** An event row as SQLite's store inserts it, waiting for the batch's one insert. */
+interface PendingEvent extends NewEventRow {
   /** The result handed back: patched if another node stored the messageId first. */
   result: WriteResult;
   /** Results of later events of this batch with the same messageId. */
