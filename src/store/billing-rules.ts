@@ -77,3 +77,32 @@ export function kindOf(existing: Pick<SubscriptionRow, "status"> | undefined, st
   if (isTerminal(state.status) && !isTerminal(existing.status)) return "subscription_canceled";
   return "subscription_updated";
 }
+
+/** The billing history row a subscription change records, the same on every backend. */
+export function subscriptionChangeRow(change: {
+  appId: string;
+  customerPk: number;
+  subscriptionPk: number;
+  state: SubscriptionState;
+  source: ChangeSource;
+  existing: Pick<SubscriptionRow, "status"> | undefined;
+  fields: ReturnType<typeof subscriptionFields>;
+  changes: Record<string, [unknown, unknown]>;
+  summary: { movement: MrrMovement | null; before: number; after: number; currency: string | null };
+}) {
+  const { appId, customerPk, subscriptionPk, state, source, existing, fields, changes, summary } = change;
+  return {
+    appId,
+    customerPk,
+    subscriptionPk,
+    provider: state.provider,
+    kind: source.kind ?? kindOf(existing, state),
+    movement: summary.movement,
+    occurredAt: existing ? source.at : firstKnownAt(state, source.at),
+    currency: summary.currency ?? fields.currency,
+    mrrBefore: summary.before,
+    mrrAfter: summary.after,
+    detail: { subscriptionId: state.subscriptionId, status: state.status, plan: fields.plan, mrr: fields.mrr, ...(existing ? { changes } : {}) },
+    sourceEventId: source.eventId ?? null,
+  };
+}

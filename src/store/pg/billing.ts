@@ -16,7 +16,7 @@ import { mergeAttributes } from "../../attributes";
 import type { MrrMovement, SubscriptionRow } from "../../db/schema";
 import * as schema from "../../db/schema.pg";
 import { summarize } from "../../subscriptions";
-import { firstKnownAt, isStale, kindOf, movementOf, subscriptionFields, trackedChanges } from "../billing-rules";
+import { isStale, movementOf, subscriptionChangeRow, subscriptionFields, trackedChanges } from "../billing-rules";
 import type { ApplyResult, BillingApplied, BillingChange, BillingCustomer, ChangeSource, PaymentOutcome, SubscriptionState } from "../commands";
 import type { PgTx } from "./batcher";
 import { RaceLost } from "./retry";
@@ -102,20 +102,7 @@ export function createPgBilling(tx: PgTx, pool: postgres.Sql, clock: () => numbe
     if (existing && existing.customerPk !== customerPk) await resummarize(existing.customerPk);
     const summary = await resummarize(customerPk);
     if (existing && Object.keys(changes).length === 0 && summary.movement === null) return "unchanged";
-    await record({
-      appId,
-      customerPk,
-      subscriptionPk,
-      provider: state.provider,
-      kind: source.kind ?? kindOf(existing, state),
-      movement: summary.movement,
-      occurredAt: existing ? source.at : firstKnownAt(state, source.at),
-      currency: summary.currency ?? fields.currency,
-      mrrBefore: summary.before,
-      mrrAfter: summary.after,
-      detail: { subscriptionId: state.subscriptionId, status: state.status, plan: fields.plan, mrr: fields.mrr, ...(existing ? { changes } : {}) },
-      sourceEventId: source.eventId ?? null,
-    });
+    await record(subscriptionChangeRow({ appId, customerPk, subscriptionPk, state, source, existing, fields, changes, summary }));
     return "applied";
   }
 

@@ -8,7 +8,7 @@ import type { Db } from "../../db";
 import type { MrrMovement } from "../../db/schema";
 import { summarize } from "../../subscriptions";
 import { createBillingStore } from "../billing";
-import { firstKnownAt, isStale, kindOf, movementOf, subscriptionFields, trackedChanges } from "../billing-rules";
+import { isStale, movementOf, subscriptionChangeRow, subscriptionFields, trackedChanges } from "../billing-rules";
 import type { ApplyResult, BillingApplied, BillingChange, BillingCustomer, ChangeSource, PaymentOutcome, SubscriptionState } from "../commands";
 
 export function createBillingApplier(db: Db, clock: () => number) {
@@ -51,20 +51,7 @@ export function createBillingApplier(db: Db, clock: () => number) {
     if (existing && existing.customerPk !== customerPk) resummarize(existing.customerPk);
     const summary = resummarize(customerPk);
     if (existing && Object.keys(changes).length === 0 && summary.movement === null) return "unchanged";
-    record({
-      appId,
-      customerPk,
-      subscriptionPk,
-      provider: state.provider,
-      kind: source.kind ?? kindOf(existing, state),
-      movement: summary.movement,
-      occurredAt: existing ? source.at : firstKnownAt(state, source.at),
-      currency: summary.currency ?? fields.currency,
-      mrrBefore: summary.before,
-      mrrAfter: summary.after,
-      detail: { subscriptionId: state.subscriptionId, status: state.status, plan: fields.plan, mrr: fields.mrr, ...(existing ? { changes } : {}) },
-      sourceEventId: source.eventId ?? null,
-    });
+    record(subscriptionChangeRow({ appId, customerPk, subscriptionPk, state, source, existing, fields, changes, summary }));
     return "applied";
   }
 
