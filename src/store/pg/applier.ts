@@ -7,7 +7,7 @@
 // module here says its SQL style: raw postgres-js templates on the per-event path and for
 // erasure, retention and scores (as on SQLite), Drizzle for billing.
 import type postgres from "postgres";
-import type { AdminCommand, Applier, Command, CommandResults, ResultOf, SegmentMessage, StoredEvent } from "../commands";
+import type { AdminCommand, Applier, BillingChange, Command, CommandResults, ResultOf, SegmentMessage, StoredEvent } from "../commands";
 import { weightOf } from "../commands";
 import { newCountSums, type CountSums } from "../counts";
 import { applyMessage } from "../segment-mapping";
@@ -18,7 +18,7 @@ import { pgAdminHandlers } from "./admin";
 import { PgBatcher, type PgBatcherOptions, type PgTx } from "./batcher";
 import { flushCounts } from "./counts";
 import { eraseCustomer } from "./erase";
-import { createPgIngest, type PgIngest } from "./ingest";
+import { compareKeys, createPgIngest, identityLockKey, type PgIngest } from "./ingest";
 import { purgeRetention } from "./retention";
 
 export interface PgApplierOptions extends PgBatcherOptions {
@@ -57,19 +57,24 @@ export function createPgApplier({ sql, clock, ...options }: PgApplierOptions): P
       sums,
       ingest,
       billing: () => (billing ??= createPgBilling(tx, sql, clock)),
-      /** The customers, users and messageIds of the batch's events, looked up at once. */
+      /**
+       * Phase 1 of the lock order (ingest.ts): the identifiers the batch's commands name, locked
+       * in key order, then the customers, users and messageIds they look up, at once, app by app
+       * in appId order (the customers locked FOR UPDATE). One round trip.
+       */
       async prepare(commands) {
-        const eventsByApp = new Map<string, StoredEvent[]>();
-        const add = (appId: string, events: StoredEvent[]) => eventsByApp.set(appId, [...(eventsByApp.get(appId) ?? []), ...events]);
+        const lookupsByApp = new Map<string, StoredEvent[]>();
         for (const command of commands as Command[]) {
-          if (command.type === "RecordEvents") add(command.appId, command.events);
-          if (command.type === "ApplySegmentBatch") add(command.appId, command.messages.flatMap(segmentLookups));
+          const named = lookupsOf(command);
+          if (named) lookupsByApp.set(named.appId, [...(lookupsByApp.get(named.appId) ?? []), ...named.events]);
         }
-        await Promise.all([...eventsByApp].map(([appId, events]) => ingest.prefetch(appId, events)));
+        const apps = [...lookupsByApp].sort(([a], [b]) => compareKeys(a, b));
+        const keys = apps.flatMap(([appId, events]) => events.flatMap((event) => identityKeys(appId, event)));
+        await Promise.all([ingest.lockIdentities(keys), ...apps.map(([appId, events]) => ingest.prefetch(appId, events))]);
       },
       async finish() {
-        // Pipelined: the events' insert, then the locks on their customers and users.
-        await Promise.all([ingest.flushEvents(), ingest.flushRows()]);
+        // Pipelined, in the lock order's phase 3: the customers' and users' locks, then the events' insert.
+        await Promise.all([ingest.flushRows(), ingest.flushEvents()]);
         await flushCounts(tx, sums);
       },
     };
@@ -102,7 +107,7 @@ export function createPgApplier({ sql, clock, ...options }: PgApplierOptions): P
     },
     async EraseCustomer({ appId, by, value }, { tx, sums, ingest }) {
       // The counts this batch has gathered so far are written first, so erasure subtracts them too.
-      await Promise.all([ingest.flushEvents(), ingest.flushRows()]);
+      await Promise.all([ingest.flushRows(), ingest.flushEvents()]);
       await flushCounts(tx, sums);
       const erased = await eraseCustomer(tx, appId, by, value);
       ingest.forget();
@@ -188,12 +193,59 @@ function messageIds(events: { messageId?: string }[]): string[] {
   return events.flatMap((event) => (event.messageId === undefined ? [] : [event.messageId]));
 }
 
-/** What a Segment message will look up, as events (../segment-mapping.ts: groupId and userId are uids). */
+/**
+ * What a command will look up or create, as events (identifiers, user uids, messageIds): what
+ * phase 1 of the lock order locks and prefetches. Commands that name no customer give none.
+ */
+function lookupsOf(command: Command): { appId: string; events: StoredEvent[] } | undefined {
+  const named = (identity: { customerId?: string; uid?: string; customerEmail?: string }, user?: { uid: string }): StoredEvent => ({
+    event: "", eventDate: 0, eventData: null, verified: true, ...identity, user,
+  });
+  const { appId } = command as { appId: string };
+  switch (command.type) {
+    case "RecordEvents":
+      return { appId, events: command.events };
+    case "UpdateCustomer":
+      return { appId, events: [named(command.identity, command.user)] };
+    case "ApplySegmentBatch":
+      return { appId, events: command.messages.flatMap(segmentLookups) };
+    case "ApplyBilling":
+      return { appId, events: command.changes.map((change) => named({ customerId: billingCustomerId(change) })) };
+    default:
+      return undefined;
+  }
+}
+
+function billingCustomerId(change: BillingChange): string {
+  switch (change.kind) {
+    case "subscription":
+      return change.state.customerId;
+    case "customer":
+      return change.customer.customerId;
+    case "payment":
+      return change.payment.customerId;
+    default:
+      return change.customerId;
+  }
+}
+
+/** The advisory lock keys of what an event names: its customerId and uid, or its email when it names neither. */
+function identityKeys(appId: string, event: StoredEvent): bigint[] {
+  const keys: bigint[] = [];
+  if (event.customerId !== undefined) keys.push(identityLockKey(appId, "customerId", event.customerId));
+  if (event.uid !== undefined) keys.push(identityLockKey(appId, "uid", event.uid));
+  if (keys.length === 0 && event.customerEmail !== undefined) keys.push(identityLockKey(appId, "email", event.customerEmail));
+  return keys;
+}
+
+/** What a Segment message will look up, as events (../segment-mapping.ts: groupId and userId are uids, traits.customerId a customerId). */
 function segmentLookups(message: SegmentMessage): StoredEvent[] {
   const user = message.userId === undefined ? undefined : { uid: message.userId };
   const event = message.kind === "event" ? message.event : { event: "", eventDate: 0, eventData: null, verified: true };
+  const traitsCustomerId = message.kind === "event" ? undefined : message.traits.customerId;
   return [
     { ...event, uid: message.groupId ?? message.userId, user },
     ...(message.kind === "group" ? [{ ...event, uid: message.groupId }] : []),
+    ...(typeof traitsCustomerId === "string" ? [{ ...event, uid: undefined, customerId: traitsCustomerId }] : []),
   ];
 }

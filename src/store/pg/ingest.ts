@@ -8,7 +8,28 @@
 // lookup is done again (it now sees that row, committed: the conflicting insert waited for it).
 // Attribute merges wait for the end of the batch, where every customer and user row the batch
 // touched is locked (FOR UPDATE) once, in pk order, then merged: two nodes' merges never
-// overwrite each other, and never deadlock in event order. Events are buffered per batch and
+// overwrite each other.
+//
+// Lock order (two nodes' batches must never wait on each other in a cycle, or PostgreSQL
+// aborts one after deadlock_timeout, 1 s by default, of that node's only batch in flight).
+// A batch takes its locks in three phases, each in one global order:
+//   1. before anything else (lockIdentities, then prefetch): a transaction-scoped advisory
+//      lock on every identifier its commands name (app + customerId, uid or email), in key
+//      order; then every existing customer they name, and the accounts of the users they name,
+//      FOR UPDATE in (app, pk) order. From here no other batch can create, link or write
+//      those customers, nor their users, until this one commits.
+//   2. event by event: new customers and users (unique index entries nobody else can reach:
+//      their identifiers are locked), emails and links on customers locked in phase 1.
+//   3. before COMMIT: customers, then users FOR UPDATE in pk order (flushRows), the events
+//      (in messageId order; their foreign keys' KEY SHARE locks fall on rows already held),
+//      then the count tables, each in key order (counts.ts).
+// A batch waits only on locks of its current phase or an earlier one, each phase taken in
+// order, so no cycle forms. Before phase 1, user inserts (a KEY SHARE on their customer, in
+// event order) and the events' insert (KEY SHARE on every customer, in messageId order) ran
+// before phase 3's FOR UPDATE, and two nodes deadlocked a few times a second on hot customers
+// (test/store/pg/lock-order.test.ts). What phase 1 can't name (a customer found only by email,
+// or by a billing subscription moving between customers) is locked when met: rare, and a
+// deadlock is still retried whole (retry.ts). Events are buffered per batch and
 // inserted in one statement (unnest arrays, in messageId order), ON CONFLICT DO NOTHING on
 // (app_id, message_id): only the rows really inserted are counted.
 import { mergeAttributes, type Attributes } from "../../attributes";
@@ -75,7 +96,7 @@ export function createPgIngest(tx: PgTx, sums: CountSums) {
     if (row.customerId === null && row.uid === null && row.email !== null) {
       // Known by email only, with no unique key to meet: nodes creating it take turns, and the
       // second finds the first's customer, as one SQLite writer would.
-      await tx`SELECT pg_advisory_xact_lock(hashtext(${`trackd email ${appId} ${row.email}`}))`;
+      await tx`SELECT pg_advisory_xact_lock(${String(identityLockKey(appId, "email", row.email))}::int8)`;
       const existing = await find(appId, "email", row.email);
       if (existing) return existing;
     }
@@ -213,9 +234,22 @@ export function createPgIngest(tx: PgTx, sums: CountSums) {
   }
 
   /**
+   * Phase 1 of the lock order (above), first half: an advisory lock on each identifier, in key
+   * order. Issued before the prefetches, so pipelined with them (one round trip).
+   */
+  async function lockIdentities(keys: bigint[]): Promise<void> {
+    if (keys.length === 0) return;
+    const sorted = [...new Set(keys)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    // unnest yields the array in order, so the locks are taken in that order.
+    await tx`SELECT count(pg_advisory_xact_lock(k)) FROM unnest(${sorted.map(String)}::int8[]) AS k`;
+  }
+
+  /**
    * Everything the batch's events will look up, in one round trip (pipelined statements): the
-   * customers they name by customerId or uid, their users, and their messageIds. Each event
-   * then finds what exists in memory and goes to the database only for what is new.
+   * customers they name by customerId or uid and the accounts of the users they name (locked
+   * FOR UPDATE in pk order: phase 1 of the lock order), those users, and their messageIds. Each
+   * event then finds what exists in memory and goes to the database only for what is new.
+   * Called for each app of the batch in appId order.
    */
   async function prefetch(appId: string, events: StoredEvent[]): Promise<void> {
     const unknown = (by: "customerId" | "uid", values: (string | undefined)[]) =>
@@ -223,16 +257,15 @@ export function createPgIngest(tx: PgTx, sums: CountSums) {
     const customerIds = unknown("customerId", events.map((event) => event.customerId));
     const uids = unknown("uid", events.map((event) => event.uid));
     const userUids = [...new Set(events.flatMap((event) => (event.user ? [event.user.uid] : [])))];
-    const found = (rows: CustomerIdentity[]) => void rows.forEach((row) => remember(appId, row));
     for (const value of customerIds) absent.add(`${appId}|customerId|${value}`);
     for (const value of uids) absent.add(`${appId}|uid|${value}`);
     for (const uid of userUids) absentUserUids.add(`${appId}|${uid}`);
     await Promise.all([
-      customerIds.length > 0 &&
+      (customerIds.length > 0 || uids.length > 0 || userUids.length > 0) &&
         tx<CustomerIdentity[]>`SELECT pk, customer_id AS "customerId", uid FROM customers
-          WHERE app_id = ${appId} AND customer_id = ANY(${customerIds}::text[])`.then(found),
-      uids.length > 0 &&
-        tx<CustomerIdentity[]>`SELECT pk, customer_id AS "customerId", uid FROM customers WHERE app_id = ${appId} AND uid = ANY(${uids}::text[])`.then(found),
+          WHERE app_id = ${appId} AND (customer_id = ANY(${customerIds}::text[]) OR uid = ANY(${uids}::text[])
+            OR pk IN (SELECT customer_pk FROM users WHERE app_id = ${appId} AND uid = ANY(${userUids}::text[])))
+          ORDER BY pk FOR UPDATE`.then((rows) => rows.forEach((row) => remember(appId, row))),
       userUids.length > 0 &&
         tx<{ pk: number; customerPk: number; uid: string }[]>`SELECT pk, customer_pk AS "customerPk", uid FROM users
           WHERE app_id = ${appId} AND uid = ANY(${userUids}::text[])`.then((rows) => rows.forEach((row) => users.set(`${row.customerPk}|${row.uid}`, row.pk))),
@@ -332,6 +365,7 @@ export function createPgIngest(tx: PgTx, sums: CountSums) {
     resolveUser,
     updateUserData,
     eventIdByMessageId,
+    lockIdentities,
     prefetch,
     prefetchMessageIds,
     writeEvent,
@@ -365,8 +399,16 @@ function defer(merges: Map<number, Merges>, pk: number, update: Attributes, now:
   else merges.set(pk, { updates: [update], now });
 }
 
+/**
+ * The advisory lock key of a customer identifier (phase 1 of the lock order): 64 bits of its
+ * hash, the same on every node. Two identifiers sharing a key only make their batches take turns.
+ */
+export function identityLockKey(appId: string, by: "customerId" | "uid" | "email", value: string): bigint {
+  return BigInt.asIntN(64, BigInt(Bun.hash.wyhash(`trackd ${by} ${appId} ${value}`)));
+}
+
 /** Strings in code-point order, nulls last. */
-function compareKeys(a: string | null, b: string | null): number {
+export function compareKeys(a: string | null, b: string | null): number {
   if (a === b) return 0;
   if (a === null) return 1;
   if (b === null) return -1;

@@ -1,0 +1,79 @@
+// Two nodes writing batches over the same hot customers at once, in different orders, some
+// customers and users new, some existing: PostgreSQL must detect no deadlock. Every batch takes
+// its locks in one global order (ingest.ts: lockBatch), so two batches wait for each other
+// rather than on each other; before that order, this load deadlocked a few times per run.
+// deadlock_timeout is lowered for the test database so that a deadlock, if any, is found in
+// milliseconds rather than a second (it is counted the same either way).
+import { afterEach, expect, test } from "bun:test";
+import type { Command, StoredEvent } from "../../../src/store/commands";
+import { describePg } from "../../support/postgres";
+import { DAY, expectCountsMatchEvents, pgBackend, pgNode, T0 } from "./support";
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+const ROUNDS = 40;
+const HOT = 12;
+
+/** Round r of node n: events over the hot customers in an order of its own, and a few new ones. */
+function batch(node: number, round: number): Command[] {
+  const events = (offset: number): StoredEvent[] =>
+    Array.from({ length: HOT }, (_, i) => {
+      // Node 0 walks the customers up, node 1 down: the opposite orders that deadlocked.
+      const k = node === 0 ? (i + offset + round) % HOT : (HOT * 4 - i - offset - round) % HOT;
+      // A customer new in this round for both nodes, named by customerId or uid.
+      const fresh = i % 4 === 3;
+      const identity = fresh ? (i % 8 === 3 ? { customerId: `new${round}_${k}` } : { uid: `unew${round}_${k}` }) : { customerId: `c${k}` };
+      return {
+        event: `e${(i + round) % 3}`,
+        ...identity,
+        eventDate: T0 + (round % 9) * DAY + i,
+        eventData: null,
+        verified: true,
+        messageId: `n${node}r${round}o${offset}i${i}`,
+        ...(i % 3 === 0 ? { user: { uid: `user${k}_${round % 2}`, data: { round } } } : {}),
+        ...(i % 5 === 0 ? { customerData: { [`k${node}`]: round } } : {}),
+      };
+    });
+  return [0, 5].map((offset) => ({ type: "RecordEvents", appId: "app_1", source: "server", events: events(offset) }));
+}
+
+describePg("lock order across nodes", () => {
+  test("two nodes' concurrent batches over the same hot and new customers: no deadlock, counts exact", async () => {
+    const clock = () => T0;
+    const first = await pgBackend(clock, cleanups);
+    const admin = first.pg.$client;
+    await admin`INSERT INTO apps (id, name, signing_secret, created_at) VALUES ('app_1', 'one', 's', 0)`;
+    const [{ db }] = await admin<{ db: string }[]>`SELECT current_database() AS db`;
+    await admin.unsafe(`ALTER DATABASE ${db} SET deadlock_timeout = '20ms'`);
+    // The hot customers exist before the race, each with a user.
+    await first.applier.apply({
+      type: "RecordEvents",
+      appId: "app_1",
+      source: "server",
+      events: Array.from({ length: HOT }, (_, k) => ({
+        event: "seed", customerId: `c${k}`, eventDate: T0, eventData: null, verified: true, user: { uid: `user${k}_0` },
+      })),
+    });
+    // Two more nodes, opened after the setting so that their sessions carry it.
+    const nodes = [pgNode(first.url, clock, cleanups), pgNode(first.url, clock, cleanups)];
+
+    await Promise.all(
+      nodes.map(async ({ applier }, node) => {
+        for (let round = 0; round < ROUNDS; round++) await Promise.all(batch(node, round).map((command) => applier.apply(command)));
+      }),
+    );
+    for (const { applier } of nodes) expect(applier.stats.batches).toBe(ROUNDS);
+    // A backend reports its deadlocks to pg_stat_database when it ends: the nodes' pools close first.
+    for (const { applier, pg } of nodes) {
+      await applier.close();
+      await pg.$client.end();
+    }
+    const [{ deadlocks }] = await admin<{ deadlocks: number }[]>`SELECT deadlocks::int FROM pg_stat_database WHERE datname = current_database()`;
+    const retries = nodes.reduce((sum, { applier }) => sum + applier.stats.retries, 0);
+    expect({ deadlocks, retries }).toEqual({ deadlocks: 0, retries: 0 });
+    await expectCountsMatchEvents(admin);
+  }, 120_000);
+});
