@@ -48,9 +48,9 @@ export interface PgApplier extends Applier {
 }
 
 export function createPgApplier({ sql, clock, ...options }: PgApplierOptions): PgApplier {
-  function contextFor(tx: PgTx): Context {
+  function contextFor(tx: PgTx, attempt: number): Context {
     const sums = newCountSums();
-    const ingest = createPgIngest(tx, sums);
+    const ingest = createPgIngest(tx, sums, attempt);
     let billing: ReturnType<typeof createPgBilling> | undefined;
     return {
       tx,

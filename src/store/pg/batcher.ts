@@ -56,7 +56,8 @@ export class PgBatcher<C extends BatchContext> {
 
   constructor(
     private readonly sql: postgres.Sql,
-    private readonly contextFor: (tx: PgTx) => C,
+    /** `attempt`: 0 for a batch's first transaction, then 1, 2… for its retries. */
+    private readonly contextFor: (tx: PgTx, attempt: number) => C,
     private readonly options: PgBatcherOptions = {},
   ) {
     this.maxBatch = options.maxBatch ?? 1000;
@@ -124,7 +125,7 @@ export class PgBatcher<C extends BatchContext> {
       let failed = -1;
       try {
         const { values } = await this.sql.begin(async (tx) => {
-          const context = this.contextFor(tx);
+          const context = this.contextFor(tx, attempt);
           // Pipelined with the batch's first lookups: one round trip.
           await Promise.all([
             this.options.durability === "normal" && tx`set local synchronous_commit = off`.execute(),

@@ -48,7 +48,8 @@ interface PendingEvent extends NewEventRow {
   repeats: WriteResult[];
 }
 
-export function createPgIngest(tx: PgTx, sums: CountSums) {
+/** `attempt`: the batch's transaction attempt (batcher.ts), 0 for the first. */
+export function createPgIngest(tx: PgTx, sums: CountSums, attempt = 0) {
   // Found customers by `${appId}|customerId|value` and `${appId}|uid|value`: a customer's
   // customerId and uid, once set, never change, so a hit stays true for the batch (erasure
   // clears it). Misses are never kept: another node may create the customer any moment.
@@ -67,6 +68,30 @@ export function createPgIngest(tx: PgTx, sums: CountSums) {
   const userMerges = new Map<number, Merges>();
   const touchedCustomers = new Set<number>();
   const touchedUsers = new Set<number>();
+  // Customers this batch holds: locked in phase 1 of the lock order, or created by it.
+  const held = new Set<number>();
+
+  /**
+   * A customer met after phase 1 (found by email, or through a user another node gave it since
+   * the prefetch): locked now, out of the global order. On a batch's first attempt without
+   * waiting (NOWAIT): if another batch holds it, this one is retried, and its next prefetch
+   * finds and locks that customer in order. On a retry it waits, so that a customer always busy
+   * can't fail the batch; a deadlock then is still detected and retried.
+   */
+  async function claim(customer: CustomerIdentity): Promise<CustomerIdentity> {
+    if (held.has(customer.pk)) return customer;
+    try {
+      await (attempt === 0
+        ? tx`SELECT 1 FROM customers WHERE pk = ${customer.pk} FOR UPDATE NOWAIT`
+        : tx`SELECT 1 FROM customers WHERE pk = ${customer.pk} FOR UPDATE`);
+    } catch (error) {
+      // 55P03 lock_not_available.
+      if ((error as { code?: string }).code === "55P03") throw new RaceLost(`customer ${customer.pk} is another batch's`);
+      throw error;
+    }
+    held.add(customer.pk);
+    return customer;
+  }
 
   function remember(appId: string, customer: CustomerIdentity): CustomerIdentity {
     if (customer.customerId !== null) customers.set(`${appId}|customerId|${customer.customerId}`, customer);
@@ -88,7 +113,9 @@ export function createPgIngest(tx: PgTx, sums: CountSums) {
           ? await tx<CustomerIdentity[]>`SELECT pk, customer_id AS "customerId", uid FROM customers WHERE app_id = ${appId} AND uid = ${value}`
           : // Emails are not unique: the oldest customer with it wins, so the answer never changes.
             await tx<CustomerIdentity[]>`SELECT pk, customer_id AS "customerId", uid FROM customers WHERE app_id = ${appId} AND email = ${value} ORDER BY pk LIMIT 1`;
-    return row && by !== "email" ? remember(appId, row) : row;
+    if (!row) return undefined;
+    await claim(row);
+    return by !== "email" ? remember(appId, row) : row;
   }
 
   /** Inserts the customer unless another node just did: undefined then (look again). */
@@ -104,7 +131,9 @@ export function createPgIngest(tx: PgTx, sums: CountSums) {
       INSERT INTO customers (app_id, customer_id, uid, email, created_at, updated_at)
       VALUES (${appId}, ${row.customerId}, ${row.uid}, ${row.email}, ${now}, ${now})
       ON CONFLICT DO NOTHING RETURNING pk, customer_id AS "customerId", uid`;
-    return inserted && remember(appId, inserted);
+    if (!inserted) return undefined;
+    held.add(inserted.pk);
+    return remember(appId, inserted);
   }
 
   /** Sets the identifier the customer lacked, unless another node changed its identifiers first. */
@@ -265,7 +294,7 @@ export function createPgIngest(tx: PgTx, sums: CountSums) {
         tx<CustomerIdentity[]>`SELECT pk, customer_id AS "customerId", uid FROM customers
           WHERE app_id = ${appId} AND (customer_id = ANY(${customerIds}::text[]) OR uid = ANY(${uids}::text[])
             OR pk IN (SELECT customer_pk FROM users WHERE app_id = ${appId} AND uid = ANY(${userUids}::text[])))
-          ORDER BY pk FOR UPDATE`.then((rows) => rows.forEach((row) => remember(appId, row))),
+          ORDER BY pk FOR UPDATE`.then((rows) => rows.forEach((row) => held.add(remember(appId, row).pk))),
       userUids.length > 0 &&
         tx<{ pk: number; customerPk: number; uid: string }[]>`SELECT pk, customer_pk AS "customerPk", uid FROM users
           WHERE app_id = ${appId} AND uid = ANY(${userUids}::text[])`.then((rows) => rows.forEach((row) => users.set(`${row.customerPk}|${row.uid}`, row.pk))),
@@ -371,11 +400,11 @@ export function createPgIngest(tx: PgTx, sums: CountSums) {
     writeEvent,
     flushEvents,
     flushRows,
-    newestCustomerOfUser: async (appId: string, uid: string): Promise<CustomerIdentity | undefined> =>
-      (
-        await tx<CustomerIdentity[]>`SELECT c.pk, c.customer_id AS "customerId", c.uid FROM users u JOIN customers c ON c.pk = u.customer_pk
-          WHERE u.app_id = ${appId} AND u.uid = ${uid} ORDER BY u.pk DESC LIMIT 1`
-      )[0],
+    newestCustomerOfUser: async (appId: string, uid: string): Promise<CustomerIdentity | undefined> => {
+      const [account] = await tx<CustomerIdentity[]>`SELECT c.pk, c.customer_id AS "customerId", c.uid FROM users u JOIN customers c ON c.pk = u.customer_pk
+        WHERE u.app_id = ${appId} AND u.uid = ${uid} ORDER BY u.pk DESC LIMIT 1`;
+      return account && claim(account);
+    },
     usersByUid: async (appId: string, uid: string): Promise<{ pk: number }[]> =>
       [...(await tx<{ pk: number }[]>`SELECT pk FROM users WHERE app_id = ${appId} AND uid = ${uid}`)],
     /** After an erasure: the customers and users it removed must not be found in the caches. */

@@ -143,7 +143,7 @@ describePg("erasure while another node writes", () => {
     // than pulling the customer out from under it (which cost the writer a retry).
     let erasure: Promise<unknown> | undefined;
     const writer = pgNode(first.url, clock, cleanups, {
-      onTransaction: async (tx, attempt) => {
+      onTransaction: async (_tx, attempt) => {
         if (attempt > 0) return;
         erasure = first.applier.apply({ type: "EraseCustomer", appId: "app_1", by: "customerId", value: "x" });
         // Until the erasure's DELETE waits for this transaction's lock on x.

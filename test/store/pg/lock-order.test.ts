@@ -5,7 +5,7 @@
 // deadlock_timeout is lowered for the test database so that a deadlock, if any, is found in
 // milliseconds rather than a second (it is counted the same either way).
 import { afterEach, expect, test } from "bun:test";
-import type { Command, StoredEvent } from "../../../src/store/commands";
+import type { Command, SegmentMessage, StoredEvent } from "../../../src/store/commands";
 import { describePg } from "../../support/postgres";
 import { DAY, expectCountsMatchEvents, pgBackend, pgNode, T0 } from "./support";
 
@@ -40,16 +40,58 @@ function batch(node: number, round: number): Command[] {
   return [0, 5].map((offset) => ({ type: "RecordEvents", appId: "app_1", source: "server", events: events(offset) }));
 }
 
+/** Round r of node n through Segment and /customer-update: accounts, their users, identify traits. */
+function segmentBatch(node: number, round: number): Command[] {
+  const order = Array.from({ length: HOT }, (_, i) => (node === 0 ? (i + round) % HOT : (HOT * 4 - i - round) % HOT));
+  const messages: SegmentMessage[] = order.map((k, i) => {
+    const messageId = `s${node}r${round}i${i}`;
+    if (i % 4 === 1) return { kind: "identify", messageId, userId: `user${k}_0`, groupId: `g${k}`, traits: { seen: round } };
+    if (i % 4 === 2) return { kind: "group", messageId, groupId: `g${k}`, userId: `user${k}_${round % 2}`, traits: { n: node } };
+    // A track with the account named, or found through the user's newest account.
+    const event = { event: "seg", eventDate: T0 + i, eventData: null, verified: true, messageId };
+    return i % 8 === 3 ? { kind: "event", messageId, event, userId: `user${k}_0` } : { kind: "event", messageId, event, userId: `user${k}_1`, groupId: `g${k}` };
+  });
+  const updates: Command[] = order
+    .filter((_, i) => i % 3 === 0)
+    .map((k) => ({ type: "UpdateCustomer", appId: "app_1", identity: { uid: `g${k}` }, customerData: { round }, user: { uid: `user${k}_1`, data: { node } } }));
+  return [{ type: "ApplySegmentBatch", appId: "app_1", receivedAt: T0, messages }, ...updates];
+}
+
+/** Runs the rounds on two fresh nodes at once; the deadlocks PostgreSQL counted and the batches retried. */
+async function race(url: string, commands: (node: number, round: number) => Command[]) {
+  const clock = () => T0;
+  // Opened after the database's deadlock_timeout was set, so that their sessions carry it.
+  const nodes = [pgNode(url, clock, cleanups), pgNode(url, clock, cleanups)];
+  await Promise.all(
+    nodes.map(async ({ applier }, node) => {
+      for (let round = 0; round < ROUNDS; round++) await Promise.all(commands(node, round).map((command) => applier.apply(command)));
+    }),
+  );
+  for (const { applier } of nodes) expect(applier.stats.batches).toBe(ROUNDS);
+  // A backend reports its deadlocks to pg_stat_database when it ends: the nodes' pools close first.
+  for (const { applier, pg } of nodes) {
+    await applier.close();
+    await pg.$client.end();
+  }
+  return { retries: nodes.reduce((sum, { applier }) => sum + applier.stats.retries, 0) };
+}
+
+async function setUp() {
+  const first = await pgBackend(() => T0, cleanups);
+  const admin = first.pg.$client;
+  await admin`INSERT INTO apps (id, name, signing_secret, created_at) VALUES ('app_1', 'one', 's', 0)`;
+  const [{ db }] = await admin<{ db: string }[]>`SELECT current_database() AS db`;
+  await admin.unsafe(`ALTER DATABASE ${db} SET deadlock_timeout = '20ms'`);
+    const deadlocks = async () =>
+    (await admin<{ n: number }[]>`SELECT deadlocks::int AS n FROM pg_stat_database WHERE datname = current_database()`)[0]!.n;
+  return { ...first, admin, deadlocks };
+}
+
 describePg("lock order across nodes", () => {
   test("two nodes' concurrent batches over the same hot and new customers: no deadlock, counts exact", async () => {
-    const clock = () => T0;
-    const first = await pgBackend(clock, cleanups);
-    const admin = first.pg.$client;
-    await admin`INSERT INTO apps (id, name, signing_secret, created_at) VALUES ('app_1', 'one', 's', 0)`;
-    const [{ db }] = await admin<{ db: string }[]>`SELECT current_database() AS db`;
-    await admin.unsafe(`ALTER DATABASE ${db} SET deadlock_timeout = '20ms'`);
+    const { url, applier, admin, deadlocks } = await setUp();
     // The hot customers exist before the race, each with a user.
-    await first.applier.apply({
+    await applier.apply({
       type: "RecordEvents",
       appId: "app_1",
       source: "server",
@@ -57,23 +99,21 @@ describePg("lock order across nodes", () => {
         event: "seed", customerId: `c${k}`, eventDate: T0, eventData: null, verified: true, user: { uid: `user${k}_0` },
       })),
     });
-    // Two more nodes, opened after the setting so that their sessions carry it.
-    const nodes = [pgNode(first.url, clock, cleanups), pgNode(first.url, clock, cleanups)];
-
-    await Promise.all(
-      nodes.map(async ({ applier }, node) => {
-        for (let round = 0; round < ROUNDS; round++) await Promise.all(batch(node, round).map((command) => applier.apply(command)));
-      }),
-    );
-    for (const { applier } of nodes) expect(applier.stats.batches).toBe(ROUNDS);
-    // A backend reports its deadlocks to pg_stat_database when it ends: the nodes' pools close first.
-    for (const { applier, pg } of nodes) {
-      await applier.close();
-      await pg.$client.end();
-    }
-    const [{ deadlocks }] = await admin<{ deadlocks: number }[]>`SELECT deadlocks::int FROM pg_stat_database WHERE datname = current_database()`;
-    const retries = nodes.reduce((sum, { applier }) => sum + applier.stats.retries, 0);
-    expect({ deadlocks, retries }).toEqual({ deadlocks: 0, retries: 0 });
+    const { retries } = await race(url, batch);
+    expect({ deadlocks: await deadlocks(), retries }).toEqual({ deadlocks: 0, retries: 0 });
     await expectCountsMatchEvents(admin);
+  }, 120_000);
+
+  test("two nodes' concurrent Segment batches and customer updates over the same accounts and users: no deadlock", async () => {
+    const { url, applier, admin, deadlocks } = await setUp();
+    // The accounts and some of their users exist before the race.
+    await applier.apply(segmentBatch(0, -1)[0]!);
+    const { retries } = await race(url, segmentBatch);
+    expect({ deadlocks: await deadlocks(), retries }).toEqual({ deadlocks: 0, retries: 0 });
+    // One account per groupId, one user per (account, uid), however the nodes interleaved.
+    const [dupes] = await admin<{ n: number }[]>`
+      SELECT (SELECT count(*)::int FROM (SELECT uid FROM customers WHERE uid IS NOT NULL GROUP BY 1 HAVING count(*) > 1) u)
+           + (SELECT count(*)::int FROM (SELECT customer_pk, uid FROM users GROUP BY 1, 2 HAVING count(*) > 1) s) AS n`;
+    expect(dupes!.n).toBe(0);
   }, 120_000);
 });
