@@ -11,7 +11,7 @@ import type { AdminCommand, Applier, BillingChange, Command, CommandResults, Res
 import { weightOf } from "../commands";
 import { newCountSums, type CountSums } from "../counts";
 import { applyMessage } from "../segment-mapping";
-import { awaited, runAsync, type WriteSteps } from "../steps";
+import { awaited, done, runAsync, type WriteSteps } from "../steps";
 import type { WriterObserver } from "../writer";
 import { createPgBilling } from "./billing";
 import { pgAdminHandlers } from "./admin";
@@ -136,16 +136,28 @@ export function createPgApplier({ sql, clock, ...options }: PgApplierOptions): P
       return context.billing()(appId, changes, once);
     },
     async ApplySegmentBatch({ appId, receivedAt, messages }, context) {
-      await context.ingest.prefetchMessageIds(appId, messageIds(messages.flatMap((m) => (m.kind === "event" ? [m.event] : []))));
-      const steps = stepsFor(context, clock());
+      // Which of the messages were applied before, looked up at once (events by messageId, identify
+      // and group in segment_messages) rather than a query or two per message.
+      const ids = messageIds(messages);
+      const [known] = await Promise.all([
+        ids.length === 0
+          ? new Set<string>()
+          : context.tx<{ messageId: string }[]>`SELECT message_id AS "messageId" FROM segment_messages
+              WHERE app_id = ${appId} AND message_id = ANY(${ids}::text[])`.then((rows) => new Set(rows.map((row) => row.messageId))),
+        context.ingest.prefetchMessageIds(appId, ids),
+      ]);
+      const steps = stepsFor(context, clock(), known);
       const outcomes = [];
       for (const message of messages) outcomes.push(await runAsync(applyMessage(steps, appId, message, receivedAt)));
       return outcomes;
     },
   };
 
-  /** The write steps for the Segment mapping: each awaits its statements (../steps.ts). */
-  function stepsFor({ tx, ingest }: Context, now: number): WriteSteps {
+  /**
+   * The write steps for the Segment mapping: each awaits its statements (../steps.ts).
+   * `known`: the command's messageIds applied before as identify or group (segment_messages).
+   */
+  function stepsFor({ tx, ingest }: Context, now: number, known: Set<string>): WriteSteps {
     return {
       writeEvent: (appId, event, source, resolved) => awaited(ingest.writeEvent(appId, event, source, clock(), resolved)),
       resolveCustomer: (appId, identity) => awaited(ingest.resolveCustomer(appId, identity, now)),
@@ -162,13 +174,14 @@ export function createPgApplier({ sql, clock, ...options }: PgApplierOptions): P
       eventIdByMessageId: (appId, messageId) => awaited(ingest.eventIdByMessageId(appId, messageId)),
       newestCustomerOfUser: (appId, uid) => awaited(ingest.newestCustomerOfUser(appId, uid)),
       usersByUid: (appId, uid) => awaited(ingest.usersByUid(appId, uid)),
-      isKnownMessage: (appId, messageId) =>
-        awaited(tx`SELECT 1 FROM segment_messages WHERE app_id = ${appId} AND message_id = ${messageId}`.then((rows) => rows.length > 0)),
+      isKnownMessage: (_appId, messageId) => done(known.has(messageId)),
       // A plain insert: a node that applied the same message meanwhile makes this a unique
       // race, and the batch runs again, finding the message known.
       recordMessage: ({ appId, messageId, type, receivedAt }) =>
         awaited(
-          tx`INSERT INTO segment_messages (app_id, message_id, type, received_at) VALUES (${appId}, ${messageId}, ${type}, ${receivedAt})`.then(() => {}),
+          tx`INSERT INTO segment_messages (app_id, message_id, type, received_at) VALUES (${appId}, ${messageId}, ${type}, ${receivedAt})`.then(() => {
+            known.add(messageId);
+          }),
         ),
     };
   }

@@ -70,6 +70,12 @@ export function createPgIngest(tx: PgTx, sums: CountSums, attempt = 0) {
   const touchedUsers = new Set<number>();
   // Customers this batch holds: locked in phase 1 of the lock order, or created by it.
   const held = new Set<number>();
+  // Customers met by this batch, by pk; and the account of each user uid prefetched
+  // (`${appId}|${uid}`): the customer of its newest user record, null when it has none. What
+  // Segment's track without a groupId is counted on (newestCustomerOfUser), known without a
+  // query per message; a user this batch creates becomes its uid's newest.
+  const byPk = new Map<number, CustomerIdentity>();
+  const accounts = new Map<string, CustomerIdentity | null>();
 
   /**
    * A customer met after phase 1 (found by email, or through a user another node gave it since
@@ -96,6 +102,7 @@ export function createPgIngest(tx: PgTx, sums: CountSums, attempt = 0) {
   function remember(appId: string, customer: CustomerIdentity): CustomerIdentity {
     if (customer.customerId !== null) customers.set(`${appId}|customerId|${customer.customerId}`, customer);
     if (customer.uid !== null) customers.set(`${appId}|uid|${customer.uid}`, customer);
+    byPk.set(customer.pk, customer);
     return customer;
   }
 
@@ -203,8 +210,15 @@ export function createPgIngest(tx: PgTx, sums: CountSums, attempt = 0) {
       VALUES (${appId}, ${customerPk}, ${uid}, ${now}, ${now}) ON CONFLICT (customer_pk, uid) DO NOTHING RETURNING pk`;
     // A uid prefetched has no record for this customer unless the prefetch found it: insert straight away, once.
     const known = absentUserUids.delete(`${appId}|${uid}`) ? undefined : (await select())[0];
-    const user = known ?? (await insert())[0] ?? (await select())[0];
+    const inserted = known ? undefined : (await insert())[0];
+    const user = known ?? inserted ?? (await select())[0];
     if (!user) throw new RaceLost(`user ${uid} vanished`);
+    if (inserted) {
+      // The newest record of its uid now: its customer is the uid's account (or, if not met, looked up).
+      const account = byPk.get(customerPk);
+      if (account) accounts.set(`${appId}|${uid}`, account);
+      else accounts.delete(`${appId}|${uid}`);
+    }
     users.set(key, user.pk);
     return user;
   }
@@ -297,7 +311,17 @@ export function createPgIngest(tx: PgTx, sums: CountSums, attempt = 0) {
           ORDER BY pk FOR UPDATE`.then((rows) => rows.forEach((row) => held.add(remember(appId, row).pk))),
       userUids.length > 0 &&
         tx<{ pk: number; customerPk: number; uid: string }[]>`SELECT pk, customer_pk AS "customerPk", uid FROM users
-          WHERE app_id = ${appId} AND uid = ANY(${userUids}::text[])`.then((rows) => rows.forEach((row) => users.set(`${row.customerPk}|${row.uid}`, row.pk))),
+          WHERE app_id = ${appId} AND uid = ANY(${userUids}::text[]) ORDER BY pk`.then((rows) => {
+          for (const uid of userUids) accounts.set(`${appId}|${uid}`, null);
+          // In pk order, so the last one of a uid is its newest. Issued after the locking query:
+          // a user another node added in between names a customer not met (looked up later).
+          for (const row of rows) {
+            users.set(`${row.customerPk}|${row.uid}`, row.pk);
+            const account = byPk.get(row.customerPk);
+            if (account) accounts.set(`${appId}|${row.uid}`, account);
+            else accounts.delete(`${appId}|${row.uid}`);
+          }
+        }),
       prefetchMessageIds(appId, events.flatMap((event) => (event.messageId === undefined ? [] : [event.messageId]))),
     ]);
   }
@@ -401,6 +425,8 @@ export function createPgIngest(tx: PgTx, sums: CountSums, attempt = 0) {
     flushEvents,
     flushRows,
     newestCustomerOfUser: async (appId: string, uid: string): Promise<CustomerIdentity | undefined> => {
+      const known = accounts.get(`${appId}|${uid}`);
+      if (known !== undefined) return known ?? undefined;
       const [account] = await tx<CustomerIdentity[]>`SELECT c.pk, c.customer_id AS "customerId", c.uid FROM users u JOIN customers c ON c.pk = u.customer_pk
         WHERE u.app_id = ${appId} AND u.uid = ${uid} ORDER BY u.pk DESC LIMIT 1`;
       return account && claim(account);
