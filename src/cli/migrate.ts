@@ -33,7 +33,7 @@ function report(name: string, before: number, after: number, existed: boolean): 
 
 /** The same on PostgreSQL: the database itself must exist (trackd creates tables, not databases). */
 async function migratePg(target: DbTarget & { kind: "postgres" }): Promise<number> {
-  const db = openPostgres(target.url, { max: 2 });
+  const db = openPostgres(target.url, { max: 2, pooler: target.pooler });
   try {
     const before = await appliedPgMigrations(db);
     await migratePostgres(db);

@@ -27,11 +27,16 @@ export async function openPgServing(
   }
   const { db } = backend;
   const server = await pingPostgres(db);
+  // Behind a transaction pooler (the URL's ?pooler=transaction) LISTEN would hear nothing: the
+  // poll alone carries other nodes' changes, and durability is set per batch.
+  const pooled = target.pooler === "transaction";
   const store = await createPgStore({
     db,
     clock: Date.now,
     maxPending: options.maxPending,
     cachePollMs: options.cachePollMs,
+    listen: !pooled,
+    batchDurability: pooled ? options.durability : undefined,
     // The cache keeps what it has meanwhile; the log says the database stopped answering.
     onWatchError: (error) => log.warn("could not check the key and app-settings version", { error: String(error) }),
   });
@@ -44,6 +49,7 @@ export async function openPgServing(
       pool: options.pgPool,
       synchronousCommit: options.durability === "full" ? "on" : "off",
       cachePollMs: options.cachePollMs,
+      ...(pooled ? { pooler: "transaction" } : {}),
     },
     close: () => store.close(),
     // What the applier has acknowledged is committed already; the batch in flight is left to

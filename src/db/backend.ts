@@ -30,7 +30,7 @@ export async function openBackend(target: DbTarget, options: BackendOptions = {}
     }
     return { kind: "sqlite", target, db: openMigratedDatabase(target.path, options.durability) };
   }
-  const db = openPostgres(target.url, { max: options.pgPool, durability: options.durability });
+  const db = openPostgres(target.url, { max: options.pgPool, durability: options.durability, pooler: target.pooler });
   try {
     await migratePostgres(db);
   } catch (error) {

@@ -36,16 +36,29 @@ export interface PgOptions {
    * last few hundred milliseconds of acknowledged writes, never corrupt anything. This is what
    * --durability normal means on SQLite too (synchronous=NORMAL). "full" keeps the server's
    * setting (on by default). A startup parameter: a PgBouncer in transaction mode must list it
-   * in ignore_startup_parameters, or refuses the connection.
+   * in ignore_startup_parameters, or refuses the connection: behind a transaction pooler it is
+   * not sent, and the store sets it per batch instead (store/pg/store.ts).
    */
   durability?: Durability;
+  /**
+   * "transaction": the pool talks to a transaction-mode pooler (the --db URL's
+   * ?pooler=transaction, db/target.ts), where each transaction may run on another server
+   * session. Named prepared statements would then be missing on the next session (PgBouncer
+   * before 1.21 answers "prepared statement … does not exist"), so none are made (postgres-js's
+   * `prepare: false`, one more parse per statement on the server); and no session setting is
+   * sent at startup. LISTEN is the caller's to leave out (store/pg/store.ts), and the migration
+   * lock is transaction-scoped anyway (migratePostgres).
+   */
+  pooler?: "transaction";
 }
 
 /** A pool on `url` (postgres://user:pass@host:port/db). Connects lazily, on the first query. */
 export function openPostgres(url: string, options: PgOptions = {}): PgDb {
+  const pooled = options.pooler === "transaction";
   const client = postgres(url, {
     max: Math.max(2, options.max ?? 10),
-    connection: { application_name: "trackd", ...(options.durability === "normal" ? { synchronous_commit: "off" } : {}) },
+    prepare: !pooled,
+    connection: { application_name: "trackd", ...(options.durability === "normal" && !pooled ? { synchronous_commit: "off" } : {}) },
     // The migrator's `CREATE SCHEMA IF NOT EXISTS` raises NOTICEs that postgres-js would print.
     onnotice: () => {},
     // int8 (bigint columns, count(*)) as JS numbers, as Drizzle's "number" columns and bun:sqlite
@@ -58,24 +71,22 @@ export function openPostgres(url: string, options: PgOptions = {}): PgDb {
 }
 
 /**
- * Brings the schema up to date once, however many nodes start together: each takes a session
- * advisory lock on a connection of its own, and the ones that waited find nothing left to apply
- * (Drizzle's migrator skips what __drizzle_migrations already holds). A session lock needs a
- * session: point migrations at PostgreSQL directly or at a session-mode pooler, not at a
- * transaction-mode PgBouncer.
+ * Brings the schema up to date once, however many nodes start together: all of it in one
+ * transaction that first takes a transaction-scoped advisory lock, so the nodes that waited
+ * find nothing left to apply (Drizzle's migrator skips what __drizzle_migrations already
+ * holds). Transaction-scoped rather than a session lock: it needs no session of its own, so it
+ * works through a transaction-mode pooler too, where a session lock taken by one statement
+ * would stay on whichever server connection ran it, and its unlock run on another.
  */
 export async function migratePostgres(db: PgDb): Promise<void> {
-  const lock = await db.$client.reserve();
-  try {
-    await lock`select pg_advisory_lock(${MIGRATION_LOCK_KEY}::bigint)`;
-    try {
-      await migrate(db, { migrationsFolder });
-    } finally {
-      await lock`select pg_advisory_unlock(${MIGRATION_LOCK_KEY}::bigint)`;
-    }
-  } finally {
-    lock.release();
-  }
+  const pool = db.$client;
+  await pool.begin(async (tx) => {
+    await tx`select pg_advisory_xact_lock(${MIGRATION_LOCK_KEY}::bigint)`;
+    // Drizzle on this transaction: its queries go through `unsafe`, and its own transaction
+    // around the migrations becomes a savepoint in this one.
+    const client = { unsafe: tx.unsafe.bind(tx), begin: tx.savepoint.bind(tx), options: pool.options } as unknown as postgres.Sql;
+    await migrate(drizzle({ client, schema }), { migrationsFolder });
+  });
 }
 
 /** Closes the pool, letting running queries finish for up to `timeoutSeconds`. */

@@ -6,7 +6,7 @@
 // appear nowhere else: logs, errors and usage messages print `display`, with the password
 // replaced by "***".
 
-export type DbTarget = { kind: "sqlite"; path: string } | { kind: "postgres"; url: string; display: string };
+export type DbTarget = { kind: "sqlite"; path: string } | { kind: "postgres"; url: string; display: string; pooler?: "transaction" };
 
 export class DbTargetError extends Error {}
 
@@ -30,7 +30,18 @@ export function parseDbTarget(raw: string): DbTarget {
   }
   // A Unix socket is named by ?host=/run/postgresql with an empty host part.
   if (url.hostname === "" && !url.searchParams.get("host")) throw new DbTargetError(`names no host (expected ${scheme}://user:password@host:5432/database)`);
-  return { kind: "postgres", url: trimmed, display: redactUrl(trimmed) };
+  // ?pooler=transaction: trackd reaches PostgreSQL through a transaction-mode pooler (PgBouncer,
+  // PgCat, Supavisor), where a session lasts one transaction (src/db/postgres.ts says what
+  // changes). trackd's own parameter: taken out of the URL the driver sees, which would send it
+  // to the server as a setting. `session` is the same as leaving it out.
+  const pooler = url.searchParams.get("pooler");
+  if (pooler === null) return { kind: "postgres", url: trimmed, display: redactUrl(trimmed) };
+  if (pooler !== "transaction" && pooler !== "session") {
+    throw new DbTargetError(`has pooler=${JSON.stringify(pooler).slice(1, -1)}: must be "transaction" (behind a transaction-mode pooler such as PgBouncer's pool_mode = transaction) or "session"`);
+  }
+  url.searchParams.delete("pooler");
+  const stripped = url.toString();
+  return { kind: "postgres", url: stripped, display: redactUrl(stripped), ...(pooler === "transaction" ? { pooler } : {}) };
 }
 
 /** The URL with its password (if any) replaced by "***": what logs and messages may show. */

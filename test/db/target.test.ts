@@ -13,6 +13,12 @@ describe("--db", () => {
     ["postgresql://db.example.com/trackd?sslmode=require", { kind: "postgres", url: "postgresql://db.example.com/trackd?sslmode=require", display: "postgresql://db.example.com/trackd?sslmode=require" }],
     ["postgres:///trackd?host=/run/postgresql", { kind: "postgres", url: "postgres:///trackd?host=/run/postgresql", display: "postgres:///trackd?host=/run/postgresql" }],
     ["POSTGRES://u@h/db", { kind: "postgres", url: "POSTGRES://u@h/db", display: "POSTGRES://u@h/db" }],
+    // trackd's own parameter, kept from the driver (which would send it to the server as a setting).
+    [
+      "postgres://u:secret@h:6432/db?pooler=transaction&sslmode=require",
+      { kind: "postgres", url: "postgres://u:secret@h:6432/db?sslmode=require", display: "postgres://u:***@h:6432/db?sslmode=require", pooler: "transaction" },
+    ],
+    ["postgres://h/db?pooler=session", { kind: "postgres", url: "postgres://h/db", display: "postgres://h/db" }],
   ])("%s", (raw, expected) => {
     expect(parseDbTarget(raw)).toEqual(expected as never);
   });
@@ -23,6 +29,7 @@ describe("--db", () => {
     ["postgres:///trackd", "names no host"],
     ["postgres://u:secret@/db", "is not a valid postgres:// URL"],
     ["postgres://u:secret@h:99999/db", "is not a valid postgres:// URL"],
+    ["postgres://u:secret@h/db?pooler=pgbouncer", 'has pooler=pgbouncer: must be "transaction"'],
   ])("%p is refused, without its password", (raw, message) => {
     const error = (() => {
       try {

@@ -44,7 +44,10 @@ test("the guide is linked from the README, links the compose file, and says what
   expect(read("README.md")).toContain("(docs/deploy.md)");
   expect(guide).toContain("[`compose.yaml`](compose.yaml)");
   expect(guide).not.toContain("needs the PostgreSQL store");
-  expect(guide).toContain("Docker image / `compose.yaml`, PgBouncer | not verified here");
+  expect(guide).toContain("Docker image / `compose.yaml` | not verified here");
+  // PgBouncer is verified, by the test the guide names.
+  expect(guide).toContain("`test/pg/pgbouncer.test.ts`");
+  expect(read("test/pg/pgbouncer.test.ts")).toContain("?pooler=transaction");
   expect(read("docs/compose.yaml")).toContain("NOT RUN HERE: no Docker engine");
   // The PostgreSQL flags' defaults as the guide states them are the real ones.
   expect(guide).toContain(`| \`--pg-pool\` | \`TRACKD_PG_POOL\` | \`${settings.pgPool.default}\` |`);

@@ -8,7 +8,8 @@
 //
 // Durability: --durability normal is the pool's own setting (db/postgres.ts sets
 // synchronous_commit = off on every session it opens), so the batcher is not asked to repeat it
-// per transaction.
+// per transaction, except behind a transaction pooler (batchDurability).
+import type { Durability } from "../../db";
 import { closePostgres, type PgDb } from "../../db/postgres";
 import { CREDENTIAL_COMMANDS, type Command, type ResultOf } from "../commands";
 import type { ApiKeyRow, AppRow, Store } from "../types";
@@ -26,6 +27,11 @@ export interface PgStoreOptions {
   cachePollMs?: number;
   /** False behind a transaction-mode pooler, where LISTEN hears nothing: the poll alone. */
   listen?: boolean;
+  /**
+   * Set per batch (`set local synchronous_commit`) rather than by the pool: behind a transaction
+   * pooler, which refuses it as a startup parameter (db/postgres.ts).
+   */
+  batchDurability?: Durability;
   /** Told about a failed poll of the cache version (the database unreachable). */
   onWatchError?: (error: unknown) => void;
 }
@@ -37,13 +43,13 @@ export interface PgStore extends Store {
   close(): Promise<void>;
 }
 
-export async function createPgStore({ db, clock, maxPending, cachePollMs, listen, onWatchError }: PgStoreOptions): Promise<PgStore> {
+export async function createPgStore({ db, clock, maxPending, cachePollMs, listen, batchDurability, onWatchError }: PgStoreOptions): Promise<PgStore> {
   // The store owns the pool from here: if the watcher can't start, the pool is ended too.
   const watcher = await watchCacheVersion(db, { pollMs: cachePollMs, listen, onError: onWatchError }).catch(async (error) => {
     await closePostgres(db, 0).catch(() => {});
     throw error;
   });
-  const applier = createPgApplier({ sql: db.$client, clock, maxPending });
+  const applier = createPgApplier({ sql: db.$client, clock, maxPending, durability: batchDurability });
   const reads = createPgReads(db);
   const cache = new AsyncCredentialsCache(watcher);
   const uncached = reads.credentials;
