@@ -18,7 +18,7 @@ import { pgAdminHandlers } from "./admin";
 import { PgBatcher, type PgBatcherOptions, type PgTx } from "./batcher";
 import { flushCounts } from "./counts";
 import { eraseCustomer } from "./erase";
-import { compareKeys, createPgIngest, identityLockKey, type PgIngest } from "./ingest";
+import { compareKeys, createPgIngest, identityLockKey, type Lookup, type PgIngest } from "./ingest";
 import { purgeRetention } from "./retention";
 
 export interface PgApplierOptions extends PgBatcherOptions {
@@ -63,14 +63,17 @@ export function createPgApplier({ sql, clock, ...options }: PgApplierOptions): P
        * in appId order (the customers locked FOR UPDATE). One round trip.
        */
       async prepare(commands) {
-        const lookupsByApp = new Map<string, StoredEvent[]>();
+        const lookupsByApp = new Map<string, Lookup[]>();
         for (const command of commands as Command[]) {
           const named = lookupsOf(command);
           if (named) lookupsByApp.set(named.appId, [...(lookupsByApp.get(named.appId) ?? []), ...named.events]);
         }
         const apps = [...lookupsByApp].sort(([a], [b]) => compareKeys(a, b));
         const keys = apps.flatMap(([appId, events]) => events.flatMap((event) => identityKeys(appId, event)));
-        await Promise.all([ingest.lockIdentities(keys), ...apps.map(([appId, events]) => ingest.prefetch(appId, events))]);
+        // New customers and users are made ahead unless a command that finds customers its own
+        // way (erasure, billing) could meet one before the event that makes it.
+        const createAt = (commands as Command[]).some((command) => command.type === "EraseCustomer" || command.type === "ApplyBilling") ? undefined : clock();
+        await Promise.all([ingest.lockIdentities(keys), ...apps.map(([appId, events]) => ingest.prefetch(appId, events, createAt))]);
       },
       async finish() {
         // Pipelined, in the lock order's phase 3: the customers' and users' locks, then the events' insert.
@@ -210,14 +213,14 @@ function messageIds(events: { messageId?: string }[]): string[] {
  * What a command will look up or create, as events (identifiers, user uids, messageIds): what
  * phase 1 of the lock order locks and prefetches. Commands that name no customer give none.
  */
-function lookupsOf(command: Command): { appId: string; events: StoredEvent[] } | undefined {
+function lookupsOf(command: Command): { appId: string; events: Lookup[] } | undefined {
   const named = (identity: { customerId?: string; uid?: string; customerEmail?: string }, user?: { uid: string }): StoredEvent => ({
     event: "", eventDate: 0, eventData: null, verified: true, ...identity, user,
   });
   const { appId } = command as { appId: string };
   switch (command.type) {
     case "RecordEvents":
-      return { appId, events: command.events };
+      return { appId, events: command.events.map((event) => ({ ...event, resolves: "exact" })) };
     case "UpdateCustomer":
       return { appId, events: [named(command.identity, command.user)] };
     case "ApplySegmentBatch":
@@ -251,14 +254,26 @@ function identityKeys(appId: string, event: StoredEvent): bigint[] {
   return keys;
 }
 
-/** What a Segment message will look up, as events (../segment-mapping.ts: groupId and userId are uids, traits.customerId a customerId). */
-function segmentLookups(message: SegmentMessage): StoredEvent[] {
+/**
+ * What a Segment message will look up, as events (../segment-mapping.ts: groupId and userId are
+ * uids, traits.customerId a customerId). A track resolves its customer as looked up: the
+ * groupId's account with userId as its user, or else (unless userId has an account) userId
+ * itself; identify and group only look up.
+ */
+function segmentLookups(message: SegmentMessage): Lookup[] {
   const user = message.userId === undefined ? undefined : { uid: message.userId };
-  const event = message.kind === "event" ? message.event : { event: "", eventDate: 0, eventData: null, verified: true };
-  const traitsCustomerId = message.kind === "event" ? undefined : message.traits.customerId;
+  // The message's own messageId: an identify's makes a later track with it a repeat.
+  const { messageId } = message;
+  if (message.kind === "event") {
+    const { event, groupId, userId } = message;
+    if (groupId !== undefined) return [{ ...event, messageId, uid: groupId, user, resolves: "exact", segment: true }];
+    return [{ ...event, messageId, uid: userId, user, resolves: "unlessAccount", segment: true }];
+  }
+  const none = { event: "", eventDate: 0, eventData: null, verified: true, messageId, segment: true as const };
+  const traitsCustomerId = message.traits.customerId;
   return [
-    { ...event, uid: message.groupId ?? message.userId, user },
-    ...(message.kind === "group" ? [{ ...event, uid: message.groupId }] : []),
-    ...(typeof traitsCustomerId === "string" ? [{ ...event, uid: undefined, customerId: traitsCustomerId }] : []),
+    { ...none, uid: message.groupId ?? message.userId, user },
+    ...(message.kind === "group" ? [{ ...none, uid: message.groupId }] : []),
+    ...(typeof traitsCustomerId === "string" ? [{ ...none, customerId: traitsCustomerId }] : []),
   ];
 }

@@ -40,6 +40,16 @@ import type { CustomerIdentity, NewEventRow } from "../ingest";
 import type { PgTx } from "./batcher";
 import { RaceLost } from "./retry";
 
+/**
+ * What a command's event will look up (applier.ts prepares them from each command), and whether
+ * it is known how the event resolves its customer, so that a new one can be created with the
+ * batch's others in one statement: "exact", with exactly this identity (and user), as
+ * RecordEvents and a Segment track with a groupId do; "unlessAccount", with this identity only
+ * if its user's uid has no account yet (a Segment track without a groupId). Otherwise it is only
+ * looked up.
+ */
+export type Lookup = StoredEvent & { resolves?: "exact" | "unlessAccount"; segment?: true };
+
 /** An event row as SQLite's store inserts it, waiting for the batch's one insert. */
 interface PendingEvent extends NewEventRow {
   /** The result handed back: patched if another node stored the messageId first. */
@@ -76,6 +86,8 @@ export function createPgIngest(tx: PgTx, sums: CountSums, attempt = 0) {
   // query per message; a user this batch creates becomes its uid's newest.
   const byPk = new Map<number, CustomerIdentity>();
   const accounts = new Map<string, CustomerIdentity | null>();
+  // Users created ahead by createAhead (`${customerPk}|${uid}`), not yet reached by their event.
+  const createdAhead = new Set<string>();
 
   /**
    * A customer met after phase 1 (found by email, or through a user another node gave it since
@@ -204,7 +216,10 @@ export function createPgIngest(tx: PgTx, sums: CountSums, attempt = 0) {
   async function resolveUser(appId: string, customerPk: number, uid: string, now: number): Promise<{ pk: number }> {
     const key = `${customerPk}|${uid}`;
     const cached = users.get(key);
-    if (cached !== undefined) return { pk: cached };
+    if (cached !== undefined) {
+      if (createdAhead.delete(key)) becameNewest(appId, customerPk, uid);
+      return { pk: cached };
+    }
     const select = () => tx<{ pk: number }[]>`SELECT pk FROM users WHERE customer_pk = ${customerPk} AND uid = ${uid}`;
     const insert = () => tx<{ pk: number }[]>`INSERT INTO users (app_id, customer_pk, uid, created_at, updated_at)
       VALUES (${appId}, ${customerPk}, ${uid}, ${now}, ${now}) ON CONFLICT (customer_pk, uid) DO NOTHING RETURNING pk`;
@@ -213,14 +228,16 @@ export function createPgIngest(tx: PgTx, sums: CountSums, attempt = 0) {
     const inserted = known ? undefined : (await insert())[0];
     const user = known ?? inserted ?? (await select())[0];
     if (!user) throw new RaceLost(`user ${uid} vanished`);
-    if (inserted) {
-      // The newest record of its uid now: its customer is the uid's account (or, if not met, looked up).
-      const account = byPk.get(customerPk);
-      if (account) accounts.set(`${appId}|${uid}`, account);
-      else accounts.delete(`${appId}|${uid}`);
-    }
+    if (inserted) becameNewest(appId, customerPk, uid);
     users.set(key, user.pk);
     return user;
+  }
+
+  /** A user record just made (or reached, if made ahead) is its uid's newest: its customer is the uid's account (or, if not met, looked up). */
+  function becameNewest(appId: string, customerPk: number, uid: string): void {
+    const account = byPk.get(customerPk);
+    if (account) accounts.set(`${appId}|${uid}`, account);
+    else accounts.delete(`${appId}|${uid}`);
   }
 
   async function updateUserData(pk: number, data: Attributes, now: number): Promise<void> {
@@ -292,9 +309,10 @@ export function createPgIngest(tx: PgTx, sums: CountSums, attempt = 0) {
    * customers they name by customerId or uid and the accounts of the users they name (locked
    * FOR UPDATE in pk order: phase 1 of the lock order), those users, and their messageIds. Each
    * event then finds what exists in memory and goes to the database only for what is new.
-   * Called for each app of the batch in appId order.
+   * Called for each app of the batch in appId order. With `createAt`, the new customers and
+   * users that events will certainly create are then created (createAhead).
    */
-  async function prefetch(appId: string, events: StoredEvent[]): Promise<void> {
+  async function prefetch(appId: string, events: Lookup[], createAt?: number): Promise<void> {
     const unknown = (by: "customerId" | "uid", values: (string | undefined)[]) =>
       [...new Set(values.filter((value): value is string => value !== undefined && !customers.has(`${appId}|${by}|${value}`)))];
     const customerIds = unknown("customerId", events.map((event) => event.customerId));
@@ -303,6 +321,8 @@ export function createPgIngest(tx: PgTx, sums: CountSums, attempt = 0) {
     for (const value of customerIds) absent.add(`${appId}|customerId|${value}`);
     for (const value of uids) absent.add(`${appId}|uid|${value}`);
     for (const uid of userUids) absentUserUids.add(`${appId}|${uid}`);
+    const segmentIds = [...new Set(events.flatMap((event) => (event.segment && event.messageId !== undefined ? [event.messageId] : [])))];
+    const segmentKnown = new Set<string>();
     await Promise.all([
       (customerIds.length > 0 || uids.length > 0 || userUids.length > 0) &&
         tx<CustomerIdentity[]>`SELECT pk, customer_id AS "customerId", uid FROM customers
@@ -323,7 +343,86 @@ export function createPgIngest(tx: PgTx, sums: CountSums, attempt = 0) {
           }
         }),
       prefetchMessageIds(appId, events.flatMap((event) => (event.messageId === undefined ? [] : [event.messageId]))),
+      // A Segment message is also a repeat if an identify or group had its messageId.
+      createAt !== undefined &&
+        segmentIds.length > 0 &&
+        tx<{ messageId: string }[]>`SELECT message_id AS "messageId" FROM segment_messages WHERE app_id = ${appId} AND message_id = ANY(${segmentIds}::text[])`.then(
+          (rows) => rows.forEach((row) => segmentKnown.add(row.messageId)),
+        ),
     ]);
+    if (createAt !== undefined) await createAhead(appId, events, createAt, segmentKnown);
+  }
+
+  /**
+   * The customers and users the batch's events will create, each in one statement rather than
+   * one per row (Segment's batches name mostly new customers and users: a round trip each was
+   * most of their cost). Only where the outcome is certain, so the rows are those the events
+   * would have made one by one, in the same order: an event that is not a repeat (its
+   * messageId not stored nor earlier in the batch), resolves "exact" (or "unlessAccount" with
+   * its user's uid unknown), names its customer by one identifier, without an email, and is
+   * the first in the batch to name that identifier (or, for "unlessAccount", its uid as a
+   * user). Its user is made ahead too when its customer is then known. Anything else is left
+   * to the event, as before. The identifiers are this batch's (advisory locks, phase 1), so
+   * no other node inserts them meanwhile; a row that meets one anyway is left to the event.
+   */
+  async function createAhead(appId: string, events: Lookup[], now: number, segmentKnown: Set<string>): Promise<void> {
+    const named = new Set<string>();
+    const seen = new Set<string>();
+    const newCustomers: { by: "customerId" | "uid"; value: string }[] = [];
+    const newUsers: { customer: string; uid: string }[] = [];
+    for (const event of events) {
+      const keys = [
+        ...(event.customerId === undefined ? [] : [`customerId|${event.customerId}`]),
+        ...(event.uid === undefined ? [] : [`uid|${event.uid}`]),
+      ];
+      const repeat =
+        event.messageId !== undefined && (seen.has(event.messageId) || !!stored.get(`${appId}|${event.messageId}`) || (!!event.segment && segmentKnown.has(event.messageId)));
+      if (event.messageId !== undefined) seen.add(event.messageId);
+      const userUid = event.user?.uid;
+      const first = keys.length === 1 && !named.has(keys[0]!);
+      const certain =
+        !repeat &&
+        first &&
+        event.customerEmail === undefined &&
+        (event.resolves === "exact" ||
+          (event.resolves === "unlessAccount" && userUid !== undefined && accounts.get(`${appId}|${userUid}`) === null && !named.has(`user|${userUid}`)));
+      if (certain && !customers.has(`${appId}|${keys[0]}`)) {
+        const [by, value] = keys[0]!.split(/\|(.*)/s) as ["customerId" | "uid", string];
+        newCustomers.push({ by, value });
+      }
+      if (certain && event.resolves === "exact" && userUid !== undefined) newUsers.push({ customer: keys[0]!, uid: userUid });
+      for (const key of keys) named.add(key);
+      if (userUid !== undefined) named.add(`user|${userUid}`);
+    }
+    if (newCustomers.length > 0) {
+      const created = await tx<CustomerIdentity[]>`
+        INSERT INTO customers (app_id, customer_id, uid, email, created_at, updated_at)
+        SELECT ${appId}, c, u, NULL, ${now}, ${now} FROM unnest(
+          ${newCustomers.map((c) => (c.by === "customerId" ? c.value : null))}::text[],
+          ${newCustomers.map((c) => (c.by === "uid" ? c.value : null))}::text[]) WITH ORDINALITY AS v(c, u, n)
+        -- An unknown app fails its own command, later, not the batch's preparation.
+        WHERE EXISTS (SELECT 1 FROM apps WHERE id = ${appId})
+        ORDER BY n
+        ON CONFLICT DO NOTHING RETURNING pk, customer_id AS "customerId", uid`;
+      for (const row of created) held.add(remember(appId, row).pk);
+    }
+    const usersAhead = newUsers.flatMap(({ customer, uid }) => {
+      const pk = customers.get(`${appId}|${customer}`)?.pk;
+      return pk === undefined || users.has(`${pk}|${uid}`) ? [] : [{ pk, uid }];
+    });
+    const unique = [...new Map(usersAhead.map((user) => [`${user.pk}|${user.uid}`, user])).values()];
+    if (unique.length > 0) {
+      const created = await tx<{ pk: number; customerPk: number; uid: string }[]>`
+        INSERT INTO users (app_id, customer_pk, uid, created_at, updated_at)
+        SELECT ${appId}, p, u, ${now}, ${now} FROM unnest(${unique.map((user) => user.pk)}::int8[], ${unique.map((user) => user.uid)}::text[])
+          WITH ORDINALITY AS v(p, u, n)
+        ORDER BY n
+        ON CONFLICT (customer_pk, uid) DO NOTHING RETURNING pk, customer_pk AS "customerPk", uid`;
+      for (const row of created) {
+        users.set(`${row.customerPk}|${row.uid}`, row.pk);
+        createdAhead.add(`${row.customerPk}|${row.uid}`);
+      }
+    }
   }
 
   /**

@@ -92,17 +92,17 @@ describePg("PostgreSQL batches", () => {
   test("two nodes' batches that deadlock: PostgreSQL aborts one, which is retried whole and commits", async () => {
     let arrived = 0;
     const { promise: bothLocked, resolve } = Promise.withResolvers<void>();
-    // Each node's first attempt locks the two app rows in opposite orders, meeting in between.
+    // Each node's first attempt takes two locks in opposite orders, meeting in between.
     const lockInOrder = (first: string, second: string) => async (tx: PgTx, attempt: number) => {
       if (attempt > 0) return;
       await tx`SET LOCAL deadlock_timeout = '50ms'`;
-      // Row locks without an UPDATE: an UPDATE of apps fires the cache-version trigger
-      // (drizzle-pg/0002), whose row the second node would queue on before it locked its first
-      // row, and the two would never meet.
-      await tx`SELECT 1 FROM apps WHERE id = ${first} FOR UPDATE`;
+      // Advisory locks, which nothing else in a batch takes in this order: row locks on the apps
+      // would meet the KEY SHARE locks that the batch's first inserts (its customers, made ahead
+      // while it prepares) take on their app's row, and the nodes would queue instead of meeting.
+      await tx`SELECT pg_advisory_xact_lock(hashtext(${first}))`;
       if (++arrived === 2) resolve();
       await bothLocked;
-      await tx`SELECT 1 FROM apps WHERE id = ${second} FOR UPDATE`;
+      await tx`SELECT pg_advisory_xact_lock(hashtext(${second}))`;
     };
     const a = await withApps({ onTransaction: lockInOrder("app_1", "app_2") });
     const b = pgNode(a.url, clock, cleanups, { onTransaction: lockInOrder("app_2", "app_1") });
