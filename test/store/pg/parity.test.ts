@@ -182,6 +182,39 @@ describePg("the PostgreSQL applier gives the SQLite applier's results", () => {
     ]);
   });
 
+  test("new customers and users made ahead of their events (pg/ingest.ts createAhead) are the ones made one by one", async () => {
+    const batch = (...messages: Extract<Command, { type: "ApplySegmentBatch" }>["messages"]): Command => ({ type: "ApplySegmentBatch", appId: "app_1", receivedAt: T0, messages });
+    const track = (messageId: string, ids: { userId?: string; groupId?: string }) => ({ kind: "event" as const, messageId, ...ids, event: event("track", {}, T0, { messageId }) });
+    await parity([
+      [
+        record(
+          event("a", { customerId: "n1" }),
+          event("a", { customerId: "n1", uid: "nu1" }),
+          event("a", { uid: "n2", user: { uid: "p1" } }),
+          event("a", { customerId: "n3", customerEmail: "n3@x.io" }),
+          event("a", { uid: "n4" }, T0, { messageId: "dup" }),
+          event("a", { uid: "n4b" }, T0, { messageId: "dup" }),
+          event("a", { customerId: "n5", verified: false, user: { uid: "p5" } }),
+          event("a", { customerId: "n6", uid: "nu6" }),
+          event("a", { uid: "nu6" }),
+        ),
+        batch(
+          track("t1", { userId: "sam" }),
+          { kind: "group", messageId: "g1", groupId: "acct", userId: "tom", traits: {} },
+          track("t2", { userId: "tom" }),
+          track("t3", { userId: "uma", groupId: "acct2" }),
+          track("t4", { userId: "uma" }),
+          { kind: "identify", messageId: "x1", userId: "vic", traits: { a: 1 } },
+          track("x1", { userId: "vic2" }),
+          track("t5", { userId: "sam", groupId: "acct3" }),
+          track("t6", { userId: "sam" }),
+        ),
+      ],
+      // Repeats of stored messageIds create nothing; an account made in the step before is found.
+      [batch(track("t1", { userId: "wes" }), track("x1", { userId: "xan" }), track("t7", { userId: "tom" })), record(event("a", { uid: "n2", user: { uid: "p2" } }, T0, { messageId: "dup" }))],
+    ]);
+  });
+
   test("ApplyBilling: subscriptions, customers, payments and notes, stale changes and provider events once", async () => {
     const state = (status: string, at: number, quantity = 1) => ({
       kind: "subscription" as const,
