@@ -261,6 +261,9 @@ async function pgScenarios(creds: (db: string) => { appId: string; apiKey: strin
       for (let n = 0; n < kind.nodes; n++) servers.push(await startTrackd(db, ["--durability", "full"]));
       const what = `${kind.what}, PostgreSQL (fsync on), ${kind.nodes} node${kind.nodes === 1 ? "" : "s"}`;
       results.push(await measure(kind.name, what, servers, kind.script(credentials), kind.events, undefined, database));
+      // The nodes have stopped, so their backends have reported their deadlocks (at exit).
+      const deadlocks = run(["psql", url, "-tAc", `select deadlocks from pg_stat_database where datname = 'bench_${i}'`]).trim();
+      console.error(`   ${kind.name}: ${deadlocks} deadlocks detected by PostgreSQL`);
     }
   } finally {
     Bun.spawnSync([join(ROOT, ".ci", "postgres.sh"), "stop"], { env: { ...process.env, TRACKD_TEST_PG_DIR: dir } });
