@@ -96,6 +96,8 @@ describePg("the CLI on PostgreSQL", () => {
     expect(list.stderr).toContain("trackd apps list: could not connect to or migrate PostgreSQL at postgres://trackd:***@127.0.0.1:1/trackd");
   });
 
+  // About a dozen trackd processes one after the other, each starting Bun and connecting: past
+  // bun:test's 5 s default when this 2-core machine is busy, hence the longer timeout.
   test("every store command runs on PostgreSQL: apps, keys, users, health, export, dev seed; stripe sync reaches the store", async () => {
     const url = await databaseUrl();
     const at = (args: string[], stdin?: string) => trackdAsync([...args, "--db", url], { cwd: scratch().dir, stdin });
@@ -127,7 +129,7 @@ describePg("the CLI on PostgreSQL", () => {
     const rows = await query(url, (sql) => sql`select (select count(*)::int from events) as events, (select count(*)::int from api_keys where revoked_at is not null) as revoked,
       (select count(*)::int from customers where health_score is not null) as scored, (select require_verified from apps) as verified`);
     expect(rows[0]).toEqual({ events: 300, revoked: 1, scored: 20, verified: true });
-  });
+  }, 60_000);
 
   test("backup says to use pg_dump or the provider's backups", async () => {
     const result = await run(["backup", "--db", `postgres://trackd:${PASSWORD}@127.0.0.1:1/trackd`, "--out", "x.db"]);
