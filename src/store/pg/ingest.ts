@@ -15,7 +15,7 @@
 // A batch takes its locks in three phases, each in one global order:
 //   1. before anything else (lockIdentities, then prefetch): a transaction-scoped advisory
 //      lock on every identifier its commands name (app + customerId, uid or email), in key
-//      order; then every existing customer they name, and the accounts of the users they name,
+//      order (or, for a batch naming hundreds, on buckets of them: lockIdentities); then every existing customer they name, and the accounts of the users they name,
 //      FOR UPDATE in (app, pk) order. From here no other batch can create, link or write
 //      those customers, nor their users, until this one commits.
 //   2. event by event: new customers and users (unique index entries nobody else can reach:
@@ -294,14 +294,35 @@ export function createPgIngest(tx: PgTx, sums: CountSums, attempt = 0) {
   }
 
   /**
-   * Phase 1 of the lock order (above), first half: an advisory lock on each identifier, in key
-   * order. Issued before the prefetches, so pipelined with them (one round trip).
+   * Phase 1 of the lock order (above), first half: a lock on each identifier, in key order.
+   * Issued before the prefetches, so pipelined with them (one round trip).
+   *
+   * Advisory locks fill PostgreSQL's shared lock table (max_locks_per_transaction ×
+   * max_connections slots, 6,400 by default), and a batch of bulk requests can name thousands
+   * of identifiers: past a bound it would fail with "out of shared memory". So the locks come
+   * in two levels. Each identifier also falls in one of IDENTITY_BUCKETS buckets. A batch that
+   * names at most FINE_LOCKS identifiers takes its buckets shared, then each identifier
+   * exclusively; a larger one takes its buckets exclusively, and nothing finer. Two small
+   * batches meet only on a shared identifier; a large one excludes every batch naming an
+   * identifier in its buckets. Buckets are taken before identifiers, each in key order, so the
+   * order stays global, and no batch holds more than about 2 × FINE_LOCKS advisory locks.
    */
   async function lockIdentities(keys: bigint[]): Promise<void> {
     if (keys.length === 0) return;
-    const sorted = [...new Set(keys)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    // unnest yields the array in order, so the locks are taken in that order.
-    await tx`SELECT count(pg_advisory_xact_lock(k)) FROM unnest(${sorted.map(String)}::int8[]) AS k`;
+    const ascending = (a: bigint, b: bigint) => (a < b ? -1 : a > b ? 1 : 0);
+    const fine = [...new Set(keys)].sort(ascending);
+    const buckets = [...new Set(fine.map(bucketOf))].sort((a, b) => a - b);
+    // unnest yields the array in order, so the locks are taken in that order. `execute()` sends
+    // the statements now: a bare `await` of a query would send it a microtask later, after the
+    // prefetch's statements issued in the same turn, and the rows would be locked first.
+    if (fine.length > FINE_LOCKS) {
+      await tx`SELECT count(pg_advisory_xact_lock(${IDENTITY_BUCKET_SPACE}::int4, b)) FROM unnest(${buckets}::int4[]) AS b`.execute();
+      return;
+    }
+    await Promise.all([
+      tx`SELECT count(pg_advisory_xact_lock_shared(${IDENTITY_BUCKET_SPACE}::int4, b)) FROM unnest(${buckets}::int4[]) AS b`.execute(),
+      tx`SELECT count(pg_advisory_xact_lock(k)) FROM unnest(${fine.map(String)}::int8[]) AS k`.execute(),
+    ]);
   }
 
   /**
@@ -551,6 +572,17 @@ function defer(merges: Map<number, Merges>, pk: number, update: Attributes, now:
   const entry = merges.get(pk);
   if (entry) entry.updates.push(update), (entry.now = now);
   else merges.set(pk, { updates: [update], now });
+}
+
+/** lockIdentities's bounds: a batch naming more identifiers than FINE_LOCKS locks buckets instead. */
+const FINE_LOCKS = 256;
+const IDENTITY_BUCKETS = 256;
+// The buckets' advisory locks are the two-int4 kind, keyed "trkb" in ASCII: a key space apart
+// from the identifiers' 64-bit ones (and from admin.ts's "apps").
+const IDENTITY_BUCKET_SPACE = 0x74726b62;
+
+function bucketOf(key: bigint): number {
+  return Number(BigInt.asUintN(64, key) % BigInt(IDENTITY_BUCKETS));
 }
 
 /**

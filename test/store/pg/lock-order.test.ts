@@ -104,6 +104,46 @@ describePg("lock order across nodes", () => {
     await expectCountsMatchEvents(admin);
   }, 120_000);
 
+  test("a batch naming hundreds of identifiers locks buckets of them, bounded, and still meets small batches without deadlock", async () => {
+    const { url, admin, deadlocks } = await setUp();
+    const advisoryLocks: number[] = [];
+    const big = pgNode(url, () => T0, cleanups, {
+      onTransaction: async (tx) => {
+        const [row] = await tx<{ n: number }[]>`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()`;
+        advisoryLocks.push(row!.n);
+      },
+    });
+    const small = pgNode(url, () => T0, cleanups);
+    const many = (round: number, from: number, to: number, step: number): StoredEvent[] =>
+      Array.from({ length: Math.ceil((to - from) / step) }, (_, i) => from + i * step).map((k) => ({
+        event: "bulk", customerId: `m${k}`, uid: `mu${k}`, eventDate: T0, eventData: null, verified: true, messageId: `r${round}k${k}`,
+      }));
+    await Promise.all([
+      (async () => {
+        for (let round = 0; round < 6; round++) await big.applier.apply({ type: "RecordEvents", appId: "app_1", source: "server", events: many(round, 0, 300, 1) });
+      })(),
+      (async () => {
+        for (let round = 0; round < 30; round++) {
+          await Promise.all([
+            small.applier.apply({ type: "RecordEvents", appId: "app_1", source: "server", events: many(100 + round, 299 - round * 7, 300, -1 * -1).reverse() }),
+            small.applier.apply({ type: "RecordEvents", appId: "app_1", source: "server", events: many(200 + round, round * 3, round * 3 + 5, 1) }),
+          ]);
+        }
+      })(),
+    ]);
+    for (const { applier, pg } of [big, small]) {
+      await applier.close();
+      await pg.$client.end();
+    }
+    // 600 identifiers: 256 buckets at most, and no identifier's own lock.
+    expect(advisoryLocks.length).toBeGreaterThan(0);
+    for (const n of advisoryLocks) expect(n).toBeLessThanOrEqual(256);
+    expect(await deadlocks()).toBe(0);
+    await expectCountsMatchEvents(admin);
+    const [customers] = await admin<{ n: number }[]>`SELECT count(*)::int AS n FROM customers`;
+    expect(customers!.n).toBe(300);
+  }, 120_000);
+
   test("two nodes' concurrent Segment batches and customer updates over the same accounts and users: no deadlock", async () => {
     const { url, applier, admin, deadlocks } = await setUp();
     // The accounts and some of their users exist before the race.
