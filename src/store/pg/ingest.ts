@@ -15,9 +15,11 @@
 // A batch takes its locks in three phases, each in one global order:
 //   1. before anything else (lockIdentities, then prefetch): a transaction-scoped advisory
 //      lock on every identifier its commands name (app + customerId, uid or email), in key
-//      order (or, for a batch naming hundreds, on buckets of them: lockIdentities); then every existing customer they name, and the accounts of the users they name,
-//      FOR UPDATE in (app, pk) order. From here no other batch can create, link or write
-//      those customers, nor their users, until this one commits.
+//      order (or, for a batch naming hundreds, on buckets of them: lockIdentities); then
+//      every existing customer they name, and the accounts of the users they name, FOR
+//      UPDATE in (app, pk) order; then the new customers and users its events will certainly
+//      create (createAhead). From here no other batch can create, link or write those
+//      customers, nor their users, until this one commits.
 //   2. event by event: new customers and users (unique index entries nobody else can reach:
 //      their identifiers are locked), emails and links on customers locked in phase 1.
 //   3. before COMMIT: customers, then users FOR UPDATE in pk order (flushRows), the events
