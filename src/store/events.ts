@@ -6,6 +6,7 @@ import { aliasedTable, and, desc, eq, gte, lt, sql } from "drizzle-orm";
 import type { Db } from "../db";
 import { preparedPerShape } from "../db/prepared";
 import { customers, events, users } from "../db/schema";
+import { appPkOf } from "./app-key";
 
 const eventUser = aliasedTable(users, "event_user");
 const p = sql.placeholder;
@@ -38,7 +39,7 @@ export function createEventReads(db: Db) {
       .leftJoin(eventUser, eq(eventUser.pk, events.userPk))
       .where(
         and(
-          eq(events.appId, p("appId")),
+          eq(events.appPk, appPkOf(p("appId"))),
           present.customerPk ? eq(events.customerPk, p("customerPk")) : undefined,
           present.userPk ? eq(events.userPk, p("userPk")) : undefined,
           present.verified ? eq(events.verified, p("verified")) : undefined,

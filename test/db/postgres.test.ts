@@ -114,7 +114,7 @@ describePg("PostgreSQL round trip through drizzle-orm/postgres-js", () => {
   const farFuture = 8_640_000_000_000_000; // the largest Date, beyond int4 and well beyond 2^32
 
   async function withApp(db: PgDb, id = "app_1", requireVerified = false) {
-    await db.insert(pg.apps).values({ id, name: "A", signingSecret: "s", requireVerified, createdAt: ms });
+    await db.insert(pg.apps).values({ id, pk: 1, name: "A", signingSecret: "s", requireVerified, createdAt: ms });
   }
 
   test("millisecond timestamps in bigint columns come back as the same numbers", async () => {
@@ -131,7 +131,7 @@ describePg("PostgreSQL round trip through drizzle-orm/postgres-js", () => {
   test("booleans come back as booleans, and the column default is false", async () => {
     const db = await copied();
     await withApp(db, "app_t", true);
-    await db.insert(pg.apps).values({ id: "app_d", name: "D", signingSecret: "s", createdAt: ms });
+    await db.insert(pg.apps).values({ id: "app_d", pk: 2, name: "D", signingSecret: "s", createdAt: ms });
     const rows = await db.select({ id: pg.apps.id, requireVerified: pg.apps.requireVerified }).from(pg.apps).orderBy(pg.apps.id);
     expect(rows).toEqual([
       { id: "app_d", requireVerified: false },

@@ -4,6 +4,7 @@ import { aliasedTable, and, desc, eq, gte, lt, sql } from "drizzle-orm";
 import type { PgDb } from "../../../db/postgres";
 import { customers, events, users } from "../../../db/schema.pg";
 import type { EventReads } from "../../types";
+import { appPkOf } from "../../app-key";
 
 const eventUser = aliasedTable(users, "event_user");
 
@@ -30,7 +31,7 @@ export function createPgEventReads(db: PgDb): EventReads {
         .leftJoin(eventUser, eq(eventUser.pk, events.userPk))
         .where(
           and(
-            eq(events.appId, appId),
+            eq(events.appPk, appPkOf(appId)),
             filter.customerPk === undefined ? undefined : eq(events.customerPk, filter.customerPk),
             filter.userPk === undefined ? undefined : eq(events.userPk, filter.userPk),
             filter.verified === undefined ? undefined : eq(events.verified, filter.verified),
