@@ -11,8 +11,9 @@
 //   --drop-index NAME      an experiment: the same, without that index (repeatable), to price it
 //   --sql STATEMENT        an experiment: run this SQL after migrating (repeatable), e.g. to price
 //                          a replacement index
-//   --short-app-id         an experiment: the app's id is "a" instead of "app_" + 16 hex, which
-//                          prices what an integer app key in events and counts would save
+//   --short-app-id         an experiment: the app's id is "a" instead of "app_" + 16 hex. It priced
+//                          the integer app key before migration 0013; since then it changes only
+//                          customers' and users' app_id
 // It prints wall time and this process's CPU time per event: on a shared machine the CPU figure
 // is the steadier one.
 import { mkdtempSync, rmSync } from "node:fs";
