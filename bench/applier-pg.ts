@@ -68,7 +68,7 @@ async function measure(applier: Applier, perCommand: number, inFlight: number): 
   return (commands * perCommand) / ((performance.now() - started) / 1000);
 }
 
-const APP = "INSERT INTO apps (id, name, signing_secret, created_at) VALUES ('app_bench', 'bench', 's', 0)";
+const APP = "INSERT INTO apps (id, pk, name, signing_secret, created_at) VALUES ('app_bench', 1, 'bench', 's', 0)";
 const dir = mkdtempSync(join(tmpdir(), "trackd-applier-bench-"));
 const sqliteDb = openMigratedDatabase(join(dir, "bench.db"), durability);
 sqliteDb.$client.run(APP);

@@ -178,7 +178,7 @@ async function measureExport(port: number, appId: string, apiKey: string, db: st
   const sqlite = new Database(db, { readonly: true });
   const rawStarted = performance.now();
   let rows = 0;
-  for (const _ of sqlite.query("select e.*, c.customer_id, c.uid, c.email from events e join customers c on c.pk = e.customer_pk order by e.app_id, e.event_date, e.seq").iterate()) rows++;
+  for (const _ of sqlite.query("select e.*, c.customer_id, c.uid, c.email from events e join customers c on c.pk = e.customer_pk order by e.app_pk, e.event_date, e.seq").iterate()) rows++;
   const rawSeconds = (performance.now() - rawStarted) / 1000;
   sqlite.close();
   return {

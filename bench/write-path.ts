@@ -9,8 +9,11 @@
 //   --traffic zipf         customers as bench/lua.ts draws them: zipf (the default, as real
 //                          products), runs (a backfill's), or uniform (no repeats: the worst case)
 //   --drop-index NAME      an experiment: the same, without that index (repeatable), to price it
-//   --short-app-id         an experiment: the app's id is "a" instead of "app_" + 16 hex, which
-//                          prices what an integer app key in events and counts would save
+//   --sql STATEMENT        an experiment: run this SQL after migrating (repeatable), e.g. to price
+//                          a replacement index
+//   --short-app-id         an experiment: the app's id is "a" instead of "app_" + 16 hex. It priced
+//                          the integer app key before migration 0013; since then it changes only
+//                          customers' and users' app_id
 // It prints wall time and this process's CPU time per event: on a shared machine the CPU figure
 // is the steadier one.
 import { mkdtempSync, rmSync } from "node:fs";
@@ -35,6 +38,7 @@ const { values: flags } = parseArgs({
     traffic: { type: "string", default: "zipf" },
     "drop-index": { type: "string", multiple: true, default: [] },
     "short-app-id": { type: "boolean", default: false },
+    sql: { type: "string", multiple: true, default: [] },
   },
 });
 const EVENTS = Number(flags.events);
@@ -45,6 +49,7 @@ const dir = mkdtempSync(join(tmpdir(), "trackd-write-path-"));
 const path = join(dir, "bench.db");
 const db = openMigratedDatabase(path, durability);
 for (const index of flags["drop-index"]!) db.$client.run(`DROP INDEX ${index}`);
+for (const statement of flags.sql!) db.$client.run(statement);
 const checkpointer = flags.checkpoints === "worker" ? await startCheckpointer(db, { path, durability }) : undefined;
 const writer = new Writer(db.$client);
 const store = createSqliteStore({ db, writer, clock: Date.now });

@@ -22,6 +22,9 @@ const rowKey = (name: string) => int(name).primaryKey().generatedByDefaultAsIden
 
 export const apps = pgTable("apps", {
   id: text("id").primaryKey(),
+  // The store's integer key for the app (schema.ts says why): max + 1, under an advisory lock
+  // (store/pg/admin.ts), as SQLite's store numbers it, so the two schemas stay the same.
+  pk: int("pk").notNull().unique(),
   name: text("name").notNull(),
   signingSecret: text("signing_secret").notNull(),
   requireVerified: boolean("require_verified").notNull().default(false),
@@ -120,7 +123,7 @@ export const events = pgTable(
   {
     seq: rowKey("seq"),
     id: text("id").notNull(),
-    appId: text("app_id").notNull(),
+    appPk: int("app_pk").notNull(),
     customerPk: int("customer_pk").notNull(),
     userPk: int("user_pk"),
     event: text("event").notNull(),
@@ -134,9 +137,9 @@ export const events = pgTable(
   },
   (table) => [
     uniqueIndex("events_app_message_id_uq")
-      .on(table.appId, table.messageId)
+      .on(table.appPk, table.messageId)
       .where(sql`${table.messageId} is not null`),
-    index("events_app_date_idx").on(table.appId, table.eventDate, table.seq),
+    index("events_app_date_idx").on(table.appPk, table.eventDate, table.seq),
     index("events_customer_date_idx").on(table.customerPk, table.eventDate, table.seq),
   ],
 );
@@ -145,7 +148,7 @@ export const customerEventStats = pgTable(
   "customer_event_stats",
   {
     customerPk: int("customer_pk").notNull(),
-    appId: text("app_id").notNull(),
+    appPk: int("app_pk").notNull(),
     event: text("event").notNull(),
     count: int("count").notNull(),
     firstSeen: int("first_seen").notNull(),
@@ -153,7 +156,7 @@ export const customerEventStats = pgTable(
   },
   (table) => [
     primaryKey({ columns: [table.customerPk, table.event] }),
-    index("customer_event_stats_app_event_idx").on(table.appId, table.event),
+    index("customer_event_stats_app_event_idx").on(table.appPk, table.event),
   ],
 );
 
@@ -161,14 +164,14 @@ export const customerDailyCounts = pgTable(
   "customer_daily_counts",
   {
     customerPk: int("customer_pk").notNull(),
-    appId: text("app_id").notNull(),
+    appPk: int("app_pk").notNull(),
     day: int("day").notNull(),
     event: text("event").notNull(),
     count: int("count").notNull(),
   },
   (table) => [
     primaryKey({ columns: [table.customerPk, table.day, table.event] }),
-    index("customer_daily_counts_app_day_idx").on(table.appId, table.day, table.customerPk),
+    index("customer_daily_counts_app_day_idx").on(table.appPk, table.day, table.customerPk),
   ],
 );
 
@@ -176,7 +179,7 @@ export const customerDailyTotals = pgTable(
   "customer_daily_totals",
   {
     customerPk: int("customer_pk").notNull(),
-    appId: text("app_id").notNull(),
+    appPk: int("app_pk").notNull(),
     day: int("day").notNull(),
     count: int("count").notNull(),
   },
@@ -186,35 +189,35 @@ export const customerDailyTotals = pgTable(
 export const appActiveCustomers = pgTable(
   "app_active_customers",
   {
-    appId: text("app_id").notNull(),
+    appPk: int("app_pk").notNull(),
     interval: text("interval", { enum: ["day", "week", "month"] }).notNull(),
     period: int("period").notNull(),
     customers: int("customers").notNull(),
   },
-  (table) => [primaryKey({ columns: [table.appId, table.interval, table.period] })],
+  (table) => [primaryKey({ columns: [table.appPk, table.interval, table.period] })],
 );
 
 export const appDailyCounts = pgTable(
   "app_daily_counts",
   {
-    appId: text("app_id").notNull(),
+    appPk: int("app_pk").notNull(),
     day: int("day").notNull(),
     event: text("event").notNull(),
     count: int("count").notNull(),
   },
-  (table) => [primaryKey({ columns: [table.appId, table.day, table.event] })],
+  (table) => [primaryKey({ columns: [table.appPk, table.day, table.event] })],
 );
 
 export const appEventStats = pgTable(
   "app_event_stats",
   {
-    appId: text("app_id").notNull(),
+    appPk: int("app_pk").notNull(),
     event: text("event").notNull(),
     count: int("count").notNull(),
     firstSeen: int("first_seen").notNull(),
     lastSeen: int("last_seen").notNull(),
   },
-  (table) => [primaryKey({ columns: [table.appId, table.event] })],
+  (table) => [primaryKey({ columns: [table.appPk, table.event] })],
 );
 
 export const subscriptions = pgTable(

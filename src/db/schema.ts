@@ -5,6 +5,10 @@ import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "driz
 
 export const apps = sqliteTable("apps", {
   id: text("id").primaryKey(),
+  // The app's key inside the store: the event and count tables hold this integer instead of
+  // the text id, which the API keeps showing. Assigned at creation (max + 1) and never changed.
+  // A narrower key in every row and index of the hot tables (bench/README.md, issue 18).
+  pk: integer("pk").notNull().unique(),
   name: text("name").notNull(),
   // Kept retrievable (not hashed): the server must recompute client HMACs with it.
   signingSecret: text("signing_secret").notNull(),
@@ -140,7 +144,7 @@ export const events = sqliteTable(
   {
     seq: integer("seq").primaryKey(),
     id: text("id").notNull(),
-    appId: text("app_id").notNull(),
+    appPk: integer("app_pk").notNull(),
     customerPk: integer("customer_pk").notNull(),
     userPk: integer("user_pk"),
     event: text("event").notNull(),
@@ -153,9 +157,9 @@ export const events = sqliteTable(
   },
   (table) => [
     uniqueIndex("events_app_message_id_uq")
-      .on(table.appId, table.messageId)
+      .on(table.appPk, table.messageId)
       .where(sql`${table.messageId} is not null`),
-    index("events_app_date_idx").on(table.appId, table.eventDate, table.seq),
+    index("events_app_date_idx").on(table.appPk, table.eventDate, table.seq),
     index("events_customer_date_idx").on(table.customerPk, table.eventDate, table.seq),
   ],
 );
@@ -169,7 +173,7 @@ export const customerEventStats = sqliteTable(
   "customer_event_stats",
   {
     customerPk: integer("customer_pk").notNull(),
-    appId: text("app_id").notNull(),
+    appPk: integer("app_pk").notNull(),
     event: text("event").notNull(),
     count: integer("count").notNull(),
     firstSeen: integer("first_seen").notNull(),
@@ -177,7 +181,7 @@ export const customerEventStats = sqliteTable(
   },
   (table) => [
     primaryKey({ columns: [table.customerPk, table.event] }),
-    index("customer_event_stats_app_event_idx").on(table.appId, table.event),
+    index("customer_event_stats_app_event_idx").on(table.appPk, table.event),
   ],
 );
 
@@ -186,7 +190,7 @@ export const customerDailyCounts = sqliteTable(
   "customer_daily_counts",
   {
     customerPk: integer("customer_pk").notNull(),
-    appId: text("app_id").notNull(),
+    appPk: integer("app_pk").notNull(),
     day: integer("day").notNull(),
     event: text("event").notNull(),
     count: integer("count").notNull(),
@@ -194,7 +198,7 @@ export const customerDailyCounts = sqliteTable(
   (table) => [
     primaryKey({ columns: [table.customerPk, table.day, table.event] }),
     // Distinct active customers per interval, app-wide.
-    index("customer_daily_counts_app_day_idx").on(table.appId, table.day, table.customerPk),
+    index("customer_daily_counts_app_day_idx").on(table.appPk, table.day, table.customerPk),
   ],
 );
 
@@ -203,7 +207,7 @@ export const customerDailyTotals = sqliteTable(
   "customer_daily_totals",
   {
     customerPk: integer("customer_pk").notNull(),
-    appId: text("app_id").notNull(),
+    appPk: integer("app_pk").notNull(),
     day: integer("day").notNull(),
     count: integer("count").notNull(),
   },
@@ -218,37 +222,37 @@ export const customerDailyTotals = sqliteTable(
 export const appActiveCustomers = sqliteTable(
   "app_active_customers",
   {
-    appId: text("app_id").notNull(),
+    appPk: integer("app_pk").notNull(),
     interval: text("interval", { enum: ["day", "week", "month"] }).notNull(),
     period: integer("period").notNull(),
     customers: integer("customers").notNull(),
   },
-  (table) => [primaryKey({ columns: [table.appId, table.interval, table.period] })],
+  (table) => [primaryKey({ columns: [table.appPk, table.interval, table.period] })],
 );
 
 /** Per app, UTC day and event name: app-wide metrics. */
 export const appDailyCounts = sqliteTable(
   "app_daily_counts",
   {
-    appId: text("app_id").notNull(),
+    appPk: integer("app_pk").notNull(),
     day: integer("day").notNull(),
     event: text("event").notNull(),
     count: integer("count").notNull(),
   },
-  (table) => [primaryKey({ columns: [table.appId, table.day, table.event] })],
+  (table) => [primaryKey({ columns: [table.appPk, table.day, table.event] })],
 );
 
 /** Per app and event name: what GET /v1/api/events/names lists. */
 export const appEventStats = sqliteTable(
   "app_event_stats",
   {
-    appId: text("app_id").notNull(),
+    appPk: integer("app_pk").notNull(),
     event: text("event").notNull(),
     count: integer("count").notNull(),
     firstSeen: integer("first_seen").notNull(),
     lastSeen: integer("last_seen").notNull(),
   },
-  (table) => [primaryKey({ columns: [table.appId, table.event] })],
+  (table) => [primaryKey({ columns: [table.appPk, table.event] })],
 );
 
 // Billing (src/billing): subscriptions from Stripe webhooks, `trackd stripe sync` or

@@ -8,6 +8,7 @@ import { and, asc, desc, eq, gte, lt, sql } from "drizzle-orm";
 import type { Db } from "../db";
 import { appActiveCustomers, appDailyCounts, appEventStats, customerDailyCounts, customerEventStats, customers } from "../db/schema";
 import { GRADE_RANGES } from "../grades";
+import { appPkOf } from "./app-key";
 
 const p = sql.placeholder;
 
@@ -15,14 +16,14 @@ export function createAppCountReads(db: Db) {
   const dailyCounts = db
     .select({ day: appDailyCounts.day, event: appDailyCounts.event, count: appDailyCounts.count })
     .from(appDailyCounts)
-    .where(and(eq(appDailyCounts.appId, p("appId")), gte(appDailyCounts.day, p("fromDay")), lt(appDailyCounts.day, p("toDay"))))
+    .where(and(eq(appDailyCounts.appPk, appPkOf(p("appId"))), gte(appDailyCounts.day, p("fromDay")), lt(appDailyCounts.day, p("toDay"))))
     .prepare();
   const dailyCountsOfEvent = db
     .select({ day: appDailyCounts.day, event: appDailyCounts.event, count: appDailyCounts.count })
     .from(appDailyCounts)
     .where(
       and(
-        eq(appDailyCounts.appId, p("appId")),
+        eq(appDailyCounts.appPk, appPkOf(p("appId"))),
         eq(appDailyCounts.event, p("event")),
         gte(appDailyCounts.day, p("fromDay")),
         lt(appDailyCounts.day, p("toDay")),
@@ -30,13 +31,13 @@ export function createAppCountReads(db: Db) {
     )
     .prepare();
   // Distinct customers can't be summed across days: all events' are kept per period at write
-  // time; one event name's are counted per bucket along the (app_id, day, customer_pk) index.
+  // time; one event name's are counted per bucket along the (app_pk, day, customer_pk) index.
   const activeCustomers = db
     .select({ period: appActiveCustomers.period, customers: appActiveCustomers.customers })
     .from(appActiveCustomers)
     .where(
       and(
-        eq(appActiveCustomers.appId, p("appId")),
+        eq(appActiveCustomers.appPk, appPkOf(p("appId"))),
         eq(appActiveCustomers.interval, p("interval")),
         gte(appActiveCustomers.period, p("fromDay")),
         lt(appActiveCustomers.period, p("toDay")),
@@ -48,7 +49,7 @@ export function createAppCountReads(db: Db) {
     .from(customerDailyCounts)
     .where(
       and(
-        eq(customerDailyCounts.appId, p("appId")),
+        eq(customerDailyCounts.appPk, appPkOf(p("appId"))),
         gte(customerDailyCounts.day, p("fromDay")),
         lt(customerDailyCounts.day, p("toDay")),
         eq(customerDailyCounts.event, p("event")),
@@ -58,15 +59,15 @@ export function createAppCountReads(db: Db) {
   const names = db
     .select()
     .from(appEventStats)
-    .where(eq(appEventStats.appId, p("appId")))
+    .where(eq(appEventStats.appPk, appPkOf(p("appId"))))
     .orderBy(desc(appEventStats.count), asc(appEventStats.event))
     .prepare();
 
-  // Entries of the (app_id, event) index: ~100 ms at 100k customers doing 20 names each.
+  // Entries of the (app_pk, event) index: ~100 ms at 100k customers doing 20 names each.
   const customersPerEvent = db
     .select({ event: customerEventStats.event, customers: sql<number>`count(*)` })
     .from(customerEventStats)
-    .where(eq(customerEventStats.appId, p("appId")))
+    .where(eq(customerEventStats.appPk, appPkOf(p("appId"))))
     .groupBy(customerEventStats.event)
     .prepare();
   // Customers per health grade: a scan of the (app_id, health_score) index only.

@@ -68,7 +68,8 @@ export type Occurrences = Required<Sum>;
 
 /** One stored event, as the counts see it. */
 export interface Counted {
-  appId: string;
+  /** apps.pk (app-key.ts). */
+  appPk: number;
   customerPk: number;
   userPk: number | null;
   event: string;
@@ -94,46 +95,46 @@ function prepareActivity(db: Db, table: "customers" | "users") {
 
 export function createCounters(db: Db): Deferred & { count(event: Counted): void } {
   const client = db.$client;
-  const perCustomerEvent = client.prepare<never, Occurrences & { appId: string; customerPk: number; event: string }>(
-    `INSERT INTO customer_event_stats (customer_pk, app_id, event, count, first_seen, last_seen)
-     VALUES ($customerPk, $appId, $event, $count, $firstSeen, $lastSeen)
+  const perCustomerEvent = client.prepare<never, Occurrences & { appPk: number; customerPk: number; event: string }>(
+    `INSERT INTO customer_event_stats (customer_pk, app_pk, event, count, first_seen, last_seen)
+     VALUES ($customerPk, $appPk, $event, $count, $firstSeen, $lastSeen)
      ON CONFLICT (customer_pk, event) DO UPDATE SET count = count + excluded.count,
        first_seen = min(first_seen, excluded.first_seen), last_seen = max(last_seen, excluded.last_seen)`,
   );
-  const perAppEvent = client.prepare<never, Occurrences & { appId: string; event: string }>(
-    `INSERT INTO app_event_stats (app_id, event, count, first_seen, last_seen) VALUES ($appId, $event, $count, $firstSeen, $lastSeen)
-     ON CONFLICT (app_id, event) DO UPDATE SET count = count + excluded.count,
+  const perAppEvent = client.prepare<never, Occurrences & { appPk: number; event: string }>(
+    `INSERT INTO app_event_stats (app_pk, event, count, first_seen, last_seen) VALUES ($appPk, $event, $count, $firstSeen, $lastSeen)
+     ON CONFLICT (app_pk, event) DO UPDATE SET count = count + excluded.count,
        first_seen = min(first_seen, excluded.first_seen), last_seen = max(last_seen, excluded.last_seen)`,
   );
-  const perCustomerDayEvent = client.prepare<never, Sum & { appId: string; customerPk: number; day: number; event: string }>(
-    `INSERT INTO customer_daily_counts (customer_pk, app_id, day, event, count) VALUES ($customerPk, $appId, $day, $event, $count)
+  const perCustomerDayEvent = client.prepare<never, Sum & { appPk: number; customerPk: number; day: number; event: string }>(
+    `INSERT INTO customer_daily_counts (customer_pk, app_pk, day, event, count) VALUES ($customerPk, $appPk, $day, $event, $count)
      ON CONFLICT (customer_pk, day, event) DO UPDATE SET count = count + excluded.count`,
   );
   // Returns the day's new total: equal to what was added means the customer's first events of that day.
-  const perCustomerDay = client.prepare<{ count: number }, Sum & { appId: string; customerPk: number; day: number }>(
-    `INSERT INTO customer_daily_totals (customer_pk, app_id, day, count) VALUES ($customerPk, $appId, $day, $count)
+  const perCustomerDay = client.prepare<{ count: number }, Sum & { appPk: number; customerPk: number; day: number }>(
+    `INSERT INTO customer_daily_totals (customer_pk, app_pk, day, count) VALUES ($customerPk, $appPk, $day, $count)
      ON CONFLICT (customer_pk, day) DO UPDATE SET count = count + excluded.count RETURNING count`,
   );
-  const perAppDay = client.prepare<never, Sum & { appId: string; day: number; event: string }>(
-    `INSERT INTO app_daily_counts (app_id, day, event, count) VALUES ($appId, $day, $event, $count)
-     ON CONFLICT (app_id, day, event) DO UPDATE SET count = count + excluded.count`,
+  const perAppDay = client.prepare<never, Sum & { appPk: number; day: number; event: string }>(
+    `INSERT INTO app_daily_counts (app_pk, day, event, count) VALUES ($appPk, $day, $event, $count)
+     ON CONFLICT (app_pk, day, event) DO UPDATE SET count = count + excluded.count`,
   );
   const activeOnAnotherDay = client.prepare<{ day: number }, { customerPk: number; start: number; end: number; day: number }>(
     `SELECT day FROM customer_daily_totals
      WHERE customer_pk = $customerPk AND day >= $start AND day < $end AND day <> $day LIMIT 1`,
   );
-  const oneMoreActive = client.prepare<never, { appId: string; interval: string; period: number }>(
-    `INSERT INTO app_active_customers (app_id, interval, period, customers) VALUES ($appId, $interval, $period, 1)
-     ON CONFLICT (app_id, interval, period) DO UPDATE SET customers = customers + 1`,
+  const oneMoreActive = client.prepare<never, { appPk: number; interval: string; period: number }>(
+    `INSERT INTO app_active_customers (app_pk, interval, period, customers) VALUES ($appPk, $interval, $period, 1)
+     ON CONFLICT (app_pk, interval, period) DO UPDATE SET customers = customers + 1`,
   );
 
   /** A customer's first events of `day`: newly active that day, and in its week and its month unless active on another of their days. */
-  function countActive(appId: string, customerPk: number, day: number): void {
+  function countActive(appPk: number, customerPk: number, day: number): void {
     for (const interval of INTERVALS) {
       const { start, end } = periodOf(day, interval);
       // A week can straddle two months: each period is checked on its own.
       if (interval !== "day" && activeOnAnotherDay.get({ customerPk, start, end, day })) continue;
-      oneMoreActive.run({ appId, interval, period: start });
+      oneMoreActive.run({ appPk, interval, period: start });
     }
   }
 
@@ -145,7 +146,7 @@ export function createCounters(db: Db): Deferred & { count(event: Counted): void
     perCustomerDayEvent: (row) => perCustomerDayEvent.run(row),
     // Days are flushed one at a time, so each new day's check sees the days flushed before it.
     perCustomerDay: (row) => {
-      if (perCustomerDay.get(row)!.count === row.count) countActive(row.appId, row.customerPk, row.day);
+      if (perCustomerDay.get(row)!.count === row.count) countActive(row.appPk, row.customerPk, row.day);
     },
     perAppDay: (row) => perAppDay.run(row),
   };
@@ -172,11 +173,11 @@ type RowOf<S> = S extends Sums<infer R> ? R : never;
 export interface CountSums {
   customerActivity: Sums<Occurrences & { pk: number }>;
   userActivity: Sums<Occurrences & { pk: number }>;
-  perCustomerEvent: Sums<Occurrences & { appId: string; customerPk: number; event: string }>;
-  perAppEvent: Sums<Occurrences & { appId: string; event: string }>;
-  perCustomerDayEvent: Sums<Sum & { appId: string; customerPk: number; day: number; event: string }>;
-  perCustomerDay: Sums<Sum & { appId: string; customerPk: number; day: number }>;
-  perAppDay: Sums<Sum & { appId: string; day: number; event: string }>;
+  perCustomerEvent: Sums<Occurrences & { appPk: number; customerPk: number; event: string }>;
+  perAppEvent: Sums<Occurrences & { appPk: number; event: string }>;
+  perCustomerDayEvent: Sums<Sum & { appPk: number; customerPk: number; day: number; event: string }>;
+  perCustomerDay: Sums<Sum & { appPk: number; customerPk: number; day: number }>;
+  perAppDay: Sums<Sum & { appPk: number; day: number; event: string }>;
 }
 
 export function newCountSums(): CountSums {
@@ -192,16 +193,16 @@ export function newCountSums(): CountSums {
 }
 
 /** What one stored event adds to each count table: the same for every backend. */
-export function countEvent(sums: CountSums, { appId, customerPk, userPk, event, eventDate: at }: Counted): void {
+export function countEvent(sums: CountSums, { appPk, customerPk, userPk, event, eventDate: at }: Counted): void {
   const day = dayOf(at);
   const ofDay = customerDay(customerPk, day);
   sums.customerActivity.add(customerPk, 0, 0, at, () => ({ pk: customerPk, count: 1, firstSeen: at, lastSeen: at }));
   if (userPk !== null) sums.userActivity.add(userPk, 0, 0, at, () => ({ pk: userPk, count: 1, firstSeen: at, lastSeen: at }));
-  sums.perCustomerEvent.add(customerPk, event, 0, at, () => ({ appId, customerPk, event, count: 1, firstSeen: at, lastSeen: at }));
-  sums.perAppEvent.add(appId, event, 0, at, () => ({ appId, event, count: 1, firstSeen: at, lastSeen: at }));
-  sums.perCustomerDayEvent.add(ofDay, event, 0, at, () => ({ appId, customerPk, day, event, count: 1 }));
-  sums.perCustomerDay.add(ofDay, 0, 0, at, () => ({ appId, customerPk, day, count: 1 }));
-  sums.perAppDay.add(appId, day, event, at, () => ({ appId, day, event, count: 1 }));
+  sums.perCustomerEvent.add(customerPk, event, 0, at, () => ({ appPk, customerPk, event, count: 1, firstSeen: at, lastSeen: at }));
+  sums.perAppEvent.add(appPk, event, 0, at, () => ({ appPk, event, count: 1, firstSeen: at, lastSeen: at }));
+  sums.perCustomerDayEvent.add(ofDay, event, 0, at, () => ({ appPk, customerPk, day, event, count: 1 }));
+  sums.perCustomerDay.add(ofDay, 0, 0, at, () => ({ appPk, customerPk, day, count: 1 }));
+  sums.perAppDay.add(appPk, day, event, at, () => ({ appPk, day, event, count: 1 }));
 }
 
 /**

@@ -7,7 +7,10 @@ import type { Db } from "../db";
 import { apiKeys, apps, type AppRow } from "../db/schema";
 
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
-export type NewApp = typeof apps.$inferInsert;
+/** The store numbers the app itself (apps.pk, app-key.ts). */
+export type NewApp = Omit<typeof apps.$inferInsert, "pk">;
+// The next app's pk: inserts run in one transaction on the one connection that writes.
+const nextAppPk = sql`(select coalesce(max(${apps.pk}), 0) + 1 from ${apps})`;
 export type NewApiKey = typeof apiKeys.$inferInsert;
 export type AppSettingsFields = Pick<Partial<NewApp>, "requireVerified" | "allowedOrigins" | "stripeWebhookSecret" | "healthWeights" | "retentionDays">;
 
@@ -30,7 +33,7 @@ export function createCredentialsStore(db: Db) {
       return db.transaction(() => {
         const taken = db.select({ id: apps.id }).from(apps).where(eq(apps.name, app.name)).get();
         if (taken) return { takenBy: taken.id };
-        db.insert(apps).values(app).run();
+        db.insert(apps).values({ ...app, pk: nextAppPk }).run();
         db.insert(apiKeys).values(key()).run();
         return null;
       });
@@ -39,7 +42,7 @@ export function createCredentialsStore(db: Db) {
     insertAppWithKeyInTransaction(app: NewApp, key: NewApiKey): { takenBy: string } | null {
       const taken = db.select({ id: apps.id }).from(apps).where(eq(apps.name, app.name)).get();
       if (taken) return { takenBy: taken.id };
-      db.insert(apps).values(app).run();
+      db.insert(apps).values({ ...app, pk: nextAppPk }).run();
       db.insert(apiKeys).values(key).run();
       return null;
     },

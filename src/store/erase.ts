@@ -4,6 +4,7 @@
 // as SQL than as builder calls, run once per erasure.
 import type { Db } from "../db";
 import { INTERVALS, periodOf } from "../periods";
+import { APP_PK } from "./app-key";
 
 export interface Erased {
   events: number;
@@ -17,13 +18,13 @@ export function prepareErase(db: Db) {
   const subtractFromApp = [
     `UPDATE app_daily_counts SET count = app_daily_counts.count - c.count
        FROM customer_daily_counts AS c
-      WHERE c.customer_pk = $pk AND app_daily_counts.app_id = $appId
+      WHERE c.customer_pk = $pk AND app_daily_counts.app_pk = ${APP_PK}
         AND app_daily_counts.day = c.day AND app_daily_counts.event = c.event`,
-    "DELETE FROM app_daily_counts WHERE app_id = $appId AND count <= 0",
+    `DELETE FROM app_daily_counts WHERE app_pk = ${APP_PK} AND count <= 0`,
     `UPDATE app_event_stats SET count = app_event_stats.count - s.count
        FROM customer_event_stats AS s
-      WHERE s.customer_pk = $pk AND app_event_stats.app_id = $appId AND app_event_stats.event = s.event`,
-    "DELETE FROM app_event_stats WHERE app_id = $appId AND count <= 0",
+      WHERE s.customer_pk = $pk AND app_event_stats.app_pk = ${APP_PK} AND app_event_stats.event = s.event`,
+    `DELETE FROM app_event_stats WHERE app_pk = ${APP_PK} AND count <= 0`,
   ].map((sql) => client.prepare(sql));
   const customerStats = client.prepare<{ event: string; first: number; last: number }, { pk: number }>(
     "SELECT event, first_seen AS first, last_seen AS last FROM customer_event_stats WHERE customer_pk = $pk",
@@ -31,9 +32,9 @@ export function prepareErase(db: Db) {
   // The customer was one of the distinct active customers of each period it had events in.
   const activeDays = client.prepare<{ day: number }, { pk: number }>("SELECT day FROM customer_daily_totals WHERE customer_pk = $pk");
   const oneLessActive = client.prepare(
-    "UPDATE app_active_customers SET customers = customers - 1 WHERE app_id = $appId AND interval = $interval AND period = $period",
+    `UPDATE app_active_customers SET customers = customers - 1 WHERE app_pk = ${APP_PK} AND interval = $interval AND period = $period`,
   );
-  const deleteInactive = client.prepare("DELETE FROM app_active_customers WHERE app_id = $appId AND customers <= 0");
+  const deleteInactive = client.prepare(`DELETE FROM app_active_customers WHERE app_pk = ${APP_PK} AND customers <= 0`);
   const deleteCounts = [
     "DELETE FROM customer_daily_counts WHERE customer_pk = $pk",
     "DELETE FROM customer_daily_totals WHERE customer_pk = $pk",
@@ -43,9 +44,9 @@ export function prepareErase(db: Db) {
   // scan over that event's customers happens only then).
   const recomputeFirstLast = client.prepare(
     `UPDATE app_event_stats SET
-        first_seen = (SELECT min(first_seen) FROM customer_event_stats WHERE app_id = $appId AND event = $event),
-        last_seen = (SELECT max(last_seen) FROM customer_event_stats WHERE app_id = $appId AND event = $event)
-      WHERE app_id = $appId AND event = $event AND (first_seen = $first OR last_seen = $last)`,
+        first_seen = (SELECT min(first_seen) FROM customer_event_stats WHERE app_pk = ${APP_PK} AND event = $event),
+        last_seen = (SELECT max(last_seen) FROM customer_event_stats WHERE app_pk = ${APP_PK} AND event = $event)
+      WHERE app_pk = ${APP_PK} AND event = $event AND (first_seen = $first OR last_seen = $last)`,
   );
   const deleteEvents = client.prepare("DELETE FROM events WHERE customer_pk = $pk");
   const deleteUsers = client.prepare("DELETE FROM users WHERE customer_pk = $pk");

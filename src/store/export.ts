@@ -5,6 +5,7 @@
 // page along one index, with a row-value comparison Drizzle would only wrap in sql``.
 import type { Db } from "../db";
 import { dayOf } from "../periods";
+import { APP_PK } from "./app-key";
 
 /** One exported event: the event and the identity of its customer (and user). */
 export interface ExportRow {
@@ -49,10 +50,10 @@ type PageParams = { appId: string; pk: number; date: number; seq: number; to: nu
 export function createExporter(db: Db) {
   const client = db.$client;
   const highWaterMark = client.prepare<{ seq: number }, []>("SELECT coalesce(max(seq), 0) AS seq FROM events");
-  const appPage = client.prepare<ExportRow, PageParams>(`${SELECT} WHERE e.app_id = $appId AND ${AFTER}`);
-  const customerPage = client.prepare<ExportRow, PageParams>(`${SELECT} WHERE e.customer_pk = $pk AND e.app_id = $appId AND ${AFTER}`);
+  const appPage = client.prepare<ExportRow, PageParams>(`${SELECT} WHERE e.app_pk = ${APP_PK} AND ${AFTER}`);
+  const customerPage = client.prepare<ExportRow, PageParams>(`${SELECT} WHERE e.customer_pk = $pk AND e.app_pk = ${APP_PK} AND ${AFTER}`);
   const appCount = client.prepare<{ n: number }, { appId: string; fromDay: number; toDay: number }>(
-    "SELECT coalesce(sum(count), 0) AS n FROM app_daily_counts WHERE app_id = $appId AND day >= $fromDay AND day <= $toDay",
+    `SELECT coalesce(sum(count), 0) AS n FROM app_daily_counts WHERE app_pk = ${APP_PK} AND day >= $fromDay AND day <= $toDay`,
   );
   const customerCount = client.prepare<{ n: number }, { pk: number; fromDay: number; toDay: number }>(
     "SELECT coalesce(sum(count), 0) AS n FROM customer_daily_counts WHERE customer_pk = $pk AND day >= $fromDay AND day <= $toDay",

@@ -4,6 +4,7 @@
 // (db/schema.ts). The writer runs them inside its batch transaction.
 import type { Db } from "../db";
 import type { EventSource } from "../db/schema";
+import { appKeysOf } from "./app-key";
 
 /** What identity resolution needs of a customer; attributes are read only when updated. */
 export interface CustomerIdentity {
@@ -20,7 +21,8 @@ export interface Attributed {
 // A type, not an interface: statement parameters need an index signature.
 export type NewEventRow = {
   id: string;
-  appId: string;
+  /** apps.pk (app-key.ts), not the public id. */
+  appPk: number;
   customerPk: number;
   userPk: number | null;
   event: string;
@@ -49,9 +51,10 @@ export function createIngestStore(db: Db) {
   const customerAttributes = client.prepare<{ data: string; email: string | null }, { pk: number }>(
     "SELECT data, email FROM customers WHERE pk = $pk",
   );
-  const eventByMessageId = client.prepare<{ id: string }, { appId: string; messageId: string }>(
-    "SELECT id FROM events WHERE app_id = $appId AND message_id = $messageId",
+  const eventByMessageId = client.prepare<{ id: string }, { appPk: number; messageId: string }>(
+    "SELECT id FROM events WHERE app_pk = $appPk AND message_id = $messageId",
   );
+  const appPk = client.prepare<{ pk: number }, { appId: string }>("SELECT pk FROM apps WHERE id = $appId");
   const insertCustomer = client.prepare<CustomerIdentity, { appId: string; customerId: string | null; uid: string | null; email: string | null; now: number }>(
     `INSERT INTO customers (app_id, customer_id, uid, email, created_at, updated_at)
      VALUES ($appId, $customerId, $uid, $email, $now, $now) RETURNING ${IDENTITY}`,
@@ -86,13 +89,15 @@ export function createIngestStore(db: Db) {
   );
   // bun:sqlite binds `verified` (a boolean) as 1 or 0.
   const insertEvent = client.prepare<never, NewEventRow>(
-    `INSERT INTO events (id, app_id, customer_pk, user_pk, event, event_date, received_at, event_data, source, verified, message_id)
-     VALUES ($id, $appId, $customerPk, $userPk, $event, $eventDate, $receivedAt, $eventData, $source, $verified, $messageId)`,
+    `INSERT INTO events (id, app_pk, customer_pk, user_pk, event, event_date, received_at, event_data, source, verified, message_id)
+     VALUES ($id, $appPk, $customerPk, $userPk, $event, $eventDate, $receivedAt, $eventData, $source, $verified, $messageId)`,
   );
 
   return {
-    eventIdByMessageId: (appId: string, messageId: string): string | undefined =>
-      eventByMessageId.get({ appId, messageId })?.id,
+    /** apps.pk of the app `appId`, found once (app-key.ts). */
+    appPk: appKeysOf((appId) => appPk.get({ appId })?.pk),
+    eventIdByMessageId: (appPk: number, messageId: string): string | undefined =>
+      eventByMessageId.get({ appPk, messageId })?.id,
     customerByCustomerId: (appId: string, value: string): CustomerIdentity | undefined =>
       customerByCustomerId.get({ appId, value }) ?? undefined,
     customerByUid: (appId: string, value: string): CustomerIdentity | undefined => customerByUid.get({ appId, value }) ?? undefined,

@@ -10,6 +10,7 @@
 // and "all-time count" mean. README ("Data retention") says so.
 import type { Db } from "../db";
 import { dayOf } from "../periods";
+import { APP_PK } from "./app-key";
 
 export interface PurgeStep {
   events: number;
@@ -24,13 +25,13 @@ export function preparePurge(db: Db) {
   // The events_app_date index finds the oldest first; the rowid list keeps the delete to `limit`.
   const deleteEvents = client.prepare<never, { appId: string; horizon: number; limit: number }>(
     `DELETE FROM events WHERE seq IN (
-       SELECT seq FROM events WHERE app_id = $appId AND event_date < $horizon ORDER BY event_date LIMIT $limit)`,
+       SELECT seq FROM events WHERE app_pk = ${APP_PK} AND event_date < $horizon ORDER BY event_date LIMIT $limit)`,
   );
   // customer_daily_totals has no app index: its rows are found through customer_daily_counts',
   // which has a row for every (customer, day) it has.
   const customerDays = client.prepare<{ customerPk: number; day: number }, { appId: string; day: number; limit: number }>(
     `SELECT DISTINCT customer_pk AS customerPk, day FROM customer_daily_counts
-      WHERE app_id = $appId AND day < $day LIMIT $limit`,
+      WHERE app_pk = ${APP_PK} AND day < $day LIMIT $limit`,
   );
   const deleteCustomerDay = [
     "DELETE FROM customer_daily_counts WHERE customer_pk = $customerPk AND day = $day",
@@ -38,12 +39,12 @@ export function preparePurge(db: Db) {
   ].map((sql) => client.prepare<never, { customerPk: number; day: number }>(sql));
   const deleteAppDays = client.prepare<never, { appId: string; day: number; limit: number }>(
     `DELETE FROM app_daily_counts WHERE rowid IN (
-       SELECT rowid FROM app_daily_counts WHERE app_id = $appId AND day < $day LIMIT $limit)`,
+       SELECT rowid FROM app_daily_counts WHERE app_pk = ${APP_PK} AND day < $day LIMIT $limit)`,
   );
   // A week or month that straddles the horizon keeps its distinct count (it counted customers
   // active on days still kept too); periods that ended before it go. Days end the day after.
   const deleteActive = client.prepare<never, { appId: string; day: number }>(
-    `DELETE FROM app_active_customers WHERE app_id = $appId AND (
+    `DELETE FROM app_active_customers WHERE app_pk = ${APP_PK} AND (
         (interval = 'day' AND period < $day)
         OR (interval = 'week' AND period + 7 <= $day)
         OR (interval = 'month' AND date(period * 86400, 'unixepoch', '+1 month') <= date($day * 86400, 'unixepoch')))`,

@@ -39,7 +39,7 @@ describe("trackd dev seed", () => {
     expect(result.stderr).toContain("100%");
 
     readDb(s.db, (db) => {
-      expect(number(db, `select count(*) as n from events where app_id = '${s.appId}' and source = 'bulk'`)).toBe(3000);
+      expect(number(db, `select count(*) as n from events where app_pk = (select pk from apps where id = '${s.appId}') and source = 'bulk'`)).toBe(3000);
       expect(number(db, "select count(*) as n from customers")).toBe(100);
       expect(number(db, "select count(*) as n from customers where customer_id not glob 'cus_[0-9a-z]*'")).toBe(0);
       expect(number(db, "select count(*) as n from users")).toBeGreaterThan(0);

@@ -17,8 +17,8 @@ function countsAndTruth(h: Harness) {
       all("select customer_pk, event_date / 86400000 as day, event, count(*) as count from events group by 1, 2, 3 order by 1, 2, 3"),
     ],
     perAppDay: [
-      all("select app_id, day, event, count from app_daily_counts order by 1, 2, 3"),
-      all("select app_id, event_date / 86400000 as day, event, count(*) as count from events group by 1, 2, 3 order by 1, 2, 3"),
+      all("select app_pk, day, event, count from app_daily_counts order by 1, 2, 3"),
+      all("select app_pk, event_date / 86400000 as day, event, count(*) as count from events group by 1, 2, 3 order by 1, 2, 3"),
     ],
     perCustomerDay: [
       all("select customer_pk, day, count from customer_daily_totals order by 1, 2"),
@@ -26,13 +26,13 @@ function countsAndTruth(h: Harness) {
     ],
     // Distinct customers per day, ISO week and calendar month, straight from the events.
     activeCustomers: [
-      all("select app_id, interval, period, customers from app_active_customers order by 1, 2, 3"),
-      all(`with days as (select distinct app_id, customer_pk, event_date / 86400000 as day from events)
-           select app_id, 'day' as interval, day as period, count(*) as customers from days group by 1, 3
+      all("select app_pk, interval, period, customers from app_active_customers order by 1, 2, 3"),
+      all(`with days as (select distinct app_pk, customer_pk, event_date / 86400000 as day from events)
+           select app_pk, 'day' as interval, day as period, count(*) as customers from days group by 1, 3
            union all
-           select app_id, 'month', cast(julianday(date(day * 86400, 'unixepoch', 'start of month')) - 2440587.5 as integer) as m, count(distinct customer_pk) from days group by 1, 3
+           select app_pk, 'month', cast(julianday(date(day * 86400, 'unixepoch', 'start of month')) - 2440587.5 as integer) as m, count(distinct customer_pk) from days group by 1, 3
            union all
-           select app_id, 'week', day - ((day + 3) % 7) as w, count(distinct customer_pk) from days group by 1, 3
+           select app_pk, 'week', day - ((day + 3) % 7) as w, count(distinct customer_pk) from days group by 1, 3
            order by 1, 2, 3`),
     ],
     // Activity on the customer and user rows, summed per batch like the rest.
@@ -45,8 +45,8 @@ function countsAndTruth(h: Harness) {
       all("select user_pk as pk, count(*) as event_count, min(event_date) as first_seen, max(event_date) as last_seen from events where user_pk is not null group by 1 order by 1"),
     ],
     perAppEvent: [
-      all("select app_id, event, count, first_seen, last_seen from app_event_stats order by 1, 2"),
-      all("select app_id, event, count(*) as count, min(event_date) as first_seen, max(event_date) as last_seen from events group by 1, 2 order by 1, 2"),
+      all("select app_pk, event, count, first_seen, last_seen from app_event_stats order by 1, 2"),
+      all("select app_pk, event, count(*) as count, min(event_date) as first_seen, max(event_date) as last_seen from events group by 1, 2 order by 1, 2"),
     ],
   };
 }

@@ -164,9 +164,10 @@ describe("0003, 0004 and 0005 (the counts) on a database that already holds even
       { day: 20_002, event: "A Done", count: 1 },
     ]);
     // 0004 derives the per-app stats from the per-customer ones.
-    expect(all("select app_id, event, count, first_seen, last_seen from app_event_stats order by 2")).toEqual([
-      { app_id: "app_1", event: "A Done", count: 4, first_seen: t, last_seen: t + 2 * day },
-      { app_id: "app_1", event: "B Done", count: 1, first_seen: t, last_seen: t },
+    // (0013 keys the count tables by the app's integer pk: app_1 is the first app, pk 1.)
+    expect(all("select app_pk, event, count, first_seen, last_seen from app_event_stats order by 2")).toEqual([
+      { app_pk: 1, event: "A Done", count: 4, first_seen: t, last_seen: t + 2 * day },
+      { app_pk: 1, event: "B Done", count: 1, first_seen: t, last_seen: t },
     ]);
     // 0005: per-customer day totals, and distinct active customers per day, week and month.
     expect(all("select customer_pk, day, count from customer_daily_totals order by 1, 2")).toEqual([
@@ -183,5 +184,65 @@ describe("0003, 0004 and 0005 (the counts) on a database that already holds even
       { interval: "month", period: 19_997, customers: 2 },
       { interval: "week", period: 19_996, customers: 2 },
     ]);
+  });
+});
+
+describe("0013 (the integer app key) on a database that already holds events and counts", () => {
+  test("numbers the apps and carries every event and count row over to its app's pk", () => {
+    const before = join(mkdtempSync(join(tmpdir(), "trackd-migrations-")), "drizzle");
+    tempDirs.push(join(before, ".."));
+    cpSync(join(import.meta.dir, "..", "..", "drizzle"), before, { recursive: true });
+    const index = journal.entries.findIndex((entry) => entry.tag === "0013_integer_app_key");
+    writeFileSync(join(before, "meta", "_journal.json"), JSON.stringify({ ...journal, entries: journal.entries.slice(0, index) }));
+    const db = openDatabase(freshPath());
+    open.push(db);
+    migrate(db, { migrationsFolder: before });
+    const run = (sql: string) => db.$client.run(sql);
+    run("insert into apps (id, name, signing_secret, created_at) values ('app_a', 'A', 's', 1), ('app_b', 'B', 's', 2)");
+    run("insert into customers (pk, app_id, customer_id, created_at, updated_at) values (1, 'app_a', 'c1', 1, 1), (2, 'app_b', 'c2', 1, 1)");
+    run(`insert into events (seq, id, app_id, customer_pk, event, event_date, received_at, source, verified, message_id)
+         values (7, 'evt_1', 'app_a', 1, 'E', 86400000, 5, 'server', 1, 'm1'), (9, 'evt_2', 'app_b', 2, 'F', 86400000, 6, 'segment', 0, null)`);
+    run("insert into customer_event_stats values (1, 'app_a', 'E', 1, 86400000, 86400000), (2, 'app_b', 'F', 1, 86400000, 86400000)");
+    run("insert into customer_daily_counts values (1, 'app_a', 1, 'E', 1), (2, 'app_b', 1, 'F', 1)");
+    run("insert into customer_daily_totals values (1, 'app_a', 1, 1), (2, 'app_b', 1, 1)");
+    run("insert into app_active_customers values ('app_a', 'day', 1, 1), ('app_b', 'month', 0, 1)");
+    run("insert into app_daily_counts values ('app_a', 1, 'E', 1), ('app_b', 1, 'F', 1)");
+    run("insert into app_event_stats values ('app_a', 'E', 1, 86400000, 86400000), ('app_b', 'F', 1, 86400000, 86400000)");
+
+    migrateDatabase(db);
+
+    const all = (sql: string) => db.$client.query(sql).all();
+    expect(all("select id, pk from apps order by id")).toEqual([{ id: "app_a", pk: 1 }, { id: "app_b", pk: 2 }]);
+    expect(all("select seq, id, app_pk, customer_pk, event, event_date, received_at, source, verified, message_id from events order by seq")).toEqual([
+      { seq: 7, id: "evt_1", app_pk: 1, customer_pk: 1, event: "E", event_date: 86400000, received_at: 5, source: "server", verified: 1, message_id: "m1" },
+      { seq: 9, id: "evt_2", app_pk: 2, customer_pk: 2, event: "F", event_date: 86400000, received_at: 6, source: "segment", verified: 0, message_id: null },
+    ]);
+    expect(all("select * from customer_event_stats order by customer_pk")).toEqual([
+      { customer_pk: 1, app_pk: 1, event: "E", count: 1, first_seen: 86400000, last_seen: 86400000 },
+      { customer_pk: 2, app_pk: 2, event: "F", count: 1, first_seen: 86400000, last_seen: 86400000 },
+    ]);
+    expect(all("select * from customer_daily_counts order by customer_pk")).toEqual([
+      { customer_pk: 1, app_pk: 1, day: 1, event: "E", count: 1 },
+      { customer_pk: 2, app_pk: 2, day: 1, event: "F", count: 1 },
+    ]);
+    expect(all("select * from customer_daily_totals order by customer_pk")).toEqual([
+      { customer_pk: 1, app_pk: 1, day: 1, count: 1 },
+      { customer_pk: 2, app_pk: 2, day: 1, count: 1 },
+    ]);
+    expect(all("select * from app_active_customers order by app_pk")).toEqual([
+      { app_pk: 1, interval: "day", period: 1, customers: 1 },
+      { app_pk: 2, interval: "month", period: 0, customers: 1 },
+    ]);
+    expect(all("select * from app_daily_counts order by app_pk")).toEqual([
+      { app_pk: 1, day: 1, event: "E", count: 1 },
+      { app_pk: 2, day: 1, event: "F", count: 1 },
+    ]);
+    expect(all("select * from app_event_stats order by app_pk")).toEqual([
+      { app_pk: 1, event: "E", count: 1, first_seen: 86400000, last_seen: 86400000 },
+      { app_pk: 2, event: "F", count: 1, first_seen: 86400000, last_seen: 86400000 },
+    ]);
+    // The keys moved with the column: a messageId is still unique within its app.
+    expect(() => run("insert into events (id, app_pk, customer_pk, event, event_date, received_at, source, verified, message_id) values ('evt_3', 1, 1, 'E', 1, 1, 'server', 1, 'm1')")).toThrow(/UNIQUE/);
+    expect(all("pragma foreign_key_check")).toEqual([]);
   });
 });

@@ -9,6 +9,10 @@ import journal from "../../drizzle-pg/meta/_journal.json";
 import { closePostgres, migratePostgres, MIGRATION_LOCK_KEY, openPostgres, type PgDb } from "../../src/db/postgres";
 import * as pg from "../../src/db/schema.pg";
 import { describePg, freshDatabase } from "../support/postgres";
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { migrate } from "drizzle-orm/postgres-js/migrator";
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -114,7 +118,7 @@ describePg("PostgreSQL round trip through drizzle-orm/postgres-js", () => {
   const farFuture = 8_640_000_000_000_000; // the largest Date, beyond int4 and well beyond 2^32
 
   async function withApp(db: PgDb, id = "app_1", requireVerified = false) {
-    await db.insert(pg.apps).values({ id, name: "A", signingSecret: "s", requireVerified, createdAt: ms });
+    await db.insert(pg.apps).values({ id, pk: 1, name: "A", signingSecret: "s", requireVerified, createdAt: ms });
   }
 
   test("millisecond timestamps in bigint columns come back as the same numbers", async () => {
@@ -131,7 +135,7 @@ describePg("PostgreSQL round trip through drizzle-orm/postgres-js", () => {
   test("booleans come back as booleans, and the column default is false", async () => {
     const db = await copied();
     await withApp(db, "app_t", true);
-    await db.insert(pg.apps).values({ id: "app_d", name: "D", signingSecret: "s", createdAt: ms });
+    await db.insert(pg.apps).values({ id: "app_d", pk: 2, name: "D", signingSecret: "s", createdAt: ms });
     const rows = await db.select({ id: pg.apps.id, requireVerified: pg.apps.requireVerified }).from(pg.apps).orderBy(pg.apps.id);
     expect(rows).toEqual([
       { id: "app_d", requireVerified: false },
@@ -206,5 +210,58 @@ describePg("PostgreSQL round trip through drizzle-orm/postgres-js", () => {
     expect(raw).toEqual({ n: 1, total: String(ms), cast: ms });
     const [column] = await db.$client`select created_at as at from apps`;
     expect(column).toEqual({ at: ms });
+  });
+});
+
+describePg("PostgreSQL migration 0003 (the integer app key) on a database with rows", () => {
+  test("numbers the apps and carries every event and count row over to its app's pk", async () => {
+    // drizzle-pg/ as it was before 0003: a copy with a shortened journal.
+    const dir = mkdtempSync(join(tmpdir(), "trackd-pg-migrations-"));
+    cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
+    const before = join(dir, "drizzle-pg");
+    cpSync(join(import.meta.dir, "..", "..", "drizzle-pg"), before, { recursive: true });
+    const index = journal.entries.findIndex((entry) => entry.tag === "0003_integer_app_key");
+    writeFileSync(join(before, "meta", "_journal.json"), JSON.stringify({ ...journal, entries: journal.entries.slice(0, index) }));
+    const db = open(await database());
+    await migrate(db, { migrationsFolder: before });
+    const run = (text: string) => db.$client.unsafe(text);
+    await run("insert into apps (id, name, signing_secret, created_at) values ('app_b', 'B', 's', 2), ('app_a', 'A', 's', 1)");
+    await run("insert into customers (pk, app_id, customer_id, created_at, updated_at) values (1, 'app_a', 'c1', 1, 1), (2, 'app_b', 'c2', 1, 1)");
+    await run(`insert into events (seq, id, app_id, customer_pk, event, event_date, received_at, source, verified, message_id)
+      values (7, 'evt_1', 'app_a', 1, 'E', 86400000, 5, 'server', true, 'm1'), (9, 'evt_2', 'app_b', 2, 'F', 86400000, 6, 'segment', false, null)`);
+    await run("insert into customer_event_stats values (1, 'app_a', 'E', 1, 10, 20), (2, 'app_b', 'F', 1, 10, 20)");
+    await run("insert into customer_daily_counts values (1, 'app_a', 1, 'E', 1), (2, 'app_b', 1, 'F', 1)");
+    await run("insert into customer_daily_totals values (1, 'app_a', 1, 1), (2, 'app_b', 1, 1)");
+    await run("insert into app_active_customers values ('app_a', 'day', 1, 1), ('app_b', 'month', 0, 1)");
+    await run("insert into app_daily_counts values ('app_a', 1, 'E', 1), ('app_b', 1, 'F', 1)");
+    await run("insert into app_event_stats values ('app_a', 'E', 1, 10, 20), ('app_b', 'F', 1, 10, 20)");
+
+    await migratePostgres(db);
+
+    const all = (text: string): Promise<Record<string, unknown>[]> => db.$client.unsafe(text).then((rows) => rows.map((row) => ({ ...row })));
+    // Numbered in creation order, whatever order they were inserted in.
+    expect(await all("select id, pk::int from apps order by id")).toEqual([{ id: "app_a", pk: 1 }, { id: "app_b", pk: 2 }]);
+    expect(await all("select seq::int, id, app_pk::int, customer_pk::int, event, source, verified, message_id from events order by seq")).toEqual([
+      { seq: 7, id: "evt_1", app_pk: 1, customer_pk: 1, event: "E", source: "server", verified: true, message_id: "m1" },
+      { seq: 9, id: "evt_2", app_pk: 2, customer_pk: 2, event: "F", source: "segment", verified: false, message_id: null },
+    ]);
+    for (const table of ["customer_event_stats", "customer_daily_counts", "customer_daily_totals"]) {
+      expect(await all(`select customer_pk::int, app_pk::int, count::int from ${table} order by 1`)).toEqual([
+        { customer_pk: 1, app_pk: 1, count: 1 },
+        { customer_pk: 2, app_pk: 2, count: 1 },
+      ]);
+    }
+    expect(await all("select app_pk::int, interval, period::int, customers::int from app_active_customers order by 1")).toEqual([
+      { app_pk: 1, interval: "day", period: 1, customers: 1 },
+      { app_pk: 2, interval: "month", period: 0, customers: 1 },
+    ]);
+    for (const table of ["app_daily_counts", "app_event_stats"]) {
+      expect(await all(`select app_pk::int, event, count::int from ${table} order by 1`)).toEqual([
+        { app_pk: 1, event: "E", count: 1 },
+        { app_pk: 2, event: "F", count: 1 },
+      ]);
+    }
+    // The unique index moved with the column: a messageId is still unique within its app.
+    await expect(run("insert into events (id, app_pk, customer_pk, event, event_date, received_at, source, verified, message_id) values ('evt_3', 1, 1, 'E', 1, 1, 'server', true, 'm1')")).rejects.toThrow(/duplicate key/);
   });
 });

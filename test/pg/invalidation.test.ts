@@ -18,7 +18,7 @@ async function database(): Promise<string> {
   cleanups.push(drop);
   const db = openPostgres(url);
   try {
-    await db.$client`insert into apps (id, name, signing_secret, created_at) values ('app_1', 'A', 's', 1)`;
+    await db.$client`insert into apps (id, pk, name, signing_secret, created_at) values ('app_1', 1, 'A', 's', 1)`;
     await db.$client`insert into api_keys (id, app_id, secret_hash, created_at) values ('key_1', 'app_1', 'h', 1)`;
   } finally {
     await closePostgres(db);
@@ -114,7 +114,7 @@ describePg("the credentials cache across nodes", () => {
     ["a new key", "insert into api_keys (id, app_id, secret_hash, created_at) values ('key_9', 'app_1', 'h', 1)", 1],
     ["an app's settings", "update apps set allowed_origins = 'https://a.example' where id = 'app_1'", 1],
     ["a key's last use (not cached)", "update api_keys set last_used_at = 7 where id = 'key_1'", 0],
-    ["an event (not cached)", "insert into events (id, app_id, customer_pk, event, event_date, received_at, source, verified) values ('e', 'app_1', 1, 'E', 1, 1, 'server', false)", 0],
+    ["an event (not cached)", "insert into events (id, app_pk, customer_pk, event, event_date, received_at, source, verified) values ('e', 1, 1, 'E', 1, 1, 'server', false)", 0],
   ])("%s moves the stored version by %i", async (_, statement, moves) => {
     const url = await database();
     const a = await node(url, { listen: false });

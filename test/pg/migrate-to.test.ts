@@ -142,8 +142,8 @@ describePg("trackd migrate-to: SQLite to PostgreSQL", () => {
     const [{ max }] = await db.$client`select max(pk)::float8 as max from customers`;
     const [{ pk }] = await db.$client`insert into customers (app_id, customer_id, created_at, updated_at) select id, 'cus_new', 1, 1 from apps limit 1 returning pk::float8 as pk`;
     expect(pk).toBe(max + 1);
-    const [{ seq }] = await db.$client`insert into events (id, app_id, customer_pk, event, event_date, received_at, source, verified)
-      values ('evt_new', 'app', 1, 'E', 1, 1, 'server', false) returning seq::float8 as seq`;
+    const [{ seq }] = await db.$client`insert into events (id, app_pk, customer_pk, event, event_date, received_at, source, verified)
+      values ('evt_new', 1, 1, 'E', 1, 1, 'server', false) returning seq::float8 as seq`;
     const [{ n }] = await db.$client`select count(*)::int as n from events`;
     expect(seq).toBe(n); // the events copied were numbered 1..n-1 (none erased)
   });

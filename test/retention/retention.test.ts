@@ -139,8 +139,8 @@ describe("retention", () => {
     await seed(h, other);
     (await h.apps.updateSettings(acme.appId, { retentionDays: 30 }));
     await createRetentionPass({ store: h.store, clock: () => h.clock.now }).run();
-    expect(h.count("events", `app_id = '${acme.appId}'`)).toBe(3);
-    expect(h.count("events", `app_id = '${other.appId}'`)).toBe(7);
+    expect(h.count("events", `app_pk = (select pk from apps where id = '${acme.appId}')`)).toBe(3);
+    expect(h.count("events", `app_pk = (select pk from apps where id = '${other.appId}')`)).toBe(7);
   });
 
   test("ingestion commits while a large purge is still running", async () => {

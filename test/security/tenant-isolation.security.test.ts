@@ -113,8 +113,8 @@ describe("tenant isolation", () => {
 
     expect(h.count("customers")).toBe(2);
     expect(h.count("users")).toBe(2);
-    expect(h.count("events", `app_id = '${a.appId}'`)).toBe(1);
-    expect(h.count("events", `app_id = '${b.appId}'`)).toBe(2);
+    expect(h.count("events", `app_pk = (select pk from apps where id = '${a.appId}')`)).toBe(1);
+    expect(h.count("events", `app_pk = (select pk from apps where id = '${b.appId}')`)).toBe(2);
 
     const viewA = (await h.get("/v1/api/customers/u_1?by=uid", a)).body;
     expect(viewA).toMatchObject({ customerId: "cus_1", uid: "u_1", data: { plan: "a" }, eventCount: 1 });

@@ -79,7 +79,8 @@ describe("ingest and counts, through the applier", () => {
     const [first] = await record(event("a", "c1", T0, { messageId: "m" }));
     const [again] = await record(event("a", "c1", T0, { messageId: "m" }));
     expect(again).toEqual({ ...first!, duplicate: true });
-    expect(createIngestStore(db).eventIdByMessageId("app_1", "m")).toBe(first!.id);
+    const ingest = createIngestStore(db);
+    expect(ingest.eventIdByMessageId(ingest.appPk("app_1"), "m")).toBe(first!.id);
     expect(rows("select count(*) n from app_daily_counts")).toEqual([{ n: 1 }]);
   });
 

@@ -26,7 +26,10 @@ export const pgAdminHandlers: PgAdminHandlers = {
     await tx`SELECT pg_advisory_xact_lock(${APP_NAME_LOCK}, hashtext(${app.name}))`;
     const [taken] = await tx`SELECT id FROM apps WHERE name = ${app.name} LIMIT 1`;
     if (taken) return { takenBy: taken.id as string };
-    await tx`INSERT INTO apps (id, name, signing_secret, created_at) VALUES (${app.id}, ${app.name}, ${app.signingSecret}, ${app.createdAt})`;
+    // Apps are numbered max + 1 (apps.pk): one creation at a time, on every node.
+    await tx`SELECT pg_advisory_xact_lock(${APP_NAME_LOCK})`;
+    await tx`INSERT INTO apps (id, pk, name, signing_secret, created_at)
+      VALUES (${app.id}, (SELECT coalesce(max(pk), 0) + 1 FROM apps), ${app.name}, ${app.signingSecret}, ${app.createdAt})`;
     await insertKey(tx, key);
     return null;
   },
@@ -110,6 +113,7 @@ async function insertKey(tx: postgres.TransactionSql, key: NewApiKey): Promise<v
 function toAppRow(row: postgres.Row): AppRow {
   return {
     id: row.id,
+    pk: num(row.pk),
     name: row.name,
     signingSecret: row.signing_secret,
     requireVerified: row.require_verified,

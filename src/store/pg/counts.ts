@@ -42,8 +42,8 @@ type Rows<K extends keyof CountSums> = ReturnType<CountSums[K]["take"]>;
 async function perCustomerEvent(tx: PgTx, rows: Rows<"perCustomerEvent">): Promise<void> {
   if (rows.length === 0) return;
   const col = columns(rows.sort(byKey((r) => r.customerPk, (r) => r.event)));
-  await tx`INSERT INTO customer_event_stats (customer_pk, app_id, event, count, first_seen, last_seen)
-    SELECT * FROM unnest(${col("customerPk")}::int8[], ${col("appId")}::text[], ${col("event")}::text[], ${col("count")}::int8[],
+  await tx`INSERT INTO customer_event_stats (customer_pk, app_pk, event, count, first_seen, last_seen)
+    SELECT * FROM unnest(${col("customerPk")}::int8[], ${col("appPk")}::int8[], ${col("event")}::text[], ${col("count")}::int8[],
       ${col("firstSeen")}::int8[], ${col("lastSeen")}::int8[])
     ON CONFLICT (customer_pk, event) DO UPDATE SET count = customer_event_stats.count + excluded.count,
       first_seen = least(customer_event_stats.first_seen, excluded.first_seen),
@@ -53,8 +53,8 @@ async function perCustomerEvent(tx: PgTx, rows: Rows<"perCustomerEvent">): Promi
 async function perCustomerDayEvent(tx: PgTx, rows: Rows<"perCustomerDayEvent">): Promise<void> {
   if (rows.length === 0) return;
   const col = columns(rows.sort(byKey((r) => r.customerPk, (r) => r.day, (r) => r.event)));
-  await tx`INSERT INTO customer_daily_counts (customer_pk, app_id, day, event, count)
-    SELECT * FROM unnest(${col("customerPk")}::int8[], ${col("appId")}::text[], ${col("day")}::int8[], ${col("event")}::text[], ${col("count")}::int8[])
+  await tx`INSERT INTO customer_daily_counts (customer_pk, app_pk, day, event, count)
+    SELECT * FROM unnest(${col("customerPk")}::int8[], ${col("appPk")}::int8[], ${col("day")}::int8[], ${col("event")}::text[], ${col("count")}::int8[])
     ON CONFLICT (customer_pk, day, event) DO UPDATE SET count = customer_daily_counts.count + excluded.count`;
 }
 
@@ -63,8 +63,8 @@ async function perCustomerDay(tx: PgTx, rows: Rows<"perCustomerDay">) {
   if (rows.length === 0) return [];
   const col = columns(rows.sort(byKey((r) => r.customerPk, (r) => r.day)));
   const totals = await tx<{ customerPk: number; day: number; count: number }[]>`
-    INSERT INTO customer_daily_totals (customer_pk, app_id, day, count)
-    SELECT * FROM unnest(${col("customerPk")}::int8[], ${col("appId")}::text[], ${col("day")}::int8[], ${col("count")}::int8[])
+    INSERT INTO customer_daily_totals (customer_pk, app_pk, day, count)
+    SELECT * FROM unnest(${col("customerPk")}::int8[], ${col("appPk")}::int8[], ${col("day")}::int8[], ${col("count")}::int8[])
     ON CONFLICT (customer_pk, day) DO UPDATE SET count = customer_daily_totals.count + excluded.count
     RETURNING customer_pk AS "customerPk", day, count`;
   const added = new Map(rows.map((row) => [`${row.customerPk}|${row.day}`, row]));
@@ -76,18 +76,18 @@ async function perCustomerDay(tx: PgTx, rows: Rows<"perCustomerDay">) {
 
 async function perAppDay(tx: PgTx, rows: Rows<"perAppDay">): Promise<void> {
   if (rows.length === 0) return;
-  const col = columns(rows.sort(byKey((r) => r.appId, (r) => r.day, (r) => r.event)));
-  await tx`INSERT INTO app_daily_counts (app_id, day, event, count)
-    SELECT * FROM unnest(${col("appId")}::text[], ${col("day")}::int8[], ${col("event")}::text[], ${col("count")}::int8[])
-    ON CONFLICT (app_id, day, event) DO UPDATE SET count = app_daily_counts.count + excluded.count`;
+  const col = columns(rows.sort(byKey((r) => r.appPk, (r) => r.day, (r) => r.event)));
+  await tx`INSERT INTO app_daily_counts (app_pk, day, event, count)
+    SELECT * FROM unnest(${col("appPk")}::int8[], ${col("day")}::int8[], ${col("event")}::text[], ${col("count")}::int8[])
+    ON CONFLICT (app_pk, day, event) DO UPDATE SET count = app_daily_counts.count + excluded.count`;
 }
 
 async function perAppEvent(tx: PgTx, rows: Rows<"perAppEvent">): Promise<void> {
   if (rows.length === 0) return;
-  const col = columns(rows.sort(byKey((r) => r.appId, (r) => r.event)));
-  await tx`INSERT INTO app_event_stats (app_id, event, count, first_seen, last_seen)
-    SELECT * FROM unnest(${col("appId")}::text[], ${col("event")}::text[], ${col("count")}::int8[], ${col("firstSeen")}::int8[], ${col("lastSeen")}::int8[])
-    ON CONFLICT (app_id, event) DO UPDATE SET count = app_event_stats.count + excluded.count,
+  const col = columns(rows.sort(byKey((r) => r.appPk, (r) => r.event)));
+  await tx`INSERT INTO app_event_stats (app_pk, event, count, first_seen, last_seen)
+    SELECT * FROM unnest(${col("appPk")}::int8[], ${col("event")}::text[], ${col("count")}::int8[], ${col("firstSeen")}::int8[], ${col("lastSeen")}::int8[])
+    ON CONFLICT (app_pk, event) DO UPDATE SET count = app_event_stats.count + excluded.count,
       first_seen = least(app_event_stats.first_seen, excluded.first_seen),
       last_seen = greatest(app_event_stats.last_seen, excluded.last_seen)`;
 }
@@ -109,16 +109,16 @@ async function activity(tx: PgTx, table: "customers" | "users", rows: { pk: numb
 }
 
 /** The periods each customer with new days becomes active in, added to app_active_customers. */
-async function countActive(tx: PgTx, newDays: { appId: string; customerPk: number; day: number }[]): Promise<void> {
+async function countActive(tx: PgTx, newDays: { appPk: number; customerPk: number; day: number }[]): Promise<void> {
   if (newDays.length === 0) return;
-  const perCustomer = new Map<number, { appId: string; days: number[]; lo: number; hi: number }>();
-  for (const { appId, customerPk, day } of newDays) {
+  const perCustomer = new Map<number, { appPk: number; days: number[]; lo: number; hi: number }>();
+  for (const { appPk, customerPk, day } of newDays) {
     const month = periodOf(day, "month");
     const week = periodOf(day, "week");
     const lo = Math.min(month.start, week.start);
     const hi = Math.max(month.end, week.end);
     const entry = perCustomer.get(customerPk);
-    if (!entry) perCustomer.set(customerPk, { appId, days: [day], lo, hi });
+    if (!entry) perCustomer.set(customerPk, { appPk, days: [day], lo, hi });
     else Object.assign(entry, { lo: Math.min(entry.lo, lo), hi: Math.max(entry.hi, hi) }).days.push(day);
   }
   const pks = [...perCustomer.keys()].sort((a, b) => a - b);
@@ -131,20 +131,20 @@ async function countActive(tx: PgTx, newDays: { appId: string; customerPk: numbe
     if (perCustomer.get(customerPk)!.days.includes(day)) continue;
     knownDays.set(customerPk, [...(knownDays.get(customerPk) ?? []), day]);
   }
-  const increments = new Map<string, { appId: string; interval: string; period: number; customers: number }>();
-  for (const [pk, { appId, days }] of perCustomer) {
+  const increments = new Map<string, { appPk: number; interval: string; period: number; customers: number }>();
+  for (const [pk, { appPk, days }] of perCustomer) {
     for (const { interval, period } of newlyActive(days, knownDays.get(pk) ?? [])) {
-      const key = `${appId}|${interval}|${period}`;
+      const key = `${appPk}|${interval}|${period}`;
       const entry = increments.get(key);
       if (entry) entry.customers += 1;
-      else increments.set(key, { appId, interval, period, customers: 1 });
+      else increments.set(key, { appPk, interval, period, customers: 1 });
     }
   }
-  const rows = [...increments.values()].sort(byKey((r) => r.appId, (r) => INTERVALS.indexOf(r.interval as "day"), (r) => r.period));
+  const rows = [...increments.values()].sort(byKey((r) => r.appPk, (r) => INTERVALS.indexOf(r.interval as "day"), (r) => r.period));
   const col = columns(rows);
-  await tx`INSERT INTO app_active_customers (app_id, "interval", period, customers)
-    SELECT * FROM unnest(${col("appId")}::text[], ${col("interval")}::text[], ${col("period")}::int8[], ${col("customers")}::int8[])
-    ON CONFLICT (app_id, "interval", period) DO UPDATE SET customers = app_active_customers.customers + excluded.customers`;
+  await tx`INSERT INTO app_active_customers (app_pk, "interval", period, customers)
+    SELECT * FROM unnest(${col("appPk")}::int8[], ${col("interval")}::text[], ${col("period")}::int8[], ${col("customers")}::int8[])
+    ON CONFLICT (app_pk, "interval", period) DO UPDATE SET customers = app_active_customers.customers + excluded.customers`;
 }
 
 /** A column of rows as an array, for unnest. */

@@ -19,29 +19,29 @@ export async function eraseCustomer(tx: PgTx, appId: string, by: CustomerKey, va
     SELECT event, first_seen AS first, last_seen AS last FROM customer_event_stats WHERE customer_pk = ${pk}`;
   // App-wide counts lose exactly what this customer contributed; emptied rows go.
   await tx`UPDATE app_daily_counts AS a SET count = a.count - c.count FROM customer_daily_counts AS c
-    WHERE c.customer_pk = ${pk} AND a.app_id = ${appId} AND a.day = c.day AND a.event = c.event`;
-  await tx`DELETE FROM app_daily_counts WHERE app_id = ${appId} AND count <= 0`;
+    WHERE c.customer_pk = ${pk} AND a.app_pk = (SELECT pk FROM apps WHERE id = ${appId}) AND a.day = c.day AND a.event = c.event`;
+  await tx`DELETE FROM app_daily_counts WHERE app_pk = (SELECT pk FROM apps WHERE id = ${appId}) AND count <= 0`;
   await tx`UPDATE app_event_stats AS a SET count = a.count - s.count FROM customer_event_stats AS s
-    WHERE s.customer_pk = ${pk} AND a.app_id = ${appId} AND a.event = s.event`;
-  await tx`DELETE FROM app_event_stats WHERE app_id = ${appId} AND count <= 0`;
+    WHERE s.customer_pk = ${pk} AND a.app_pk = (SELECT pk FROM apps WHERE id = ${appId}) AND a.event = s.event`;
+  await tx`DELETE FROM app_event_stats WHERE app_pk = (SELECT pk FROM apps WHERE id = ${appId}) AND count <= 0`;
   // The customer was one of the distinct active customers of each period it had events in.
   const days = (await tx<{ day: number }[]>`SELECT day FROM customer_daily_totals WHERE customer_pk = ${pk}`).map((row) => row.day);
   const periods = INTERVALS.flatMap((interval) => [...new Set(days.map((day) => periodOf(day, interval).start))].map((period) => ({ interval, period })));
   if (periods.length > 0) {
     await tx`UPDATE app_active_customers AS a SET customers = a.customers - 1
       FROM unnest(${periods.map((p) => p.interval)}::text[], ${periods.map((p) => p.period)}::int8[]) AS v("interval", period)
-      WHERE a.app_id = ${appId} AND a."interval" = v."interval" AND a.period = v.period`;
+      WHERE a.app_pk = (SELECT pk FROM apps WHERE id = ${appId}) AND a."interval" = v."interval" AND a.period = v.period`;
   }
-  await tx`DELETE FROM app_active_customers WHERE app_id = ${appId} AND customers <= 0`;
+  await tx`DELETE FROM app_active_customers WHERE app_pk = (SELECT pk FROM apps WHERE id = ${appId}) AND customers <= 0`;
   await tx`DELETE FROM customer_daily_counts WHERE customer_pk = ${pk}`;
   await tx`DELETE FROM customer_daily_totals WHERE customer_pk = ${pk}`;
   await tx`DELETE FROM customer_event_stats WHERE customer_pk = ${pk}`;
   // Where the app-wide first/last seen was this customer's, take it again from the others.
   for (const { event, first, last } of stats) {
     await tx`UPDATE app_event_stats SET
-        first_seen = (SELECT min(first_seen) FROM customer_event_stats WHERE app_id = ${appId} AND event = ${event}),
-        last_seen = (SELECT max(last_seen) FROM customer_event_stats WHERE app_id = ${appId} AND event = ${event})
-      WHERE app_id = ${appId} AND event = ${event} AND (first_seen = ${first} OR last_seen = ${last})`;
+        first_seen = (SELECT min(first_seen) FROM customer_event_stats WHERE app_pk = (SELECT pk FROM apps WHERE id = ${appId}) AND event = ${event}),
+        last_seen = (SELECT max(last_seen) FROM customer_event_stats WHERE app_pk = (SELECT pk FROM apps WHERE id = ${appId}) AND event = ${event})
+      WHERE app_pk = (SELECT pk FROM apps WHERE id = ${appId}) AND event = ${event} AND (first_seen = ${first} OR last_seen = ${last})`;
   }
   const events = (await tx`DELETE FROM events WHERE customer_pk = ${pk}`).count;
   const users = (await tx`DELETE FROM users WHERE customer_pk = ${pk}`).count;

@@ -54,6 +54,8 @@ export type Lookup = StoredEvent & { resolves?: "exact" | "unlessAccount"; segme
 
 /** An event row as SQLite's store inserts it, waiting for the batch's one insert. */
 interface PendingEvent extends NewEventRow {
+  /** The public id beside apps.pk: the batch's in-memory keys use it. */
+  appId: string;
   /** The result handed back: patched if another node stored the messageId first. */
   result: WriteResult;
   /** Results of later events of this batch with the same messageId. */
@@ -75,6 +77,8 @@ export function createPgIngest(tx: PgTx, sums: CountSums, attempt = 0) {
   const written = new Map<string, PendingEvent>();
   const stored = new Map<string, string>();
   let pending: PendingEvent[] = [];
+  // apps.pk by public id (app-key.ts), looked up once per batch; only found apps are kept.
+  const appPks = new Map<string, number>();
   // Attribute merges waiting for flushRows, per row pk; the rows events were counted on.
   const customerMerges = new Map<number, Merges>();
   const userMerges = new Map<number, Merges>();
@@ -111,6 +115,15 @@ export function createPgIngest(tx: PgTx, sums: CountSums, attempt = 0) {
     }
     held.add(customer.pk);
     return customer;
+  }
+
+  async function appPkOf(appId: string): Promise<number> {
+    const known = appPks.get(appId);
+    if (known !== undefined) return known;
+    const [row] = await tx<{ pk: number }[]>`SELECT pk FROM apps WHERE id = ${appId}`;
+    if (!row) return 0; // no app has pk 0: its events fail on their customer, as before
+    appPks.set(appId, Number(row.pk));
+    return Number(row.pk);
   }
 
   function remember(appId: string, customer: CustomerIdentity): CustomerIdentity {
@@ -279,7 +292,7 @@ export function createPgIngest(tx: PgTx, sums: CountSums, attempt = 0) {
     const known = written.get(key)?.result.id ?? stored.get(key);
     // "" marks a messageId looked up and not found (prefetchMessageIds).
     if (known !== undefined) return known === "" ? undefined : known;
-    const [row] = await tx<{ id: string }[]>`SELECT id FROM events WHERE app_id = ${appId} AND message_id = ${messageId}`;
+    const [row] = await tx<{ id: string }[]>`SELECT id FROM events WHERE app_pk = (SELECT pk FROM apps WHERE id = ${appId}) AND message_id = ${messageId}`;
     if (row) stored.set(key, row.id);
     return row?.id;
   }
@@ -289,7 +302,7 @@ export function createPgIngest(tx: PgTx, sums: CountSums, attempt = 0) {
     const unknown = messageIds.filter((id) => !written.has(`${appId}|${id}`) && !stored.has(`${appId}|${id}`));
     if (unknown.length === 0) return;
     const rows = await tx<{ id: string; messageId: string }[]>`
-      SELECT id, message_id AS "messageId" FROM events WHERE app_id = ${appId} AND message_id = ANY(${unknown}::text[])`;
+      SELECT id, message_id AS "messageId" FROM events WHERE app_pk = (SELECT pk FROM apps WHERE id = ${appId}) AND message_id = ANY(${unknown}::text[])`;
     for (const row of rows) stored.set(`${appId}|${row.messageId}`, row.id);
     // The ones not found are looked up no more in this command: prefetched as absent.
     for (const id of unknown) if (!stored.has(`${appId}|${id}`)) stored.set(`${appId}|${id}`, "");
@@ -372,6 +385,7 @@ export function createPgIngest(tx: PgTx, sums: CountSums, attempt = 0) {
         tx<{ messageId: string }[]>`SELECT message_id AS "messageId" FROM segment_messages WHERE app_id = ${appId} AND message_id = ANY(${segmentIds}::text[])`.then(
           (rows) => rows.forEach((row) => segmentKnown.add(row.messageId)),
         ),
+      appPkOf(appId),
     ]);
     if (createAt !== undefined) await createAhead(appId, events, createAt, segmentKnown);
   }
@@ -479,6 +493,7 @@ export function createPgIngest(tx: PgTx, sums: CountSums, attempt = 0) {
     const row: PendingEvent = {
       id: result.id,
       appId,
+      appPk: await appPkOf(appId),
       customerPk: customer.pk,
       userPk,
       event: event.event,
@@ -512,11 +527,11 @@ export function createPgIngest(tx: PgTx, sums: CountSums, attempt = 0) {
     pending = [];
     const column = <K extends keyof PendingEvent>(key: K) => rows.map((row) => row[key]);
     const inserted = await tx<{ id: string }[]>`
-      INSERT INTO events (id, app_id, customer_pk, user_pk, event, event_date, received_at, event_data, source, verified, message_id)
-      SELECT * FROM unnest(${column("id")}::text[], ${column("appId")}::text[], ${column("customerPk")}::int8[], ${column("userPk")}::int8[],
+      INSERT INTO events (id, app_pk, customer_pk, user_pk, event, event_date, received_at, event_data, source, verified, message_id)
+      SELECT * FROM unnest(${column("id")}::text[], ${column("appPk")}::int8[], ${column("customerPk")}::int8[], ${column("userPk")}::int8[],
         ${column("event")}::text[], ${column("eventDate")}::int8[], ${column("receivedAt")}::int8[], ${column("eventData")}::text[],
         ${column("source")}::text[], ${rows.map((row) => String(row.verified))}::text[]::boolean[], ${column("messageId")}::text[])
-      ON CONFLICT (app_id, message_id) WHERE message_id IS NOT NULL DO NOTHING
+      ON CONFLICT (app_pk, message_id) WHERE message_id IS NOT NULL DO NOTHING
       RETURNING id`;
     const ids = new Set(inserted.map((row) => row.id));
     for (const row of rows) {
@@ -524,7 +539,7 @@ export function createPgIngest(tx: PgTx, sums: CountSums, attempt = 0) {
         countEvent(sums, row);
         continue;
       }
-      const [original] = await tx<{ id: string }[]>`SELECT id FROM events WHERE app_id = ${row.appId} AND message_id = ${row.messageId}`;
+      const [original] = await tx<{ id: string }[]>`SELECT id FROM events WHERE app_pk = ${row.appPk} AND message_id = ${row.messageId}`;
       if (!original) throw new RaceLost(`event ${row.messageId} neither inserted nor found`);
       for (const result of [row.result, ...row.repeats]) Object.assign(result, { id: original.id, duplicate: true, warnings: [] });
       written.delete(`${row.appId}|${row.messageId}`);

@@ -8,12 +8,12 @@ import type { PgTx } from "./batcher";
 export async function purgeRetention(tx: PgTx, appId: string, horizon: number, limit: number): Promise<PurgeStep> {
   const events = (
     await tx`DELETE FROM events WHERE seq IN (
-      SELECT seq FROM events WHERE app_id = ${appId} AND event_date < ${horizon} ORDER BY event_date LIMIT ${limit})`
+      SELECT seq FROM events WHERE app_pk = (SELECT pk FROM apps WHERE id = ${appId}) AND event_date < ${horizon} ORDER BY event_date LIMIT ${limit})`
   ).count;
   if (events === limit) return { events, dayRows: 0, done: false };
   const day = dayOf(horizon);
   const pairs = await tx<{ customerPk: number; day: number }[]>`
-    SELECT DISTINCT customer_pk AS "customerPk", day FROM customer_daily_counts WHERE app_id = ${appId} AND day < ${day} LIMIT ${limit}`;
+    SELECT DISTINCT customer_pk AS "customerPk", day FROM customer_daily_counts WHERE app_pk = (SELECT pk FROM apps WHERE id = ${appId}) AND day < ${day} LIMIT ${limit}`;
   let dayRows = 0;
   if (pairs.length > 0) {
     const pks = pairs.map((pair) => pair.customerPk);
@@ -27,14 +27,14 @@ export async function purgeRetention(tx: PgTx, appId: string, horizon: number, l
   }
   const appRows = (
     await tx`DELETE FROM app_daily_counts WHERE ctid IN (
-      SELECT ctid FROM app_daily_counts WHERE app_id = ${appId} AND day < ${day} LIMIT ${limit})`
+      SELECT ctid FROM app_daily_counts WHERE app_pk = (SELECT pk FROM apps WHERE id = ${appId}) AND day < ${day} LIMIT ${limit})`
   ).count;
   dayRows += appRows;
   const done = pairs.length < limit && appRows < limit;
   // A week or month that straddles the horizon keeps its distinct count; periods that ended before it go.
   if (done) {
     dayRows += (
-      await tx`DELETE FROM app_active_customers WHERE app_id = ${appId} AND (
+      await tx`DELETE FROM app_active_customers WHERE app_pk = (SELECT pk FROM apps WHERE id = ${appId}) AND (
         ("interval" = 'day' AND period < ${day})
         OR ("interval" = 'week' AND period + 7 <= ${day})
         OR ("interval" = 'month' AND date '1970-01-01' + period::int + interval '1 month' <= date '1970-01-01' + ${day}::int))`

@@ -59,9 +59,10 @@ export function createSqliteApplier({ db, writer, clock }: { db: Db; writer: Wri
   }
 
   function writeEvent(appId: string, event: StoredEvent, source: EventSource, resolved?: Resolved): WriteResult {
+    const appPk = store.appPk(appId);
     if (event.messageId !== undefined) {
       // Idempotency is permanent, not windowed: the unique index keeps every messageId.
-      const original = store.eventIdByMessageId(appId, event.messageId);
+      const original = store.eventIdByMessageId(appPk, event.messageId);
       if (original) return { id: original, duplicate: true, warnings: [] };
     }
     const now = clock();
@@ -73,7 +74,7 @@ export function createSqliteApplier({ db, writer, clock }: { db: Db; writer: Wri
     const id = `evt_${Bun.randomUUIDv7()}`;
     store.insertEvent({
       id,
-      appId,
+      appPk,
       customerPk: customer.pk,
       userPk: user?.pk ?? null,
       event: event.event,
@@ -84,7 +85,7 @@ export function createSqliteApplier({ db, writer, clock }: { db: Db; writer: Wri
       verified: event.verified,
       messageId: event.messageId ?? null,
     });
-    counters.count({ appId, customerPk: customer.pk, userPk: user?.pk ?? null, event: event.event, eventDate: event.eventDate });
+    counters.count({ appPk, customerPk: customer.pk, userPk: user?.pk ?? null, event: event.event, eventDate: event.eventDate });
     return { id, duplicate: false, warnings };
   }
 
@@ -130,7 +131,7 @@ export function createSqliteApplier({ db, writer, clock }: { db: Db; writer: Wri
       updateCustomerAttributes: (pk, update) => done(updateCustomerAttributes(pk, update, now)),
       upsertUser: (appId, customerPk, input) => done(upsertUser(appId, customerPk, input, now)),
       updateUserData: (pk, data) => done(updateUserData(pk, data, now)),
-      eventIdByMessageId: (appId, messageId) => done(store.eventIdByMessageId(appId, messageId)),
+      eventIdByMessageId: (appId, messageId) => done(store.eventIdByMessageId(store.appPk(appId), messageId)),
       newestCustomerOfUser: (appId, uid) => done(store.newestCustomerOfUser(appId, uid)),
       usersByUid: (appId, uid) => done(store.usersByUid(appId, uid)),
       isKnownMessage: (appId, messageId) => done(segment.isKnown(appId, messageId)),

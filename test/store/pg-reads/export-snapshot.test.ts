@@ -14,8 +14,8 @@ let reads: StoreReads;
 
 async function insertEvents(into: PgDb, ids: string[], dateOf: (i: number) => number): Promise<void> {
   for (const [i, id] of ids.entries()) {
-    await into.$client`INSERT INTO events (id, app_id, customer_pk, event, event_date, received_at, source, verified)
-      VALUES (${id}, 'app_x', 1, 'e', ${dateOf(i)}, ${T0}, 'server', true)`;
+    await into.$client`INSERT INTO events (id, app_pk, customer_pk, event, event_date, received_at, source, verified)
+      VALUES (${id}, 1, 1, 'e', ${dateOf(i)}, ${T0}, 'server', true)`;
   }
 }
 
@@ -26,7 +26,7 @@ describePg("export on PostgreSQL", () => {
     db = openPostgres(database.url, { max: 2 });
     other = openPostgres(database.url, { max: 2 });
     reads = createPgReads(db);
-    await db.$client`INSERT INTO apps (id, name, signing_secret, created_at) VALUES ('app_x', 'x', 's', ${T0})`;
+    await db.$client`INSERT INTO apps (id, pk, name, signing_secret, created_at) VALUES ('app_x', 1, 'x', 's', ${T0})`;
     await db.$client`INSERT INTO customers (pk, app_id, customer_id, created_at, updated_at) VALUES (1, 'app_x', 'c', ${T0}, ${T0})`;
     await insertEvents(db, Array.from({ length: 10 }, (_, i) => `before_${i}`), (i) => T0 + i * 1000);
   });

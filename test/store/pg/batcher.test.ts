@@ -24,7 +24,7 @@ const record = (customerId: string, count = 1): Extract<Command, { type: "Record
 
 async function withApps(options: Parameters<typeof pgBackend>[2] = {}) {
   const backend = await pgBackend(clock, cleanups, options);
-  await backend.pg.$client`INSERT INTO apps (id, name, signing_secret, created_at) VALUES ('app_1', 'one', 's', 0), ('app_2', 'two', 's', 0)`;
+  await backend.pg.$client`INSERT INTO apps (id, pk, name, signing_secret, created_at) VALUES ('app_1', 1, 'one', 's', 0), ('app_2', 2, 'two', 's', 0)`;
   return backend;
 }
 

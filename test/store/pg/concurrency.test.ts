@@ -47,7 +47,7 @@ describePg("several nodes writing at once", () => {
   test("three nodes re-sending each other's messageIds: each event once, one customer per id, counts equal to GROUP BY", async () => {
     const clock = () => T0;
     const first = await pgBackend(clock, cleanups);
-    await first.pg.$client`INSERT INTO apps (id, name, signing_secret, created_at) VALUES ('app_1', 'one', 's', 0)`;
+    await first.pg.$client`INSERT INTO apps (id, pk, name, signing_secret, created_at) VALUES ('app_1', 1, 'one', 's', 0)`;
     const nodes = [first, pgNode(first.url, clock, cleanups), pgNode(first.url, clock, cleanups)];
     const acknowledged = new Map<string, Set<string>>();
 
@@ -93,7 +93,7 @@ describePg("several nodes writing at once", () => {
   test("the same new customer, provider event and Segment message from three nodes at once: applied once, one customer", async () => {
     const clock = () => T0;
     const first = await pgBackend(clock, cleanups);
-    await first.pg.$client`INSERT INTO apps (id, name, signing_secret, created_at) VALUES ('app_1', 'one', 's', 0)`;
+    await first.pg.$client`INSERT INTO apps (id, pk, name, signing_secret, created_at) VALUES ('app_1', 1, 'one', 's', 0)`;
     const nodes = [first, pgNode(first.url, clock, cleanups), pgNode(first.url, clock, cleanups)];
     const payment = {
       kind: "payment" as const,
@@ -130,7 +130,7 @@ describePg("erasure while another node writes", () => {
   test("a customer erased by one node after another's batch found it: the erasure waits for that batch, then removes its event too", async () => {
     const clock = () => T0;
     const first = await pgBackend(clock, cleanups);
-    await first.pg.$client`INSERT INTO apps (id, name, signing_secret, created_at) VALUES ('app_1', 'one', 's', 0)`;
+    await first.pg.$client`INSERT INTO apps (id, pk, name, signing_secret, created_at) VALUES ('app_1', 1, 'one', 's', 0)`;
     const record = (customerId: string, event: string): Extract<Command, { type: "RecordEvents" }> => ({
       type: "RecordEvents",
       appId: "app_1",

@@ -30,7 +30,7 @@ export async function bothBackends(clock: () => number, cleanups: (() => Promise
   const sqliteDb = openMigratedDatabase(":memory:");
   const sqlite = createSqliteApplier({ db: sqliteDb, writer: new Writer(sqliteDb), clock });
   const { pg, applier } = await pgBackend(clock, cleanups);
-  const app = "INSERT INTO apps (id, name, signing_secret, created_at) VALUES ('app_1', 'one', 's', 0)";
+  const app = "INSERT INTO apps (id, pk, name, signing_secret, created_at) VALUES ('app_1', 1, 'one', 's', 0)";
   const key = "INSERT INTO api_keys (id, app_id, secret_hash, created_at) VALUES ('key_1', 'app_1', '00', 0)";
   sqliteDb.$client.run(app);
   sqliteDb.$client.run(key);

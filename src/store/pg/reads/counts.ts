@@ -1,6 +1,7 @@
 // The app-wide counts kept at write time, on PostgreSQL (CountReads). Drizzle's builder over
 // schema.pg.ts, as on SQLite: one statement per chart. count(*) is int8 and sum() numeric in
 // PostgreSQL, both read back as strings by postgres-js: mapped to numbers here.
+import { appPkOf } from "../../app-key";
 import { and, asc, count, countDistinct, desc, eq, gte, lt, sql } from "drizzle-orm";
 import type { PgDb } from "../../../db/postgres";
 import { appActiveCustomers, appDailyCounts, appEventStats, customerDailyCounts, customerEventStats, customers } from "../../../db/schema.pg";
@@ -16,7 +17,7 @@ export function createPgCountReads(db: PgDb): CountReads {
         .from(appDailyCounts)
         .where(
           and(
-            eq(appDailyCounts.appId, appId),
+            eq(appDailyCounts.appPk, appPkOf(appId)),
             event === undefined ? undefined : eq(appDailyCounts.event, event),
             gte(appDailyCounts.day, fromDay),
             lt(appDailyCounts.day, toDay),
@@ -28,7 +29,7 @@ export function createPgCountReads(db: PgDb): CountReads {
         .from(appActiveCustomers)
         .where(
           and(
-            eq(appActiveCustomers.appId, appId),
+            eq(appActiveCustomers.appPk, appPkOf(appId)),
             eq(appActiveCustomers.interval, interval),
             gte(appActiveCustomers.period, fromDay),
             lt(appActiveCustomers.period, toDay),
@@ -40,7 +41,7 @@ export function createPgCountReads(db: PgDb): CountReads {
         .from(customerDailyCounts)
         .where(
           and(
-            eq(customerDailyCounts.appId, appId),
+            eq(customerDailyCounts.appPk, appPkOf(appId)),
             gte(customerDailyCounts.day, fromDay),
             lt(customerDailyCounts.day, toDay),
             eq(customerDailyCounts.event, event),
@@ -53,13 +54,13 @@ export function createPgCountReads(db: PgDb): CountReads {
         // Exactly the contract's EventStat: no appId / customerPk beside it.
         .select({ event: appEventStats.event, count: appEventStats.count, firstSeen: appEventStats.firstSeen, lastSeen: appEventStats.lastSeen })
         .from(appEventStats)
-        .where(eq(appEventStats.appId, appId))
+        .where(eq(appEventStats.appPk, appPkOf(appId)))
         .orderBy(desc(appEventStats.count), asc(C(appEventStats.event))),
     customersPerEvent: (appId) =>
       db
         .select({ event: customerEventStats.event, customers: count() })
         .from(customerEventStats)
-        .where(eq(customerEventStats.appId, appId))
+        .where(eq(customerEventStats.appPk, appPkOf(appId)))
         .groupBy(customerEventStats.event),
     async grades(appId) {
       const { healthy, watch, at_risk } = GRADE_RANGES;

@@ -28,7 +28,7 @@ export function createPgExportReads(sql: postgres.Sql): ExportReads {
               FROM events e
               JOIN customers c ON c.pk = e.customer_pk
               LEFT JOIN users u ON u.pk = e.user_pk
-             WHERE e.app_id = ${appId} ${filter.customerPk === undefined ? connection`` : connection`AND e.customer_pk = ${filter.customerPk}`}
+             WHERE e.app_pk = (SELECT pk FROM apps WHERE id = ${appId}) ${filter.customerPk === undefined ? connection`` : connection`AND e.customer_pk = ${filter.customerPk}`}
                AND (e.event_date, e.seq) > (${position.date}, ${position.seq}) AND e.event_date < ${to}
              ORDER BY e.event_date, e.seq LIMIT ${pageSize}`;
           const page = rows.map(toExportRow);
@@ -49,7 +49,7 @@ export function createPgExportReads(sql: postgres.Sql): ExportReads {
       const toDay = filter.to === undefined ? Number.MAX_SAFE_INTEGER : dayOf(filter.to - 1);
       const [row] =
         filter.customerPk === undefined
-          ? await sql`SELECT coalesce(sum(count), 0) AS n FROM app_daily_counts WHERE app_id = ${appId} AND day >= ${fromDay} AND day <= ${toDay}`
+          ? await sql`SELECT coalesce(sum(count), 0) AS n FROM app_daily_counts WHERE app_pk = (SELECT pk FROM apps WHERE id = ${appId}) AND day >= ${fromDay} AND day <= ${toDay}`
           : await sql`SELECT coalesce(sum(count), 0) AS n FROM customer_daily_counts
                        WHERE customer_pk = ${filter.customerPk} AND day >= ${fromDay} AND day <= ${toDay}`;
       return num(row?.n ?? 0);
