@@ -77,7 +77,7 @@ async function measure(applier: Applier, withServer: boolean) {
   return { rate: total / seconds, ownUs: (own / total) * 1e6, serverUs: (serverUsed / total) * 1e6 };
 }
 
-const APP = "INSERT INTO apps (id, name, signing_secret, created_at) VALUES ('app_bench', 'bench', 's', 0)";
+const APP = "INSERT INTO apps (id, pk, name, signing_secret, created_at) VALUES ('app_bench', 1, 'bench', 's', 0)";
 console.log(`${MESSAGES} Segment track messages, ${PER_COMMAND} per command, ${IN_FLIGHT} commands in flight`);
 console.log("backend      messages/s   trackd µs/msg   server µs/msg   total µs/msg");
 const line = (name: string, r: { rate: number; ownUs: number; serverUs: number }) =>

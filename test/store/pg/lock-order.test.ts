@@ -79,7 +79,7 @@ async function race(url: string, commands: (node: number, round: number) => Comm
 async function setUp() {
   const first = await pgBackend(() => T0, cleanups);
   const admin = first.pg.$client;
-  await admin`INSERT INTO apps (id, name, signing_secret, created_at) VALUES ('app_1', 'one', 's', 0)`;
+  await admin`INSERT INTO apps (id, pk, name, signing_secret, created_at) VALUES ('app_1', 1, 'one', 's', 0)`;
   const [{ db }] = await admin<{ db: string }[]>`SELECT current_database() AS db`;
   await admin.unsafe(`ALTER DATABASE ${db} SET deadlock_timeout = '20ms'`);
     const deadlocks = async () =>
