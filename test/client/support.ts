@@ -15,7 +15,5 @@ export function sendClient(h: Harness, body: unknown, headers: Record<string, st
 }
 
 export function storedEvents(h: Harness) {
-  return h.db.$client
-    .query("select event, source, verified, message_id as messageId from events order by seq")
-    .all() as { event: string; source: string; verified: number; messageId: string | null }[];
+  return h.sql.all<{ event: string; source: string; verified: number | boolean; messageId: string | null }>("select event, source, verified, message_id as messageId from events order by seq");
 }

@@ -40,8 +40,8 @@ describe("overload", () => {
   });
 
   test("over HTTP: a burst against a slowed writer gets 201 or 503 + Retry-After, and every 201 is stored", async () => {
-    const h = setup({ writer: { maxPending: 30, maxBatch: 10_000, schedule: slowFlush } });
-    const acme = h.tenant();
+    const h = await setup({ writer: { maxPending: 30, maxBatch: 10_000, schedule: slowFlush } });
+    const acme = await h.tenant();
     const replies = await Promise.all(
       Array.from({ length: 100 }, (_, i) =>
         h.call("POST", "/v1/api/events/new", { as: acme, body: { event: "Burst Sent", customerId: `cus_${i}` } }),
@@ -53,12 +53,12 @@ describe("overload", () => {
     expect(accepted).toHaveLength(30);
     expect(refused[0].headers.get("retry-after")).toBe("1");
     expect(refused[0].body.error.code).toBe("SERVICE_UNAVAILABLE");
-    expect(h.count("events")).toBe(30);
+    expect(await h.count("events")).toBe(30);
   });
 
   test("a bulk request that would overflow the queue is refused whole, nothing stored", async () => {
-    const h = setup({ writer: { maxPending: 150, maxBatch: 10_000, schedule: slowFlush } });
-    const acme = h.tenant();
+    const h = await setup({ writer: { maxPending: 150, maxBatch: 10_000, schedule: slowFlush } });
+    const acme = await h.tenant();
     const bulk = (tag: string) => Array.from({ length: 100 }, (_, i) => ({ event: "Row Imported", uid: `${tag}${i}` }));
     const [first, second] = await Promise.all([
       h.post("/v1/api/events/bulk", acme, bulk("a")),
@@ -66,6 +66,6 @@ describe("overload", () => {
     ]);
     expect(first.status).toBe(201);
     expect(second.status).toBe(503);
-    expect(h.count("events")).toBe(100);
+    expect(await h.count("events")).toBe(100);
   });
 });
