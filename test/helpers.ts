@@ -17,7 +17,7 @@ import { createPgStore } from "../src/store/pg/store";
 import type { Store } from "../src/store/types";
 import { BACKEND, type Backend } from "./support/backend";
 import { track } from "./support/harnesses";
-import { freshDatabase } from "./support/postgres";
+import { harnessDatabase } from "./support/postgres";
 
 export const T0 = Date.UTC(2026, 0, 15, 12, 0, 0);
 
@@ -227,7 +227,7 @@ function sqliteParts(options: SetupOptions, clock: { now: number }): Parts {
 async function postgresParts(options: SetupOptions, clock: { now: number }): Promise<Parts> {
   const { schedule, sync, ...mapped } = options.writer ?? {};
   if (schedule || sync) throw new Error("writer.schedule and writer.sync are the SQLite writer's own: mark the test testSqlite / describeSqlite");
-  const database = await freshDatabase({ migrated: true });
+  const database = await harnessDatabase();
   const db = openPostgres(database.url, { max: 4 });
   const store = await createPgStore({ db, clock: () => clock.now, cachePollMs: options.cachePollMs, ...mapped });
   let closing: Promise<void> | undefined;
@@ -258,7 +258,7 @@ function pgRawSql(client: PgDb["$client"]): RawSql {
     const text = query.replace(/'(?:[^']|'')*'|\?/g, (match) => (match === "?" ? `$${++n}` : match));
     const rows = await client.unsafe(text, params as postgres.ParameterOrJSON<never>[]);
     // int8 is a number already (db/postgres.ts); numeric (sum, avg) would be a string.
-    const numeric = rows.columns.filter((c) => c.type === NUMERIC).map((c) => c.name);
+    const numeric = (rows.columns ?? []).filter((c) => c.type === NUMERIC).map((c) => c.name);
     return rows.map((row) => {
       const copy: Record<string, unknown> = { ...row };
       for (const name of numeric) if (copy[name] !== null) copy[name] = Number(copy[name]);

@@ -22,7 +22,7 @@ async function send(h: Harness, appId: string, event: ReturnType<typeof stripeEv
 }
 
 async function stored(h: Harness) {
-  return await h.sql.get("select status, quantity, mrr, (select count(*) from billing_events) as history, (select mrr from customers) as customerMrr from subscriptions");
+  return await h.sql.get('select status, quantity, mrr, (select count(*) from billing_events) as history, (select mrr from customers) as "customerMrr" from subscriptions');
 }
 
 describe("Stripe webhook: replays and out-of-order delivery", () => {

@@ -1,6 +1,7 @@
 // The counts kept at write time must always equal what the events table says.
 import { describe, expect, test } from "bun:test";
 import { T0, setup, type Harness } from "../helpers";
+import { testSqlite } from "../support/backend";
 
 const DAY = 86_400_000;
 
@@ -97,7 +98,8 @@ describe("write-time counts", () => {
     }
   });
 
-  test("stay exact when events and an erasure of their customer share one write batch", async () => {
+  // SQLite-only: the batch is held open by the SQLite writer's `schedule`; PostgreSQL's batcher has no such hook.
+  testSqlite("stay exact when events and an erasure of their customer share one write batch", async () => {
     // The batch is flushed by hand, once its three jobs are queued in this order.
     let flush = () => {};
     const h = await setup({ writer: { schedule: (run) => (flush = run) } });

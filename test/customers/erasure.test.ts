@@ -27,9 +27,10 @@ describe("DELETE /v1/api/customers/:customerId (erasure)", () => {
     expect(await h.count("events")).toBe(1);
     const leftovers = await h.sql.get(
       `select (select count(*) from customer_event_stats) + (select count(*) from customer_daily_counts) as n,
-              (select sum(count) from app_daily_counts) as app, (select group_concat(event || ':' || count) from app_event_stats) as names`,
+              (select sum(count) from app_daily_counts) as app`,
     );
-    expect(leftovers).toEqual({ n: 2, app: 1, names: "App Opened:1" }); // only cus_2's one event is still counted
+    expect(leftovers).toEqual({ n: 2, app: 1 }); // only cus_2's one event is still counted
+    expect(await h.sql.all("select event, count from app_event_stats")).toEqual([{ event: "App Opened", count: 1 }]);
   });
 
   test("removes its subscriptions and billing history too, and only its own", async () => {
@@ -43,8 +44,8 @@ describe("DELETE /v1/api/customers/:customerId (erasure)", () => {
       await deliver(h, acme.appId, stripeEvent("invoice.paid", invoiceObject({ customer, subscription: subscription.id, paid: true, amount: 4900 }), { created: h.clock.now }));
     }
     expect((await del(h, acme)).body.removed).toMatchObject({ subscriptions: 1 });
-    const left = await h.sql.get("select (select group_concat(subscription_id) from subscriptions) as subs, (select count(*) from billing_events) as history");
-    expect(left).toEqual({ subs: "sub_cus_2", history: 2 });
+    expect(await h.sql.all("select subscription_id from subscriptions")).toEqual([{ subscription_id: "sub_cus_2" }]);
+    expect(await h.sql.get("select count(*) as n from billing_events")).toEqual({ n: 2 });
   });
 
   test("afterwards no route returns anything of it", async () => {

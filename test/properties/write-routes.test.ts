@@ -42,7 +42,7 @@ const json = (value: unknown) => JSON.stringify(value);
 
 /** An accepted event is stored exactly as sent: no U+FFFD, no key dropped, nothing rewritten. */
 async function expectStoredAsSent(h: Harness, id: string, sent: Record<string, unknown>) {
-  const row = await h.sql.get("select event, message_id as messageId, event_data as eventData from events where id = ?", id);
+  const row = await h.sql.get('select event, message_id as "messageId", event_data as "eventData" from events where id = ?', id);
   expect(row).toEqual({ event: sent.event, messageId: sent.messageId ?? null, eventData: sent.eventData === undefined ? null : JSON.stringify(sent.eventData) });
 }
 

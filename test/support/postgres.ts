@@ -52,6 +52,38 @@ export async function freshDatabase(options: { migrated?: boolean } = {}): Promi
   };
 }
 
+// setup()'s databases: the next one is copied from the template while the current test runs,
+// and a finished test's database is dropped in the background (about 0.2 s and 0.05 s each
+// here, a large part of a PostgreSQL test's time otherwise). settleDatabases() (the global
+// afterAll of ./preload.ts) waits for the drops and drops the spare, so a run leaves nothing.
+let spare: Promise<TestDatabase> | undefined;
+const dropping = new Set<Promise<void>>();
+
+function prepareSpare(): void {
+  spare = freshDatabase({ migrated: true });
+  spare.catch(() => {}); // a failure is reported to the setup() that takes it
+}
+
+export async function harnessDatabase(): Promise<TestDatabase> {
+  const next = spare ?? freshDatabase({ migrated: true });
+  prepareSpare();
+  const database = await next;
+  return {
+    url: database.url,
+    drop: async () => {
+      const dropped = database.drop().finally(() => dropping.delete(dropped));
+      dropping.add(dropped);
+    },
+  };
+}
+
+export async function settleDatabases(): Promise<void> {
+  const last = spare;
+  spare = undefined;
+  if (last) await (await last).drop();
+  await Promise.all(dropping);
+}
+
 // Named after the migrations' content, so a template is built once per set of migrations and
 // a stale one is never used. Built under a name of its own and renamed when complete, under a
 // lock, so concurrent test processes and interrupted runs never copy a half-migrated one.
