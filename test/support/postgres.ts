@@ -1,19 +1,21 @@
 // PostgreSQL for tests: TRACKD_TEST_PG_URL names a cluster (.ci/postgres.sh starts one; .ci/run
-// always does). Without it the PostgreSQL tests are reported as skipped, except under CI, where
-// a missing cluster is a failure rather than a quietly smaller suite.
+// always does). TRACKD_TEST_BACKEND=postgres runs the whole suite on it (./backend.ts), and the
+// PostgreSQL-only tests (describePg) with it; they show as skipped on the SQLite run, which
+// would only repeat them. The postgres run without a cluster is a failure, not a smaller suite.
 import { describe } from "bun:test";
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import postgres from "postgres";
 import { closePostgres, migratePostgres, openPostgres } from "../../src/db/postgres";
+import { BACKEND } from "./backend";
 
 export const PG_URL = process.env.TRACKD_TEST_PG_URL;
 
-if (!PG_URL && process.env.CI) throw new Error("CI without TRACKD_TEST_PG_URL: .ci/run starts a cluster with .ci/postgres.sh");
+if (!PG_URL && BACKEND === "postgres") throw new Error("TRACKD_TEST_BACKEND=postgres without TRACKD_TEST_PG_URL: start a cluster with .ci/postgres.sh (README, Development)");
 
-/** `describe` when a cluster is available, else `describe.skip` (the tests show as skipped). */
-export const describePg = PG_URL ? describe : describe.skip;
+/** `describe` on the PostgreSQL run (TRACKD_TEST_BACKEND=postgres), else `describe.skip` (the tests show as skipped). */
+export const describePg = BACKEND === "postgres" ? describe : describe.skip;
 
 export interface TestDatabase {
   url: string;
