@@ -8,8 +8,8 @@ import { SAME_ORIGIN, signIn } from "./support";
 setDefaultTimeout(30_000);
 
 async function seeded() {
-  const h = setup();
-  const tenant = h.tenant();
+  const h = await setup();
+  const tenant = await h.tenant();
   await h.post("/v1/api/events/new", tenant, { event: "Post Created", customerId: "cus_1" });
   return { h, tenant };
 }
@@ -28,7 +28,7 @@ describe("roles", () => {
     const { cookie, csrf } = await signIn(h, `${role}@example.com`, role);
     const response = await h.app.handle(new Request(`http://localhost${path}`, { method, headers: { cookie, "x-ck-app": tenant.appId, "x-csrf-token": csrf, ...SAME_ORIGIN } }));
     expect(response.status).toBe(status);
-    expect(h.count("customers")).toBe(method === "DELETE" && status === 200 ? 0 : 1);
+    expect(await h.count("customers")).toBe(method === "DELETE" && status === 200 ? 0 : 1);
     if (status === 403) expect(((await response.json()) as { error: { message: string } }).error.message).toContain("needs an admin");
   });
 });
@@ -46,11 +46,11 @@ describe("CSRF", () => {
       new Request("http://localhost/v1/api/customers/cus_1", { method: "DELETE", headers: { cookie, "x-ck-app": tenant.appId, ...(withToken ? { "x-csrf-token": csrf } : {}), ...headers } }),
     );
     expect(response.status).toBe(403);
-    expect(h.count("customers")).toBe(1);
+    expect(await h.count("customers")).toBe(1);
   });
 
   test("a cross-site sign-in form post is refused", async () => {
-    const h = setup();
+    const h = await setup();
     const response = await h.app.handle(
       new Request("http://localhost/login", {
         method: "POST",

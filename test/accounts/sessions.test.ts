@@ -10,7 +10,7 @@ const get = (h: Harness, path: string, headers: Record<string, string>) => h.app
 
 describe("sign-in page and sessions", () => {
   test("GET /login is a form with Email, Password and Sign in", async () => {
-    const h = setup();
+    const h = await setup();
     const response = await get(h, "/login?next=/apps/a", {});
     const page = await response.text();
     expect(response.status).toBe(200);
@@ -22,7 +22,7 @@ describe("sign-in page and sessions", () => {
   });
 
   test("a right password sets an HttpOnly, SameSite=Lax session cookie and goes back to next", async () => {
-    const h = setup();
+    const h = await setup();
     await createUser(h, "Ada@Example.com", "admin");
     const response = await login(h, "ada@example.com");
     expect(response.status).toBe(303);
@@ -31,8 +31,8 @@ describe("sign-in page and sessions", () => {
     expect(cookie).toMatch(/^trackd_session=[\w-]{43}; Path=\/; HttpOnly; SameSite=Lax; Max-Age=604800$/);
     // Only the token's hash is stored.
     const token = cookie.split(";")[0]!.split("=")[1]!;
-    expect(h.db.$client.query("select token_hash from dashboard_sessions").all()).not.toContainEqual({ token_hash: token });
-    expect(h.count("events")).toBe(0);
+    expect(await h.sql.all("select token_hash from dashboard_sessions")).not.toContainEqual({ token_hash: token });
+    expect(await h.count("events")).toBe(0);
   });
 
   test.each([
@@ -40,14 +40,14 @@ describe("sign-in page and sessions", () => {
     ["an untrusted client says https", { trustProxy: false }, { "x-forwarded-proto": "https" }, false],
     ["the public URL is https", { publicUrl: "https://trackd.example.com" }, {}, true],
   ])("the cookie is Secure when %s: %p", async (_, dashboard, headers, secure) => {
-    const h = setup({ dashboard });
+    const h = await setup({ dashboard });
     await createUser(h, "a@example.com", "admin");
     const response = await login(h, "a@example.com", PASSWORD, { ...SAME_ORIGIN, ...headers });
     expect(response.headers.get("set-cookie")!.endsWith("; Secure")).toBe(secure);
   });
 
   test("a wrong password and an unknown email get the same 401 page", async () => {
-    const h = setup();
+    const h = await setup();
     await createUser(h, "a@example.com", "admin");
     const wrong = await login(h, "a@example.com", "not the password");
     const unknown = await login(h, "nobody@example.com", "not the password");
@@ -59,7 +59,7 @@ describe("sign-in page and sessions", () => {
   });
 
   test.each(["a@example.com", "nobody@example.com"])("after 5 failures on %s every attempt is 429 with Retry-After, the right password too", async (email) => {
-    const h = setup();
+    const h = await setup();
     await createUser(h, "a@example.com", "admin");
     for (let i = 0; i < 4; i++) expect((await login(h, email, "wrong password")).status).toBe(401);
     expect((await login(h, email, "wrong password")).status).toBe(401);
@@ -72,7 +72,7 @@ describe("sign-in page and sessions", () => {
   });
 
   test("failures from one IP across many emails are limited per IP", async () => {
-    const h = setup({ dashboard: { loginPerIp: { rate: 0.01, burst: 3 } } });
+    const h = await setup({ dashboard: { loginPerIp: { rate: 0.01, burst: 3 } } });
     for (let i = 0; i < 3; i++) expect((await login(h, `u${i}@example.com`, "wrong password")).status).toBe(401);
     expect((await login(h, "u9@example.com", "wrong password")).status).toBe(429);
   });
@@ -83,7 +83,7 @@ describe("sign-in page and sessions", () => {
     ["https://evil.example", "/"],
     ["/apps/a?x=1", "/apps/a?x=1"],
   ])("next=%s sends the browser to %s", async (next, location) => {
-    const h = setup();
+    const h = await setup();
     await createUser(h, "a@example.com", "admin");
     const response = await h.app.handle(
       new Request("http://localhost/login", { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", ...SAME_ORIGIN }, body: new URLSearchParams({ email: "a@example.com", password: PASSWORD, next }) }),
@@ -92,8 +92,8 @@ describe("sign-in page and sessions", () => {
   });
 
   test("a session reads the API with x-ck-app and no key", async () => {
-    const h = setup();
-    const tenant = h.tenant();
+    const h = await setup();
+    const tenant = await h.tenant();
     await h.post("/v1/api/events/new", tenant, { event: "Post Created", customerId: "cus_1" });
     const { cookie } = await signIn(h, "v@example.com", "viewer");
     const list = await get(h, "/v1/api/customers", { cookie, "x-ck-app": tenant.appId });
@@ -104,8 +104,8 @@ describe("sign-in page and sessions", () => {
   });
 
   test("a session cannot ingest: events need an API key", async () => {
-    const h = setup();
-    const tenant = h.tenant();
+    const h = await setup();
+    const tenant = await h.tenant();
     const { cookie, csrf } = await signIn(h, "a@example.com", "admin");
     const response = await h.app.handle(
       new Request("http://localhost/v1/api/events/new", {
@@ -115,23 +115,23 @@ describe("sign-in page and sessions", () => {
       }),
     );
     expect(response.status).toBe(403);
-    expect(h.count("events")).toBe(0);
+    expect(await h.count("events")).toBe(0);
   });
 
   test("sign out ends the session on the server, not just in the browser", async () => {
-    const h = setup();
-    const tenant = h.tenant();
+    const h = await setup();
+    const tenant = await h.tenant();
     const { cookie, csrf } = await signIn(h, "a@example.com", "admin");
     const out = await h.app.handle(new Request("http://localhost/logout", { method: "POST", headers: { cookie, "x-csrf-token": csrf, ...SAME_ORIGIN } }));
     expect(out.status).toBe(303);
     expect(out.headers.get("set-cookie")).toContain("Max-Age=0");
     expect((await get(h, "/v1/api/customers", { cookie, "x-ck-app": tenant.appId })).status).toBe(401);
-    expect(h.db.$client.query("select count(*) as n from dashboard_sessions").get()).toEqual({ n: 0 });
+    expect(await h.sql.get("select count(*) as n from dashboard_sessions")).toEqual({ n: 0 });
   });
 
   test("a session unused for longer than the idle limit has ended", async () => {
-    const h = setup();
-    const tenant = h.tenant();
+    const h = await setup();
+    const tenant = await h.tenant();
     const { cookie } = await signIn(h, "a@example.com", "viewer");
     h.clock.now += SESSION_IDLE_MS - 1000;
     expect((await get(h, "/v1/api/customers", { cookie, "x-ck-app": tenant.appId })).status).toBe(200);
@@ -140,8 +140,8 @@ describe("sign-in page and sessions", () => {
   });
 
   test("a session in constant use still ends at the absolute limit", async () => {
-    const h = setup();
-    const tenant = h.tenant();
+    const h = await setup();
+    const tenant = await h.tenant();
     const { cookie } = await signIn(h, "a@example.com", "viewer");
     const start = h.clock.now;
     while (h.clock.now - start < SESSION_ABSOLUTE_MS - SESSION_IDLE_MS) {
@@ -153,18 +153,18 @@ describe("sign-in page and sessions", () => {
   });
 
   test("expired sessions are deleted when someone signs in, live ones kept", async () => {
-    const h = setup();
+    const h = await setup();
     await signIn(h, "old@example.com", "viewer");
     h.clock.now += SESSION_IDLE_MS + 1;
     await signIn(h, "live@example.com", "viewer");
     await login(h, "live@example.com");
-    const rows = h.db.$client.query("select u.email from dashboard_sessions s join dashboard_users u on u.id = s.user_id").all();
+    const rows = await h.sql.all("select u.email from dashboard_sessions s join dashboard_users u on u.id = s.user_id");
     expect(rows).toEqual([{ email: "live@example.com" }, { email: "live@example.com" }]);
   });
 
   test("a new password ends the account's sessions", async () => {
-    const h = setup();
-    const tenant = h.tenant();
+    const h = await setup();
+    const tenant = await h.tenant();
     const { cookie } = await signIn(h, "a@example.com", "viewer");
     const { createAccountsService } = await import("../../src/accounts/service");
     await createAccountsService(h.store, () => h.clock.now).setPassword("a@example.com", "another long password");
@@ -174,7 +174,7 @@ describe("sign-in page and sessions", () => {
 
 describe("the one-time setup link", () => {
   test("creates the first admin, signs them in, and then stops working", async () => {
-    const h = setup({ dashboard: { setupToken: "s3cret-setup-token" } });
+    const h = await setup({ dashboard: { setupToken: "s3cret-setup-token" } });
     expect((await get(h, "/setup?token=wrong", {})).status).toBe(403);
     const form = await get(h, "/setup?token=s3cret-setup-token", {});
     expect(form.status).toBe(200);
@@ -189,14 +189,14 @@ describe("the one-time setup link", () => {
     const created = await post("first@example.com");
     expect(created.status).toBe(303);
     expect(created.headers.get("set-cookie")).toContain("HttpOnly");
-    expect(h.db.$client.query("select email, role from dashboard_users").all()).toEqual([{ email: "first@example.com", role: "admin" }]);
+    expect(await h.sql.all("select email, role from dashboard_users")).toEqual([{ email: "first@example.com", role: "admin" }]);
     expect((await get(h, "/setup?token=s3cret-setup-token", {})).status).toBe(403);
     expect((await post("second@example.com")).status).toBe(403);
-    expect(h.db.$client.query("select count(*) as n from dashboard_users").get()).toEqual({ n: 1 });
+    expect(await h.sql.get("select count(*) as n from dashboard_users")).toEqual({ n: 1 });
   });
 
   test("a short password is refused on the form, naming the rule", async () => {
-    const h = setup({ dashboard: { setupToken: "tok" } });
+    const h = await setup({ dashboard: { setupToken: "tok" } });
     const response = await h.app.handle(
       new Request("http://localhost/setup", { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", ...SAME_ORIGIN }, body: new URLSearchParams({ token: "tok", email: "a@example.com", password: "short" }) }),
     );

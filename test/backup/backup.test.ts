@@ -1,19 +1,21 @@
 // trackd backup while the server ingests: the copy holds every event acknowledged before the
 // backup began, no half-written batch (the write-time counts agree with the events), passes
 // integrity_check and serves. Runs the compiled binary when TRACKD_TEST_BINARY is set.
-import { afterEach, expect, test } from "bun:test";
+import { afterEach, expect } from "bun:test";
 import { Database } from "bun:sqlite";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createAppJson, readDb, removeScratches, scratch } from "../support/cli";
 import { cleanEnv, freePort, TRACKD_COMMAND, startTrackd } from "../support/process";
+import { testSqlite } from "../support/backend";
+// SQLite-only (skipped on TRACKD_TEST_BACKEND=postgres): `trackd backup` is SQLite's online snapshot (pg_dump on PostgreSQL).
 
 afterEach(removeScratches);
 
 const backup = (args: string[]) =>
   Bun.spawn([...TRACKD_COMMAND, "backup", ...args], { env: cleanEnv(), stdout: "pipe", stderr: "pipe" });
 
-test("a backup under load holds every acknowledged event and consistent counts, and serves", async () => {
+testSqlite("a backup under load holds every acknowledged event and consistent counts, and serves", async () => {
   const s = scratch();
   const { appId, apiKey } = createAppJson(s, "acme");
   const port = freePort();
@@ -78,7 +80,7 @@ test("a backup under load holds every acknowledged event and consistent counts, 
   }
 }, 60_000);
 
-test("backup never overwrites a file and needs --out", async () => {
+testSqlite("backup never overwrites a file and needs --out", async () => {
   const s = scratch();
   createAppJson(s, "acme");
   const existing = join(s.dir, "taken.db");

@@ -8,24 +8,24 @@ const subscription = subscriptionObject({ id: "sub_1", customer: "cus_1", items:
 
 describe("billing: tenant isolation", () => {
   test("an event signed with app A's secret is refused at app B's endpoint", async () => {
-    const h = setup();
-    const a = h.tenant("a");
-    const b = h.tenant("b");
-    enableWebhook(h, a.appId, "whsec_secretOfAppA0123456789");
-    enableWebhook(h, b.appId, "whsec_secretOfAppB0123456789");
+    const h = await setup();
+    const a = await h.tenant("a");
+    const b = await h.tenant("b");
+    await enableWebhook(h, a.appId, "whsec_secretOfAppA0123456789");
+    await enableWebhook(h, b.appId, "whsec_secretOfAppB0123456789");
     const event = stripeEvent("customer.subscription.created", subscription, { created: h.clock.now });
     const res = await deliver(h, b.appId, event, { secret: "whsec_secretOfAppA0123456789" });
     expect(res.status).toBe(400);
-    expect(h.db.$client.query("select count(*) as n from subscriptions").get()).toEqual({ n: 0 });
+    expect(await h.sql.get("select count(*) as n from subscriptions")).toEqual({ n: 0 });
     expect((await deliver(h, a.appId, event, { secret: "whsec_secretOfAppA0123456789" })).status).toBe(200);
   });
 
   test("the same Stripe ids in two apps are two customers and two subscriptions; neither app sees the other's", async () => {
-    const h = setup();
-    const a = h.tenant("a");
-    const b = h.tenant("b");
-    enableWebhook(h, a.appId);
-    enableWebhook(h, b.appId);
+    const h = await setup();
+    const a = await h.tenant("a");
+    const b = await h.tenant("b");
+    await enableWebhook(h, a.appId);
+    await enableWebhook(h, b.appId);
     const event = stripeEvent("customer.subscription.created", subscription, { created: h.clock.now });
     // One event id delivered to both endpoints (one Stripe account feeding two apps): each applies it.
     expect((await deliver(h, a.appId, event)).body.result).toBe("applied");
@@ -44,9 +44,9 @@ describe("billing: tenant isolation", () => {
   });
 
   test("the webhook secret never appears in any answer", async () => {
-    const h = setup();
-    const a = h.tenant("a");
-    enableWebhook(h, a.appId, "whsec_neverShownBack0123456789");
+    const h = await setup();
+    const a = await h.tenant("a");
+    await enableWebhook(h, a.appId, "whsec_neverShownBack0123456789");
     const res = await deliver(h, a.appId, stripeEvent("customer.subscription.created", subscription, { created: h.clock.now }));
     expect(JSON.stringify(res.body)).not.toContain("whsec_");
     expect(JSON.stringify((await h.get("/v1/api/customers/cus_1", a)).body)).not.toContain("whsec_");

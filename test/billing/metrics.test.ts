@@ -17,8 +17,8 @@ function upsert(h: Harness, as: Tenant, fields: { id: string; customer: string; 
 
 describe("GET /v1/api/metrics/billing", () => {
   test("MRR now, by status, at risk and each month's movements, per currency", async () => {
-    const h = setup({ now: NOW });
-    const acme = h.tenant();
+    const h = await setup({ now: NOW });
+    const acme = await h.tenant();
     await upsert(h, acme, { id: "s1", customer: "cus_1", amount: 1000, at: "2026-01-05" }); // new +1000 (Jan)
     await upsert(h, acme, { id: "s2", customer: "cus_2", amount: 3000, at: "2026-01-20" }); // new +3000 (Jan)
     await upsert(h, acme, { id: "s1", customer: "cus_1", amount: 1000, quantity: 3, at: "2026-02-03" }); // expansion +2000 (Feb)
@@ -28,7 +28,7 @@ describe("GET /v1/api/metrics/billing", () => {
     await upsert(h, acme, { id: "s4", customer: "cus_4", amount: 900, status: "trialing", at: "2026-03-02" }); // no MRR yet
     await upsert(h, acme, { id: "e1", customer: "cus_eu", amount: 7000, currency: "EUR", at: "2026-03-03" }); // new +7000 EUR
     // The scoring pass writes health_score; set here so the at-risk figure has something to count.
-    h.db.$client.run("update customers set health_score = 20 where customer_id in ('cus_2', 'cus_4')");
+    await h.sql.run("update customers set health_score = 20 where customer_id in ('cus_2', 'cus_4')");
 
     const res = await h.get("/v1/api/metrics/billing?interval=month&from=2026-01-01&to=2026-04-01", acme);
     expect(res.status).toBe(200);
@@ -58,24 +58,24 @@ describe("GET /v1/api/metrics/billing", () => {
   });
 
   test("defaults to the last 12 months; an app without billing has no currencies", async () => {
-    const h = setup({ now: NOW });
-    const acme = h.tenant();
+    const h = await setup({ now: NOW });
+    const acme = await h.tenant();
     const res = await h.get("/v1/api/metrics/billing", acme);
     expect(res.body).toEqual({ interval: "month", from: "2025-04-01T00:00:00.000Z", to: "2026-04-01T00:00:00.000Z", currencies: [] });
   });
 
   test("bad parameters are 400 naming them", async () => {
-    const h = setup({ now: NOW });
-    const acme = h.tenant();
+    const h = await setup({ now: NOW });
+    const acme = await h.tenant();
     const res = await h.get("/v1/api/metrics/billing?interval=year&from=yesterday", acme);
     expect(res.status).toBe(400);
     expect(res.body.error.details.map((d: { path: string }) => d.path)).toEqual(["/interval", "/from"]);
   });
 
   test("another app's billing is not counted", async () => {
-    const h = setup({ now: NOW });
-    const acme = h.tenant("acme");
-    const globex = h.tenant("globex");
+    const h = await setup({ now: NOW });
+    const acme = await h.tenant("acme");
+    const globex = await h.tenant("globex");
     await upsert(h, acme, { id: "s1", customer: "cus_1", amount: 1000, at: "2026-03-01" });
     expect((await h.get("/v1/api/metrics/billing", globex)).body.currencies).toEqual([]);
   });

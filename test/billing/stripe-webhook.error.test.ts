@@ -4,10 +4,10 @@ import { describe, expect, test } from "bun:test";
 import { setup, type Harness } from "../helpers";
 import { customerObject, deliver, enableWebhook, signature, stripe, stripeEvent, WEBHOOK_SECRET } from "../support/stripe";
 
-function webhookApp() {
-  const h = setup();
-  const acme = h.tenant();
-  enableWebhook(h, acme.appId);
+async function webhookApp() {
+  const h = await setup();
+  const acme = await h.tenant();
+  await enableWebhook(h, acme.appId);
   const event = stripeEvent("customer.created", customerObject({ id: "cus_1", email: "ada@acme.test" }), { created: h.clock.now });
   return { h, acme, event, payload: JSON.stringify(event) };
 }
@@ -16,10 +16,8 @@ function post(h: Harness, appId: string, payload: string, header?: string) {
   return h.call("POST", `/v1/webhooks/stripe/${appId}`, { body: payload, headers: header === undefined ? {} : { "stripe-signature": header } });
 }
 
-function expectNothingStored(h: Harness) {
-  const stored = h.db.$client
-    .query("select (select count(*) from customers) + (select count(*) from provider_events) + (select count(*) from billing_events) as n")
-    .get();
+async function expectNothingStored(h: Harness) {
+  const stored = await h.sql.get("select (select count(*) from customers) + (select count(*) from provider_events) + (select count(*) from billing_events) as n");
   expect(stored).toEqual({ n: 0 });
 }
 
@@ -62,70 +60,70 @@ describe("Stripe webhook: refused deliveries", () => {
 
   for (const [name, build, reason] of cases) {
     test(`${name}: 400 INVALID_SIGNATURE, and Stripe's own verifier agrees`, async () => {
-      const { h, acme, payload } = webhookApp();
+      const { h, acme, payload } = await webhookApp();
       const delivery = await build(payload, h.clock.now);
       const res = await post(h, acme.appId, delivery.payload, delivery.header);
       expect(res.status).toBe(400);
       expect(res.body.error.code).toBe("INVALID_SIGNATURE");
       expect(res.body.error.message).toContain(reason);
       expect(res.body.error.details).toEqual([{ path: "/headers/stripe-signature", message: res.body.error.message }]);
-      expectNothingStored(h);
+      await expectNothingStored(h);
       expect(await stripeAccepts(delivery.payload, delivery.header ?? "", h.clock.now)).toBe(false);
     });
   }
 
   test("a timestamp more than 5 minutes ahead is refused too", async () => {
-    const { h, acme, payload } = webhookApp();
+    const { h, acme, payload } = await webhookApp();
     const res = await post(h, acme.appId, payload, await signature(payload, { at: h.clock.now + 301_000 }));
     expect(res.status).toBe(400);
     expect(res.body.error.message).toBe("signature timestamp is in the future");
-    expectNothingStored(h);
+    await expectNothingStored(h);
   });
 
   test("4 minutes old is within the tolerance", async () => {
-    const { h, acme, payload } = webhookApp();
+    const { h, acme, payload } = await webhookApp();
     const header = await signature(payload, { at: h.clock.now - 240_000 });
     expect((await post(h, acme.appId, payload, header)).status).toBe(200);
     expect(await stripeAccepts(payload, header, h.clock.now)).toBe(true);
   });
 
   test("an app without a webhook secret refuses, saying how to set one", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     const res = await deliver(h, acme.appId, stripeEvent("customer.created", customerObject({ id: "cus_1" }), { created: h.clock.now }));
     expect(res.status).toBe(400);
     expect(res.body.error.message).toContain(`trackd apps update ${acme.appId} --stripe-webhook-secret`);
-    expectNothingStored(h);
+    await expectNothingStored(h);
   });
 
   test("an unknown app id is 404", async () => {
-    const { h, payload } = webhookApp();
+    const { h, payload } = await webhookApp();
     const res = await post(h, "app_unknown", payload, await signature(payload, { at: h.clock.now }));
     expect(res.status).toBe(404);
     expect(res.body.error.message).toBe("no app with id app_unknown");
   });
 
   test("a correctly signed body that is not JSON is 400 INVALID_JSON", async () => {
-    const { h, acme } = webhookApp();
+    const { h, acme } = await webhookApp();
     const res = await post(h, acme.appId, "not json", await signature("not json", { at: h.clock.now }));
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe("INVALID_JSON");
-    expectNothingStored(h);
+    await expectNothingStored(h);
   });
 
   test("a correctly signed event missing its fields is 400 naming them", async () => {
-    const { h, acme } = webhookApp();
+    const { h, acme } = await webhookApp();
     const payload = JSON.stringify({ id: "evt_1", type: "customer.created", data: {} });
     const res = await post(h, acme.appId, payload, await signature(payload, { at: h.clock.now }));
     expect(res.status).toBe(400);
     expect(res.body.error.details.map((d: { path: string }) => d.path)).toEqual(["/created", "/data/object"]);
-    expectNothingStored(h);
+    await expectNothingStored(h);
   });
 
   test("a body over 1 MB is 413, before any signature work", async () => {
-    const { h, acme } = webhookApp();
+    const { h, acme } = await webhookApp();
     const res = await post(h, acme.appId, "x".repeat(1024 * 1024 + 1), "t=1,v1=" + "a".repeat(64));
     expect(res.status).toBe(413);
-    expectNothingStored(h);
+    await expectNothingStored(h);
   });
 });

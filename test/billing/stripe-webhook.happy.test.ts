@@ -4,9 +4,9 @@ import { customerObject, deliver, enableWebhook, invoiceObject, stripe, stripeEv
 
 const DAY = 86_400_000;
 
-function tenantWithWebhook(h: Harness) {
-  const acme = h.tenant();
-  enableWebhook(h, acme.appId);
+async function tenantWithWebhook(h: Harness) {
+  const acme = await h.tenant();
+  await enableWebhook(h, acme.appId);
   return acme;
 }
 
@@ -22,8 +22,8 @@ const pro = { id: "price_pro_monthly", unitAmount: 4900, product: "prod_pro", ni
 
 describe("POST /v1/webhooks/stripe/:appId", () => {
   test("customer.created and customer.updated set email, name and metadata as attributes", async () => {
-    const h = setup();
-    const acme = tenantWithWebhook(h);
+    const h = await setup();
+    const acme = await tenantWithWebhook(h);
     await h.post("/v1/api/events/new", acme, { event: "App Opened", customerId: "cus_1", customerData: { plan: "beta" } });
 
     expect(await send(h, acme.appId, "customer.created", customerObject({ id: "cus_1", email: "ada@acme.test", name: "Acme Ltd", metadata: { tier: "gold" } }))).toEqual({
@@ -39,8 +39,8 @@ describe("POST /v1/webhooks/stripe/:appId", () => {
   });
 
   test("a subscription's lifecycle: created, expanded, contracted, canceled, reactivated; each an MRR movement", async () => {
-    const h = setup();
-    const acme = tenantWithWebhook(h);
+    const h = await setup();
+    const acme = await tenantWithWebhook(h);
     const sub = (quantity: number, status = "active", extra = {}) =>
       subscriptionObject({ id: "sub_1", customer: "cus_1", status, items: [{ ...pro, quantity }], ...extra });
 
@@ -71,8 +71,8 @@ describe("POST /v1/webhooks/stripe/:appId", () => {
   });
 
   test("the profile's subscription has plan, MRR, seats, renewal, trial end and cancel-at-period-end", async () => {
-    const h = setup();
-    const acme = tenantWithWebhook(h);
+    const h = await setup();
+    const acme = await tenantWithWebhook(h);
     const trialEnd = T0 + 10 * DAY;
     await send(
       h,
@@ -110,8 +110,8 @@ describe("POST /v1/webhooks/stripe/:appId", () => {
   });
 
   test("a subscription first seen late is dated from when it began to earn, not from its arrival", async () => {
-    const h = setup();
-    const acme = tenantWithWebhook(h);
+    const h = await setup();
+    const acme = await tenantWithWebhook(h);
     const trialEnd = T0 - 10 * DAY;
     const started = subscriptionObject({ id: "sub_1", customer: "cus_1", items: [pro], startDate: T0 - 40 * DAY, trialEnd });
     await send(h, acme.appId, "customer.subscription.updated", started);
@@ -120,8 +120,8 @@ describe("POST /v1/webhooks/stripe/:appId", () => {
   });
 
   test("trial_will_end, paused and resumed are in the billing history", async () => {
-    const h = setup();
-    const acme = tenantWithWebhook(h);
+    const h = await setup();
+    const acme = await tenantWithWebhook(h);
     const trial = { id: "sub_1", customer: "cus_1", items: [pro], trialEnd: T0 + 3 * DAY };
     await send(h, acme.appId, "customer.subscription.created", subscriptionObject({ ...trial, status: "trialing" }));
     await send(h, acme.appId, "customer.subscription.trial_will_end", subscriptionObject({ ...trial, status: "trialing" }));
@@ -140,8 +140,8 @@ describe("POST /v1/webhooks/stripe/:appId", () => {
   });
 
   test("invoice.payment_failed marks the subscription's payment failed until an invoice is paid", async () => {
-    const h = setup();
-    const acme = tenantWithWebhook(h);
+    const h = await setup();
+    const acme = await tenantWithWebhook(h);
     await send(h, acme.appId, "customer.subscription.created", subscriptionObject({ id: "sub_1", customer: "cus_1", items: [pro] }));
     await send(h, acme.appId, "invoice.payment_failed", invoiceObject({ customer: "cus_1", subscription: "sub_1", paid: false, amount: 4900, attempt: 2 }));
     let profile = (await h.get("/v1/api/customers/cus_1", acme)).body;
@@ -156,8 +156,8 @@ describe("POST /v1/webhooks/stripe/:appId", () => {
   });
 
   test("customer.deleted is billing history; the customer and its product events stay", async () => {
-    const h = setup();
-    const acme = tenantWithWebhook(h);
+    const h = await setup();
+    const acme = await tenantWithWebhook(h);
     await h.post("/v1/api/events/new", acme, { event: "App Opened", customerId: "cus_1" });
     await send(h, acme.appId, "customer.deleted", { ...customerObject({ id: "cus_1" }), deleted: true });
     const profile = (await h.get("/v1/api/customers/cus_1", acme)).body;
@@ -166,19 +166,19 @@ describe("POST /v1/webhooks/stripe/:appId", () => {
   });
 
   test("other event types are acknowledged with 200 and nothing is stored", async () => {
-    const h = setup();
-    const acme = tenantWithWebhook(h);
+    const h = await setup();
+    const acme = await tenantWithWebhook(h);
     for (const type of ["charge.succeeded", "payment_intent.created", "product.updated"]) {
       expect(await send(h, acme.appId, type, { id: "ch_1", object: "charge" })).toEqual({ received: true, result: "ignored" });
     }
     for (const table of ["provider_events", "billing_events", "subscriptions", "customers"]) {
-      expect(h.db.$client.query(`select count(*) as n from ${table}`).get()).toEqual({ n: 0 });
+      expect(await h.sql.get(`select count(*) as n from ${table}`)).toEqual({ n: 0 });
     }
   });
 
   test("what trackd accepts, the stripe package's own constructEvent accepts too", async () => {
-    const h = setup();
-    const acme = tenantWithWebhook(h);
+    const h = await setup();
+    const acme = await tenantWithWebhook(h);
     const payload = JSON.stringify(stripeEvent("customer.created", customerObject({ id: "cus_1" }), { created: h.clock.now }));
     const header = await signature(payload, { at: h.clock.now });
     const res = await h.call("POST", `/v1/webhooks/stripe/${acme.appId}`, { body: payload, headers: { "stripe-signature": header } });

@@ -18,8 +18,8 @@ const body = (fields: Record<string, unknown> = {}) => ({
 
 describe("POST /v1/api/subscriptions", () => {
   test("creates (201), then updates (200) with an MRR movement each time", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     const created = await h.post("/v1/api/subscriptions", acme, body());
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({
@@ -53,18 +53,18 @@ describe("POST /v1/api/subscriptions", () => {
   });
 
   test("the same state again is unchanged and adds no history", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     await h.post("/v1/api/subscriptions", acme, body());
     h.clock.now += 1000;
     const again = await h.post("/v1/api/subscriptions", acme, body());
     expect(again.body.result).toBe("unchanged");
-    expect(h.db.$client.query("select count(*) as n from billing_events").get()).toEqual({ n: 1 });
+    expect(await h.sql.get("select count(*) as n from billing_events")).toEqual({ n: 1 });
   });
 
   test("updatedAt older than the stored state is stale: nothing changes", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     await h.post("/v1/api/subscriptions", acme, body({ updatedAt: T0 }));
     const stale = await h.post("/v1/api/subscriptions", acme, body({ status: "canceled", updatedAt: T0 - DAY }));
     expect(stale.status).toBe(200);
@@ -72,8 +72,8 @@ describe("POST /v1/api/subscriptions", () => {
   });
 
   test("provider defaults to custom; the customer is created if new", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     const res = await h.post("/v1/api/subscriptions", acme, { subscriptionId: "s1", customerId: "cus_new", status: "trialing", currency: "usd", items: [{ unitAmount: 900, interval: "month" }] });
     expect(res.body.subscription).toMatchObject({ provider: "custom", mrr: 0, quantity: 1 });
     expect((await h.get("/v1/api/customers/cus_new", acme)).body.subscription.status).toBe("trialing");
@@ -82,8 +82,8 @@ describe("POST /v1/api/subscriptions", () => {
 
 describe("POST /v1/api/subscriptions: errors", () => {
   test("every problem is reported at once, each at its path; nothing is stored", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     const res = await h.post("/v1/api/subscriptions", acme, {
       subscriptionId: "",
       status: "alive",
@@ -101,12 +101,12 @@ describe("POST /v1/api/subscriptions: errors", () => {
       "/items/0/interval",
     ]);
     expect(res.body.error.details[2].message).toContain("status must be one of active, past_due, trialing");
-    expect(h.db.$client.query("select (select count(*) from subscriptions) + (select count(*) from customers) as n").get()).toEqual({ n: 0 });
+    expect(await h.sql.get("select (select count(*) from subscriptions) + (select count(*) from customers) as n")).toEqual({ n: 0 });
   });
 
   test("dates are checked like everywhere else, and a discount needs an amount", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     const res = await h.post("/v1/api/subscriptions", acme, body({ trialEnd: "2026-02-30", canceledAt: "2026-01-01T10:00", discounts: [{ end: null }] }));
     expect(res.status).toBe(400);
     expect(res.body.error.details).toEqual([
@@ -114,12 +114,12 @@ describe("POST /v1/api/subscriptions: errors", () => {
       { path: "/canceledAt", message: "canceledAt has no time zone offset; add Z or an offset such as +02:00" },
       { path: "/discounts/0", message: "discounts.0 needs percentOff or amountOff" },
     ]);
-    expect(h.db.$client.query("select count(*) as n from subscriptions").get()).toEqual({ n: 0 });
+    expect(await h.sql.get("select count(*) as n from subscriptions")).toEqual({ n: 0 });
   });
 
   test("unknown fields and an empty item list are refused", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     const res = await h.post("/v1/api/subscriptions", acme, body({ items: [], mrr: 5 }));
     expect(res.status).toBe(400);
     expect(res.body.error.details).toEqual([

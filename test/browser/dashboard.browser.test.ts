@@ -1,7 +1,7 @@
 // The dashboard in Debian's Chromium against trackd as a process (the compiled binary under
 // .ci/run): sign-in, every page with real seeded data checked against the API, live, erasure,
 // roles, CSRF from another origin, no third-party requests, and the JavaScript budget.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { Subprocess } from "bun";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -12,6 +12,8 @@ import { createAppsService, type CreatedApp } from "../../src/apps/service";
 import { openMigratedDatabase } from "../../src/db";
 import { cleanEnv, ENTRY, freePort, TRACKD_COMMAND, startTrackd } from "../support/process";
 import { sqliteStore } from "../helpers";
+import { BACKEND, describeSqlite } from "../support/backend";
+// SQLite-only (skipped on TRACKD_TEST_BACKEND=postgres): runs trackd or its CLI as a process on a SQLite file (--db PATH), which TRACKD_TEST_BACKEND does not reach; on PostgreSQL the same would only repeat the SQLite run (the CLI and server on a PostgreSQL URL: test/pg/cli.test.ts, test/pg/multi-node.test.ts).
 
 const CHROMIUM = "/usr/bin/chromium";
 const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
@@ -38,6 +40,7 @@ async function apiGet<T>(path: string): Promise<T> {
 const fmt = (n: number) => n.toLocaleString("en-US");
 
 beforeAll(async () => {
+  if (BACKEND !== "sqlite") return; // its tests are skipped: start nothing
   dir = mkdtempSync(join(tmpdir(), "trackd-dashboard-"));
   const dbPath = join(dir, "trackd.db");
   const db = openMigratedDatabase(dbPath);
@@ -85,7 +88,7 @@ async function signedIn(who: { email: string; password: string }, path = `/apps/
   return { context, page, requests };
 }
 
-describe("signing in", () => {
+describeSqlite("signing in", () => {
   test("a page asked for without a session goes to /login, and back there after signing in; Sign out ends it", async () => {
     const path = `/apps/${app.appId}/events`;
     const { context, page } = await signedIn(ADMIN, path);
@@ -121,7 +124,7 @@ describe("signing in", () => {
   }, BROWSER_TEST_MS);
 });
 
-describe("pages with real data", () => {
+describeSqlite("pages with real data", () => {
   test("overview, customers, customer and events show what the API says, loading nothing from another origin within the JS budget", async () => {
     const { context, page, requests } = await signedIn(ADMIN);
     const from = new Date(Date.now() - 29 * 86_400_000).toISOString().slice(0, 10);
@@ -209,7 +212,7 @@ describe("pages with real data", () => {
   }, BROWSER_TEST_MS);
 });
 
-describe("settings", () => {
+describeSqlite("settings", () => {
   test("an admin changes browser-event rules and retention on the Settings page; the API shows the change", async () => {
     const { context, page } = await signedIn(ADMIN, `/apps/${app.appId}/settings`);
     await page.getByLabel("Allowed origins").fill("https://app.example.com");
@@ -233,7 +236,7 @@ describe("settings", () => {
   }, BROWSER_TEST_MS);
 });
 
-describe("roles and CSRF", () => {
+describeSqlite("roles and CSRF", () => {
   test("a viewer sees no settings, and the server answers 403 to a viewer's admin requests", async () => {
     const { context, page } = await signedIn(VIEWER);
     await page.getByRole("link", { name: "Customers" }).waitFor();
@@ -268,7 +271,7 @@ describe("roles and CSRF", () => {
   }, BROWSER_TEST_MS);
 });
 
-describe("first run", () => {
+describeSqlite("first run", () => {
   test("the setup link serve prints creates the first admin, who lands on the app with the first curl to send", async () => {
     const fresh = mkdtempSync(join(tmpdir(), "trackd-first-run-"));
     const port = freePort();

@@ -1,7 +1,7 @@
 // The snippet in a real browser: Debian's Chromium driven by playwright-core. trackd runs as a
 // real process; the pages come from a second origin (another port), as on a customer's site.
 import { Database } from "bun:sqlite";
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { Subprocess } from "bun";
 import { createHmac } from "node:crypto";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
@@ -13,6 +13,8 @@ import { openMigratedDatabase } from "../../src/db";
 import { SDK_SOURCE } from "../../src/sdk/index";
 import { freePort, startTrackd } from "../support/process";
 import { sqliteStore } from "../helpers";
+import { BACKEND, describeSqlite } from "../support/backend";
+// SQLite-only (skipped on TRACKD_TEST_BACKEND=postgres): runs trackd or its CLI as a process on a SQLite file (--db PATH), which TRACKD_TEST_BACKEND does not reach; on PostgreSQL the same would only repeat the SQLite run (the CLI and server on a PostgreSQL URL: test/pg/cli.test.ts, test/pg/multi-node.test.ts).
 
 const CHROMIUM = "/usr/bin/chromium";
 // Without the background-networking flags Chromium keeps dialling Google, which this network refuses.
@@ -31,6 +33,7 @@ let app: CreatedApp;
 let trackdBase: string;
 
 beforeAll(async () => {
+  if (BACKEND !== "sqlite") return; // its tests are skipped: start nothing
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (see README, Development)`);
   dir = mkdtempSync(join(tmpdir(), "trackd-browser-"));
   dbPath = join(dir, "trackd.db");
@@ -156,7 +159,7 @@ async function setAllowedOrigins(origins: string) {
   db.$client.close();
 }
 
-describe("the snippet in Chromium", () => {
+describeSqlite("the snippet in Chromium", () => {
   test("a signed event is stored verified, and the promise resolves with its id", async () => {
     const { page } = await openPage("/");
     const result = await page.evaluate(
@@ -321,7 +324,7 @@ describe("the snippet in Chromium", () => {
   });
 });
 
-describe("the snippet and refusals", () => {
+describeSqlite("the snippet and refusals", () => {
   test("an origin the app disallows: the promises reject, the console says why once, the events are dropped and never retried", async () => {
     await setAllowedOrigins("https://elsewhere.test");
     try {
@@ -365,7 +368,7 @@ describe("the snippet and refusals", () => {
   });
 });
 
-describe("the snippet while trackd is down", () => {
+describeSqlite("the snippet while trackd is down", () => {
   async function restartTrackd() {
     trackd = await startTrackd(dbPath, port);
   }

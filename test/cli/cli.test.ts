@@ -1,5 +1,5 @@
 // The CLI as a real process: `bun src/index.ts …`, each test on its own temporary database file.
-import { afterEach, describe, expect, test } from "bun:test";
+import { afterEach, expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import journal from "../../drizzle/meta/_journal.json";
@@ -10,6 +10,8 @@ import { silentLogger } from "../../src/log";
 import { DEFAULT_WEIGHTS } from "../../src/scoring/weights";
 import { sqliteStore } from "../helpers";
 import { createAppJson, ok, readDb, removeScratches, scratch, trackd } from "../support/cli";
+import { describeSqlite } from "../support/backend";
+// SQLite-only (skipped on TRACKD_TEST_BACKEND=postgres): runs trackd or its CLI as a process on a SQLite file (--db PATH), which TRACKD_TEST_BACKEND does not reach; on PostgreSQL the same would only repeat the SQLite run (the CLI and server on a PostgreSQL URL: test/pg/cli.test.ts, test/pg/multi-node.test.ts).
 
 const API_KEY = /^tk_[0-9a-f]{12}_[0-9a-f]{64}$/;
 
@@ -34,7 +36,7 @@ async function sendEvent(dbPath: string, appId: string, apiKey: string): Promise
 }
 
 
-describe("trackd apps create", () => {
+describeSqlite("trackd apps create", () => {
   test("--json prints exactly one JSON object with appId, apiKey and signingSecret", () => {
     const s = scratch();
     const result = trackd(["apps", "create", "--name", "Acme", "--json", "--db", s.db], { cwd: s.dir });
@@ -96,7 +98,7 @@ describe("trackd apps create", () => {
   });
 });
 
-describe("trackd apps list", () => {
+describeSqlite("trackd apps list", () => {
   test("--json lists every app with its number of active keys", () => {
     const s = scratch();
     const acme = createAppJson(s, "Acme");
@@ -130,7 +132,7 @@ describe("trackd apps list", () => {
 
 const DEFAULT_SETTINGS = { requireVerified: false, allowedOrigins: ["*"], stripeWebhook: false, healthWeights: DEFAULT_WEIGHTS, retentionDays: null };
 
-describe("trackd apps update", () => {
+describeSqlite("trackd apps update", () => {
   test("--require-verified and --allowed-origins change the stored settings", () => {
     const s = scratch();
     const { appId } = createAppJson(s, "Acme");
@@ -202,7 +204,7 @@ describe("trackd apps update", () => {
   });
 });
 
-describe("trackd keys create", () => {
+describeSqlite("trackd keys create", () => {
   test("--json gives a second key that works alongside the first", async () => {
     const s = scratch();
     const created = createAppJson(s, "Acme");
@@ -238,7 +240,7 @@ describe("trackd keys create", () => {
   });
 });
 
-describe("trackd keys create --scope", () => {
+describeSqlite("trackd keys create --scope", () => {
   test("a read-only key can read but is refused ingestion with 403", async () => {
     const s = scratch();
     const created = createAppJson(s, "Acme");
@@ -257,7 +259,7 @@ describe("trackd keys create --scope", () => {
   });
 });
 
-describe("trackd keys revoke", () => {
+describeSqlite("trackd keys revoke", () => {
   test("a revoked key is refused while the app's other key keeps working", async () => {
     const s = scratch();
     const created = createAppJson(s, "Acme");
@@ -293,7 +295,7 @@ describe("trackd keys revoke", () => {
   });
 });
 
-describe("trackd migrate", () => {
+describeSqlite("trackd migrate", () => {
   test("creates the database file, with its folder, on a fresh path", () => {
     const s = scratch();
     const path = join(s.dir, "nested", "deeper", "fresh.db");
@@ -324,7 +326,7 @@ describe("trackd migrate", () => {
   });
 });
 
-describe("trackd --help and --version", () => {
+describeSqlite("trackd --help and --version", () => {
   test.each([["--help"], ["-h"], ["help"]])("%s prints usage and exits 0", (flag) => {
     const s = scratch();
     const result = trackd([flag], { cwd: s.dir });
@@ -344,7 +346,7 @@ describe("trackd --help and --version", () => {
   });
 });
 
-describe("TRACKD_DB", () => {
+describeSqlite("TRACKD_DB", () => {
   type Scratch = ReturnType<typeof scratch>;
   // Each case: prepare the database through --db, run the command with only TRACKD_DB, check its effect.
   test.each<[string, (s: Scratch) => string[], (s: Scratch, stdout: string) => void]>([
@@ -408,7 +410,7 @@ describe("TRACKD_DB", () => {
   });
 });
 
-describe("usage errors", () => {
+describeSqlite("usage errors", () => {
   test.each([
     ["unknown command", ["frobnicate"], "frobnicate"],
     ["unknown apps subcommand", ["apps", "delete"], "delete"],

@@ -1,7 +1,9 @@
 // `trackd dev seed` as a real process, each test on its own temporary database file.
 import { Database } from "bun:sqlite";
-import { afterEach, describe, expect, test } from "bun:test";
+import { afterEach, expect, test } from "bun:test";
 import { createAppJson, readDb, removeScratches, scratch, trackd } from "../support/cli";
+import { describeSqlite } from "../support/backend";
+// SQLite-only (skipped on TRACKD_TEST_BACKEND=postgres): runs trackd or its CLI as a process on a SQLite file (--db PATH), which TRACKD_TEST_BACKEND does not reach; on PostgreSQL the same would only repeat the SQLite run (the CLI and server on a PostgreSQL URL: test/pg/cli.test.ts, test/pg/multi-node.test.ts).
 
 afterEach(removeScratches);
 
@@ -30,7 +32,7 @@ function fingerprint(path: string): string {
   return new Bun.CryptoHasher("sha256").update(JSON.stringify(rows)).digest("hex");
 }
 
-describe("trackd dev seed", () => {
+describeSqlite("trackd dev seed", () => {
   test("writes the events and customers asked for, with users, skew and Title Case names", () => {
     const s = withApp();
     const result = s.seed("--events", "3000", "--customers", "100", "--days", "90");

@@ -1,10 +1,12 @@
 // The Dockerfile can't be built on these machines (no Docker engine), so what it relies on is
 // checked here: the build context it COPYs from, and its HEALTHCHECK run with the image's ENV.
-import { afterEach, expect, test } from "bun:test";
+import { afterEach, expect } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { removeScratches, scratch, trackd } from "../support/cli";
 import { freePort, startTrackd } from "../support/process";
+import { testSqlite } from "../support/backend";
+// SQLite-only (skipped on TRACKD_TEST_BACKEND=postgres): runs trackd or its CLI as a process on a SQLite file (--db PATH), which TRACKD_TEST_BACKEND does not reach; on PostgreSQL the same would only repeat the SQLite run (the CLI and server on a PostgreSQL URL: test/pg/cli.test.ts, test/pg/multi-node.test.ts).
 
 afterEach(removeScratches);
 
@@ -25,7 +27,7 @@ function imageEnv(): Record<string, string> {
   return Object.fromEntries([...block.matchAll(/([A-Z_]+)=(\S+)/g)].map(([, name, value]) => [name, value]));
 }
 
-test("the build context sends what the Dockerfile COPYs and nothing of data/, node_modules, dist or .git", () => {
+testSqlite("the build context sends what the Dockerfile COPYs and nothing of data/, node_modules, dist or .git", () => {
   expect(dockerignore.split("\n").map((l) => l.trim())).toContain("*");
   const copied = [...dockerfile.matchAll(/^COPY (?!--from)(.+) \S+$/gm)].flatMap(([, sources]) => sources.trim().split(/\s+/));
   expect(copied.length).toBeGreaterThan(4);
@@ -33,7 +35,7 @@ test("the build context sends what the Dockerfile COPYs and nothing of data/, no
   for (const secretOrBulky of ["data", "node_modules", "dist", ".git", "test", "bench"]) expect(allowed).not.toContain(secretOrBulky);
 });
 
-test("every folder `bun run build` embeds with --asset is in the build context and COPYed", () => {
+testSqlite("every folder `bun run build` embeds with --asset is in the build context and COPYed", () => {
   const build = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: { build: string } }).scripts.build;
   const assets = [...build.matchAll(/--asset=(\S+)/g)].map(([, folder]) => folder!);
   expect(assets).toEqual(["drizzle", "drizzle-pg"]);
@@ -43,7 +45,7 @@ test("every folder `bun run build` embeds with --asset is in the build context a
   }
 });
 
-test("the HEALTHCHECK is `trackd healthcheck`, and with the image's ENV it finds a server bound to 0.0.0.0", async () => {
+testSqlite("the HEALTHCHECK is `trackd healthcheck`, and with the image's ENV it finds a server bound to 0.0.0.0", async () => {
   expect(dockerfile).toMatch(/^HEALTHCHECK .*CMD \["\/usr\/local\/bin\/trackd", "healthcheck"\]$/m);
   const env = imageEnv();
   expect(env).toMatchObject({ TRACKD_HOST: "0.0.0.0", TRACKD_PORT: "3000" });
@@ -61,6 +63,6 @@ test("the HEALTHCHECK is `trackd healthcheck`, and with the image's ENV it finds
   }
 });
 
-test("the image's drain fits in `docker stop`'s default 10 s grace period", () => {
+testSqlite("the image's drain fits in `docker stop`'s default 10 s grace period", () => {
   expect(Number(imageEnv().TRACKD_DRAIN_TIMEOUT)).toBeLessThan(10);
 });

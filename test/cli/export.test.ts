@@ -1,5 +1,5 @@
 // trackd export: the app's events from the database file to a file or stdout, as a process.
-import { afterEach, describe, expect, test } from "bun:test";
+import { afterEach, expect, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createHttpApp } from "../../src/app";
@@ -7,6 +7,8 @@ import { openMigratedDatabase } from "../../src/db";
 import { silentLogger } from "../../src/log";
 import { sqliteStore } from "../helpers";
 import { createAppJson, ok, removeScratches, scratch, trackd, type Scratch } from "../support/cli";
+import { describeSqlite } from "../support/backend";
+// SQLite-only (skipped on TRACKD_TEST_BACKEND=postgres): runs trackd or its CLI as a process on a SQLite file (--db PATH), which TRACKD_TEST_BACKEND does not reach; on PostgreSQL the same would only repeat the SQLite run (the CLI and server on a PostgreSQL URL: test/pg/cli.test.ts, test/pg/multi-node.test.ts).
 
 afterEach(removeScratches);
 
@@ -40,7 +42,7 @@ async function appWithEvents(s: Scratch, count: number) {
 
 const ndjson = (text: string) => text.split("\n").filter(Boolean).map((line) => JSON.parse(line));
 
-describe("trackd export", () => {
+describeSqlite("trackd export", () => {
   test("writes every event as NDJSON, oldest first, reports progress and a summary on stderr", async () => {
     const s = scratch();
     const { appId } = await appWithEvents(s, 2500);

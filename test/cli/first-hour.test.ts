@@ -1,19 +1,21 @@
 // A new user's first hour with the CLI (the compiled binary under TRACKD_TEST_BINARY): help on
 // every command, keys listed and revoked the way they are printed, a closed pipe, a database
 // URL, what migrate did, one exit code for "no such app", unique app names, the health probe.
-import { afterEach, describe, expect, test } from "bun:test";
+import { afterEach, expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import journal from "../../drizzle/meta/_journal.json";
 import { COMMANDS } from "../../src/cli/usage";
 import { createAppJson, ok, readDb, removeScratches, scratch, trackd } from "../support/cli";
 import { cleanEnv, freePort, startTrackd, TRACKD_COMMAND } from "../support/process";
+import { describeSqlite, testSqlite } from "../support/backend";
+// SQLite-only (skipped on TRACKD_TEST_BACKEND=postgres): runs trackd or its CLI as a process on a SQLite file (--db PATH), which TRACKD_TEST_BACKEND does not reach; on PostgreSQL the same would only repeat the SQLite run (the CLI and server on a PostgreSQL URL: test/pg/cli.test.ts, test/pg/multi-node.test.ts).
 
 afterEach(removeScratches);
 
 const README = readFileSync(join(import.meta.dir, "..", "..", "README.md"), "utf8");
 
-describe("--help", () => {
+describeSqlite("--help", () => {
   // Every command, with the arguments a user would already have typed when asking for help.
   const invocations: [string, string[]][] = [
     ["serve", ["serve", "--help"]],
@@ -76,7 +78,7 @@ describe("--help", () => {
   });
 });
 
-describe("trackd keys list and keys revoke", () => {
+describeSqlite("trackd keys list and keys revoke", () => {
   test("a key a server accepted is listed with when it was last used", async () => {
     const s = scratch();
     const app = createAppJson(s, "Acme");
@@ -169,7 +171,7 @@ describe("trackd keys list and keys revoke", () => {
   });
 });
 
-test("`trackd export --out - | head` ends quietly: exit 0, nothing on stderr but progress", () => {
+testSqlite("`trackd export --out - | head` ends quietly: exit 0, nothing on stderr but progress", () => {
   const s = scratch();
   const { appId } = createAppJson(s, "Acme");
   ok(["dev", "seed", "--app", appId, "--events", "20000", "--customers", "50"], s);
@@ -188,7 +190,7 @@ test("`trackd export --out - | head` ends quietly: exit 0, nothing on stderr but
   expect(stderr).not.toContain("exported 20000");
 });
 
-describe("--db", () => {
+describeSqlite("--db", () => {
   // postgres:// URLs select PostgreSQL (test/cli/postgres.test.ts); any other scheme is refused.
   test.each([["mysql://user:hunter2@db.example.com/trackd"], ["sqlite:///tmp/x.db"], ["MySQL://h/db"]])(
     "%s is refused: exit 2, no file or folder made, no password shown",
@@ -221,7 +223,7 @@ function readDirNames(dir: string): string[] {
   return [...new Bun.Glob("*").scanSync({ cwd: dir, onlyFiles: false })];
 }
 
-test.each([
+testSqlite.each([
   ["apps update", ["apps", "update", "app_nope", "--require-verified"]],
   ["keys create", ["keys", "create", "--app", "app_nope"]],
   ["keys list", ["keys", "list", "--app", "app_nope"]],
@@ -237,7 +239,7 @@ test.each([
   expect(result.stderr).toBe("trackd: no app with id app_nope (see 'trackd apps list')\n");
 });
 
-test("a second app with the same name is refused (exit 1) and nothing is created", () => {
+testSqlite("a second app with the same name is refused (exit 1) and nothing is created", () => {
   const s = scratch();
   const first = createAppJson(s, "Acme");
   const result = trackd(["apps", "create", "--name", " Acme ", "--db", s.db], { cwd: s.dir });
@@ -248,7 +250,7 @@ test("a second app with the same name is refused (exit 1) and nothing is created
   expect(readDb(s.db, (db) => db.query("select count(*) as n from api_keys").get())).toEqual({ n: 1 });
 });
 
-describe("trackd healthcheck", () => {
+describeSqlite("trackd healthcheck", () => {
   test("exit 0 when the server answers, found by --port, by TRACKD_PORT, and with host 0.0.0.0 on loopback", async () => {
     const s = scratch();
     const port = freePort();

@@ -1,12 +1,14 @@
 // `trackd serve` as a real process on a real port: first-run credentials, where the database
 // goes, and a graceful drain on SIGTERM.
 import { Database } from "bun:sqlite";
-import { afterEach, describe, expect, test } from "bun:test";
+import { afterEach, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { cleanEnv, ENTRY, freePort, TRACKD_COMMAND } from "../support/process";
+import { describeSqlite } from "../support/backend";
+// SQLite-only (skipped on TRACKD_TEST_BACKEND=postgres): runs trackd or its CLI as a process on a SQLite file (--db PATH), which TRACKD_TEST_BACKEND does not reach; on PostgreSQL the same would only repeat the SQLite run (the CLI and server on a PostgreSQL URL: test/pg/cli.test.ts, test/pg/multi-node.test.ts).
 
 
 const tempDirs: string[] = [];
@@ -166,7 +168,7 @@ async function firstRunCredentials(server: Server) {
   return { appId, apiKey, signingSecret };
 }
 
-describe("trackd serve", () => {
+describeSqlite("trackd serve", () => {
   test("the first start prints working credentials for the app \"default\", a restart does not", async () => {
     const dir = scratch();
     const db = join(dir, "trackd.db");

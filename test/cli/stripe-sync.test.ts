@@ -1,11 +1,13 @@
 // trackd stripe sync: the real CLI process against a local server that answers as Stripe's API
 // does, read through the official stripe package's auto-pagination into a real database.
 import { Database } from "bun:sqlite";
-import { afterEach, describe, expect, test } from "bun:test";
+import { afterEach, expect, test } from "bun:test";
 import { createAppJson, removeScratches, scratch, trackd, trackdAsync, type Scratch } from "../support/cli";
 import { freePort } from "../support/process";
 import { customerObject, subscriptionObject } from "../support/stripe";
 import { fakeStripeApi, type StripeLists } from "../support/stripe-api";
+import { describeSqlite } from "../support/backend";
+// SQLite-only (skipped on TRACKD_TEST_BACKEND=postgres): runs trackd or its CLI as a process on a SQLite file (--db PATH), which TRACKD_TEST_BACKEND does not reach; on PostgreSQL the same would only repeat the SQLite run (the CLI and server on a PostgreSQL URL: test/pg/cli.test.ts, test/pg/multi-node.test.ts).
 
 const KEY = "sk_test_trackdSyncTests0123456789";
 const stops: (() => void)[] = [];
@@ -64,7 +66,7 @@ function query<T>(s: Scratch, sql: string, ...params: string[]): T[] {
 const count = (s: Scratch, table: string) => query<{ n: number }>(s, `SELECT count(*) AS n FROM ${table}`)[0]!.n;
 const SUMMARY = /^synced 250 customers and 120 subscriptions from Stripe in [\d.]+ s: (\d+) MRR movements recorded\n$/;
 
-describe("trackd stripe sync", () => {
+describeSqlite("trackd stripe sync", () => {
   test("pages through every list and stores customers, subscriptions with their MRR, and each customer's summary", async () => {
     const s = scratch();
     const { appId } = createAppJson(s, "Acme");

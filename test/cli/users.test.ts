@@ -1,7 +1,9 @@
-import { afterEach, expect, test, setDefaultTimeout } from "bun:test";
+import { afterEach, expect, setDefaultTimeout } from "bun:test";
 import { Database } from "bun:sqlite";
 import { cleanEnv, ENTRY } from "../support/process";
 import { removeScratches, scratch, type Scratch } from "../support/cli";
+import { testSqlite } from "../support/backend";
+// SQLite-only (skipped on TRACKD_TEST_BACKEND=postgres): runs trackd or its CLI as a process on a SQLite file (--db PATH), which TRACKD_TEST_BACKEND does not reach; on PostgreSQL the same would only repeat the SQLite run (the CLI and server on a PostgreSQL URL: test/pg/cli.test.ts, test/pg/multi-node.test.ts).
 
 // Each sign-in verifies an argon2id hash (memory-hard on purpose): seconds on a loaded machine.
 setDefaultTimeout(30_000);
@@ -19,7 +21,7 @@ function users(s: Scratch, args: string[], stdin?: string) {
   return { code: result.exitCode, stdout: result.stdout.toString(), stderr: result.stderr.toString() };
 }
 
-test("users create reads the password from stdin and stores only an argon2id hash", async () => {
+testSqlite("users create reads the password from stdin and stores only an argon2id hash", async () => {
   const s = scratch();
   const created = users(s, ["create", "--email", "Ada@Example.com", "--role", "admin", "--password-stdin"], "a long enough password\n");
   expect(created).toMatchObject({ code: 0, stdout: "Created admin ada@example.com\n" });
@@ -29,7 +31,7 @@ test("users create reads the password from stdin and stores only an argon2id has
   expect(await Bun.password.verify("a long enough password", row.password_hash)).toBe(true);
 });
 
-test("users list, set-password and remove", async () => {
+testSqlite("users list, set-password and remove", async () => {
   const s = scratch();
   users(s, ["create", "--email", "a@example.com", "--role", "admin", "--password-stdin"], "first password!");
   users(s, ["create", "--email", "v@example.com", "--role", "viewer", "--password-stdin"], "first password!");
@@ -43,7 +45,7 @@ test("users list, set-password and remove", async () => {
   expect(users(s, ["list"]).stdout).not.toContain("v@example.com");
 });
 
-test.each([
+testSqlite.each([
   [["create", "--email", "a@example.com", "--role", "owner", "--password-stdin"], "long password here", "role must be admin or viewer"],
   [["create", "--email", "a@example.com", "--role", "admin", "--password-stdin"], "short", "password must be 10 to 1024 characters"],
   [["create", "--email", "not-an-email", "--role", "admin", "--password-stdin"], "long password here", "email must be an address"],
@@ -55,7 +57,7 @@ test.each([
   expect(result.stderr).toContain(message);
 });
 
-test("a second account with the same email is refused", () => {
+testSqlite("a second account with the same email is refused", () => {
   const s = scratch();
   users(s, ["create", "--email", "a@example.com", "--role", "admin", "--password-stdin"], "long password here");
   const again = users(s, ["create", "--email", "A@example.com", "--role", "viewer", "--password-stdin"], "long password here");

@@ -2,9 +2,9 @@ import { describe, expect, test } from "bun:test";
 import { setup } from "../helpers";
 import { PAGE_ORIGIN, sendClient, sign } from "./support";
 
-function withTenant() {
-  const h = setup();
-  return { h, acme: h.tenant() };
+async function withTenant() {
+  const h = await setup();
+  return { h, acme: await h.tenant() };
 }
 
 describe("POST /v1/api/events/client: refused requests store nothing and say why", () => {
@@ -22,18 +22,18 @@ describe("POST /v1/api/events/client: refused requests store nothing and say why
   ];
   for (const [name, body, path, message] of cases) {
     test(`${name}: 400 VALIDATION_FAILED at ${path}`, async () => {
-      const { h, acme } = withTenant();
+      const { h, acme } = await withTenant();
       const res = await sendClient(h, body(acme.appId));
       expect(res.status).toBe(400);
       expect(res.body.error.code).toBe("VALIDATION_FAILED");
       expect(res.body.error.details).toContainEqual(expect.objectContaining({ path, message: expect.stringContaining(message) }));
-      expect(h.count("events")).toBe(0);
-      expect(h.count("customers")).toBe(0);
+      expect(await h.count("events")).toBe(0);
+      expect(await h.count("customers")).toBe(0);
     });
   }
 
   test("one bad event in a batch refuses the batch, naming its index and field", async () => {
-    const { h, acme } = withTenant();
+    const { h, acme } = await withTenant();
     const batch = [
       { appId: acme.appId, customerId: "c", event: "A Done" },
       { appId: acme.appId, customerId: "c" },
@@ -46,48 +46,48 @@ describe("POST /v1/api/events/client: refused requests store nothing and say why
       expect.objectContaining({ index: 1, field: "event", path: "/1/event" }),
       expect.objectContaining({ index: 2, field: "customerData", path: "/2/customerData" }),
     ]);
-    expect(h.count("events")).toBe(0);
+    expect(await h.count("events")).toBe(0);
   });
 
   test("a batch of more than 100 events, or none, is refused", async () => {
-    const { h, acme } = withTenant();
+    const { h, acme } = await withTenant();
     const event = { appId: acme.appId, customerId: "c", event: "A Done" };
     for (const batch of [Array.from({ length: 101 }, () => event), []]) {
       const res = await sendClient(h, batch);
       expect(res.status).toBe(400);
       expect(res.body.error.message).toContain("accepts 1 to 100 events per request");
     }
-    expect(h.count("events")).toBe(0);
+    expect(await h.count("events")).toBe(0);
   });
 
   test("events naming two apps in one request are refused", async () => {
-    const { h, acme } = withTenant();
-    const other = h.tenant("other");
+    const { h, acme } = await withTenant();
+    const other = await h.tenant("other");
     const res = await sendClient(h, [
       { appId: acme.appId, customerId: "c", event: "A Done" },
       { appId: other.appId, customerId: "c", event: "A Done" },
     ]);
     expect(res.status).toBe(400);
     expect(res.body.error.details).toEqual([expect.objectContaining({ index: 1, field: "appId" })]);
-    expect(h.count("events")).toBe(0);
+    expect(await h.count("events")).toBe(0);
   });
 
   test("no appId anywhere: 401", async () => {
-    const { h } = withTenant();
+    const { h } = await withTenant();
     const res = await sendClient(h, { customerId: "c", event: "A Done" });
     expect(res.status).toBe(401);
     expect(res.body.error.message).toContain("missing appId");
   });
 
   test("an unknown appId: 401", async () => {
-    const { h } = withTenant();
+    const { h } = await withTenant();
     const res = await sendClient(h, { appId: "app_nope", customerId: "c", event: "A Done" });
     expect(res.status).toBe(401);
     expect(res.body.error).toMatchObject({ code: "UNAUTHORIZED", message: "unknown appId app_nope" });
   });
 
   test("broken JSON and an empty body: 400 INVALID_JSON", async () => {
-    const { h } = withTenant();
+    const { h } = await withTenant();
     for (const body of ["{not json", ""]) {
       const res = await h.call("POST", "/v1/api/events/client", { body, headers: { "content-type": "text/plain" } });
       expect(res.status).toBe(400);
@@ -96,17 +96,17 @@ describe("POST /v1/api/events/client: refused requests store nothing and say why
   });
 
   test("a body over 64 KB: 413, nothing stored", async () => {
-    const { h, acme } = withTenant();
+    const { h, acme } = await withTenant();
     const padding = "x".repeat(30_000);
     const batch = [1, 2, 3].map((i) => ({ appId: acme.appId, customerId: "c", event: "A Done", eventData: { padding, i } }));
     const res = await sendClient(h, batch);
     expect(res.status).toBe(413);
     expect(res.body.error.message).toContain("64 KB");
-    expect(h.count("events")).toBe(0);
+    expect(await h.count("events")).toBe(0);
   });
 
   test("errors carry the CORS grant, so the snippet can read them and stop retrying", async () => {
-    const { h, acme } = withTenant();
+    const { h, acme } = await withTenant();
     for (const body of [{ appId: acme.appId, customerId: "c" }, { appId: "app_nope", customerId: "c", event: "A Done" }]) {
       const res = await sendClient(h, body);
       expect(res.status).toBeGreaterThanOrEqual(400);
@@ -115,9 +115,9 @@ describe("POST /v1/api/events/client: refused requests store nothing and say why
   });
 
   test("a signed event whose signature is fine still needs a valid event", async () => {
-    const { h, acme } = withTenant();
+    const { h, acme } = await withTenant();
     const res = await sendClient(h, { appId: acme.appId, customerId: "c", authHash: sign(acme, "c"), event: "" });
     expect(res.status).toBe(400);
-    expect(h.count("events")).toBe(0);
+    expect(await h.count("events")).toBe(0);
   });
 });

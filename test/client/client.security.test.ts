@@ -4,20 +4,20 @@ import { CLIENT, PAGE_ORIGIN, sendClient, sign, storedEvents } from "./support";
 
 describe("browser events: signatures", () => {
   test("a forged authHash is 401, says the signature did not match, and stores nothing", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     const res = await sendClient(h, { appId: acme.appId, customerId: "cus_1", authHash: "0".repeat(64), event: "Plan Upgraded" });
     expect(res.status).toBe(401);
     expect(res.body.error.code).toBe("UNAUTHORIZED");
     expect(res.body.error.message).toContain("signature did not match");
     expect(res.body.error.details).toEqual([{ path: "/authHash", message: 'the signature did not match customerId "cus_1"' }]);
-    expect(h.count("events")).toBe(0);
-    expect(h.count("customers")).toBe(0);
+    expect(await h.count("events")).toBe(0);
+    expect(await h.count("customers")).toBe(0);
   });
 
   test("one forged event refuses its whole batch: never downgraded to unverified", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     const res = await sendClient(h, [
       { appId: acme.appId, customerId: "cus_1", authHash: sign(acme, "cus_1"), event: "A Done" },
       { appId: acme.appId, customerId: "cus_2", authHash: sign(acme, "cus_1"), event: "B Done" },
@@ -25,20 +25,20 @@ describe("browser events: signatures", () => {
     ]);
     expect(res.status).toBe(401);
     expect(res.body.error.details).toEqual([expect.objectContaining({ index: 1, field: "authHash", path: "/1/authHash" })]);
-    expect(h.count("events")).toBe(0);
+    expect(await h.count("events")).toBe(0);
   });
 
   test("another app's signing secret does not sign for this app", async () => {
-    const h = setup();
-    const acme = h.tenant();
-    const globex = h.tenant("globex");
+    const h = await setup();
+    const acme = await h.tenant();
+    const globex = await h.tenant("globex");
     const res = await sendClient(h, { appId: acme.appId, customerId: "cus_1", authHash: sign(globex, "cus_1"), event: "A Done" });
     expect(res.status).toBe(401);
   });
 
   test("when there is a customerId the signature must be of it, not of the email", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     const res = await sendClient(h, {
       appId: acme.appId, customerId: "cus_1", customerEmail: "jane@example.com", authHash: sign(acme, "jane@example.com"), event: "A Done",
     });
@@ -47,22 +47,22 @@ describe("browser events: signatures", () => {
   });
 
   test("the hash is of the exact string: another case is another customer", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     const res = await sendClient(h, { appId: acme.appId, customerId: "CUS_1", authHash: sign(acme, "cus_1"), event: "A Done" });
     expect(res.status).toBe(401);
   });
 
   test("an uppercase hex authHash is the same signature", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     const res = await sendClient(h, { appId: acme.appId, customerId: "cus_1", authHash: sign(acme, "cus_1").toUpperCase(), event: "A Done" });
     expect(res.body.verified).toBe(true);
   });
 
   test("an unsigned event cannot link a uid, or set an email, on an existing customer", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     await h.post("/v1/api/events/new", acme, { event: "Signed Up", customerId: "cus_1" });
     await sendClient(h, { appId: acme.appId, customerId: "cus_1", uid: "attacker", customerEmail: "evil@example.com", event: "A Done" });
     const customer = (await h.get("/v1/api/customers/cus_1", acme)).body;
@@ -72,33 +72,33 @@ describe("browser events: signatures", () => {
 
 describe("browser events: require verified", () => {
   test("when on, an unsigned event is 401 and nothing of its batch is stored; a signed one passes", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     (await h.apps.updateSettings(acme.appId, { requireVerified: true }));
     const signed = { appId: acme.appId, customerId: "cus_1", authHash: sign(acme, "cus_1"), event: "A Done" };
     const res = await sendClient(h, [signed, { appId: acme.appId, customerId: "cus_1", event: "B Done" }]);
     expect(res.status).toBe(401);
     expect(res.body.error.message).toContain("accepts only signed browser events");
     expect(res.body.error.details).toEqual([expect.objectContaining({ index: 1, path: "/1/authHash" })]);
-    expect(h.count("events")).toBe(0);
+    expect(await h.count("events")).toBe(0);
     expect((await sendClient(h, signed)).status).toBe(201);
   });
 
   test("turned off again, unsigned events are accepted as unverified", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     (await h.apps.updateSettings(acme.appId, { requireVerified: true }));
     (await h.apps.updateSettings(acme.appId, { requireVerified: false }));
     const res = await sendClient(h, { appId: acme.appId, customerId: "cus_1", event: "A Done" });
     expect(res.status).toBe(201);
-    expect(storedEvents(h)).toEqual([expect.objectContaining({ verified: 0 })]);
+    expect(await storedEvents(h)).toEqual([expect.objectContaining({ verified: 0 })]);
   });
 });
 
 describe("browser events: origins", () => {
   test("an origin not on the app's list gets a 403 the page can read (no credentials); nothing is stored", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     (await h.apps.updateSettings(acme.appId, { allowedOrigins: ["https://app.acme.test"] }));
     const res = await sendClient(h, { appId: acme.appId, customerId: "cus_1", event: "A Done" }, { origin: "https://evil.test" });
     expect(res.status).toBe(403);
@@ -107,12 +107,12 @@ describe("browser events: origins", () => {
     // Without the grant the browser hides the 403 and the snippet would retry for ever.
     expect(res.headers.get("access-control-allow-origin")).toBe("https://evil.test");
     expect(res.headers.get("access-control-allow-credentials")).toBeNull();
-    expect(h.count("events")).toBe(0);
+    expect(await h.count("events")).toBe(0);
   });
 
   test("a preflight from an origin no app allows gets 403 and no grant", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     (await h.apps.updateSettings(acme.appId, { allowedOrigins: [PAGE_ORIGIN] }));
     const denied = await h.call("OPTIONS", CLIENT, { headers: { origin: "https://evil.test", "access-control-request-method": "POST" } });
     expect(denied.status).toBe(403);
@@ -122,15 +122,15 @@ describe("browser events: origins", () => {
   });
 
   test("an origin one app allows is refused for an app that does not", async () => {
-    const h = setup();
-    const acme = h.tenant();
-    const globex = h.tenant("globex");
+    const h = await setup();
+    const acme = await h.tenant();
+    const globex = await h.tenant("globex");
     (await h.apps.updateSettings(acme.appId, { allowedOrigins: [PAGE_ORIGIN] }));
     (await h.apps.updateSettings(globex.appId, { allowedOrigins: ["https://globex.test"] }));
     const res = await sendClient(h, { appId: globex.appId, customerId: "cus_1", event: "A Done" });
     expect(res.status).toBe(403);
     expect(res.body.error.message).toContain(`origin ${PAGE_ORIGIN} may not send events for this app`);
-    expect(h.count("events")).toBe(0);
+    expect(await h.count("events")).toBe(0);
   });
 });
 
@@ -138,8 +138,8 @@ describe("browser events: rate limits", () => {
   const event = (appId: string) => ({ appId, customerId: "cus_1", event: "A Done" });
 
   test("past the per-IP burst: 429 with Retry-After, other IPs unaffected, refilled with time", async () => {
-    const h = setup({ client: { perIp: { rate: 1, burst: 3 }, trustProxy: true } });
-    const acme = h.tenant();
+    const h = await setup({ client: { perIp: { rate: 1, burst: 3 }, trustProxy: true } });
+    const acme = await h.tenant();
     const from = (ip: string) => ({ "x-forwarded-for": `10.0.0.1, ${ip}` });
     for (let i = 0; i < 3; i++) expect((await sendClient(h, event(acme.appId), from("192.0.2.1"))).status).toBe(201);
     const limited = await sendClient(h, event(acme.appId), from("192.0.2.1"));
@@ -151,21 +151,21 @@ describe("browser events: rate limits", () => {
     expect((await sendClient(h, event(acme.appId), from("192.0.2.2"))).status).toBe(201);
     h.clock.now += 1000;
     expect((await sendClient(h, event(acme.appId), from("192.0.2.1"))).status).toBe(201);
-    expect(h.count("events")).toBe(5);
+    expect(await h.count("events")).toBe(5);
   });
 
   test("X-Forwarded-For is ignored unless the proxy is trusted: a client can't pick its bucket", async () => {
-    const h = setup({ client: { perIp: { rate: 1, burst: 2 } } });
-    const acme = h.tenant();
+    const h = await setup({ client: { perIp: { rate: 1, burst: 2 } } });
+    const acme = await h.tenant();
     const statuses = [];
     for (let i = 0; i < 3; i++) statuses.push((await sendClient(h, event(acme.appId), { "x-forwarded-for": `198.51.100.${i}` })).status);
     expect(statuses).toEqual([201, 201, 429]);
   });
 
   test("past the per-app burst: 429 whichever IP sends", async () => {
-    const h = setup({ client: { perApp: { rate: 1, burst: 2 }, trustProxy: true } });
-    const acme = h.tenant();
-    const globex = h.tenant("globex");
+    const h = await setup({ client: { perApp: { rate: 1, burst: 2 }, trustProxy: true } });
+    const acme = await h.tenant();
+    const globex = await h.tenant("globex");
     const statuses = [];
     for (let i = 0; i < 3; i++) statuses.push((await sendClient(h, event(acme.appId), { "x-forwarded-for": `198.51.100.${i}` })).status);
     expect(statuses).toEqual([201, 201, 429]);
@@ -175,20 +175,20 @@ describe("browser events: rate limits", () => {
 
 describe("browser events: tenant isolation", () => {
   test("the same customerId under two apps is two customers; each app reads only its own", async () => {
-    const h = setup();
-    const acme = h.tenant();
-    const globex = h.tenant("globex");
+    const h = await setup();
+    const acme = await h.tenant();
+    const globex = await h.tenant("globex");
     await sendClient(h, { appId: acme.appId, customerId: "cus_1", authHash: sign(acme, "cus_1"), event: "A Done" });
     await sendClient(h, { appId: globex.appId, customerId: "cus_1", event: "B Done" });
     const acmeEvents = (await h.get("/v1/api/events", acme)).body.events;
     expect(acmeEvents.map((e: { event: string }) => e.event)).toEqual(["A Done"]);
     expect((await h.get("/v1/api/customers/cus_1", globex)).body).toMatchObject({ eventCount: 1 });
-    expect(h.count("customers")).toBe(2);
+    expect(await h.count("customers")).toBe(2);
   });
 
   test("the browser route grants nothing on the keyed routes", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     const res = await h.call("GET", "/v1/api/events", { headers: { "x-ck-app": acme.appId, origin: PAGE_ORIGIN } });
     expect(res.status).toBe(401);
     expect(res.headers.get("access-control-allow-origin")).toBeNull();

@@ -14,8 +14,8 @@ const DAY = 86_400_000;
 const ALL = ["rate-ip", "read", "items", "app", "origin", "rate-app", "normalise", "signature", "retention", "write"];
 
 async function harness(limits = { rate: 100, burst: 100 }) {
-  const h = setup();
-  const tenant = h.tenant();
+  const h = await setup();
+  const tenant = await h.tenant();
   const app = (await h.apps.findApp(tenant.appId))!;
   const ingest = createIngestService({ store: h.store, clock: () => T0, customers: createCustomersService(h.store) });
   const perIp = new RateLimiter(limits, () => T0);
@@ -153,14 +153,14 @@ describe("the browser route's steps", () => {
     const ctx = request("", { app, events: [event({ customerId: "c1", verified: true })] });
     await writeEvents(ingest).run(ctx);
     expect(ctx.results).toHaveLength(1);
-    expect(storedEvents(h)).toEqual([{ event: "Clicked", source: "client", verified: 1, messageId: null }]);
+    expect(await storedEvents(h)).toEqual([{ event: "Clicked", source: "client", verified: 1, messageId: null }]);
   });
 
   test("a signed event from an allowed page passes every step and is stored verified", async () => {
     const { request, tenant, steps, h } = await harness();
     const ctx = request({ appId: tenant.appId, event: "Clicked", customerId: "c1", authHash: sign(tenant, "c1") });
     expect(await traceSteps(ctx, steps)).toEqual({ ran: ALL });
-    expect(storedEvents(h)).toEqual([{ event: "Clicked", source: "client", verified: 1, messageId: null }]);
+    expect(await storedEvents(h)).toEqual([{ event: "Clicked", source: "client", verified: 1, messageId: null }]);
   });
 
   test("a request refused by the per-IP limit is refused before its body is read", async () => {
@@ -181,6 +181,6 @@ describe("the browser route's steps", () => {
     const trace = await traceSteps(ctx, steps);
     expect(trace.ran).toEqual(ALL.slice(0, ALL.indexOf(last) + 1));
     expect(trace.refused?.code).toBe(code);
-    expect(storedEvents(h)).toEqual([]);
+    expect(await storedEvents(h)).toEqual([]);
   });
 });

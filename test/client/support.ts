@@ -14,8 +14,8 @@ export function sendClient(h: Harness, body: unknown, headers: Record<string, st
   return h.call("POST", CLIENT, { body, headers: { "content-type": "text/plain;charset=UTF-8", origin: PAGE_ORIGIN, ...headers } });
 }
 
-export function storedEvents(h: Harness) {
-  return h.db.$client
-    .query("select event, source, verified, message_id as messageId from events order by seq")
-    .all() as { event: string; source: string; verified: number; messageId: string | null }[];
+/** The stored events; `verified` as 0/1 on both backends (a boolean column on PostgreSQL). */
+export async function storedEvents(h: Harness) {
+  const rows = await h.sql.all<{ event: string; source: string; verified: number | boolean; messageId: string | null }>('select event, source, verified, message_id as "messageId" from events order by seq');
+  return rows.map((row) => ({ ...row, verified: Number(row.verified) }));
 }

@@ -6,8 +6,8 @@ const iso = (ms: number) => new Date(ms).toISOString();
 
 describe("GET /v1/api/customers/:customerId", () => {
   test("returns the customer's full record, users sorted by uid", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     await h.post("/v1/api/events/customer-update", acme, {
       customerId: "cus_1",
       uid: "u_1",
@@ -74,8 +74,8 @@ describe("GET /v1/api/customers/:customerId", () => {
   });
 
   test("a customer known only from attribute updates has no activity yet", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     await h.post("/v1/api/events/customer-update", acme, {
       customerId: "cus_1",
       customerData: { plan: "free" },
@@ -105,8 +105,8 @@ describe("GET /v1/api/customers/:customerId", () => {
   });
 
   test("firstSeen and lastSeen follow eventDate, not arrival", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     const seen = async () => {
       const { firstSeen, lastSeen, eventCount, users } = (await h.get("/v1/api/customers/cus_1", acme)).body;
       return { firstSeen, lastSeen, eventCount, user: { firstSeen: users[0].firstSeen, lastSeen: users[0].lastSeen } };
@@ -134,8 +134,8 @@ describe("GET /v1/api/customers/:customerId", () => {
   });
 
   test("events sent by uid or by customerId count towards the same linked customer", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     await h.post("/v1/api/events/new", acme, { event: "Signed Up", customerId: "cus_1", uid: "u_1" });
     await h.post("/v1/api/events/new", acme, { event: "App Opened", uid: "u_1" });
     await h.post("/v1/api/events/bulk", acme, [{ event: "App Opened", customerId: "cus_1" }]);
@@ -143,8 +143,8 @@ describe("GET /v1/api/customers/:customerId", () => {
   });
 
   test("?by=uid finds the customer by its uid", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     await h.post("/v1/api/events/new", acme, { event: "Signed Up", customerId: "cus_1", uid: "u_1" });
     const byId = await h.get("/v1/api/customers/cus_1", acme);
     const byUid = await h.get("/v1/api/customers/u_1?by=uid", acme);
@@ -154,9 +154,9 @@ describe("GET /v1/api/customers/:customerId", () => {
   });
 
   test("?by=email finds the customer by its email; of two with one email, the older", async () => {
-    const h = setup();
-    const acme = h.tenant();
-    const other = h.tenant("other");
+    const h = await setup();
+    const acme = await h.tenant();
+    const other = await h.tenant("other");
     await h.post("/v1/api/events/customer-update", acme, { customerId: "cus_1", customerEmail: "ada@example.com" });
     await h.post("/v1/api/events/customer-update", acme, { customerId: "cus_2", customerEmail: "ada@example.com" });
     await h.post("/v1/api/events/customer-update", other, { customerId: "cus_9", customerEmail: "bob@example.com" });
@@ -167,8 +167,8 @@ describe("GET /v1/api/customers/:customerId", () => {
   });
 
   test("a customer known only by uid is found with ?by=uid and not by customerId", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     await h.post("/v1/api/events/new", acme, { event: "Signed Up", uid: "u_1" });
     const byUid = await h.get("/v1/api/customers/u_1?by=uid", acme);
     expect(byUid.status).toBe(200);
@@ -177,8 +177,8 @@ describe("GET /v1/api/customers/:customerId", () => {
   });
 
   test("an unknown customer is 404 NOT_FOUND with the error shape", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     await h.post("/v1/api/events/new", acme, { event: "Signed Up", customerId: "cus_1", uid: "u_1" });
     for (const path of ["/v1/api/customers/cus_nobody", "/v1/api/customers/u_nobody?by=uid", "/v1/api/customers/u_1"]) {
       const res = await h.get(path, acme);
@@ -193,8 +193,8 @@ describe("GET /v1/api/customers/:customerId", () => {
     ["by=UID", "/by"],
     ["bogus=1", "/bogus"],
   ])("?%s is refused with 400 VALIDATION_FAILED", async (query, path) => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     await h.post("/v1/api/events/new", acme, { event: "Signed Up", customerId: "cus_1" });
     const res = await h.get(`/v1/api/customers/cus_1?${query}`, acme);
     expect(res.status).toBe(400);
@@ -206,8 +206,8 @@ describe("GET /v1/api/customers/:customerId", () => {
   test.each(["cus/a b", "cus?x=1#y&z", "ünïcødé ✓", "%41", "a+b", "50%", "cus;1,2:3@4"])(
     "an id with URL-special characters (%p) round-trips when percent-encoded",
     async (id) => {
-      const h = setup();
-      const acme = h.tenant();
+      const h = await setup();
+      const acme = await h.tenant();
       await h.post("/v1/api/events/new", acme, { event: "Signed Up", customerId: id, uid: `uid:${id}` });
       await h.post("/v1/api/events/new", acme, { event: "Signed Up", customerId: "cus_other", uid: "uid_other" });
 

@@ -64,8 +64,8 @@ async function ids(h: Harness, tenant: Tenant, query: string): Promise<(string |
 
 describe("GET /v1/api/customers: rows and sorts", () => {
   test("by default the most recently seen first, never-seen customers last; each row complete", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     await fixture(h, acme);
     const res = await h.get("/v1/api/customers", acme);
     expect(res.status).toBe(200);
@@ -106,8 +106,8 @@ describe("GET /v1/api/customers: rows and sorts", () => {
     "-customerId": ["cus_e5", "cus_d4", "cus_c3", "cus_b2", "cus_A1", "u_silent"],
   };
   test.each(Object.entries(expectations))("sort=%s, walked one page of 1, 2 and 4 rows at a time", async (sort, expected) => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     await fixture(h, acme);
     for (const limit of [1, 2, 4]) {
       expect((await listAll(h, acme, `sort=${sort}`, limit)).map(idOf)).toEqual(expected);
@@ -115,8 +115,8 @@ describe("GET /v1/api/customers: rows and sorts", () => {
   });
 
   test("pages stay stable while customers become active between them", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     await fixture(h, acme);
     const first = await h.get("/v1/api/customers?sort=customerId&limit=3", acme);
     await h.post("/v1/api/events/new", acme, { event: "App Opened", customerId: "cus_0new" }); // sorts before every page
@@ -127,8 +127,8 @@ describe("GET /v1/api/customers: rows and sorts", () => {
 
 describe("GET /v1/api/customers: filters", () => {
   test("q: a prefix of customerId or uid (exact case), of email or name (any case)", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     await fixture(h, acme);
     expect(await ids(h, acme, "q=cus_A&sort=customerId")).toEqual(["cus_A1"]);
     expect(await ids(h, acme, "q=cus_a&sort=customerId")).toEqual([]);
@@ -141,8 +141,8 @@ describe("GET /v1/api/customers: filters", () => {
   });
 
   test("activeSince and inactiveSince split on lastSeen; never seen counts as inactive", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     await fixture(h, acme);
     const since = iso(T0 - 9 * DAY);
     expect(await ids(h, acme, `activeSince=${since}`)).toEqual(["cus_A1", "cus_d4", "cus_c3"]);
@@ -150,8 +150,8 @@ describe("GET /v1/api/customers: filters", () => {
   });
 
   test("attr.KEY=VALUE compares attributes as text, several filters all apply", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     await fixture(h, acme);
     expect(await ids(h, acme, "attr.plan=pro&sort=customerId")).toEqual(["cus_A1", "cus_c3"]);
     expect(await ids(h, acme, "attr.seats=3&sort=customerId")).toEqual(["cus_c3", "cus_d4"]); // 3 and "3"
@@ -162,8 +162,8 @@ describe("GET /v1/api/customers: filters", () => {
   });
 
   test("event=NAME: did it at least once, exactly within from/to even inside a day", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     await fixture(h, acme);
     expect(await ids(h, acme, "event=Report%20Created&sort=customerId")).toEqual(["cus_A1", "cus_c3", "cus_d4"]);
     expect(await ids(h, acme, "event=Nothing%20Done")).toEqual([]);
@@ -181,8 +181,8 @@ describe("GET /v1/api/customers: filters", () => {
   });
 
   test("filters combine with each other, a sort and pagination", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     await fixture(h, acme);
     const rows = await listAll(h, acme, "attr.plan=pro&event=Report%20Created&activeSince=2025-01-01&sort=-eventCount", 1);
     expect(rows.map(idOf)).toEqual(["cus_c3", "cus_A1"]);
@@ -208,8 +208,8 @@ describe("GET /v1/api/customers: errors", () => {
     ["cursor=bm90IGEgY3Vyc29y", "/cursor", "cursor is not valid"],
   ];
   test.each(cases)("%s → 400 naming %s", async (query, path, message) => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     const res = await h.get(`/v1/api/customers?${query.replace('"', "%22")}`, acme);
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe("VALIDATION_FAILED");
@@ -217,8 +217,8 @@ describe("GET /v1/api/customers: errors", () => {
   });
 
   test("more than 10 attr filters is refused", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     const query = Array.from({ length: 11 }, (_, i) => `attr.k${i}=v`).join("&");
     const res = await h.get(`/v1/api/customers?${query}`, acme);
     expect(res.status).toBe(400);
@@ -226,16 +226,16 @@ describe("GET /v1/api/customers: errors", () => {
   });
 
   test("every problem is reported at once", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     const res = await h.get("/v1/api/customers?sort=x&limit=0&activeSince=soon&attr.=1", acme);
     expect(res.status).toBe(400);
     expect(res.body.error.details.map((d: { path: string }) => d.path).sort()).toEqual(["/activeSince", "/attr.", "/limit", "/sort"]);
   });
 
   test("a cursor made for one sort is refused by another, and a tampered one is refused", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     await fixture(h, acme);
     const { body } = await h.get("/v1/api/customers?sort=eventCount&limit=1", acme);
     const res = await h.get(`/v1/api/customers?sort=-eventCount&cursor=${body.nextCursor}`, acme);
@@ -252,9 +252,9 @@ describe("GET /v1/api/customers: errors", () => {
 
 describe("GET /v1/api/customers: isolation", () => {
   test("no filter, sort or cursor of app A reaches app B's customers", async () => {
-    const h = setup();
-    const a = h.tenant("a");
-    const b = h.tenant("b");
+    const h = await setup();
+    const a = await h.tenant("a");
+    const b = await h.tenant("b");
     await fixture(h, a);
     await h.post("/v1/api/events/new", b, { event: "Account Created", customerId: "cus_B", customerData: { name: "Acme B", plan: "pro" } });
     for (const query of ["", "q=cus_", "q=acme", "attr.plan=pro", "event=Account%20Created", "sort=customerId", "inactiveSince=2030-01-01"]) {

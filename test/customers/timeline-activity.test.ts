@@ -15,8 +15,8 @@ const events = (res: { body: { events: { event: string; eventDate: string }[] } 
 
 describe("GET /v1/api/customers/:id/events (timeline)", () => {
   test("newest first, with filters on event, dates, B2B user and verified", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     await seed(h, acme);
     const get = (query: string) => h.get(`/v1/api/customers/cus_1/events${query}`, acme);
     expect(events(await get(""))).toEqual(["2026-01-14 Page Viewed", "2026-01-14 App Opened", "2026-01-05 Report Exported", "2026-01-05 App Opened", "2026-01-01 App Opened"]);
@@ -28,8 +28,8 @@ describe("GET /v1/api/customers/:id/events (timeline)", () => {
   });
 
   test("pages with a cursor until nextCursor is null", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     await seed(h, acme);
     const seen: string[] = [];
     let cursor = "";
@@ -43,8 +43,8 @@ describe("GET /v1/api/customers/:id/events (timeline)", () => {
   });
 
   test("bad queries are 400 naming the field; an unknown customer is 404", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     await seed(h, acme);
     const bad = await h.get("/v1/api/customers/cus_1/events?verified=yes&limit=0&sort=x", acme);
     expect(bad.status).toBe(400);
@@ -62,9 +62,9 @@ describe("GET /v1/api/customers/:id/events (timeline)", () => {
   });
 
   test("another app's customer with the same id is not reachable, even with that app's cursor", async () => {
-    const h = setup();
-    const acme = h.tenant();
-    const globex = h.tenant("globex");
+    const h = await setup();
+    const acme = await h.tenant();
+    const globex = await h.tenant("globex");
     await seed(h, acme);
     expect((await h.get("/v1/api/customers/cus_1/events", globex)).status).toBe(404);
     await h.post("/v1/api/events/new", globex, { event: "Globex Only", customerId: "cus_1" });
@@ -76,8 +76,8 @@ describe("GET /v1/api/customers/:id/events (timeline)", () => {
 
 describe("GET /v1/api/customers/:id/activity", () => {
   test("day counts, zero-filled, over the last 30 days by default", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     await seed(h, acme);
     const res = await h.get("/v1/api/customers/cus_1/activity", acme);
     expect(res.status).toBe(200);
@@ -92,8 +92,8 @@ describe("GET /v1/api/customers/:id/activity", () => {
   });
 
   test("weeks start on Monday (UTC); months on the 1st; one event name", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     await seed(h, acme);
     const weeks = await h.get("/v1/api/customers/cus_1/activity?interval=week&from=2025-12-29&to=2026-01-19&event=App%20Opened", acme);
     expect(weeks.body.series).toEqual([
@@ -110,8 +110,8 @@ describe("GET /v1/api/customers/:id/activity", () => {
   });
 
   test("bad interval, too many buckets, unknown customer", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     await seed(h, acme);
     const bad = await h.get("/v1/api/customers/cus_1/activity?interval=hour", acme);
     expect(bad.body.error.details).toEqual([expect.objectContaining({ path: "/interval", message: "interval must be day, week or month" })]);

@@ -17,8 +17,8 @@ function subscription(h: Harness, as: Tenant, quantity: number, updatedAt: numbe
 }
 
 async function seed() {
-  const h = setup({ now: at(20) });
-  const acme = h.tenant();
+  const h = await setup({ now: at(20) });
+  const acme = await h.tenant();
   await h.post("/v1/api/events/bulk", acme, [
     { event: "Signed Up", customerId: "cus_1", eventDate: at(1) },
     { event: "Report Created", customerId: "cus_1", eventDate: at(3) },

@@ -1,28 +1,28 @@
 import { describe, expect, test, setDefaultTimeout } from "bun:test";
 import { DASHBOARD_CSS, DASHBOARD_JS } from "../../src/dashboard/index";
-import { setup } from "../helpers";
+import { setup, type Harness } from "../helpers";
 import { signIn } from "../accounts/support";
 
 // Each sign-in verifies an argon2id hash (memory-hard on purpose): seconds on a loaded machine.
 setDefaultTimeout(30_000);
 
-const get = (h: ReturnType<typeof setup>, path: string, headers: Record<string, string> = {}) => h.app.handle(new Request(`http://localhost${path}`, { headers }));
+const get = (h: Harness, path: string, headers: Record<string, string> = {}) => h.app.handle(new Request(`http://localhost${path}`, { headers }));
 
 describe("dashboard pages", () => {
   test.each(["/", "/apps/app_x", "/apps/app_x/customers/cus_1?by=uid"])("%s without a session redirects to sign in, and back", async (path) => {
-    const h = setup();
-    h.tenant();
+    const h = await setup();
+    await h.tenant();
     const response = await get(h, path);
     expect(response.status).toBe(303);
     expect(response.headers.get("location")).toBe(`/login?next=${encodeURIComponent(path)}`);
   });
 
   test("/ goes to the first app; /apps/… is the page shell, with a strict CSP", async () => {
-    const h = setup();
-    const first = h.tenant("first");
+    const h = await setup();
+    const first = await h.tenant("first");
     // A later createdAt: at the same millisecond the order falls to the random ids.
     h.clock.now += 1;
-    h.tenant("second");
+    await h.tenant("second");
     const { cookie } = await signIn(h, "v@example.com", "viewer");
     const root = await get(h, "/", { cookie });
     expect(root.status).toBe(303);
@@ -36,8 +36,8 @@ describe("dashboard pages", () => {
   });
 
   test("the shell carries the session's details, and an app name cannot break out of them", async () => {
-    const h = setup();
-    const hostile = h.tenant("</script><script>alert(1)</script>");
+    const h = await setup();
+    const hostile = await h.tenant("</script><script>alert(1)</script>");
     const { cookie, csrf } = await signIn(h, "a@example.com", "admin");
     const html = await (await get(h, `/apps/${hostile.appId}`, { cookie })).text();
     expect(html).not.toContain("<script>alert(1)");
@@ -46,7 +46,7 @@ describe("dashboard pages", () => {
   });
 
   test("the script is served gzipped and immutable under a content-hashed name, within the 150 KB budget", async () => {
-    const h = setup();
+    const h = await setup();
     const response = await get(h, DASHBOARD_JS.path, { "accept-encoding": "gzip, br" });
     expect(response.status).toBe(200);
     expect(response.headers.get("content-encoding")).toBe("gzip");
@@ -60,7 +60,7 @@ describe("dashboard pages", () => {
     expect(await plain.text()).toBe(DASHBOARD_JS.body);
   });
 
-  test("the bundle names no other origin to load from", () => {
+  test("the bundle names no other origin to load from", async () => {
     // uPlot and Preact are bundled; nothing is fetched from a CDN. (URLs in comments or data are
     // not requests, so only script/style/font loaders are looked for.)
     expect(DASHBOARD_JS.body).not.toMatch(/import\s*\(?\s*["']https?:/);

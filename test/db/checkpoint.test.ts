@@ -1,5 +1,5 @@
 // The checkpointer: a worker thread, not the server's commits, moves the WAL into the database.
-import { afterEach, describe, expect, test } from "bun:test";
+import { afterEach, expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -7,6 +7,8 @@ import { join } from "node:path";
 import { openMigratedDatabase, type Db } from "../../src/db";
 import { startCheckpointer } from "../../src/db/checkpoint";
 import { Writer } from "../../src/store/writer";
+import { describeSqlite } from "../support/backend";
+// SQLite-only (skipped on TRACKD_TEST_BACKEND=postgres): the WAL checkpoint worker exists only for SQLite.
 
 const dirs: string[] = [];
 const open: Db[] = [];
@@ -56,7 +58,7 @@ async function until(condition: () => boolean | Promise<boolean>) {
   }
 }
 
-describe("checkpointer", () => {
+describeSqlite("checkpointer", () => {
   test("the server's connection stops checkpointing; the worker copies the log and rewinds it past the limit", async () => {
     const { db, path, wal } = fileDb();
     const checkpointer = await startCheckpointer(db, { path, durability: "full", intervalMs: 10, restartFrames: 200 });

@@ -1,6 +1,6 @@
 // The real migrations on a real database file (not :memory:), and the pragmas every connection gets.
 import { Database } from "bun:sqlite";
-import { afterEach, describe, expect, test } from "bun:test";
+import { afterEach, expect, test } from "bun:test";
 import { cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,6 +8,8 @@ import journal from "../../drizzle/meta/_journal.json";
 import { migrate } from "drizzle-orm/bun-sqlite/migrator";
 import { migrateDatabase, openDatabase, openMigratedDatabase, type Db, type Durability } from "../../src/db";
 import { periodOf } from "../../src/periods";
+import { describeSqlite } from "../support/backend";
+// SQLite-only (skipped on TRACKD_TEST_BACKEND=postgres): SQLite's migrations and connection settings (PostgreSQL's: test/db/postgres.test.ts).
 
 const tempDirs: string[] = [];
 const open: Db[] = [];
@@ -38,7 +40,7 @@ function snapshot(client: Database) {
   };
 }
 
-describe("migrations on a file database", () => {
+describeSqlite("migrations on a file database", () => {
   test("openMigratedDatabase creates the file, every table and the migration log", () => {
     const path = freshPath();
     const db = openAt(path);
@@ -88,7 +90,7 @@ describe("migrations on a file database", () => {
   });
 });
 
-describe("connection settings", () => {
+describeSqlite("connection settings", () => {
   test.each<{ label: string; durability: Durability | undefined; synchronous: number }>([
     { label: "by default", durability: undefined, synchronous: 2 },
     { label: "with durability full", durability: "full", synchronous: 2 },
@@ -120,7 +122,7 @@ describe("connection settings", () => {
   });
 });
 
-describe("0003, 0004 and 0005 (the counts) on a database that already holds events", () => {
+describeSqlite("0003, 0004 and 0005 (the counts) on a database that already holds events", () => {
   test("backfill the per-customer, per-day and per-app counts from the events", () => {
     // The migrations as they were before 0003, in a copy of drizzle/ with a shortened journal.
     const before = join(mkdtempSync(join(tmpdir(), "trackd-migrations-")), "drizzle");

@@ -2,7 +2,7 @@
 // that every acknowledged event is there exactly once, that the database is intact, and that
 // re-sending everything (same messageIds) leaves each event stored exactly once.
 import { Database } from "bun:sqlite";
-import { afterEach, expect, test } from "bun:test";
+import { afterEach, expect } from "bun:test";
 import type { Subprocess } from "bun";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -10,6 +10,8 @@ import { join } from "node:path";
 import { openMigratedDatabase } from "../../src/db";
 import { freePort, startTrackd } from "../support/process";
 import { createAppNow, sqliteStore } from "../helpers";
+import { testSqlite } from "../support/backend";
+// SQLite-only (skipped on TRACKD_TEST_BACKEND=postgres): SIGKILL of trackd on a SQLite file; PostgreSQL's crash case is test/pg/multi-node.test.ts.
 
 const ROUNDS = 5;
 const CONCURRENCY = 24;
@@ -102,7 +104,7 @@ function storedCounts(db: string): { integrity: string; counts: Map<string, numb
   }
 }
 
-test(
+testSqlite(
   "kill -9 at random points loses no acknowledged event, and re-sending stores each exactly once",
   async () => {
     for (let round = 0; round < ROUNDS; round++) {

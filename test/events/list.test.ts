@@ -49,8 +49,8 @@ async function walk(h: Harness, as: Tenant, query: string, between?: () => Promi
 
 describe("GET /v1/api/events ordering", () => {
   test("lists newest first by eventDate, not by arrival", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     await h.post("/v1/api/events/new", acme, { event: "Middle", uid: "u1", eventDate: "2025-06-01" });
     h.clock.now += MINUTE;
     await h.post("/v1/api/events/new", acme, { event: "Newest", uid: "u1" });
@@ -61,8 +61,8 @@ describe("GET /v1/api/events ordering", () => {
   });
 
   test("events with the same eventDate are listed latest-received first, the same way every time", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     const eventDate = "2025-06-01T00:00:00Z";
     for (const name of ["First", "Second", "Third"]) {
       await h.post("/v1/api/events/new", acme, { event: name, uid: "u1", eventDate });
@@ -75,8 +75,8 @@ describe("GET /v1/api/events ordering", () => {
   });
 
   test("paging one event at a time through tied eventDates returns each event once, in list order", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     const eventDate = "2025-06-01T00:00:00Z";
     await h.post("/v1/api/events/bulk", acme, [
       { event: "A", uid: "u1", eventDate },
@@ -93,8 +93,8 @@ describe("GET /v1/api/events ordering", () => {
 
 describe("GET /v1/api/events pagination", () => {
   test("returns 50 events by default, with a cursor when more exist", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     const ids = await seedEvents(h, acme, 51);
     const page = await list(h, acme);
     expect(page.events.map((e) => e.id)).toEqual(ids.slice(0, 50));
@@ -102,8 +102,8 @@ describe("GET /v1/api/events pagination", () => {
   });
 
   test("the last page has a null nextCursor", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     await seedEvents(h, acme, 50);
     const page = await list(h, acme);
     expect(page.events).toHaveLength(50);
@@ -111,14 +111,14 @@ describe("GET /v1/api/events pagination", () => {
   });
 
   test("an app with no events gets an empty list", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     expect(await list(h, acme)).toEqual({ events: [], nextCursor: null, retainedSince: null });
   });
 
   test("limit=1000 returns up to 1000 events in one page", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     const ids = await seedEvents(h, acme, 1001);
     const page = await list(h, acme, "?limit=1000");
     expect(page.events).toHaveLength(1000);
@@ -127,8 +127,8 @@ describe("GET /v1/api/events pagination", () => {
   });
 
   test("walking 130 events 50 at a time returns every event exactly once, newest first", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     const ids = await seedEvents(h, acme, 130);
     const pages = await walk(h, acme, "limit=50");
     expect(pages.map((page) => page.length)).toEqual([50, 50, 30]);
@@ -136,8 +136,8 @@ describe("GET /v1/api/events pagination", () => {
   });
 
   test("events arriving between page fetches, newer than the first page, don't show up in later pages", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     const ids = await seedEvents(h, acme, 130);
     const late: string[] = [];
     const pages = await walk(h, acme, "limit=50", async () => {
@@ -154,8 +154,8 @@ describe("GET /v1/api/events pagination", () => {
   });
 
   test("the cursor keeps the filters' scope when passed along with them", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     const batch = Array.from({ length: 6 }, (_, i) => ({
       event: i % 2 === 0 ? "Even" : "Odd",
       customerId: "cus_1",
@@ -188,23 +188,23 @@ describe("GET /v1/api/events filters", () => {
   }
 
   test("customerId returns only that customer's events", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     const e = await seedFilterData(h, acme);
     expect(await ids(h, acme, "?customerId=cus_1")).toEqual([e.jun, e.mar, e.jan]);
   });
 
   test("uid returns the events of the customer with that uid, including those sent by customerId only", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     const e = await seedFilterData(h, acme);
     expect(await ids(h, acme, "?uid=u_2")).toEqual([e.apr, e.feb]);
     expect(await ids(h, acme, "?uid=u_3")).toEqual([e.may]);
   });
 
   test("event matches the event name exactly", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     const e = await seedFilterData(h, acme);
     expect(await ids(h, acme, "?event=App%20Opened")).toEqual([e.apr, e.mar]);
     expect(await ids(h, acme, "?event=app%20opened")).toEqual([]);
@@ -212,8 +212,8 @@ describe("GET /v1/api/events filters", () => {
   });
 
   test("from is inclusive and to is exclusive", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     const e = await seedFilterData(h, acme);
     expect(await ids(h, acme, "?from=2024-02-01")).toEqual([e.jun, e.may, e.apr, e.mar, e.feb]);
     expect(await ids(h, acme, "?to=2024-02-01")).toEqual([e.jan]);
@@ -222,16 +222,16 @@ describe("GET /v1/api/events filters", () => {
   });
 
   test("from and to accept date-times with an offset and epoch milliseconds", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     const e = await seedFilterData(h, acme);
     const from = encodeURIComponent("2024-03-01T01:00:00+01:00"); // = 2024-03-01T00:00Z, inclusive
     expect(await ids(h, acme, `?from=${from}&to=${Date.UTC(2024, 4, 1)}`)).toEqual([e.apr, e.mar]);
   });
 
   test("filters combine", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     const e = await seedFilterData(h, acme);
     expect(await ids(h, acme, "?customerId=cus_1&event=Post%20Created")).toEqual([e.jun, e.jan]);
     expect(await ids(h, acme, "?customerId=cus_1&uid=u_1&from=2024-02-01&to=2024-06-01")).toEqual([e.mar]);
@@ -240,9 +240,9 @@ describe("GET /v1/api/events filters", () => {
 
   // Each combination of filters is a query prepared once and kept (src/db/prepared.ts).
   test("combinations asked in turn, and again with other values or by another app, each get their own answer", async () => {
-    const h = setup();
-    const acme = h.tenant();
-    const globex = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
+    const globex = await h.tenant();
     const e = await seedFilterData(h, acme);
     const other = await seedFilterData(h, globex);
     expect(await ids(h, acme, "?customerId=cus_1&event=Post%20Created")).toEqual([e.jun, e.jan]);
@@ -254,15 +254,15 @@ describe("GET /v1/api/events filters", () => {
   });
 
   test("customerId and uid naming two different customers give an empty list", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     await seedFilterData(h, acme);
     expect(await list(h, acme, "?customerId=cus_1&uid=u_2")).toEqual({ events: [], nextCursor: null, retainedSince: null });
   });
 
   test("an unknown customerId or uid gives an empty list, not an error", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     await seedFilterData(h, acme);
     expect(await list(h, acme, "?customerId=cus_nobody")).toEqual({ events: [], nextCursor: null, retainedSince: null });
     expect(await list(h, acme, "?uid=u_nobody")).toEqual({ events: [], nextCursor: null, retainedSince: null });
@@ -271,8 +271,8 @@ describe("GET /v1/api/events filters", () => {
 
 describe("GET /v1/api/events fields", () => {
   test("an event from /events/new carries every field, dates as ISO UTC strings", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     const res = await h.post("/v1/api/events/new", acme, {
       event: "Invoice Paid",
       customerId: "cus_1",
@@ -301,8 +301,8 @@ describe("GET /v1/api/events fields", () => {
   });
 
   test("optional fields are null when not sent", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     const res = await h.post("/v1/api/events/new", acme, { event: "App Opened", uid: "u_1" });
     expect((await list(h, acme)).events).toEqual([
       {
@@ -322,8 +322,8 @@ describe("GET /v1/api/events fields", () => {
   });
 
   test("events from /events/bulk have source bulk", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     h.clock.now = T0 + DAY;
     const res = await h.post("/v1/api/events/bulk", acme, [
       { event: "Post Created", customerId: "cus_1", eventDate: "2025-01-01", eventData: { n: 1 }, user: { uid: "m_1" } },
@@ -347,8 +347,8 @@ describe("GET /v1/api/events fields", () => {
   });
 
   test("an event sent by customerId shows the uid linked to the customer later", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     await h.post("/v1/api/events/new", acme, { event: "App Opened", customerId: "cus_1" });
     await h.post("/v1/api/events/customer-update", acme, { customerId: "cus_1", uid: "u_1", customerData: { a: 1 } });
     const [event] = (await list(h, acme)).events;
@@ -371,8 +371,8 @@ describe("GET /v1/api/events validation", () => {
     ["customerId=", "/customerId"],
     [`event=${"x".repeat(256)}`, "/event"],
   ])("?%s is refused with 400 naming the field", async (query, path) => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     await h.post("/v1/api/events/new", acme, { event: "App Opened", uid: "u_1" });
     const res = await h.get(`/v1/api/events?${query}`, acme);
     expect(res.status).toBe(400);
@@ -386,8 +386,8 @@ describe("GET /v1/api/events validation", () => {
   });
 
   test("a limit that is not written as a whole number (1.5, 1e1, 0x10, ' 5') is refused with 400", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     for (const limit of ["1.5", "1e1", "0x10", "%205"]) {
       const res = await h.get(`/v1/api/events?limit=${limit}`, acme);
       expect(res.status).toBe(400);
@@ -396,16 +396,16 @@ describe("GET /v1/api/events validation", () => {
   });
 
   test("every invalid parameter is reported, not just the first", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     const res = await h.get("/v1/api/events?limit=0&form=2024-01-01", acme);
     expect(res.status).toBe(400);
     expect(res.body.error.details.map((d: { path: string }) => d.path).sort()).toEqual(["/form", "/limit"]);
   });
 
   test("both bad dates are reported together", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     const res = await h.get("/v1/api/events?from=yesterday&to=2024-13-01", acme);
     expect(res.status).toBe(400);
     expect(res.body.error.details.map((d: { path: string }) => d.path)).toEqual(["/from", "/to"]);

@@ -49,8 +49,8 @@ async function fixture(h: Harness, acme: Tenant) {
 
 describe("GET /v1/api/export", () => {
   test("NDJSON: every event oldest first, each with its customer's identity", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     await fixture(h, acme);
     const res = await raw(h, "/v1/api/export", acme);
     expect(res.status).toBe(200);
@@ -79,8 +79,8 @@ describe("GET /v1/api/export", () => {
   });
 
   test("CSV: a header, then one quoted-where-needed row per event", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     await fixture(h, acme);
     const res = await raw(h, "/v1/api/export?format=csv", acme);
     expect(res.headers.get("content-type")).toBe("text/csv; charset=utf-8");
@@ -104,8 +104,8 @@ describe("GET /v1/api/export", () => {
   });
 
   test("from (inclusive), to (exclusive) and customerId narrow the export", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     await fixture(h, acme);
     const between = lines((await raw(h, `/v1/api/export?from=${iso(T0 - DAY)}&to=${iso(T0)}`, acme)).text);
     expect(between.map((row) => row.event)).toEqual(["Report Created"]);
@@ -114,8 +114,8 @@ describe("GET /v1/api/export", () => {
   });
 
   test("pages through thousands of events exactly once, in order, equal dates included", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     const total = 4_500; // more than two pages
     for (let i = 0; i < total; i += 100) {
       const batch = Array.from({ length: 100 }, (_, j) => ({
@@ -134,8 +134,8 @@ describe("GET /v1/api/export", () => {
   });
 
   test("holds the events stored when it began: what commits while it streams is left out", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     const batch = (from: number) => Array.from({ length: 100 }, (_, i) => ({ event: "Row Imported", customerId: "cus_1", eventDate: iso(T0 - DAY + from + i) }));
     for (let i = 0; i < 8000; i += 100) await h.post("/v1/api/events/bulk", acme, batch(i));
     const res = await h.app.handle(new Request("http://localhost/v1/api/export", { headers: acme.headers }));
@@ -157,25 +157,25 @@ describe("GET /v1/api/export", () => {
     ["limit=10", "/limit", "limit is not a known field"],
   ];
   test.each(errors)("%s → 400 naming %s", async (query, path, message) => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     const res = await h.get(`/v1/api/export?${query}`, acme);
     expect(res.status).toBe(400);
     expect(res.body.error.details).toEqual([{ path, message }]);
   });
 
   test("an unknown customerId is 404, not an empty export", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     const res = await h.get("/v1/api/export?customerId=cus_nobody", acme);
     expect(res.status).toBe(404);
     expect(res.body.error).toEqual({ code: "NOT_FOUND", message: "no customer with customerId cus_nobody" });
   });
 
   test("app B's export holds none of app A's events, even naming A's customer", async () => {
-    const h = setup();
-    const a = h.tenant("a");
-    const b = h.tenant("b");
+    const h = await setup();
+    const a = await h.tenant("a");
+    const b = await h.tenant("b");
     await fixture(h, a);
     await h.post("/v1/api/events/new", b, { event: "B Only", customerId: "cus_b" });
     expect(lines((await raw(h, "/v1/api/export", b)).text).map((row) => row.event)).toEqual(["B Only"]);
@@ -184,8 +184,8 @@ describe("GET /v1/api/export", () => {
   });
 
   test("an erased customer is in no export afterwards", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     await fixture(h, acme);
     expect((await h.call("DELETE", "/v1/api/customers/cus_1", { as: acme })).status).toBe(200);
     const rows = lines((await raw(h, "/v1/api/export", acme)).text);
@@ -197,8 +197,8 @@ describe("GET /v1/api/export", () => {
 
 describe("GET /v1/api/customers/:customerId/export", () => {
   test("one JSON document: the record, its users, its counts and every event", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     await fixture(h, acme);
     const res = await raw(h, "/v1/api/customers/cus_1/export", acme);
     expect(res.status).toBe(200);
@@ -225,8 +225,8 @@ describe("GET /v1/api/customers/:customerId/export", () => {
   });
 
   test("found by uid or email too; a customer without events has an empty list", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     await fixture(h, acme);
     await h.post("/v1/api/events/customer-update", acme, { customerId: "cus_quiet", customerData: { plan: "free" } });
     expect(JSON.parse((await raw(h, "/v1/api/customers/u_1/export?by=uid", acme)).text).customer.customerId).toBe("cus_1");
@@ -235,8 +235,8 @@ describe("GET /v1/api/customers/:customerId/export", () => {
   });
 
   test("a customer with thousands of events is still one valid document", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     for (let i = 0; i < 5000; i += 100) {
       const batch = Array.from({ length: 100 }, (_, j) => ({ event: "Row Imported", customerId: "cus_big", eventDate: iso(T0 - (i + j) * 1000) }));
       await h.post("/v1/api/events/bulk", acme, batch);
@@ -247,8 +247,8 @@ describe("GET /v1/api/customers/:customerId/export", () => {
   });
 
   test("bad by → 400; unknown customer → 404", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     const bad = await h.get("/v1/api/customers/cus_1/export?by=name", acme);
     expect(bad.status).toBe(400);
     expect(bad.body.error.details).toEqual([{ path: "/by", message: "by must be customerId, uid or email" }]);

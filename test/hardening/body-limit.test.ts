@@ -1,7 +1,7 @@
 // Bodies over a route's limit, against a real listening trackd (app.handle can't show what the
 // runtime does before the app sees a request): every route answers 413 in the error shape,
 // sized or chunked, and a chunked body is cut off once it passes the route's own limit.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { Subprocess } from "bun";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -10,6 +10,8 @@ import { createAppsService, type CreatedApp } from "../../src/apps/service";
 import { openMigratedDatabase } from "../../src/db";
 import { cleanEnv, freePort, TRACKD_COMMAND, untilHealthy } from "../support/process";
 import { sqliteStore } from "../helpers";
+import { BACKEND, describeSqlite } from "../support/backend";
+// SQLite-only (skipped on TRACKD_TEST_BACKEND=postgres): runs trackd or its CLI as a process on a SQLite file (--db PATH), which TRACKD_TEST_BACKEND does not reach; on PostgreSQL the same would only repeat the SQLite run (the CLI and server on a PostgreSQL URL: test/pg/cli.test.ts, test/pg/multi-node.test.ts).
 
 let trackd: Subprocess<"ignore", "ignore", "pipe">;
 let dir: string;
@@ -17,6 +19,7 @@ let port: number;
 let app: CreatedApp;
 
 beforeAll(async () => {
+  if (BACKEND !== "sqlite") return; // its tests are skipped: start nothing
   dir = mkdtempSync(join(tmpdir(), "trackd-limits-"));
   const dbPath = join(dir, "trackd.db");
   const db = openMigratedDatabase(dbPath);
@@ -108,7 +111,7 @@ function postChunked(path: string, total: number): Promise<RawReply> {
   });
 }
 
-describe("bodies over the limit, against a real server", () => {
+describeSqlite("bodies over the limit, against a real server", () => {
   test.each(ROUTES)("%s: a sized body of 3 MB is a 413 in the error shape", async (path, limitKb) => {
     const res = await fetch(`http://127.0.0.1:${port}${pathOf(path)}`, {
       method: "POST",

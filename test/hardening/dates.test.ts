@@ -64,30 +64,30 @@ describe("POST /v1/api/subscriptions: dates are checked before anything is writt
     ["currentPeriodEnd", "10000-01-01"],
     ["endedAt", "0001-01-01T00:00:00Z"],
   ])("%s %p → 400 naming it; nothing stored; the profile still answers", async (field, value) => {
-    const h = setup();
-    const acme = h.tenant();
-    const before = fingerprint(h);
+    const h = await setup();
+    const acme = await h.tenant();
+    const before = await fingerprint(h);
     const res = await h.post("/v1/api/subscriptions", acme, subscription({ [field]: value }));
     expect(res.status).toBe(400);
     expect(res.body.error.details).toEqual([expect.objectContaining({ path: `/${field}` })]);
-    expect(fingerprint(h)).toBe(before);
+    expect(await fingerprint(h)).toBe(before);
     await h.post("/v1/api/subscriptions", acme, subscription());
     expect((await h.get("/v1/api/customers/cus_1", acme)).status).toBe(200);
     expect((await h.get("/v1/api/customers/cus_1/timeline", acme)).status).toBe(200);
   });
 
   test("a discount's end out of range → 400 naming /discounts/0/end", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     const res = await h.post("/v1/api/subscriptions", acme, subscription({ discounts: [{ percentOff: 10, end: 9e15 }] }));
     expect(res.status).toBe(400);
     expect(res.body.error.details[0].path).toBe("/discounts/0/end");
-    expect(h.count("customers")).toBe(0);
+    expect(await h.count("customers")).toBe(0);
   });
 
   test("updatedAt more than an hour ahead → 400; it can't freeze the subscription", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     const future = await h.post("/v1/api/subscriptions", acme, subscription({ updatedAt: T0 + 2 * 3_600_000 }));
     expect(future.status).toBe(400);
     expect(future.body.error.details).toEqual([{ path: "/updatedAt", message: "updatedAt is more than 1 hour in the future" }]);
@@ -121,8 +121,8 @@ describe("query dates: out of range is a 400 naming the parameter", () => {
     ].map(([param, value]) => [route, param, value] as const),
   );
   test.each(cases)("%s %s=%s", async (route, param, value) => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     await h.post("/v1/api/events/new", acme, { customerId: "cus_1", event: "A" });
     const res = await h.get(`${route}${route.includes("?") ? "&" : "?"}${param}=${value}`, acme);
     expect(res.status).toBe(400);
@@ -137,15 +137,15 @@ describe("Stripe webhooks: what is read is checked before it is applied", () => 
     ["status", { not: "a string" }],
     ["discounts", { not: "a list" }],
   ])("a signed subscription with %s %p → 400 naming data.object; nothing stored; reads still answer", async (field, value) => {
-    const h = setup();
-    const acme = h.tenant();
-    enableWebhook(h, acme.appId);
+    const h = await setup();
+    const acme = await h.tenant();
+    await enableWebhook(h, acme.appId);
     const object = { ...subscriptionObject({ id: "sub_1", customer: "cus_1", items: [{ id: "price_1", unitAmount: 1000 }] }), [field]: value };
-    const before = fingerprint(h);
+    const before = await fingerprint(h);
     const res = await deliver(h, acme.appId, stripeEvent("customer.subscription.updated", object, { created: h.clock.now }));
     expect(res.status).toBe(400);
     expect(res.body.error.details[0].path).toBe("/data/object");
-    expect(fingerprint(h)).toBe(before);
+    expect(await fingerprint(h)).toBe(before);
     expect((await h.get("/v1/api/metrics/billing", acme)).status).toBe(200);
   });
 });

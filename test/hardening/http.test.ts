@@ -15,8 +15,8 @@ describe("405 Method Not Allowed", () => {
     ["DELETE", "/v1/api/events/client", "OPTIONS, POST"],
     ["PATCH", "/v1/api/subscriptions", "POST"],
   ])("%s %s → 405, Allow: %s", async (method, path, allow) => {
-    const h = setup();
-    const res = await h.call(method, path, { as: h.tenant() });
+    const h = await setup();
+    const res = await h.call(method, path, { as: await h.tenant() });
     expect(res.status).toBe(405);
     expect(res.headers.get("allow")).toBe(allow);
     expect(res.body.error.code).toBe("METHOD_NOT_ALLOWED");
@@ -24,7 +24,7 @@ describe("405 Method Not Allowed", () => {
   });
 
   test("an unknown path is still 404", async () => {
-    const h = setup();
+    const h = await setup();
     const res = await h.call("GET", "/v1/api/nothing-here");
     expect(res.status).toBe(404);
     expect(res.body.error.code).toBe("NOT_FOUND");
@@ -40,13 +40,13 @@ describe("x-request-id", () => {
     ["GET", "/nowhere"],
     ["PUT", "/healthz"],
   ])("%s %s answers with one", async (method, path) => {
-    const h = setup();
+    const h = await setup();
     const res = await h.call(method, path);
     expect(res.headers.get("x-request-id")).toMatch(/^req_[0-9a-f-]{36}$/);
   });
 
   test("each request gets its own", async () => {
-    const h = setup();
+    const h = await setup();
     const ids = new Set<string | null>();
     for (let i = 0; i < 5; i++) ids.add((await h.call("GET", "/healthz")).headers.get("x-request-id"));
     expect(ids.size).toBe(5);
@@ -58,7 +58,7 @@ describe("x-request-id", () => {
     ["one over 128 characters is replaced", "a".repeat(129), undefined],
     ["one with a quote is replaced", 'x"y', undefined],
   ])("%s", async (_name, incoming, kept) => {
-    const h = setup();
+    const h = await setup();
     const res = await h.call("GET", "/healthz", { headers: { "x-request-id": incoming } });
     if (kept) expect(res.headers.get("x-request-id")).toBe(kept);
     else expect(res.headers.get("x-request-id")).toMatch(/^req_/);
@@ -94,8 +94,8 @@ describe("path parameters", () => {
     ["GET", "/v1/api/customers/%ff/export", "/customerId"],
     ["POST", "/v1/webhooks/stripe/%ff", "/appId"],
   ])("%s %s: not percent-encoded UTF-8 → 400 naming %s", async (method, path, param) => {
-    const h = setup();
-    const res = await h.call(method, path, { as: h.tenant() });
+    const h = await setup();
+    const res = await h.call(method, path, { as: await h.tenant() });
     expect(res.status).toBe(400);
     expect(res.body.error.details).toEqual([{ path: param, message: `${param.slice(1)} in the path is not valid percent-encoded UTF-8` }]);
   });

@@ -14,17 +14,17 @@ const nested = (levels: number): string => {
   return opens.join("") + "1" + opens.reverse().map((open) => (open === "[" ? "]" : "}")).join("");
 };
 
-function world() {
-  const h = setup();
-  return { h, acme: h.tenant() };
+async function world() {
+  const h = await setup();
+  return { h, acme: await h.tenant() };
 }
 
 async function refusedAndUnchanged(h: Harness, send: () => Promise<{ status: number; body: any }>, path: string) {
-  const before = fingerprint(h);
+  const before = await fingerprint(h);
   const res = await send();
   expect(res.status).toBe(400);
   expect(res.body.error.details.map((detail: { path: string }) => detail.path)).toContain(path);
-  expect(fingerprint(h)).toBe(before);
+  expect(await fingerprint(h)).toBe(before);
   return res;
 }
 
@@ -40,7 +40,7 @@ describe(`free-form values nest at most ${MAX_NESTING} levels`, () => {
   ];
 
   test.each(routes)("%s: 1,000 and 10,000 levels (bulk: 100,000) → 400 naming the field, nothing stored", async (name, request, path) => {
-    const { h, acme } = world();
+    const { h, acme } = await world();
     // As deep as the route's body limit allows: 64 KB, bulk 1 MB.
     for (const levels of [1000, name.includes("bulk") ? 100_000 : 10_000]) {
       // The top value is an object, as attributes must be: {"deep": …}.
@@ -51,7 +51,7 @@ describe(`free-form values nest at most ${MAX_NESTING} levels`, () => {
   });
 
   test.each(routes)("%s: exactly 32 levels is accepted, 33 is not", async (_name, request, path) => {
-    const { h, acme } = world();
+    const { h, acme } = await world();
     const [route, ok] = request(`{"deep":${nested(MAX_NESTING - 1)}}`);
     expect((await h.call("POST", route, { as: acme, body: ok })).status).toBeLessThan(300);
     const [, deep] = request(`{"deep":${nested(MAX_NESTING)}}`);
@@ -59,25 +59,25 @@ describe(`free-form values nest at most ${MAX_NESTING} levels`, () => {
   });
 
   test("the browser route: eventData nested 10,000 levels → 400 naming it", async () => {
-    const { h, acme } = world();
+    const { h, acme } = await world();
     const res = await sendClient(h, `[{"appId":"${acme.appId}","customerId":"c","event":"A","eventData":{"deep":${nested(10_000)}}}]`);
     expect(res.status).toBe(400);
     expect(res.body.error.details).toEqual([expect.objectContaining({ index: 0, path: "/0/eventData" })]);
-    expect(h.count("events")).toBe(0);
+    expect(await h.count("events")).toBe(0);
   });
 });
 
 describe("Unicode: never a U+FFFD the client did not send", () => {
   test("a body that is not UTF-8 → 400 INVALID_JSON, nothing stored", async () => {
-    const { h, acme } = world();
+    const { h, acme } = await world();
     const bytes = new Uint8Array([...new TextEncoder().encode('{"customerId":"cus_'), 0xff, 0xfe, ...new TextEncoder().encode('","event":"A"}')]);
-    const before = fingerprint(h);
+    const before = await fingerprint(h);
     const res = await h.app.handle(
       new Request("http://localhost/v1/api/events/new", { method: "POST", headers: { ...acme.headers, "content-type": "application/json" }, body: bytes }),
     );
     expect(res.status).toBe(400);
     expect(((await res.json()) as { error: unknown }).error).toMatchObject({ code: "INVALID_JSON", message: "request body is not valid UTF-8" });
-    expect(fingerprint(h)).toBe(before);
+    expect(await fingerprint(h)).toBe(before);
   });
 
   test.each([
@@ -88,20 +88,20 @@ describe("Unicode: never a U+FFFD the client did not send", () => {
     ["a key in eventData", { customerId: "c", event: "A", eventData: { "k\ud800": 1 } }, "/eventData/k\ud800"],
     ["a value in eventData", { customerId: "c", event: "A", eventData: { k: ["ok", "v\udfff"] } }, "/eventData/k/1"],
   ])("a lone surrogate in %s → 400 naming it", async (_name, body, path) => {
-    const { h, acme } = world();
+    const { h, acme } = await world();
     const res = await refusedAndUnchanged(h, () => h.post("/v1/api/events/new", acme, body), path);
     expect(res.body.error.message).toContain("lone UTF-16 surrogate");
   });
 
   test('"m_\\ud800" then "m_\\udbff": neither is stored as a duplicate of the other', async () => {
-    const { h, acme } = world();
+    const { h, acme } = await world();
     expect((await h.post("/v1/api/events/new", acme, { customerId: "c", event: "A", messageId: "m_\ud800" })).status).toBe(400);
     expect((await h.post("/v1/api/events/new", acme, { customerId: "c", event: "A", messageId: "m_\udbff" })).status).toBe(400);
-    expect(h.count("events")).toBe(0);
+    expect(await h.count("events")).toBe(0);
   });
 
   test("in a bulk body the detail names the item; paired surrogates (emoji) are fine", async () => {
-    const { h, acme } = world();
+    const { h, acme } = await world();
     const res = await h.post("/v1/api/events/bulk", acme, [{ customerId: "c", event: "A 😀" }, { customerId: "cus_\ud800", event: "A" }]);
     expect(res.status).toBe(400);
     expect(res.body.error.details).toEqual([expect.objectContaining({ index: 1, field: "customerId", path: "/1/customerId" })]);
@@ -111,7 +111,7 @@ describe("Unicode: never a U+FFFD the client did not send", () => {
   });
 
   test("the subscriptions route and the browser route refuse lone surrogates too", async () => {
-    const { h, acme } = world();
+    const { h, acme } = await world();
     const sub = { subscriptionId: "sub_\ud800", customerId: "c", status: "active", currency: "usd", items: [{ unitAmount: 1, interval: "month" }] };
     await refusedAndUnchanged(h, () => h.post("/v1/api/subscriptions", acme, sub), "/subscriptionId");
     const res = await sendClient(h, { appId: acme.appId, customerId: "c\ud800", event: "A" });
@@ -124,7 +124,7 @@ describe("__proto__, constructor and prototype are stored as keys", () => {
   const tricky = JSON.parse('{"__proto__":{"polluted":true},"constructor":"c","prototype":{"p":1},"plain":1}');
 
   test("customerData and user.data round-trip through the profile, and nothing is polluted", async () => {
-    const { h, acme } = world();
+    const { h, acme } = await world();
     const body = `{"customerId":"c","customerData":${JSON.stringify(tricky)},"user":{"uid":"u","data":${JSON.stringify(tricky)}}}`;
     const res = await h.call("POST", "/v1/api/events/customer-update", { as: acme, body });
     expect(res.status).toBe(200);
@@ -140,7 +140,7 @@ describe("__proto__, constructor and prototype are stored as keys", () => {
   });
 
   test('events named "__proto__" and "constructor" are counted in the metrics like any other', async () => {
-    const { h, acme } = world();
+    const { h, acme } = await world();
     for (const event of ["__proto__", "constructor", "constructor"]) await h.post("/v1/api/events/new", acme, { customerId: "c", event });
     const res = await h.app.handle(new Request("http://localhost/v1/api/metrics/events", { headers: acme.headers }));
     const text = await res.text();
@@ -156,12 +156,12 @@ describe("lengths count characters (code points)", () => {
     ["255 letters", "a".repeat(255), 201],
     ["256 letters", "a".repeat(256), 400],
   ])("an event name of %s → %d", async (_name, event, status) => {
-    const { h, acme } = world();
+    const { h, acme } = await world();
     expect((await h.post("/v1/api/events/new", acme, { customerId: "😀".repeat(255), event })).status).toBe(status);
   });
 
   test("the browser route counts the same way", async () => {
-    const { h, acme } = world();
+    const { h, acme } = await world();
     expect((await sendClient(h, { appId: acme.appId, customerId: "c", event: "😀".repeat(255) })).status).toBe(201);
     expect((await h.call("POST", CLIENT, { body: { appId: acme.appId, customerId: "c", event: "😀".repeat(256) } })).status).toBe(400);
   });

@@ -3,13 +3,19 @@
 import { createHash } from "node:crypto";
 import type { Harness } from "../helpers";
 
-export function fingerprint(h: Harness): string {
-  const client = h.db.$client;
-  const tables = client.query("select name from sqlite_master where type = 'table' order by name").all() as { name: string }[];
+const TABLES = {
+  sqlite: "select name from sqlite_master where type = 'table' order by name",
+  postgres: "select table_name as name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE' order by table_name",
+};
+// Storage order: a row that did not change keeps its place (a rolled-back update leaves ctid as it was).
+const ROW_ORDER = { sqlite: "rowid", postgres: "ctid" };
+
+export async function fingerprint(h: Harness): Promise<string> {
+  const tables = await h.sql.all<{ name: string }>(TABLES[h.backend]);
   const hash = createHash("sha256");
   for (const { name } of tables) {
     hash.update(name);
-    for (const row of client.query(`select * from "${name}" order by rowid`).all()) hash.update(JSON.stringify(row));
+    for (const row of await h.sql.all(`select * from "${name}" order by ${ROW_ORDER[h.backend]}`)) hash.update(JSON.stringify(row));
   }
   return hash.digest("hex");
 }

@@ -1,6 +1,6 @@
 // The access log: one line per request with the route pattern, status, duration and app,
 // never a key; sampling; and the JSON format a log shipper reads.
-import { describe, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { Elysia } from "elysia";
 import { createHttpApp } from "../../src/app";
 import { openMigratedDatabase } from "../../src/db";
@@ -8,6 +8,8 @@ import { accessLog } from "../../src/http/access-log";
 import { observeRequests } from "../../src/http/observe";
 import { createLogger, type LogLevel } from "../../src/log";
 import { createAppNow, sqliteStore } from "../helpers";
+import { describeSqlite, testSqlite } from "../support/backend";
+// SQLite-only (skipped on TRACKD_TEST_BACKEND=postgres): runs trackd or its CLI as a process on a SQLite file (--db PATH), which TRACKD_TEST_BACKEND does not reach; on PostgreSQL the same would only repeat the SQLite run (the CLI and server on a PostgreSQL URL: test/pg/cli.test.ts, test/pg/multi-node.test.ts).
 
 function harness(options: { sample?: number; random?: () => number; level?: LogLevel } = {}) {
   const lines: string[] = [];
@@ -29,7 +31,7 @@ function harness(options: { sample?: number; random?: () => number; level?: LogL
 
 const EVENT = JSON.stringify({ event: "Logged In", customerId: "cus_log" });
 
-describe("access log", () => {
+describeSqlite("access log", () => {
   test("a stored event logs its route pattern, status, duration and app, and no key", async () => {
     const { lines, entries, send, tenant, headers } = harness();
     expect((await send("POST", "/v1/api/events/new", { headers, body: EVENT })).status).toBe(201);
@@ -94,7 +96,7 @@ describe("access log", () => {
   });
 });
 
-test("a server error is logged even when sampling is off", async () => {
+testSqlite("a server error is logged even when sampling is off", async () => {
   const lines: string[] = [];
   const logger = createLogger({ format: "json", write: (line) => lines.push(line) });
   const app = new Elysia()

@@ -10,8 +10,8 @@ const UPDATE = "/v1/api/events/customer-update";
 
 describe("POST /v1/api/events/customer-update", () => {
   test("the seed's example creates the customer and its B2B user and returns the stored record", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     const res = await h.post(UPDATE, acme, {
       uid: "unique_id",
       customerId: "cus_xyz",
@@ -33,24 +33,24 @@ describe("POST /v1/api/events/customer-update", () => {
   });
 
   test("attributes merge shallowly and null removes a key", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     await h.post(UPDATE, acme, { customerId: "c", customerData: { plan: "pro", seats: 3, meta: { a: 1, b: 2 } } });
     const res = await h.post(UPDATE, acme, { customerId: "c", customerData: { seats: 5, plan: null, meta: { a: 9 } } });
     expect(res.body.customer.data).toEqual({ seats: 5, meta: { a: 9 } });
   });
 
   test("user attributes merge the same way", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     await h.post(UPDATE, acme, { customerId: "c", user: { uid: "u", data: { name: "Ada", role: "admin" } } });
     const res = await h.post(UPDATE, acme, { customerId: "c", user: { uid: "u", data: { role: null, team: "core" } } });
     expect(res.body.customer.users[0].data).toEqual({ name: "Ada", team: "core" });
   });
 
   test("customerEmail is stored on the customer", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     const res = await h.post(UPDATE, acme, { uid: "u1", customerEmail: "jane@example.com" });
     expect(res.body.customer).toMatchObject({ uid: "u1", email: "jane@example.com", customerId: null });
   });
@@ -63,12 +63,12 @@ describe("POST /v1/api/events/customer-update", () => {
     ["user without uid", { customerId: "c", user: { data: {} } }, "/user/uid"],
     ["unknown field", { customerId: "c", customerData: {}, event: "A Done" }, "/event"],
   ])("%s → 400 naming the field, nothing stored", async (_, body, path) => {
-    const h = setup();
-    const res = await h.post(UPDATE, h.tenant(), body);
+    const h = await setup();
+    const res = await h.post(UPDATE, await h.tenant(), body);
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe("VALIDATION_FAILED");
     expect(res.body.error.details.map((d: { path: string }) => d.path)).toContain(path);
-    expect(h.count("customers")).toBe(0);
+    expect(await h.count("customers")).toBe(0);
   });
 
   test("the returned record includes the activity of events earlier in the same write batch", async () => {

@@ -33,21 +33,21 @@ describe("POST /v1/api/events/new rejects bad input, names the field and stores 
     ["body a number", 5, "", "body must be a JSON object"],
     ["body null", null, "", "body must be a JSON object"],
   ])("%s → 400", async (_, body, path, message) => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     const res = await h.post("/v1/api/events/new", acme, body);
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe("VALIDATION_FAILED");
     const detail = res.body.error.details.find((d: { path: string }) => d.path === path);
     expect(detail?.message).toContain(message);
     expect(res.body.error.message).toContain(message);
-    expect(h.count("events")).toBe(0);
-    expect(h.count("customers")).toBe(0);
+    expect(await h.count("events")).toBe(0);
+    expect(await h.count("customers")).toBe(0);
   });
 
   test("every problem is reported at once", async () => {
-    const h = setup();
-    const res = await h.post("/v1/api/events/new", h.tenant(), { event: "", nope: 1, eventData: [] });
+    const h = await setup();
+    const res = await h.post("/v1/api/events/new", await h.tenant(), { event: "", nope: 1, eventData: [] });
     expect(res.body.error.details.map((d: { path: string }) => d.path).sort()).toEqual(["/event", "/eventData", "/nope"]);
   });
 
@@ -56,26 +56,26 @@ describe("POST /v1/api/events/new rejects bad input, names the field and stores 
     ["empty body", ""],
     ["not JSON at all", "event=Post+Created"],
   ])("%s → 400 INVALID_JSON", async (_, raw) => {
-    const h = setup();
-    const res = await h.call("POST", "/v1/api/events/new", { as: h.tenant(), body: raw });
+    const h = await setup();
+    const res = await h.call("POST", "/v1/api/events/new", { as: await h.tenant(), body: raw });
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe("INVALID_JSON");
-    expect(h.count("events")).toBe(0);
+    expect(await h.count("events")).toBe(0);
   });
 
   test("a body over 64 KB → 413 PAYLOAD_TOO_LARGE", async () => {
-    const h = setup();
+    const h = await setup();
     const body = JSON.stringify({ ...valid, eventData: { blob: "x".repeat(65 * 1024) } });
-    const res = await h.call("POST", "/v1/api/events/new", { as: h.tenant(), body });
+    const res = await h.call("POST", "/v1/api/events/new", { as: await h.tenant(), body });
     expect(res.status).toBe(413);
     expect(res.body.error).toEqual({ code: "PAYLOAD_TOO_LARGE", message: expect.stringContaining("64 KB") });
-    expect(h.count("events")).toBe(0);
+    expect(await h.count("events")).toBe(0);
   });
 
   test("a declared Content-Length over the limit is refused before the body is read", async () => {
-    const h = setup();
+    const h = await setup();
     const res = await h.call("POST", "/v1/api/events/new", {
-      as: h.tenant(),
+      as: await h.tenant(),
       body: JSON.stringify(valid),
       headers: { "content-length": String(10 * 1024 * 1024) },
     });

@@ -20,8 +20,8 @@ function request(body: string, init: Partial<EventsRequest> = {}): EventsRequest
 
 /** A real app, ingest service and database, and the real steps. */
 async function harness() {
-  const h = setup();
-  const app = (await h.apps.findApp(h.tenant().appId))!;
+  const h = await setup();
+  const app = (await h.apps.findApp((await h.tenant()).appId))!;
   const ingest = createIngestService({ store: h.store, clock: () => T0, customers: createCustomersService(h.store) });
   return { ...h, app, ingest, steps: eventSteps(ingest) };
 }
@@ -99,13 +99,13 @@ describe("the server event routes' steps", () => {
   });
 
   test("write stores the events with the request's source and leaves their results; a repeated messageId is a duplicate", async () => {
-    const { app, ingest, db } = await harness();
+    const { app, ingest, sql } = await harness();
     const events = [{ ...event(), messageId: "m1" }];
     const first = await runSteps(request("", { app, events, batch: true, source: "bulk" }), [write(ingest)]);
     const again = await runSteps(request("", { app, events, batch: true, source: "bulk" }), [write(ingest)]);
     expect(first.results![0]!.duplicate).toBe(false);
     expect(again.results![0]).toEqual({ ...first.results![0]!, duplicate: true });
-    expect(db.$client.query("select source from events").all()).toEqual([{ source: "bulk" }]);
+    expect(await sql.all("select source from events")).toEqual([{ source: "bulk" }]);
   });
 
   test("a request that passes every step is stored", async () => {
@@ -113,7 +113,7 @@ describe("the server event routes' steps", () => {
     const ctx = eventsRequest(new Request("http://localhost/", { method: "POST", body: '{"event":"a","customerId":"c1"}' }), app, T0, false);
     expect(await traceSteps(ctx, steps)).toEqual({ ran: ["read", "normalise", "retention", "write"] });
     expect(ctx.results).toHaveLength(1);
-    expect(count("events")).toBe(1);
+    expect(await count("events")).toBe(1);
   });
 
   test.each([
@@ -127,6 +127,6 @@ describe("the server event routes' steps", () => {
     expect(trace.ran).toEqual(ran);
     expect(trace.refused?.code).toBe(code);
     expect(ctx.results).toBeUndefined();
-    expect(count("events")).toBe(0);
+    expect(await count("events")).toBe(0);
   });
 });

@@ -9,7 +9,7 @@ const event = (name: string, customerId = "cus_1"): LiveItem => ({
 });
 
 describe("the live hub", () => {
-  test("a subscriber that falls behind keeps the newest items and is told how many it lost", () => {
+  test("a subscriber that falls behind keeps the newest items and is told how many it lost", async () => {
     const hub = new LiveHub({ maxSubscribers: 10, bufferSize: 3 });
     const sub = hub.subscribe("app_1", {}, () => {})!;
     hub.publish("app_1", ["A", "B", "C", "D", "E"].map((n) => event(n)));
@@ -19,7 +19,7 @@ describe("the live hub", () => {
     expect(sub.take()).toEqual({ items: [], dropped: 0 });
   });
 
-  test("streams are capped, and closing one frees its place", () => {
+  test("streams are capped, and closing one frees its place", async () => {
     const hub = new LiveHub({ maxSubscribers: 2, bufferSize: 3 });
     const a = hub.subscribe("app_1", {}, () => {})!;
     hub.subscribe("app_2", {}, () => {});
@@ -30,7 +30,7 @@ describe("the live hub", () => {
     expect(hub.subscribe("app_1", {}, () => {})).not.toBeNull();
   });
 
-  test("filters by event name and customer; other apps' items never arrive", () => {
+  test("filters by event name and customer; other apps' items never arrive", async () => {
     const hub = new LiveHub();
     const byEvent = hub.subscribe("app_1", { event: "B" }, () => {})!;
     const byCustomer = hub.subscribe("app_1", { customerId: "cus_2" }, () => {})!;
@@ -62,11 +62,11 @@ async function frames(reader: { read(): Promise<{ value?: Uint8Array; done: bool
 
 describe("GET /v1/api/live", () => {
   test("streams committed events and rejected requests of this app only, and ends its subscription on abort", async () => {
-    const h = setup();
+    const h = await setup();
     const hub = new LiveHub();
     const app = createHttpApp({ store: h.store, clock: () => h.clock.now, live: hub });
-    const acme = h.tenant();
-    const other = h.tenant("other");
+    const acme = await h.tenant();
+    const other = await h.tenant("other");
     const abort = new AbortController();
     const response = await app.handle(new Request("http://localhost/v1/api/live", { headers: acme.headers, signal: abort.signal }));
     expect(response.status).toBe(200);
@@ -97,10 +97,10 @@ describe("GET /v1/api/live", () => {
   });
 
   test("Segment messages: the stored ones as events of source segment, each rejected one with its code", async () => {
-    const h = setup();
+    const h = await setup();
     const hub = new LiveHub();
     const app = createHttpApp({ store: h.store, clock: () => h.clock.now, live: hub });
-    const acme = h.tenant();
+    const acme = await h.tenant();
     const response = await app.handle(new Request("http://localhost/v1/api/live", { headers: acme.headers }));
     const reader = response.body!.getReader();
     const batch = [
@@ -118,9 +118,9 @@ describe("GET /v1/api/live", () => {
   });
 
   test("past the stream limit: 503 with Retry-After", async () => {
-    const h = setup();
+    const h = await setup();
     const app = createHttpApp({ store: h.store, clock: () => h.clock.now, live: new LiveHub({ maxSubscribers: 1, bufferSize: 10 }) });
-    const acme = h.tenant();
+    const acme = await h.tenant();
     expect((await app.handle(new Request("http://localhost/v1/api/live", { headers: acme.headers }))).status).toBe(200);
     const refused = await app.handle(new Request("http://localhost/v1/api/live", { headers: acme.headers }));
     expect(refused.status).toBe(503);
@@ -128,8 +128,8 @@ describe("GET /v1/api/live", () => {
   });
 
   test("needs the read scope", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     expect((await h.call("GET", "/v1/api/live", { headers: { "x-ck-app": acme.appId } })).status).toBe(401);
   });
 });

@@ -14,8 +14,8 @@ async function send(h: Harness, tenant: Tenant, events: [event: string, customer
 
 describe("GET /v1/api/metrics/events", () => {
   test("per day: events by name and distinct active customers, zero-filled, last 30 days by default", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     await send(h, acme, [
       ["Report Created", "cus_1", 0],
       ["Report Created", "cus_1", 0],
@@ -40,8 +40,8 @@ describe("GET /v1/api/metrics/events", () => {
   });
 
   test("per week (Monday UTC) and month: a customer active on several days counts once per bucket", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     // Thursday the 15th and Monday the 12th are one week; Sunday the 11th the week before.
     await send(h, acme, [
       ["App Opened", "cus_1", 0],
@@ -63,8 +63,8 @@ describe("GET /v1/api/metrics/events", () => {
   });
 
   test("event=NAME narrows the counts and the active customers to that event", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     await send(h, acme, [
       ["Report Created", "cus_1", 0],
       ["App Opened", "cus_2", 0],
@@ -76,8 +76,8 @@ describe("GET /v1/api/metrics/events", () => {
   });
 
   test("erasing a customer takes its events out of the metrics", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     await send(h, acme, [
       ["App Opened", "cus_1", 0],
       ["App Opened", "cus_2", 0],
@@ -96,17 +96,17 @@ describe("GET /v1/api/metrics/events", () => {
     ["limit=3", "/limit", "limit is not a known field"],
   ];
   test.each(errors)("%s → 400 naming %s", async (query, path, message) => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     const res = await h.get(`/v1/api/metrics/events?${query}`, acme);
     expect(res.status).toBe(400);
     expect(res.body.error.details).toEqual([{ path, message }]);
   });
 
   test("app B's metrics never include app A's events", async () => {
-    const h = setup();
-    const a = h.tenant("a");
-    const b = h.tenant("b");
+    const h = await setup();
+    const a = await h.tenant("a");
+    const b = await h.tenant("b");
     await send(h, a, [["App Opened", "cus_1", 0]]);
     await send(h, b, [["Report Created", "cus_1", 0]]);
     const res = await h.get("/v1/api/metrics/events?from=2026-01-15", b);
@@ -117,8 +117,8 @@ describe("GET /v1/api/metrics/events", () => {
 
 describe("GET /v1/api/events/names", () => {
   test("every name with its count and first/last seen, most frequent first, checked against the convention", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     await send(h, acme, [
       ["Report Created", "cus_1", 5],
       ["Report Created", "cus_2", 1],
@@ -156,8 +156,8 @@ describe("GET /v1/api/events/names", () => {
   });
 
   test("erasing a customer lowers the counts, moves first/last seen and drops names only it used", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     await send(h, acme, [
       ["Report Created", "cus_1", 9],
       ["Report Created", "cus_2", 4],
@@ -172,9 +172,9 @@ describe("GET /v1/api/events/names", () => {
   });
 
   test("takes no parameters; another app's names are never listed", async () => {
-    const h = setup();
-    const a = h.tenant("a");
-    const b = h.tenant("b");
+    const h = await setup();
+    const a = await h.tenant("a");
+    const b = await h.tenant("b");
     await send(h, a, [["App Opened", "cus_1", 0]]);
     const bad = await h.get("/v1/api/events/names?limit=5", a);
     expect(bad.status).toBe(400);
@@ -185,16 +185,16 @@ describe("GET /v1/api/events/names", () => {
 
 describe("GET /v1/api/metrics/health", () => {
   test("counts customers per grade from their stored scores, the unscored apart, this app only", async () => {
-    const h = setup();
-    const acme = h.tenant();
-    const other = h.tenant("other");
+    const h = await setup();
+    const acme = await h.tenant();
+    const other = await h.tenant("other");
     await send(h, acme, [["A", "c1", 0], ["A", "c2", 0], ["A", "c3", 0], ["A", "c4", 0], ["A", "c5", 0]]);
     await send(h, other, [["A", "o1", 0]]);
     const scores: Record<string, number> = { c1: 100, c2: 70, c3: 69, c4: 39 };
     for (const [customerId, score] of Object.entries(scores)) {
-      h.db.$client.query("update customers set health_score = ? where customer_id = ? and app_id = ?").run(score, customerId, acme.appId);
+      await h.sql.run("update customers set health_score = ? where customer_id = ? and app_id = ?", score, customerId, acme.appId);
     }
-    h.db.$client.query("update customers set health_score = 0 where app_id = ?").run(other.appId);
+    await h.sql.run("update customers set health_score = 0 where app_id = ?", other.appId);
     const res = await h.get("/v1/api/metrics/health", acme);
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ customers: 5, grades: { healthy: 2, watch: 1, at_risk: 1 }, unscored: 1 });

@@ -16,7 +16,7 @@ const notApi = (route: string) => NOT_API.has(route) || / \/dashboard\//.test(ro
 
 async function fetchDocument() {
   // With a metrics token, so that GET /metrics is registered too.
-  const h = setup({ metricsToken: "metrics-token-for-tests-0123" });
+  const h = await setup({ metricsToken: "metrics-token-for-tests-0123" });
   const res = await h.call("GET", "/openapi.json");
   expect(res.status).toBe(200);
   return { h, document: res.body };

@@ -1,24 +1,15 @@
-// The real app on the PostgreSQL store (test/support/pg-harness.ts: a fresh migrated database
-// per test): every ingest route, the reads, erasure and a revoked key, through HTTP. The same
-// routes' detailed behaviour is tested on SQLite by the rest of the suite; this checks the
-// PostgreSQL store gives them what they need (and PG_URL-less runs skip it).
-import { afterEach, expect, test } from "bun:test";
+// The real app on the PostgreSQL store (setup() with a fresh migrated database per test): every
+// ingest route, the reads, erasure and a revoked key, through HTTP, in a few tests. The same
+// routes' detailed behaviour is the whole suite's, which the PostgreSQL run
+// (TRACKD_TEST_BACKEND=postgres) runs on this store too; this is the quick tour of it.
+import { expect, test } from "bun:test";
 import { createHmac } from "node:crypto";
-import { T0 } from "../helpers";
-import { setupPg, type PgHarness } from "../support/pg-harness";
+import { setup, T0, type SetupOptions } from "../helpers";
 import { describePg } from "../support/postgres";
 
 const DAY = 86_400_000;
-const opened: PgHarness[] = [];
-afterEach(async () => {
-  for (const h of opened.splice(0)) await h.close();
-});
 
-async function harness(options: Parameters<typeof setupPg>[0] = {}) {
-  const h = await setupPg(options);
-  opened.push(h);
-  return h;
-}
+const harness = (options: SetupOptions = {}) => setup({ ...options, backend: "postgres" });
 
 const basic = (key: string) => ({ authorization: `Basic ${Buffer.from(`${key}:`).toString("base64")}` });
 

@@ -11,7 +11,7 @@ import { getTableName, is } from "drizzle-orm";
 import { SQLiteTable } from "drizzle-orm/sqlite-core";
 import * as sqliteSchema from "../../src/db/schema";
 import { signIn } from "../accounts/support";
-import { T0, setup, type Harness } from "../helpers";
+import { T0, setupSqlite, type SqliteHarness } from "../helpers";
 import { basicAuth } from "../segment/support";
 import { deliver, enableWebhook, stripeEvent, subscriptionObject } from "../support/stripe";
 import { describePg, freshDatabase } from "../support/postgres";
@@ -29,10 +29,10 @@ async function target(): Promise<PgDb> {
 }
 
 /** A SQLite database with a row in (nearly) every table, written through the routes. */
-async function seeded(): Promise<Harness> {
-  const h = setup();
-  const acme = h.tenant("acme");
-  const other = h.tenant("other");
+async function seeded(): Promise<SqliteHarness> {
+  const h = await setupSqlite();
+  const acme = await h.tenant("acme");
+  const other = await h.tenant("other");
   const send = async (path: string, body: unknown, as = acme) => {
     const reply = await h.post(path, as, body);
     if (reply.status >= 300) throw new Error(`${path}: ${reply.status} ${JSON.stringify(reply.body)}`);
@@ -69,7 +69,7 @@ async function seeded(): Promise<Harness> {
     provider: "chargebee", subscriptionId: "cb_1", customerId: "cus_3", status: "active", currency: "EUR",
     items: [{ priceId: "team", productName: "Team", quantity: 4, unitAmount: 36_000, interval: "year" }], startedAt: "2026-01-01",
   });
-  enableWebhook(h, acme.appId);
+  await enableWebhook(h, acme.appId);
   const subscription = subscriptionObject({ id: "sub_1", customer: "cus_4", items: [{ id: "price_1", unitAmount: 1999, interval: "month" } as never], cancelAtPeriodEnd: true });
   const webhook = await deliver(h, acme.appId, stripeEvent("customer.subscription.created", subscription, { created: h.clock.now }));
   expect(webhook.status).toBeLessThan(300);
@@ -90,10 +90,10 @@ function canonical(value: unknown): string {
   return JSON.stringify(value);
 }
 
-async function compareEveryTable(h: Harness, db: PgDb): Promise<Record<string, number>> {
+async function compareEveryTable(h: SqliteHarness, db: PgDb): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
   for (const table of copyPlan()) {
-    const fromSqlite = (h.db.$client.query(`select * from "${table.name}"`).all() as Record<string, unknown>[]).map((row) => {
+    const fromSqlite = (h.sqlite.db.$client.query(`select * from "${table.name}"`).all() as Record<string, unknown>[]).map((row) => {
       const normal: Record<string, unknown> = {};
       for (const column of table.columns) {
         const value = row[column.name];
@@ -115,7 +115,7 @@ describePg("trackd migrate-to: SQLite to PostgreSQL", () => {
     const h = await seeded();
     const db = await target();
     const reported: string[] = [];
-    const copied = await copySqliteToPostgres(h.db, db, { onTable: ({ table }) => reported.push(table) });
+    const copied = await copySqliteToPostgres(h.sqlite.db, db, { onTable: ({ table }) => reported.push(table) });
 
     // Every table of the SQLite schema but the two coordination tables, parents before children.
     const sqliteTables = Object.values(sqliteSchema).filter((v) => is(v, SQLiteTable)).map((v) => getTableName(v as SQLiteTable));
@@ -138,7 +138,7 @@ describePg("trackd migrate-to: SQLite to PostgreSQL", () => {
   test("identity columns continue after the highest copied key, so the next row PostgreSQL numbers doesn't collide", async () => {
     const h = await seeded();
     const db = await target();
-    await copySqliteToPostgres(h.db, db);
+    await copySqliteToPostgres(h.sqlite.db, db);
     const [{ max }] = await db.$client`select max(pk)::float8 as max from customers`;
     const [{ pk }] = await db.$client`insert into customers (app_id, customer_id, created_at, updated_at) select id, 'cus_new', 1, 1 from apps limit 1 returning pk::float8 as pk`;
     expect(pk).toBe(max + 1);
@@ -151,9 +151,9 @@ describePg("trackd migrate-to: SQLite to PostgreSQL", () => {
   test("a target that already holds rows is refused, and nothing is added to it", async () => {
     const h = await seeded();
     const db = await target();
-    await copySqliteToPostgres(h.db, db);
+    await copySqliteToPostgres(h.sqlite.db, db);
     const [{ before }] = await db.$client`select count(*)::int as before from events`;
-    const error = await copySqliteToPostgres(h.db, db).catch((e) => e);
+    const error = await copySqliteToPostgres(h.sqlite.db, db).catch((e) => e);
     expect(error).toBeInstanceOf(CopyError);
     expect(error.message).toContain("not empty (rows in apps, api_keys");
     const [{ after }] = await db.$client`select count(*)::int as after from events`;
@@ -163,9 +163,9 @@ describePg("trackd migrate-to: SQLite to PostgreSQL", () => {
   test("a value PostgreSQL refuses rolls the whole copy back: the target stays empty", async () => {
     const h = await seeded();
     // Text with a NUL character: SQLite stores it, PostgreSQL's text type cannot.
-    h.db.$client.run("update customers set email = 'a' || char(0) || 'b' where customer_id = 'cus_6'");
+    h.sqlite.db.$client.run("update customers set email = 'a' || char(0) || 'b' where customer_id = 'cus_6'");
     const db = await target();
-    await expect(copySqliteToPostgres(h.db, db)).rejects.toThrow();
+    await expect(copySqliteToPostgres(h.sqlite.db, db)).rejects.toThrow();
     const [{ n }] = await db.$client`select (select count(*) from apps) + (select count(*) from customers) as n`;
     expect(Number(n)).toBe(0);
   });

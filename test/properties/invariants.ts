@@ -6,7 +6,7 @@ import type { Harness } from "../helpers";
 import { expectErrorShape, fingerprint } from "../hardening/support";
 
 export async function checkAnswer(h: Harness, request: () => Promise<Response>): Promise<{ status: number; body: any }> {
-  const before = fingerprint(h);
+  const before = await fingerprint(h);
   const response = await request();
   const text = await response.text();
   const context = `${response.status} ${text.slice(0, 300)}`;
@@ -15,7 +15,7 @@ export async function checkAnswer(h: Harness, request: () => Promise<Response>):
   if (response.status >= 400) {
     const error = expectErrorShape(JSON.parse(text));
     if (error.code === "VALIDATION_FAILED") expect(error.details?.length, context).toBeGreaterThan(0);
-    expect(fingerprint(h), `a refused request changed rows: ${context}`).toBe(before);
+    expect(await fingerprint(h), `a refused request changed rows: ${context}`).toBe(before);
   }
   return { status: response.status, body: text.length > 0 && response.headers.get("content-type")?.startsWith("application/json") ? JSON.parse(text) : text };
 }

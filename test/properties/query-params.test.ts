@@ -29,8 +29,8 @@ function query(params: string[]) {
 
 describe("generated queries: never a 5xx, every 4xx in the error shape, no row changed", () => {
   test.each(ROUTES)("GET %s", async (path, params) => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     await h.post("/v1/api/events/new", acme, { customerId: "cus_1", uid: "u1", event: "Report Created", customerData: { plan: "pro" } });
     const statuses = new Set<number>();
     await fc.assert(

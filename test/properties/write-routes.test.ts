@@ -30,9 +30,9 @@ const eventFields = { eventDate: date, event: identifier, customerId: identifier
 const updateFields = { customerId: identifier, uid: identifier, customerData: attributes, customerEmail: identifier };
 const billingDates = Object.fromEntries(["trialStart", "trialEnd", "currentPeriodEnd", "canceledAt", "endedAt", "startedAt", "updatedAt"].map((key) => [key, date]));
 
-function world() {
-  const h = setup({ client: { perIp: unlimited, perApp: unlimited } });
-  const acme = h.tenant();
+async function world() {
+  const h = await setup({ client: { perIp: unlimited, perApp: unlimited } });
+  const acme = await h.tenant();
   const post = (path: string, body: Uint8Array | string, headers: Record<string, string> = {}) => () =>
     h.app.handle(new Request(`http://localhost${path}`, { method: "POST", headers: { ...acme.headers, "content-type": "application/json", ...headers }, body }));
   return { h, acme, post };
@@ -41,8 +41,8 @@ function world() {
 const json = (value: unknown) => JSON.stringify(value);
 
 /** An accepted event is stored exactly as sent: no U+FFFD, no key dropped, nothing rewritten. */
-function expectStoredAsSent(h: Harness, id: string, sent: Record<string, unknown>) {
-  const row = h.db.$client.query("select event, message_id as messageId, event_data as eventData from events where id = ?").get(id);
+async function expectStoredAsSent(h: Harness, id: string, sent: Record<string, unknown>) {
+  const row = await h.sql.get('select event, message_id as "messageId", event_data as "eventData" from events where id = ?', id);
   expect(row).toEqual({ event: sent.event, messageId: sent.messageId ?? null, eventData: sent.eventData === undefined ? null : JSON.stringify(sent.eventData) });
 }
 
@@ -66,13 +66,13 @@ const routes: [name: string, path: string, body: (acme: Tenant) => fc.Arbitrary<
 
 describe("generated write requests: never a 5xx, every 4xx in the error shape, a refused one changes no row", () => {
   test.each(routes)("%s, bent bodies", async (_name, path, body, headers) => {
-    const { h, acme, post } = world();
+    const { h, acme, post } = await world();
     const statuses = new Set<number>();
     await fc.assert(
       fc.asyncProperty(body(acme), async (value) => {
         const { status, body } = await checkAnswer(h, post(path, json(value), headers));
         statuses.add(status);
-        if (status === 201 && path === "/v1/api/events/new") expectStoredAsSent(h, body.id, value as Record<string, unknown>);
+        if (status === 201 && path === "/v1/api/events/new") await expectStoredAsSent(h, body.id, value as Record<string, unknown>);
       }),
       { numRuns: RUNS },
     );
@@ -82,7 +82,7 @@ describe("generated write requests: never a 5xx, every 4xx in the error shape, a
   });
 
   test.each(routes)("%s, raw bytes", async (_name, path, _body, headers) => {
-    const { h, post } = world();
+    const { h, post } = await world();
     await fc.assert(
       fc.asyncProperty(rawBody, async (bytes) => {
         await checkAnswer(h, post(path, bytes, headers));
@@ -94,8 +94,8 @@ describe("generated write requests: never a 5xx, every 4xx in the error shape, a
 
 describe("generated Stripe webhooks, signed: never a 5xx, and the profile still reads", () => {
   test("subscription, customer and invoice events with bent fields", async () => {
-    const { h, acme } = world();
-    enableWebhook(h, acme.appId);
+    const { h, acme } = await world();
+    await enableWebhook(h, acme.appId);
     const template = subscriptionObject({ id: "sub_1", customer: "cus_1", items: [{ id: "price_1", unitAmount: 1000, interval: "month" }] });
     const bentSubscription = fc.tuple(
       mutated(template, ["trial_end", "trial_start", "canceled_at", "ended_at", "current_period_end"]),

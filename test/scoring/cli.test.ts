@@ -1,9 +1,11 @@
 // The CLI as a real process: per-app weights (apps update --health-weights), `trackd health
 // score`, and the server's scheduled pass (--health-interval).
-import { afterEach, describe, expect, test } from "bun:test";
+import { afterEach, expect, test } from "bun:test";
 import { DEFAULT_WEIGHTS } from "../../src/scoring/weights";
 import { createAppJson, ok, readDb, removeScratches, scratch, trackd, type Scratch } from "../support/cli";
 import { freePort, startTrackd } from "../support/process";
+import { describeSqlite } from "../support/backend";
+// SQLite-only (skipped on TRACKD_TEST_BACKEND=postgres): runs trackd or its CLI as a process on a SQLite file (--db PATH), which TRACKD_TEST_BACKEND does not reach; on PostgreSQL the same would only repeat the SQLite run (the CLI and server on a PostgreSQL URL: test/pg/cli.test.ts, test/pg/multi-node.test.ts).
 
 afterEach(removeScratches);
 
@@ -18,7 +20,7 @@ function seeded(): Scratch & { appId: string } {
 
 const scored = (db: string) => readDb(db, (sqlite) => (sqlite.query("select count(health_score) as n from customers").get() as { n: number }).n);
 
-describe("trackd apps update --health-weights", () => {
+describeSqlite("trackd apps update --health-weights", () => {
   test("named factors change, the others keep their default; apps list shows them; default resets", () => {
     const s = scratch();
     const { appId } = createAppJson(s, "Acme");
@@ -51,7 +53,7 @@ describe("trackd apps update --health-weights", () => {
   });
 });
 
-describe("trackd health score", () => {
+describeSqlite("trackd health score", () => {
   test("scores every customer now and says how many and how long, per app", () => {
     const s = seeded();
     const result = ok(["health", "score"], s);
@@ -91,7 +93,7 @@ describe("trackd health score", () => {
   });
 });
 
-describe("trackd serve --health-interval", () => {
+describeSqlite("trackd serve --health-interval", () => {
   test("the server scores every customer at start, and stops cleanly on SIGTERM", async () => {
     const s = seeded();
     const server = await startTrackd(s.db, freePort());

@@ -13,8 +13,8 @@ describe("GET /v1/api/customers: health and billing errors", () => {
     ["sort=score", "/sort", "sort must be one of lastSeen, -lastSeen, firstSeen, -firstSeen, eventCount, -eventCount, customerId, -customerId, health, -health, mrr, -mrr"],
   ];
   test.each(cases)("%s → 400 naming %s", async (query, path, message) => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     const res = await h.get(`/v1/api/customers?${query}`, acme);
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe("VALIDATION_FAILED");
@@ -22,11 +22,11 @@ describe("GET /v1/api/customers: health and billing errors", () => {
   });
 
   test("a health cursor is refused by the mrr sort, and one whose value isn't a number is refused", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     for (const id of ["cus_1", "cus_2"]) {
       await h.post("/v1/api/events/new", acme, { event: "App Opened", customerId: id });
-      setHealthScore(h, acme.appId, id, 50);
+      await setHealthScore(h, acme.appId, id, 50);
     }
     const { body } = await h.get("/v1/api/customers?sort=health&limit=1", acme);
     const wrongSort = await h.get(`/v1/api/customers?sort=-mrr&cursor=${body.nextCursor}`, acme);

@@ -20,8 +20,8 @@ const CUSTOMERS: [id: string, score: number | null, billing: { mrr: number; stat
 async function fixture(h: Harness, tenant: Tenant) {
   for (const [id, score, billing] of CUSTOMERS) {
     expect((await h.post("/v1/api/events/new", tenant, { event: "App Opened", customerId: id })).status).toBe(201);
-    setHealthScore(h, tenant.appId, id, score);
-    if (billing) setBilling(h, tenant.appId, id, billing);
+    await setHealthScore(h, tenant.appId, id, score);
+    if (billing) await setBilling(h, tenant.appId, id, billing);
   }
 }
 
@@ -39,8 +39,8 @@ async function ids(h: Harness, tenant: Tenant, query: string, limit = 50): Promi
 
 describe("GET /v1/api/customers: health and billing", () => {
   test("each row carries its stored health and its billing summary", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     await fixture(h, acme);
     const { body } = await h.get("/v1/api/customers?sort=customerId", acme);
     expect(body.customers[0]).toMatchObject({
@@ -63,8 +63,8 @@ describe("GET /v1/api/customers: health and billing", () => {
     "-mrr": ["cus_f", "cus_a", "cus_e", "cus_b", "cus_d", "cus_c"],
   };
   test.each(Object.entries(sorts))("sort=%s, unscored or unbilled last, walked 1, 2 and 4 rows at a time", async (sort, expected) => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     await fixture(h, acme);
     for (const limit of [1, 2, 4]) expect(await ids(h, acme, `sort=${sort}`, limit)).toEqual(expected);
   });
@@ -82,34 +82,34 @@ describe("GET /v1/api/customers: health and billing", () => {
     ["status=active&health=at_risk", ["cus_e"]],
   ];
   test.each(filters)("%s", async (query, expected) => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     await fixture(h, acme);
     expect(await ids(h, acme, `${query}&sort=customerId`)).toEqual(expected);
   });
 
   test("filters combine with another sort and pagination: active customers by MRR, at risk first", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     await fixture(h, acme);
     expect(await ids(h, acme, "status=active&sort=-mrr", 1)).toEqual(["cus_f", "cus_a", "cus_e"]);
     expect(await ids(h, acme, "plan=price_pro&sort=health", 1)).toEqual(["cus_e", "cus_d", "cus_b"]);
   });
 
   test("a grade few customers are in is found whatever the sort", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     const ids60 = Array.from({ length: 60 }, (_, i) => `cus_${String(i).padStart(2, "0")}`);
     await h.post("/v1/api/events/bulk", acme, ids60.map((customerId) => ({ event: "App Opened", customerId })));
-    ids60.forEach((id, i) => setHealthScore(h, acme.appId, id, i === 42 ? 12 : 80));
+    for (const [i, id] of ids60.entries()) await setHealthScore(h, acme.appId, id, i === 42 ? 12 : 80);
     for (const sort of ["customerId", "-mrr", "-lastSeen", "health"]) expect(await ids(h, acme, `health=at_risk&sort=${sort}`)).toEqual(["cus_42"]);
     expect((await ids(h, acme, "health=healthy&sort=-customerId", 7)).slice(0, 3)).toEqual(["cus_59", "cus_58", "cus_57"]);
   });
 
   test("another app's scores and billing never show up", async () => {
-    const h = setup();
-    const acme = h.tenant("acme");
-    const other = h.tenant("other");
+    const h = await setup();
+    const acme = await h.tenant("acme");
+    const other = await h.tenant("other");
     await fixture(h, acme);
     await h.post("/v1/api/events/new", other, { event: "App Opened", customerId: "cus_z" });
     for (const query of ["health=healthy", "status=active", "plan=price_pro", "sort=-mrr", "sort=health"]) {

@@ -27,7 +27,7 @@ async function fixture(h: Harness, tenant: Tenant) {
     expect(res.status).toBe(201);
   }
   await h.post("/v1/api/events/new", tenant, { event: "App Opened", customerId: "cus_solo", eventDate: iso(T0 - DAY) });
-  addSubscription(h, tenant.appId, "cus_team", { status: "trialing", quantity: 5, trialEnd: T0 + 2 * DAY });
+  await addSubscription(h, tenant.appId, "cus_team", { status: "trialing", quantity: 5, trialEnd: T0 + 2 * DAY });
 }
 
 const health = async (h: Harness, tenant: Tenant, id = "cus_team") => {
@@ -38,11 +38,11 @@ const health = async (h: Harness, tenant: Tenant, id = "cus_team") => {
 
 describe("GET /v1/api/customers/:id: health", () => {
   test("every factor with its weight, value, impact and explanation", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     await fixture(h, acme);
-    addPayment(h, acme.appId, "cus_team", "payment_failed", T0 - DAY);
-    addPayment(h, acme.appId, "cus_team", "payment_succeeded", T0 - 12 * HOUR); // the latest one counts
+    await addPayment(h, acme.appId, "cus_team", "payment_failed", T0 - DAY);
+    await addPayment(h, acme.appId, "cus_team", "payment_succeeded", T0 - 12 * HOUR); // the latest one counts
     expect(await health(h, acme)).toEqual({
       score: 84, // (0.8×25 + 20 + 15 + 0.4×10 + 20 + 0.5×10) / 100
       grade: "healthy",
@@ -58,12 +58,12 @@ describe("GET /v1/api/customers/:id: health", () => {
   });
 
   test("the latest payment failing, a second subscription that doesn't speak for the customer", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     await fixture(h, acme);
-    addSubscription(h, acme.appId, "cus_team", { status: "canceled", quantity: 50, startedAt: T0 - 300 * DAY });
-    addPayment(h, acme.appId, "cus_team", "payment_succeeded", T0 - 3 * DAY);
-    addPayment(h, acme.appId, "cus_team", "payment_failed", T0 - DAY);
+    await addSubscription(h, acme.appId, "cus_team", { status: "canceled", quantity: 50, startedAt: T0 - 300 * DAY });
+    await addPayment(h, acme.appId, "cus_team", "payment_succeeded", T0 - 3 * DAY);
+    await addPayment(h, acme.appId, "cus_team", "payment_failed", T0 - DAY);
     const { factors, score } = await health(h, acme);
     expect(factors[3].explanation).toBe("2 of 5 seats used by users active in the last 30 days"); // the trial, not the canceled one
     expect(factors[4]).toMatchObject({ value: 0.4, explanation: `the latest payment failed (${iso(T0 - DAY)})` });
@@ -71,8 +71,8 @@ describe("GET /v1/api/customers/:id: health", () => {
   });
 
   test("a customer with no subscription is scored on usage alone", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     await fixture(h, acme);
     const solo = await health(h, acme, "cus_solo");
     expect(solo.factors.filter((f: { value: unknown }) => f.value === null).map((f: { name: string }) => f.name)).toEqual(["seats", "billing", "trial"]);
@@ -80,8 +80,8 @@ describe("GET /v1/api/customers/:id: health", () => {
   });
 
   test("the app's own weights apply at the next request", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     await fixture(h, acme);
     (await h.apps.updateSettings(acme.appId, { healthWeights: { activity: 10, recency: 10, breadth: 0, seats: 80, billing: 0, trial: 0 } }));
     const weighted = await health(h, acme);
@@ -90,12 +90,10 @@ describe("GET /v1/api/customers/:id: health", () => {
   });
 
   test("breadth compares with the median of the app's last pass once there is one", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     await fixture(h, acme);
-    h.db.$client
-      .query("insert into app_health_runs (app_id, median_breadth, customers_scored, duration_ms, computed_at) values (?, 6, 2, 1, ?)")
-      .run(acme.appId, T0);
+    await h.sql.run("insert into app_health_runs (app_id, median_breadth, customers_scored, duration_ms, computed_at) values (?, 6, 2, 1, ?)", acme.appId, T0);
     expect((await health(h, acme)).factors[2]).toMatchObject({
       value: 0.5,
       explanation: `3 distinct events in the last 30 days; the app's median active customer used 6 at the scoring pass of ${iso(T0)}`,
@@ -103,8 +101,8 @@ describe("GET /v1/api/customers/:id: health", () => {
   });
 
   test("a pass that found nobody active (a server scored at start while empty) does not speak for a customer active since", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     const scoredEmpty = await createHealthPass({ store: h.store, clock: () => h.clock.now }).run({ appId: acme.appId });
     expect(scoredEmpty).toEqual([expect.objectContaining({ customersScored: 0, medianBreadth: 0 })]);
     await fixture(h, acme);
@@ -116,8 +114,8 @@ describe("GET /v1/api/customers/:id: health", () => {
   });
 
   test("a customer with no events in 30 days, beside a pass that found nobody active, is told when that was", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     await h.post("/v1/api/events/new", acme, { event: "App Opened", customerId: "cus_gone", eventDate: iso(T0 - 40 * DAY) });
     await createHealthPass({ store: h.store, clock: () => h.clock.now }).run({ appId: acme.appId });
     expect((await health(h, acme, "cus_gone")).factors[2]).toMatchObject({
@@ -127,8 +125,8 @@ describe("GET /v1/api/customers/:id: health", () => {
   });
 
   test("deterministic for the injected clock: ten days on, the same data scores lower", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     await fixture(h, acme);
     const now = await health(h, acme);
     expect(await health(h, acme)).toEqual(now);
@@ -140,13 +138,13 @@ describe("GET /v1/api/customers/:id: health", () => {
   });
 
   test("another app's subscription, payments and pass don't reach this app's customer", async () => {
-    const h = setup();
-    const acme = h.tenant("acme");
-    const other = h.tenant("other");
+    const h = await setup();
+    const acme = await h.tenant("acme");
+    const other = await h.tenant("other");
     await fixture(h, acme);
     await h.post("/v1/api/events/new", other, { event: "App Opened", customerId: "cus_team", eventDate: iso(T0 - DAY) });
-    addSubscription(h, other.appId, "cus_team", { status: "past_due", quantity: 9 });
-    addPayment(h, other.appId, "cus_team", "payment_failed", T0 - HOUR);
+    await addSubscription(h, other.appId, "cus_team", { status: "past_due", quantity: 9 });
+    await addPayment(h, other.appId, "cus_team", "payment_failed", T0 - HOUR);
     const mine = await health(h, acme);
     expect(mine.factors[4].explanation).toBe("subscription trialing, no payment problem");
     expect(mine.score).toBe(84);

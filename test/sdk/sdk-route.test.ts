@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { setup } from "../helpers";
 
 async function fetchSdk(headers: Record<string, string> = {}) {
-  const { app } = setup();
+  const { app } = await setup();
   return app.handle(new Request("http://localhost/sdk.js", { headers }));
 }
 

@@ -51,7 +51,7 @@ function withSecret(apiKey: string, secret: string): string {
   return apiKey.replace(/_[0-9a-f]{64}$/, `_${secret}`);
 }
 
-type BadCredentials = (h: Harness, acme: Tenant) => Record<string, string>;
+type BadCredentials = (h: Harness, acme: Tenant) => Record<string, string> | Promise<Record<string, string>>;
 
 const badCredentials: [string, BadCredentials][] = [
   ["no headers at all", () => ({})],
@@ -70,8 +70,8 @@ const badCredentials: [string, BadCredentials][] = [
   ["the app id and key swapped", (_, acme) => ({ "x-ck-api-key": acme.appId, "x-ck-app": acme.apiKey })],
   [
     "a revoked key",
-    (h, acme) => {
-      expect(h.store.applyNow({ type: "RevokeKey", keyId: acme.keyId, at: h.clock.now })).toBe(true);
+    async (h, acme) => {
+      expect(await h.store.apply({ type: "RevokeKey", keyId: acme.keyId, at: h.clock.now })).toBe(true);
       return acme.headers;
     },
   ],
@@ -79,37 +79,37 @@ const badCredentials: [string, BadCredentials][] = [
 
 /** An app with one customer (cus_seed) and one event, so read routes have something to leak. */
 async function seeded(h: Harness): Promise<Tenant> {
-  const acme = h.tenant("acme");
+  const acme = await h.tenant("acme");
   const res = await h.post("/v1/api/events/new", acme, { event: "Signed Up", customerId: "cus_seed", user: { uid: "m_seed" } });
   expect(res.status).toBe(201);
   return acme;
 }
 
-function stored(h: Harness) {
-  return { events: h.count("events"), customers: h.count("customers"), users: h.count("users") };
+async function stored(h: Harness) {
+  return { events: await h.count("events"), customers: await h.count("customers"), users: await h.count("users") };
 }
 
 describe("API key authentication", () => {
   describe.each(routes)("%s", (_, route) => {
     test.each(badCredentials)("refuses %s with 401 and stores nothing", async (_, credentials) => {
-      const h = setup();
+      const h = await setup();
       const acme = await seeded(h);
-      const before = stored(h);
-      const res = await h.call(route.method, route.path, { headers: credentials(h, acme), body: route.body });
+      const before = await stored(h);
+      const res = await h.call(route.method, route.path, { headers: await credentials(h, acme), body: route.body });
       expect(res.status).toBe(401);
       expect(res.body).toEqual({ error: { code: "UNAUTHORIZED", message: expect.any(String) } });
-      expect(stored(h)).toEqual(before);
+      expect(await stored(h)).toEqual(before);
     });
 
     test("accepts the app's key", async () => {
-      const h = setup();
+      const h = await setup();
       const acme = await seeded(h);
       const res = await h.call(route.method, route.path, { as: acme, body: route.body });
       expect(res.status).toBe(route.ok);
     });
 
     test("accepts a second key, before and after the first is revoked", async () => {
-      const h = setup();
+      const h = await setup();
       const acme = await seeded(h);
       const second = (await h.apps.createKey(acme.appId));
       expect(second).not.toBeNull();
@@ -123,7 +123,7 @@ describe("API key authentication", () => {
   });
 
   test("a revoked key stays revoked after a new key is created", async () => {
-    const h = setup();
+    const h = await setup();
     const acme = await seeded(h);
     (await h.apps.revokeKey(acme.keyId));
     (await h.apps.createKey(acme.appId));
@@ -131,22 +131,22 @@ describe("API key authentication", () => {
   });
 
   test("revoking an unknown or already revoked key reports false", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     expect((await h.apps.revokeKey("key_000000000000"))).toBe(false);
     expect((await h.apps.revokeKey(acme.keyId))).toBe(true);
     expect((await h.apps.revokeKey(acme.keyId))).toBe(false);
   });
 
   test("a key cannot be created for an unknown app", async () => {
-    const h = setup();
+    const h = await setup();
     expect((await h.apps.createKey("app_0000000000000000"))).toBeNull();
   });
 
   test("malformed, wrong, unknown-app and other apps' keys all get the same message; so does a revoked key with a wrong secret", async () => {
-    const h = setup();
+    const h = await setup();
     const acme = await seeded(h);
-    const other = h.tenant("other");
+    const other = await h.tenant("other");
     const attempts: Record<string, string>[] = [
       { "x-ck-api-key": "not-a-key", "x-ck-app": acme.appId },
       { "x-ck-api-key": withSecret(acme.apiKey, HEX64), "x-ck-app": acme.appId },
@@ -161,20 +161,20 @@ describe("API key authentication", () => {
   });
 
   test("a revoked key, sent whole, gets a 401 that says it was revoked", async () => {
-    const h = setup();
+    const h = await setup();
     const acme = await seeded(h);
     (await h.apps.revokeKey(acme.keyId));
     const res = await h.get("/v1/api/events", acme);
     expect(res.status).toBe(401);
     expect(res.body.error).toEqual({ code: "UNAUTHORIZED", message: expect.stringContaining("this API key was revoked") });
     // Sent to another app, it is just a wrong key: its owner's state is not revealed there.
-    const other = h.tenant("other");
+    const other = await h.tenant("other");
     const elsewhere = await h.call("GET", "/v1/api/events", { headers: { "x-ck-api-key": acme.apiKey, "x-ck-app": other.appId } });
     expect(elsewhere.body.error.message).toBe("invalid API key for this app id");
   });
 
   test("a 401 carries no stack trace, internal detail or the key sent", async () => {
-    const h = setup();
+    const h = await setup();
     const acme = await seeded(h);
     const wrongKey = withSecret(acme.apiKey, HEX64);
     const attempts: Record<string, string>[] = [{}, { "x-ck-api-key": wrongKey, "x-ck-app": acme.appId }];
@@ -192,7 +192,7 @@ describe("API key authentication", () => {
   });
 
   test("authentication is checked before the body is read: a bad key with a broken body is 401", async () => {
-    const h = setup();
+    const h = await setup();
     const res = await h.call("POST", "/v1/api/events/new", {
       headers: { "x-ck-api-key": "nope", "x-ck-app": "app_0000000000000000" },
       body: "{not json",
@@ -210,18 +210,18 @@ describe("unkeyed routes", () => {
     ["POST", "/v1/api/events/old"],
     ["GET", "/v1/api/customer"],
   ])("%s %s is 404 NOT_FOUND, with or without a key", async (method, path) => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     for (const as of [undefined, acme]) {
       const res = await h.call(method, path, { as, body: method === "POST" ? { event: "X", uid: "u" } : undefined });
       expect(res.status).toBe(404);
       expect(res.body).toEqual({ error: { code: "NOT_FOUND", message: expect.any(String) } });
     }
-    expect(h.count("events")).toBe(0);
+    expect(await h.count("events")).toBe(0);
   });
 
   test("/healthz answers without a key", async () => {
-    const h = setup();
+    const h = await setup();
     const res = await h.call("GET", "/healthz");
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ ok: true });

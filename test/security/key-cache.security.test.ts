@@ -1,6 +1,6 @@
 // Authentication is cached; revocation must still take effect on the very next request,
 // including when it comes from another process (the CLI) while the server runs.
-import { afterEach, expect, test } from "bun:test";
+import { afterEach, expect } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,6 +9,8 @@ import { openMigratedDatabase } from "../../src/db";
 import { silentLogger } from "../../src/log";
 import { createAppNow, sqliteStore } from "../helpers";
 import { createAppsService } from "../../src/apps/service";
+import { testSqlite } from "../support/backend";
+// SQLite-only (skipped on TRACKD_TEST_BACKEND=postgres): two connections to one SQLite file (the key cache's PRAGMA data_version check); PostgreSQL's cross-node cache is test/pg/invalidation.test.ts.
 
 const dirs: string[] = [];
 afterEach(() => dirs.splice(0).forEach((dir) => rmSync(dir, { recursive: true, force: true })));
@@ -34,7 +36,7 @@ function serverOnFile() {
   return { path, created, send };
 }
 
-test("a key revoked by another connection (the CLI) is refused on the next request", async () => {
+testSqlite("a key revoked by another connection (the CLI) is refused on the next request", async () => {
   const server = serverOnFile();
   expect(await server.send()).toBe(201); // the key is now cached
   const cli = openMigratedDatabase(server.path);
@@ -43,7 +45,7 @@ test("a key revoked by another connection (the CLI) is refused on the next reque
   expect(await server.send()).toBe(401);
 });
 
-test("a key created by another connection works at once, and events written in between don't drop the cache", async () => {
+testSqlite("a key created by another connection works at once, and events written in between don't drop the cache", async () => {
   const server = serverOnFile();
   expect(await server.send()).toBe(201);
   const cli = openMigratedDatabase(server.path);
@@ -53,7 +55,7 @@ test("a key created by another connection works at once, and events written in b
   expect(await server.send()).toBe(201);
 });
 
-test("a cached key with a wrong secret is still refused", async () => {
+testSqlite("a cached key with a wrong secret is still refused", async () => {
   const server = serverOnFile();
   expect(await server.send()).toBe(201);
   const forged = server.created.apiKey.replace(/.$/, (c) => (c === "0" ? "1" : "0"));
@@ -62,7 +64,7 @@ test("a cached key with a wrong secret is still refused", async () => {
 
 // data_version is read once per event-loop turn, and accepted keys are remembered under the whole
 // key: neither may outlive a revocation made by another process past the next turn.
-test("a key revoked by another connection is refused from the next event-loop turn, though its whole key was remembered", async () => {
+testSqlite("a key revoked by another connection is refused from the next event-loop turn, though its whole key was remembered", async () => {
   const dir = mkdtempSync(join(tmpdir(), "trackd-keycache-"));
   dirs.push(dir);
   const path = join(dir, "t.db");
@@ -83,7 +85,7 @@ test("a key revoked by another connection is refused from the next event-loop tu
   server.$client.close();
 });
 
-test("a remembered key is refused for another app, and a near-miss of it is checked in full", async () => {
+testSqlite("a remembered key is refused for another app, and a near-miss of it is checked in full", async () => {
   const server = serverOnFile();
   const apps = createAppsService(sqliteStore(openMigratedDatabase(server.path)));
   const other = await apps.create("other");

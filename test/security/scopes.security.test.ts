@@ -30,8 +30,8 @@ const routes: { route: string; method: "GET" | "POST"; path: string; body?: unkn
 
 /** The app's first key (all scopes) plus a key narrowed to `scopes`, with one customer to read. */
 async function narrowed(scopes: Scope[]): Promise<{ h: Harness; full: Tenant; narrow: Tenant }> {
-  const h = setup();
-  const full = h.tenant();
+  const h = await setup();
+  const full = await h.tenant();
   await h.post("/v1/api/events/new", full, { event: "Seeded", customerId: "cus_seed" });
   const key = (await h.apps.createKey(full.appId, scopes))!;
   return { h, full, narrow: { ...full, apiKey: key.apiKey, keyId: key.keyId, headers: { "x-ck-api-key": key.apiKey, "x-ck-app": full.appId } } };
@@ -41,12 +41,12 @@ describe("key scopes", () => {
   test.each(routes)("$route needs the $scope scope: 403 FORBIDDEN naming it, nothing stored", async ({ method, path, body, scope }) => {
     const other: Scope[] = scope === "ingest" ? ["read", "admin"] : ["ingest", "admin"];
     const { h, narrow } = await narrowed(other);
-    const before = [h.count("events"), h.count("customers")];
+    const before = [await h.count("events"), await h.count("customers")];
     const res = await h.call(method, path, { as: narrow, body });
     expect(res.status).toBe(403);
     expect(res.body.error.code).toBe("FORBIDDEN");
     expect(res.body.error.message).toContain(`"${scope}"`);
-    expect([h.count("events"), h.count("customers")]).toEqual(before);
+    expect([await h.count("events"), await h.count("customers")]).toEqual(before);
   });
 
   test.each(routes)("$route works for a key holding only the $scope scope", async ({ method, path, body, scope }) => {
@@ -56,8 +56,8 @@ describe("key scopes", () => {
   });
 
   test("the first key of an app holds all three scopes", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     for (const { method, path, body } of routes) {
       const res = await h.call(method, path, { as: acme, body });
       expect(res.status).not.toBe(403);

@@ -11,12 +11,12 @@ const keyedRoutes: [string, string, unknown][] = [
   ["GET", "/v1/api/customers/cus_b", undefined],
 ];
 
-function twoApps(h: Harness): [Tenant, Tenant] {
-  return [h.tenant("a"), h.tenant("b")];
+async function twoApps(h: Harness): Promise<[Tenant, Tenant]> {
+  return [await h.tenant("a"), await h.tenant("b")];
 }
 
-function stored(h: Harness) {
-  return { events: h.count("events"), customers: h.count("customers"), users: h.count("users") };
+async function stored(h: Harness) {
+  return { events: await h.count("events"), customers: await h.count("customers"), users: await h.count("users") };
 }
 
 async function listIds(h: Harness, as: Tenant, query = ""): Promise<string[]> {
@@ -27,19 +27,19 @@ async function listIds(h: Harness, as: Tenant, query = ""): Promise<string[]> {
 
 describe("tenant isolation", () => {
   test.each(keyedRoutes)("app A's key with app B's id is 401 on %s %s and stores nothing", async (method, path, body) => {
-    const h = setup();
-    const [a, b] = twoApps(h);
+    const h = await setup();
+    const [a, b] = await twoApps(h);
     await h.post("/v1/api/events/new", b, { event: "Signed Up", customerId: "cus_b", user: { uid: "m_b" } });
-    const before = stored(h);
+    const before = await stored(h);
     const res = await h.call(method, path, { headers: { "x-ck-api-key": a.apiKey, "x-ck-app": b.appId }, body });
     expect(res.status).toBe(401);
     expect(res.body).toEqual({ error: { code: "UNAUTHORIZED", message: expect.any(String) } });
-    expect(stored(h)).toEqual(before);
+    expect(await stored(h)).toEqual(before);
   });
 
   test("app A cannot read a customer that exists only in app B", async () => {
-    const h = setup();
-    const [a, b] = twoApps(h);
+    const h = await setup();
+    const [a, b] = await twoApps(h);
     await h.post("/v1/api/events/new", b, { event: "Signed Up", customerId: "cus_b", uid: "u_b" });
     expect((await h.get("/v1/api/customers/cus_b", b)).status).toBe(200);
     expect((await h.get("/v1/api/customers/cus_b", a)).status).toBe(404);
@@ -47,8 +47,8 @@ describe("tenant isolation", () => {
   });
 
   test("app A cannot list app B's events, by any filter", async () => {
-    const h = setup();
-    const [a, b] = twoApps(h);
+    const h = await setup();
+    const [a, b] = await twoApps(h);
     await h.post("/v1/api/events/new", b, { event: "Signed Up", customerId: "cus_b", uid: "u_b" });
     expect(await listIds(h, a)).toEqual([]);
     expect(await listIds(h, a, "?customerId=cus_b")).toEqual([]);
@@ -58,8 +58,8 @@ describe("tenant isolation", () => {
   });
 
   test("with the same customerId in both apps, each app reads only its own customer and events", async () => {
-    const h = setup();
-    const [a, b] = twoApps(h);
+    const h = await setup();
+    const [a, b] = await twoApps(h);
     const ea = await h.post("/v1/api/events/new", a, {
       event: "Post Created",
       customerId: "cus_1",
@@ -87,8 +87,8 @@ describe("tenant isolation", () => {
   });
 
   test("B's writes with the same customerId, uid and messageId as A's are separate records", async () => {
-    const h = setup();
-    const [a, b] = twoApps(h);
+    const h = await setup();
+    const [a, b] = await twoApps(h);
     const body = (plan: string) => ({
       event: "Invoice Paid",
       customerId: "cus_1",
@@ -111,10 +111,10 @@ describe("tenant isolation", () => {
     await h.post("/v1/api/events/customer-update", b, { uid: "u_1", customerData: { seats: 9 } });
     await h.post("/v1/api/events/bulk", b, [{ event: "App Opened", uid: "u_1", messageId: "msg-2" }]);
 
-    expect(h.count("customers")).toBe(2);
-    expect(h.count("users")).toBe(2);
-    expect(h.count("events", `app_pk = (select pk from apps where id = '${a.appId}')`)).toBe(1);
-    expect(h.count("events", `app_pk = (select pk from apps where id = '${b.appId}')`)).toBe(2);
+    expect(await h.count("customers")).toBe(2);
+    expect(await h.count("users")).toBe(2);
+    expect(await h.count("events", `app_pk = (select pk from apps where id = '${a.appId}')`)).toBe(1);
+    expect(await h.count("events", `app_pk = (select pk from apps where id = '${b.appId}')`)).toBe(2);
 
     const viewA = (await h.get("/v1/api/customers/u_1?by=uid", a)).body;
     expect(viewA).toMatchObject({ customerId: "cus_1", uid: "u_1", data: { plan: "a" }, eventCount: 1 });
@@ -128,8 +128,8 @@ describe("tenant isolation", () => {
   });
 
   test("a bulk replay in B of A's messageIds stores B's events", async () => {
-    const h = setup();
-    const [a, b] = twoApps(h);
+    const h = await setup();
+    const [a, b] = await twoApps(h);
     const batch = [
       { event: "Post Created", customerId: "cus_1", messageId: "m-1" },
       { event: "Post Created", customerId: "cus_1", messageId: "m-2" },
@@ -143,8 +143,8 @@ describe("tenant isolation", () => {
   });
 
   test("a cursor obtained by app A, used by app B, returns only B's events", async () => {
-    const h = setup();
-    const [a, b] = twoApps(h);
+    const h = await setup();
+    const [a, b] = await twoApps(h);
     const aEvents = await h.post(
       "/v1/api/events/bulk",
       a,
@@ -166,8 +166,8 @@ describe("tenant isolation", () => {
   });
 
   test("a key created for app B does not open app A", async () => {
-    const h = setup();
-    const [a, b] = twoApps(h);
+    const h = await setup();
+    const [a, b] = await twoApps(h);
     const bKey = (await h.apps.createKey(b.appId))!;
     await h.post("/v1/api/events/new", a, { event: "Signed Up", customerId: "cus_a" });
     const res = await h.call("GET", "/v1/api/customers/cus_a", { headers: { "x-ck-api-key": bKey.apiKey, "x-ck-app": a.appId } });

@@ -2,7 +2,7 @@
 // `writeKey`, against trackd as a process on a loopback port (the compiled binary under
 // .ci/run); results read back through trackd's own customer API. The write-queue test runs
 // trackd in process instead, with a writer whose flushes the test holds back.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { Subprocess } from "bun";
 import { Analytics } from "@segment/analytics-node";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -16,6 +16,8 @@ import { Writer } from "../../src/store/writer";
 import { freePort, startTrackd } from "../support/process";
 import { createAppNow, sqliteStore } from "../helpers";
 import { createSqliteStore } from "../../src/store/sqlite/store";
+import { BACKEND, describeSqlite } from "../support/backend";
+// SQLite-only (skipped on TRACKD_TEST_BACKEND=postgres): runs trackd or its CLI as a process on a SQLite file (--db PATH), which TRACKD_TEST_BACKEND does not reach; on PostgreSQL the same would only repeat the SQLite run (the CLI and server on a PostgreSQL URL: test/pg/cli.test.ts, test/pg/multi-node.test.ts).
 
 const RETRY_TEST_TIMEOUT = 30_000;
 
@@ -25,6 +27,7 @@ let base: string;
 const tenants: Record<string, CreatedApp> = {};
 
 beforeAll(async () => {
+  if (BACKEND !== "sqlite") return; // its tests are skipped: start nothing
   dir = mkdtempSync(join(tmpdir(), "trackd-segment-"));
   const dbPath = join(dir, "trackd.db");
   const db = openMigratedDatabase(dbPath);
@@ -61,7 +64,7 @@ async function read(tenant: CreatedApp, path: string, host = base) {
   return (await res.json()) as any;
 }
 
-describe("@segment/analytics-node against trackd", () => {
+describeSqlite("@segment/analytics-node against trackd", () => {
   test("B2C: identify and track become one customer (userId), its attributes and its events", async () => {
     const tenant = tenants.b2c;
     const { analytics, seen } = sdk(tenant);
@@ -189,7 +192,7 @@ describe("@segment/analytics-node against trackd", () => {
   });
 });
 
-describe("@segment/analytics-node against trackd's full write queue", () => {
+describeSqlite("@segment/analytics-node against trackd's full write queue", () => {
   test(
     "a 503 from trackd (write queue full) is retried by the SDK with the same messageIds, and stored once",
     async () => {

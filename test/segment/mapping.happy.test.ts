@@ -10,8 +10,8 @@ const MINUTE = 60_000;
 
 describe("B2C: the customer is userId", () => {
   test("identify creates the customer: traits are its attributes, traits.email its email, traits.customerId its billing id", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     const s = segment(h);
     const res = await s.batch(acme, [
       { type: "identify", userId: "u_1", traits: { email: "jane@example.com", name: "Jane", plan: "pro", customerId: "cus_1" }, messageId: "m1" },
@@ -25,8 +25,8 @@ describe("B2C: the customer is userId", () => {
   });
 
   test("track stores the event on customer userId: properties are eventData, the library is kept under $context", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     const s = segment(h);
     const library = { name: "@segment/analytics-node", version: "3.1.0" };
     await s.batch(acme, [
@@ -53,8 +53,8 @@ describe("B2C: the customer is userId", () => {
   });
 
   test("a track for a userId never identified creates that customer", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     const s = segment(h);
     expect((await s.batch(acme, [{ type: "track", userId: "u_new", event: "Signed Up" }])).body).toEqual(SUCCESS);
     expect(await s.profile(acme, "u_new", "uid")).toMatchObject({ uid: "u_new", customerId: null, eventCount: 1 });
@@ -63,8 +63,8 @@ describe("B2C: the customer is userId", () => {
 
 describe("B2B: the customer is the group, users are its people", () => {
   test("group makes the account (groupId as uid, traits.customerId its billing id) and links userId as its user", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     const s = segment(h);
     const res = await s.batch(acme, [
       { type: "group", userId: "u_1", groupId: "acme", traits: { name: "Acme Inc", customerId: "cus_acme", email: "billing@acme.com", seats: 5 } },
@@ -76,22 +76,22 @@ describe("B2B: the customer is the group, users are its people", () => {
   });
 
   test("identify of a grouped user updates that user's data and creates no customer", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     const s = segment(h);
     await s.batch(acme, [
       { type: "group", userId: "u_1", groupId: "acme", traits: { name: "Acme" } },
       { type: "identify", userId: "u_1", traits: { name: "Jane", email: "jane@acme.com" } },
     ]);
-    expect(h.count("customers")).toBe(1);
+    expect(await h.count("customers")).toBe(1);
     const profile = await s.profile(acme, "acme", "uid");
     expect(profile.users).toEqual([expect.objectContaining({ uid: "u_1", data: { name: "Jane", email: "jane@acme.com" } })]);
     expect(profile.email).toBeNull();
   });
 
   test("identify of a person in two accounts updates both user records", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     const s = segment(h);
     await s.batch(acme, [
       { type: "group", userId: "u_1", groupId: "acme" },
@@ -104,17 +104,17 @@ describe("B2B: the customer is the group, users are its people", () => {
   });
 
   test("identify with context.groupId updates the user in that account, linking it if new", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     const s = segment(h);
     await s.batch(acme, [{ type: "identify", userId: "u_1", traits: { name: "Jane" }, context: { groupId: "acme" } }]);
-    expect(h.count("customers")).toBe(1);
+    expect(await h.count("customers")).toBe(1);
     expect((await s.profile(acme, "acme", "uid")).users).toEqual([expect.objectContaining({ uid: "u_1", data: { name: "Jane" } })]);
   });
 
   test("track without context.groupId goes to the account the user was grouped into, as that user's event", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     const s = segment(h);
     await s.batch(acme, [
       { type: "group", userId: "u_1", groupId: "acme" },
@@ -124,12 +124,12 @@ describe("B2B: the customer is the group, users are its people", () => {
     expect(profile.eventCount).toBe(1);
     expect(profile.users).toEqual([expect.objectContaining({ uid: "u_1", eventCount: 1 })]);
     expect(profile.recentEvents[0]).toMatchObject({ event: "Report Exported", uid: "acme", user: { uid: "u_1" } });
-    expect(h.count("customers")).toBe(1);
+    expect(await h.count("customers")).toBe(1);
   });
 
   test("a user in two accounts: track without groupId goes to the account it was added to last", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     const s = segment(h);
     await s.batch(acme, [
       { type: "group", userId: "u_1", groupId: "acme" },
@@ -141,8 +141,8 @@ describe("B2B: the customer is the group, users are its people", () => {
   });
 
   test("track with context.groupId goes to that account, and links userId as its user", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     const s = segment(h);
     await s.batch(acme, [
       { type: "group", userId: "u_1", groupId: "acme" },
@@ -155,8 +155,8 @@ describe("B2B: the customer is the group, users are its people", () => {
   });
 
   test("an anonymousId with a group is still about a customer: group updates the account, track is its event without a user", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     const s = segment(h);
     const res = await s.batch(acme, [
       { type: "group", anonymousId: "anon_1", groupId: "acme", traits: { plan: "trial" } },
@@ -167,20 +167,20 @@ describe("B2B: the customer is the group, users are its people", () => {
   });
 
   test("traits.customerId links an account to the customer a billing provider already created", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     const s = segment(h);
     await h.post("/v1/api/events/customer-update", acme, { customerId: "cus_acme", customerData: { mrrSource: "stripe" } });
     await s.batch(acme, [{ type: "group", userId: "u_1", groupId: "acme", traits: { customerId: "cus_acme", name: "Acme" } }]);
-    expect(h.count("customers")).toBe(1);
+    expect(await h.count("customers")).toBe(1);
     const profile = await s.profile(acme, "cus_acme");
     expect(profile).toMatchObject({ uid: "acme", users: [expect.objectContaining({ uid: "u_1" })] });
     expect(profile.data).toEqual({ mrrSource: "stripe", name: "Acme" });
   });
 
   test("a trait set to null removes the attribute; a null email or customerId changes nothing", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     const s = segment(h);
     await s.batch(acme, [{ type: "group", groupId: "acme", traits: { plan: "pro", seats: 3, email: "a@acme.com", customerId: "cus_1" } }]);
     await s.batch(acme, [{ type: "group", groupId: "acme", traits: { plan: null, email: null, customerId: null } }]);
@@ -190,8 +190,8 @@ describe("B2B: the customer is the group, users are its people", () => {
   });
 
   test("a traits.customerId that conflicts with the account's billing id is answered with a warning", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     const s = segment(h);
     await s.batch(acme, [{ type: "group", groupId: "acme", traits: { customerId: "cus_1" } }]);
     await s.batch(acme, [{ type: "group", groupId: "globex", traits: { customerId: "cus_2" } }]);
@@ -210,8 +210,8 @@ describe("page and screen", () => {
     [{ type: "screen", name: "Settings" }, "Viewed Settings Screen"],
     [{ type: "screen" }, "Loaded a Screen"],
   ])("%o is stored as the event %p", async (message, name) => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     const s = segment(h);
     await s.batch(acme, [{ ...message, userId: "u_1", properties: { url: "https://example.com/docs" } }]);
     const [event] = await s.events(acme);
@@ -221,8 +221,8 @@ describe("page and screen", () => {
   });
 
   test("a property named like the page is kept as sent", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     const s = segment(h);
     await s.batch(acme, [{ type: "page", userId: "u_1", name: "Home", properties: { name: "Home | Acme" } }]);
     expect((await s.events(acme))[0].eventData).toEqual({ name: "Home | Acme" });
@@ -231,8 +231,8 @@ describe("page and screen", () => {
 
 describe("context", () => {
   test("library, ip, userAgent, locale, timezone, page and campaign are kept; device, os and the rest are not; groupId routes", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     const s = segment(h);
     const kept = {
       library: { name: "analytics.js", version: "5" },
@@ -250,8 +250,8 @@ describe("context", () => {
   });
 
   test("the batch's context applies to each message, under the message's own", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     const s = segment(h);
     await s.batch(
       acme,
@@ -281,8 +281,8 @@ describe("event time", () => {
     ["epoch milliseconds", { timestamp: T0 - MINUTE }, {}, T0 - MINUTE],
   ];
   test.each(cases)("%s", async (_name, times, envelope, expected) => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     const s = segment(h);
     expect((await s.batch(acme, [{ type: "track", userId: "u_1", event: "X", ...times }], envelope)).body).toEqual(SUCCESS);
     expect((await s.events(acme))[0].eventDate).toBe(iso(expected));
@@ -298,20 +298,20 @@ describe("messageId: exactly once, forever", () => {
   ];
 
   test("a batch sent again is answered success and changes nothing", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     const s = segment(h);
     await s.batch(acme, messages);
-    const before = { events: h.count("events"), customers: h.count("customers"), users: h.count("users"), profile: await s.profile(acme, "acme", "uid") };
+    const before = { events: await h.count("events"), customers: await h.count("customers"), users: await h.count("users"), profile: await s.profile(acme, "acme", "uid") };
     h.clock.now += MINUTE;
     expect((await s.batch(acme, messages)).body).toEqual(SUCCESS);
-    expect({ events: h.count("events"), customers: h.count("customers"), users: h.count("users"), profile: await s.profile(acme, "acme", "uid") }).toEqual(before);
+    expect({ events: await h.count("events"), customers: await h.count("customers"), users: await h.count("users"), profile: await s.profile(acme, "acme", "uid") }).toEqual(before);
     expect(before.events).toBe(2);
   });
 
   test("a late repeat of an older identify does not undo a newer one", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     const s = segment(h);
     await s.batch(acme, [{ type: "identify", userId: "u_1", traits: { plan: "free" }, messageId: "i1" }]);
     await s.batch(acme, [{ type: "identify", userId: "u_1", traits: { plan: "pro" }, messageId: "i2" }]);
@@ -320,17 +320,17 @@ describe("messageId: exactly once, forever", () => {
   });
 
   test("the same messageId twice in one batch is stored once", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     const s = segment(h);
     const track = { type: "track", userId: "u_1", event: "X", messageId: "t1" };
     expect((await s.batch(acme, [track, track])).body).toEqual(SUCCESS);
-    expect(h.count("events")).toBe(1);
+    expect(await h.count("events")).toBe(1);
   });
 
   test("a messageId is one key across trackd's routes and Segment's, whatever the message type", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     const s = segment(h);
     await h.post("/v1/api/events/new", acme, { event: "X", uid: "u_1", messageId: "shared" });
     await s.batch(acme, [{ type: "identify", userId: "u_1", traits: { plan: "pro" }, messageId: "id-1" }]);
@@ -339,15 +339,15 @@ describe("messageId: exactly once, forever", () => {
       { type: "track", userId: "u_1", event: "Y", messageId: "id-1" },
       { type: "identify", userId: "u_1", traits: { plan: "free" }, messageId: "shared" },
     ]);
-    expect(h.count("events")).toBe(1);
+    expect(await h.count("events")).toBe(1);
     expect((await s.profile(acme, "u_1", "uid")).data).toEqual({ plan: "pro" });
   });
 });
 
 describe("what SDKs send besides", () => {
   test("integer userId and groupId are kept as their decimal strings", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     const s = segment(h);
     await s.batch(acme, [{ type: "group", userId: 42, groupId: 7 }, { type: "track", userId: 42, event: "X" }]);
     const profile = await s.profile(acme, "7", "uid");
@@ -355,8 +355,8 @@ describe("what SDKs send besides", () => {
   });
 
   test("null fields count as absent, and unknown fields (integrations, _metadata, ...) are ignored", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     const s = segment(h);
     const res = await s.batch(acme, [
       { type: "track", userId: "u_1", anonymousId: null, event: "X", properties: null, context: null, integrations: { All: true }, _metadata: { jsRuntime: "node" }, channel: "server" },
@@ -372,22 +372,22 @@ describe("what SDKs send besides", () => {
     ["page", { userId: "u_1", name: "Home" }],
     ["screen", { userId: "u_1", name: "Home" }],
   ])("POST /v1/%s takes one message, its type from the route, the write key in the body", async (route, message) => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     const res = await h.call("POST", `/v1/${route}`, { body: { ...message, writeKey: acme.apiKey } });
     expect(res.status).toBe(200);
     expect(res.body).toEqual(SUCCESS);
-    expect(h.count("customers")).toBe(1);
+    expect(await h.count("customers")).toBe(1);
   });
 
   test("a gzip-compressed body is read (analytics-python's gzip option)", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     const body = gzipSync(JSON.stringify({ batch: [{ type: "track", userId: "u_1", event: "X" }] }));
     const res = await h.app.handle(
       new Request("http://localhost/v1/batch", { method: "POST", headers: { ...basicAuth(acme.apiKey), "content-encoding": "gzip" }, body }),
     );
     expect(res.status).toBe(200);
-    expect(h.count("events")).toBe(1);
+    expect(await h.count("events")).toBe(1);
   });
 });

@@ -27,8 +27,8 @@ const ALL = ["authenticate", "read", "write-key", "messages", "normalise", "writ
 const TRACK = { type: "track", userId: "u_1", event: "Report Exported" };
 
 async function harness() {
-  const h = setup();
-  const tenant = h.tenant();
+  const h = await setup();
+  const tenant = await h.tenant();
   const app = (await h.apps.findApp(tenant.appId))!;
   const ingest = createIngestService({ store: h.store, clock: () => T0, customers: createCustomersService(h.store) });
   const hooked: [string, Route, Rejection[], number][] = [];
@@ -44,7 +44,7 @@ async function harness() {
     for (const step of steps.slice(0, ALL.indexOf("messages") + 1)) await step.run(ctx);
     return ctx;
   };
-  const stored = () => h.db.$client.query("select event, source from events order by seq").all();
+  const stored = () => h.sql.all("select event, source from events order by seq");
   return { ...h, tenant, app, ingest, steps, hooked, request, received, stored };
 }
 
@@ -151,7 +151,7 @@ describe("the Segment routes' steps", () => {
     normalise.run(ctx);
     await write(ingest).run(ctx);
     expect(ctx.result).toMatchObject({ accepted: 1, duplicates: 0, rejected: [{ index: 1, code: "unsupported_type" }] });
-    expect(stored()).toEqual([{ event: "Report Exported", source: "segment" }]);
+    expect(await stored()).toEqual([{ event: "Report Exported", source: "segment" }]);
   });
 
   test("report tells the hook of the rejected messages, and says nothing of a clean request", async () => {
@@ -181,7 +181,7 @@ describe("the Segment routes' steps", () => {
     const { request, steps, hooked, stored, app } = await harness();
     const ctx = request("batch", { batch: [TRACK, { type: "alias" }] });
     expect(await traceSteps(ctx, steps)).toEqual({ ran: ALL });
-    expect(stored()).toHaveLength(1);
+    expect(await stored()).toHaveLength(1);
     expect(hooked.map(([appId, route, rejected, accepted]) => [appId, route, rejected.length, accepted])).toEqual([[app.id, "batch", 1, 1]]);
   });
 
@@ -200,7 +200,7 @@ describe("the Segment routes' steps", () => {
     const trace = await traceSteps(request("batch", body), steps);
     expect(trace.ran).toEqual(ALL.slice(0, ALL.indexOf(last) + 1));
     expect(trace.refused?.code).toBe("VALIDATION_FAILED");
-    expect(stored()).toEqual([]);
+    expect(await stored()).toEqual([]);
     // Rejected messages are reported even when the request is refused; a bad envelope has none.
     expect(hooked.length).toBe(last === "verdict" ? 1 : 0);
   });

@@ -10,7 +10,7 @@ import { createIngestService } from "../../src/ingest/service";
 import { silentLogger, type Logger } from "../../src/log";
 import { segmentRoutes, type RejectionHook } from "../../src/segment/index";
 import type { Rejection } from "../../src/segment/model";
-import { T0, setup } from "../helpers";
+import { T0, setup, type Harness } from "../helpers";
 import { basicAuth, segment } from "./support";
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -69,8 +69,8 @@ const rejectedMessages: [string, unknown, Rejection["code"], string][] = [
 
 describe("a batch with rejected messages", () => {
   test.each(rejectedMessages)("%s: beside a valid message it is reported and the other stored (200)", async (_what, message, code, field) => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     const res = await segment(h).batch(acme, [VALID, message]);
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
@@ -91,13 +91,13 @@ describe("a batch with rejected messages", () => {
       ],
     });
     expect(res.body.rejected[0].message.length).toBeGreaterThan(10);
-    expect(h.count("events")).toBe(1);
-    expect(h.count("customers")).toBe(1);
+    expect(await h.count("events")).toBe(1);
+    expect(await h.count("customers")).toBe(1);
   });
 
   test.each(rejectedMessages)("%s: alone it is 400 with the same detail, and nothing is stored", async (_what, message, code, field) => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     const res = await segment(h).batch(acme, [message]);
     expect(res.status).toBe(400);
     expect(res.body.error).toEqual({
@@ -105,12 +105,12 @@ describe("a batch with rejected messages", () => {
       message: "all 1 messages were rejected; nothing was stored",
       details: [{ index: 0, code, field, path: expect.stringMatching(/^\/batch\/0/), message: expect.any(String) }],
     });
-    expect(h.count("events") + h.count("customers") + h.count("users")).toBe(0);
+    expect(await h.count("events") + await h.count("customers") + await h.count("users")).toBe(0);
   });
 
   test("every rejected message of a batch is listed, in order, with its messageId", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     const res = await segment(h).batch(acme, [
       { type: "track", anonymousId: "a", event: "X", messageId: "m0" },
       VALID,
@@ -126,8 +126,8 @@ describe("a batch with rejected messages", () => {
   });
 
   test("an identify's timestamp is checked as a date but not bounded: it stores no event", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     const res = await segment(h).batch(acme, [{ type: "identify", userId: "u_1", traits: { a: 1 }, timestamp: "1999-01-01T00:00:00Z" }]);
     expect(res.status).toBe(200);
   });
@@ -145,20 +145,20 @@ describe("requests refused whole (nothing stored)", () => {
     ["a batch context that is a string", { batch: [VALID], context: "web" }, 400, "VALIDATION_FAILED", "/context"],
   ];
   test.each(cases)("%s", async (_what, body, status, code, path) => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     const res = await h.call("POST", "/v1/batch", { headers: basicAuth(acme.apiKey), body });
     expect(res.status).toBe(status);
     expect(res.body.error.code).toBe(code);
     if (path !== undefined) expect(res.body.error.details).toContainEqual(expect.objectContaining({ path }));
-    expect(h.count("events") + h.count("customers")).toBe(0);
+    expect(await h.count("events") + await h.count("customers")).toBe(0);
   });
 });
 
 describe("the single-message routes", () => {
   test("a rejected message is 400 naming the field, with no index", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     const res = await segment(h).send(acme, "track", { userId: "u_1", event: "" });
     expect(res.status).toBe(400);
     expect(res.body.error).toEqual({
@@ -169,17 +169,17 @@ describe("the single-message routes", () => {
   });
 
   test("a body whose type is not the route's is refused", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     const res = await segment(h).send(acme, "track", { type: "identify", userId: "u_1", event: "X" });
     expect(res.status).toBe(400);
     expect(res.body.error.details).toEqual([{ code: "invalid", field: "type", path: "/type", message: 'type must be "track" on /v1/track, or left out' }]);
-    expect(h.count("events")).toBe(0);
+    expect(await h.count("events")).toBe(0);
   });
 
   test("/v1/alias is 400, saying why alias is not supported", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     const res = await segment(h).send(acme, "alias", { userId: "u_1", previousId: "anon_1" });
     expect(res.status).toBe(400);
     expect(res.body.error.details).toEqual([{ code: "unsupported_type", field: "type", path: "/type", message: expect.stringContaining("alias is not supported") }]);
@@ -190,62 +190,62 @@ describe("limits", () => {
   const message = (i: number, kb: number) => ({ type: "track", userId: `u_${i}`, event: "Big", properties: { blob: "x".repeat(kb * 1024) } });
 
   test("a batch of 16 messages of 30 KB (480 KB) is stored whole", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     const res = await segment(h).batch(acme, Array.from({ length: 16 }, (_, i) => message(i, 30)));
     expect(res.status).toBe(200);
-    expect(h.count("events")).toBe(16);
+    expect(await h.count("events")).toBe(16);
   });
 
   test("a message nested 100,000 levels deep is rejected on its own, quickly, and its neighbour is stored", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     const deep = `${"[".repeat(100_000)}${"]".repeat(100_000)}`;
     const body = `{"batch":[${JSON.stringify(VALID)},{"type":"track","userId":"u_2","event":"Deep","properties":{"x":${deep}}}]}`;
     const res = await h.call("POST", "/v1/batch", { headers: basicAuth(acme.apiKey), body });
     expect(res.status).toBe(200);
     expect(res.body.rejected).toMatchObject([{ index: 1, code: "invalid", field: "properties" }]);
-    expect(h.count("events")).toBe(1);
+    expect(await h.count("events")).toBe(1);
   });
 
   test("a batch body over 500 KB is 413 and stores nothing", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     const res = await segment(h).batch(acme, Array.from({ length: 17 }, (_, i) => message(i, 30)));
     expect(res.status).toBe(413);
     expect(res.body.error).toEqual({ code: "PAYLOAD_TOO_LARGE", message: "request body exceeds the 500 KB limit for this route" });
-    expect(h.count("events")).toBe(0);
+    expect(await h.count("events")).toBe(0);
   });
 
   test("a single-message route takes up to 32 KB: 31 KB is stored, 33 KB is 413", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     const s = segment(h);
     expect((await s.send(acme, "track", message(1, 31))).status).toBe(200);
     const big = await s.send(acme, "track", message(2, 33));
     expect(big.status).toBe(413);
     expect(big.body.error.message).toBe("request body exceeds the 32 KB limit for this route");
-    expect(h.count("events")).toBe(1);
+    expect(await h.count("events")).toBe(1);
   });
 
   test("a gzip body that inflates past 500 KB is 413 and stores nothing", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     const body = gzipSync(JSON.stringify({ batch: Array.from({ length: 40 }, (_, i) => message(i, 20)) }));
     expect(body.byteLength).toBeLessThan(50 * 1024);
     const res = await h.app.handle(
       new Request("http://localhost/v1/batch", { method: "POST", headers: { ...basicAuth(acme.apiKey), "content-encoding": "gzip" }, body }),
     );
     expect(res.status).toBe(413);
-    expect(h.count("events")).toBe(0);
+    expect(await h.count("events")).toBe(0);
   });
 
   test.each([
     ["br", new Uint8Array([1, 2, 3]), 400, "VALIDATION_FAILED"],
     ["gzip", new TextEncoder().encode("not gzip at all"), 400, "INVALID_JSON"],
   ])("content-encoding %s with %p is %p", async (encoding, body, status, code) => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     const res = await h.app.handle(
       new Request("http://localhost/v1/batch", { method: "POST", headers: { ...basicAuth(acme.apiKey), "content-encoding": encoding }, body }),
     );
@@ -254,20 +254,20 @@ describe("limits", () => {
   });
 
   test("a batch the write queue has no room for is 503 with Retry-After, and nothing of it is stored", async () => {
-    const h = setup({ writer: { maxPending: 3, schedule: (flush) => void setTimeout(flush, 50) } });
-    const acme = h.tenant();
+    const h = await setup({ writer: { maxPending: 3 } });
+    const acme = await h.tenant();
     const s = segment(h);
     const res = await s.batch(acme, [VALID, VALID, VALID, VALID]);
     expect(res.status).toBe(503);
     expect(res.headers.get("retry-after")).toBe("1");
     expect(res.body.error.code).toBe("SERVICE_UNAVAILABLE");
-    expect(h.count("events")).toBe(0);
+    expect(await h.count("events")).toBe(0);
     expect((await s.batch(acme, [VALID, VALID, VALID])).status).toBe(200);
   });
 });
 
 describe("the rejection hook", () => {
-  function appWithHook(h: ReturnType<typeof setup>, hook: RejectionHook) {
+  function appWithHook(h: Harness, hook: RejectionHook) {
     const ingest = createIngestService({ store: h.store, clock: () => h.clock.now, customers: createCustomersService(h.store) });
     return new Elysia()
       .onError(({ error }) => (error instanceof AppError ? errorResponse(error) : undefined))
@@ -275,8 +275,8 @@ describe("the rejection hook", () => {
   }
 
   test("gets every rejection of a request, once, whether the reply is 200 or 400, and nothing for a clean batch", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     const calls: [string, string, Rejection[]][] = [];
     const app = appWithHook(h, (appId, route, rejected) => calls.push([appId, route, rejected]));
     const post = (body: unknown) =>
@@ -296,8 +296,8 @@ describe("the rejection hook", () => {
   });
 
   test("each request with rejections is logged", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     const lines: [string, Record<string, unknown> | undefined][] = [];
     const logger: Logger = { ...silentLogger, info: (message, fields) => lines.push([message, fields]) };
     const app = createHttpApp({ store: h.store, clock: () => h.clock.now, logger });

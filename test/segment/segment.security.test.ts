@@ -6,8 +6,8 @@ import { basicAuth, segment, SUCCESS } from "./support";
 
 const TRACK = { type: "track", userId: "u_1", event: "Post Created" };
 
-function stored(h: Harness) {
-  return { events: h.count("events"), customers: h.count("customers"), users: h.count("users") };
+async function stored(h: Harness) {
+  return { events: await h.count("events"), customers: await h.count("customers"), users: await h.count("users") };
 }
 
 describe("auth: the write key", () => {
@@ -18,15 +18,16 @@ describe("auth: the write key", () => {
     ["both, the same key", (t) => ({ headers: basicAuth(t.apiKey), body: { batch: [TRACK], writeKey: t.apiKey } })],
   ];
   test.each(accepted)("%s is accepted", async (_how, request) => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     const res = await h.call("POST", "/v1/batch", request(acme));
     expect(res.status).toBe(200);
     expect(res.body).toEqual(SUCCESS);
-    expect(h.count("events")).toBe(1);
+    expect(await h.count("events")).toBe(1);
   });
 
-  const refused: [string, (t: Tenant, h: Harness) => { headers?: Record<string, string>; body: unknown }, string][] = [
+  type Request = { headers?: Record<string, string>; body: unknown };
+  const refused: [string, (t: Tenant, h: Harness) => Request | Promise<Request>, string][] = [
     ["no key at all", () => ({ body: { batch: [TRACK] } }), "missing write key"],
     ["an unknown key", () => ({ headers: basicAuth(`tk_${"0".repeat(12)}_${"a".repeat(64)}`), body: { batch: [TRACK] } }), "invalid write key"],
     ["a key that is not trackd's shape", () => ({ headers: basicAuth("segment-write-key"), body: { batch: [TRACK] } }), "invalid write key"],
@@ -36,58 +37,58 @@ describe("auth: the write key", () => {
     ["an unknown writeKey in the body", () => ({ body: { batch: [TRACK], writeKey: "nope" } }), "invalid write key"],
     [
       "a header key and a different body key (another app's)",
-      (t, h) => ({ headers: basicAuth(t.apiKey), body: { batch: [TRACK], writeKey: h.tenant("other").apiKey } }),
+      async (t, h) => ({ headers: basicAuth(t.apiKey), body: { batch: [TRACK], writeKey: (await h.tenant("other")).apiKey } }),
       "differs",
     ],
     [
       "a key whose id is this app's key's, with another key's secret",
-      (t, h) => ({ headers: basicAuth(`${t.apiKey.slice(0, 16)}${h.tenant("other").apiKey.slice(16)}`), body: { batch: [TRACK] } }),
+      async (t, h) => ({ headers: basicAuth(`${t.apiKey.slice(0, 16)}${(await h.tenant("other")).apiKey.slice(16)}`), body: { batch: [TRACK] } }),
       "invalid write key",
     ],
   ];
   test.each(refused)("%s: 401, nothing stored", async (_how, request, message) => {
-    const h = setup();
-    const acme = h.tenant();
-    const res = await h.call("POST", "/v1/batch", request(acme, h));
+    const h = await setup();
+    const acme = await h.tenant();
+    const res = await h.call("POST", "/v1/batch", await request(acme, h));
     expect(res.status).toBe(401);
     expect(res.body).toEqual({ error: { code: "UNAUTHORIZED", message: expect.stringContaining(message) } });
-    expect(stored(h)).toEqual({ events: 0, customers: 0, users: 0 });
+    expect(await stored(h)).toEqual({ events: 0, customers: 0, users: 0 });
   });
 
   test.each(["batch", "track", "identify", "group", "page", "screen", "alias"])("/v1/%s without a key is 401", async (route) => {
-    const h = setup();
+    const h = await setup();
     const res = await h.call("POST", `/v1/${route}`, { body: route === "batch" ? { batch: [TRACK] } : { userId: "u_1", event: "X" } });
     expect(res.status).toBe(401);
   });
 
   test("a revoked key is 401", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     (await h.apps.revokeKey(acme.keyId));
     expect((await segment(h).batch(acme, [TRACK])).status).toBe(401);
-    expect(h.count("events")).toBe(0);
+    expect(await h.count("events")).toBe(0);
   });
 
   test("a key without the ingest scope is 403, naming it", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     const readOnly = (await h.apps.createKey(acme.appId, ["read"]))!;
     const res = await h.call("POST", "/v1/batch", { headers: basicAuth(readOnly.apiKey), body: { batch: [TRACK] } });
     expect(res.status).toBe(403);
     expect(res.body.error).toEqual({ code: "FORBIDDEN", message: 'this write key lacks the "ingest" scope needed here' });
-    expect(h.count("events")).toBe(0);
+    expect(await h.count("events")).toBe(0);
   });
 
   test("an ingest-only key is enough", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     const ingestOnly = (await h.apps.createKey(acme.appId, ["ingest"]))!;
     const res = await h.call("POST", "/v1/batch", { headers: basicAuth(ingestOnly.apiKey), body: { batch: [TRACK] } });
     expect(res.status).toBe(200);
   });
 
   test("a wrong key in the header is refused before the body is read: 401, not 413", async () => {
-    const h = setup();
+    const h = await setup();
     const res = await h.call("POST", "/v1/batch", { headers: basicAuth("nope"), body: { batch: [{ ...TRACK, blob: "x".repeat(600 * 1024) }] } });
     expect(res.status).toBe(401);
   });
@@ -95,8 +96,8 @@ describe("auth: the write key", () => {
 
 describe("tenant isolation", () => {
   test("an app's write key writes only into its app, even with the same ids and messageIds as another's", async () => {
-    const h = setup();
-    const [a, b] = [h.tenant("a"), h.tenant("b")];
+    const h = await setup();
+    const [a, b] = [await h.tenant("a"), await h.tenant("b")];
     const s = segment(h);
     const batch = (name: string) => [
       { type: "group", userId: "u_1", groupId: "acme", traits: { name }, messageId: "g1" },
@@ -107,7 +108,7 @@ describe("tenant isolation", () => {
     const bBefore = await s.profile(b, "acme", "uid");
     // The same messageIds in app A are A's own messages: stored, not duplicates of B's.
     expect((await s.batch(a, batch("A"))).body).toEqual(SUCCESS);
-    expect(h.count("events")).toBe(2);
+    expect(await h.count("events")).toBe(2);
 
     const [aProfile, bProfile] = [await s.profile(a, "acme", "uid"), await s.profile(b, "acme", "uid")];
     expect(bProfile).toEqual(bBefore);
@@ -117,8 +118,8 @@ describe("tenant isolation", () => {
   });
 
   test("a user grouped in another app does not route this app's track", async () => {
-    const h = setup();
-    const [a, b] = [h.tenant("a"), h.tenant("b")];
+    const h = await setup();
+    const [a, b] = [await h.tenant("a"), await h.tenant("b")];
     const s = segment(h);
     await s.batch(b, [{ type: "group", userId: "u_1", groupId: "acme" }]);
     await s.batch(a, [{ type: "track", userId: "u_1", event: "X" }, { type: "identify", userId: "u_1", traits: { plan: "pro" } }]);
@@ -128,8 +129,8 @@ describe("tenant isolation", () => {
   });
 
   test("a write key can't read: the customer API still needs x-ck-app, and another app's id is 401", async () => {
-    const h = setup();
-    const [a, b] = [h.tenant("a"), h.tenant("b")];
+    const h = await setup();
+    const [a, b] = [await h.tenant("a"), await h.tenant("b")];
     await segment(h).batch(b, [TRACK]);
     const res = await h.call("GET", "/v1/api/customers/u_1?by=uid", { headers: { "x-ck-api-key": a.apiKey, "x-ck-app": b.appId } });
     expect(res.status).toBe(401);

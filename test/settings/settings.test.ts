@@ -9,8 +9,8 @@ const patch = (h: Harness, as: Tenant, body: unknown) => h.call("PATCH", "/v1/ap
 
 describe("settings over HTTP (admin scope)", () => {
   test("PATCH changes what apps update changes, and GET shows it", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     const changed = await patch(h, acme, { requireVerified: true, allowedOrigins: "https://app.example.com", stripeWebhookSecret: "whsec_abcdefgh12", healthWeights: "activity=40" });
     expect(changed.status).toBe(200);
     expect(changed.body).toMatchObject({ requireVerified: true, allowedOrigins: ["https://app.example.com"], stripeWebhook: true, healthWeights: { activity: 40, recency: 20 } });
@@ -19,8 +19,8 @@ describe("settings over HTTP (admin scope)", () => {
   });
 
   test("PATCH sets the retention period as apps update --retention-days does, and null keeps events forever", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     expect((await h.get("/v1/api/settings", acme)).body.retentionDays).toBeNull();
     expect((await patch(h, acme, { retentionDays: 90 })).body.retentionDays).toBe(90);
     expect((await h.apps.findApp(acme.appId))!.retentionDays).toBe(90);
@@ -36,8 +36,8 @@ describe("settings over HTTP (admin scope)", () => {
     [{ retentionDays: 1.5 }, "/retentionDays"],
     [{}, ""],
   ])("PATCH %p is refused naming %s, and changes nothing", async (body, path) => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     const before = (await h.get("/v1/api/settings", acme)).body;
     const refused = await patch(h, acme, body);
     expect(refused.status).toBe(400);
@@ -46,9 +46,9 @@ describe("settings over HTTP (admin scope)", () => {
   });
 
   test("keys: list without secrets, create with the secret once, revoke only this app's", async () => {
-    const h = setup();
-    const acme = h.tenant();
-    const other = h.tenant("other");
+    const h = await setup();
+    const acme = await h.tenant();
+    const other = await h.tenant("other");
     const created = await h.call("POST", "/v1/api/keys", { as: acme, body: { scopes: ["ingest"] } });
     expect(created.status).toBe(201);
     expect(created.body.apiKey).toStartWith("tk_");
@@ -63,8 +63,8 @@ describe("settings over HTTP (admin scope)", () => {
   });
 
   test("the signing secret can be revealed and rotated", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     expect((await h.get("/v1/api/signing-secret", acme)).body).toEqual({ signingSecret: acme.signingSecret });
     const rotated = await h.call("POST", "/v1/api/signing-secret/rotate", { as: acme });
     expect(rotated.body.signingSecret).toMatch(/^[0-9a-f]{64}$/);
@@ -83,19 +83,19 @@ describe("settings over HTTP (admin scope)", () => {
     ["POST", "/dashboard/api/users"],
     ["POST", "/dashboard/api/apps"],
   ])("a viewer's session gets 403 on %s %s", async (method, path) => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     const { cookie, csrf } = await signIn(h, "v@example.com", "viewer");
     const body = method === "GET" ? undefined : JSON.stringify({ requireVerified: true, scopes: ["read"], email: "x@example.com", role: "admin", password: "long enough pw", name: "X" });
     const response = await h.app.handle(new Request(`http://localhost${path}`, { method, headers: { cookie, "x-csrf-token": csrf, "x-ck-app": acme.appId, "content-type": "application/json", ...SAME_ORIGIN }, body }));
     expect(response.status).toBe(403);
     expect((await h.apps.listApps())).toHaveLength(1);
-    expect(h.db.$client.query("select count(*) as n from dashboard_users").get()).toEqual({ n: 1 });
+    expect(await h.sql.get("select count(*) as n from dashboard_users")).toEqual({ n: 1 });
   });
 
   test("a read-only key gets 403 on settings", async () => {
-    const h = setup();
-    const acme = h.tenant();
+    const h = await setup();
+    const acme = await h.tenant();
     const key = (await h.apps.createKey(acme.appId, ["read"]))!;
     expect((await h.call("GET", "/v1/api/settings", { headers: { "x-ck-api-key": key.apiKey, "x-ck-app": acme.appId } })).status).toBe(403);
   });
@@ -106,29 +106,29 @@ describe("dashboard users and apps (admin session)", () => {
     h.app.handle(new Request(`http://localhost${path}`, { method, headers: { cookie: auth.cookie, "x-csrf-token": auth.csrf, "content-type": "application/json", ...headers }, body: body === undefined ? undefined : JSON.stringify(body) }));
 
   test("an admin adds a viewer, changes the role, removes them; the last admin stays", async () => {
-    const h = setup();
+    const h = await setup();
     const auth = await signIn(h, "a@example.com", "admin");
     const created = await send(h, "POST", "/dashboard/api/users", auth, { email: "v@example.com", role: "viewer", password: "long enough pw" });
     expect(created.status).toBe(201);
     const { id } = (await created.json()) as { id: string };
     expect((await send(h, "PATCH", `/dashboard/api/users/${id}`, auth, { role: "admin" })).status).toBe(200);
     expect((await send(h, "DELETE", `/dashboard/api/users/${id}`, auth)).status).toBe(200);
-    const me = h.db.$client.query("select id from dashboard_users").get() as { id: string };
+    const me = await h.sql.get("select id from dashboard_users") as { id: string };
     const last = await send(h, "PATCH", `/dashboard/api/users/${me.id}`, auth, { role: "viewer" });
     expect(last.status).toBe(400);
     expect(((await last.json()) as { error: { message: string } }).error.message).toContain("last admin");
   });
 
   test("a cross-site request to add a user is refused", async () => {
-    const h = setup();
+    const h = await setup();
     const auth = await signIn(h, "a@example.com", "admin");
     const response = await send(h, "POST", "/dashboard/api/users", auth, { email: "evil@example.com", role: "admin", password: "long enough pw" }, { "sec-fetch-site": "cross-site" });
     expect(response.status).toBe(403);
-    expect(h.db.$client.query("select count(*) as n from dashboard_users").get()).toEqual({ n: 1 });
+    expect(await h.sql.get("select count(*) as n from dashboard_users")).toEqual({ n: 1 });
   });
 
   test("an admin creates an app and gets its key once", async () => {
-    const h = setup();
+    const h = await setup();
     const auth = await signIn(h, "a@example.com", "admin");
     const response = await send(h, "POST", "/dashboard/api/apps", auth, { name: "Second" });
     expect(response.status).toBe(201);

@@ -2,6 +2,7 @@
 import { openMigratedDatabase } from "../../src/db";
 import { createSqliteStore } from "../../src/store/sqlite/store";
 import { Writer } from "../../src/store/writer";
+import { describeSqlite } from "../support/backend";
 import { describeStoreContract } from "./contract";
 
 describeStoreContract("SQLite", () => {
@@ -14,4 +15,5 @@ describeStoreContract("SQLite", () => {
       db.$client.close();
     },
   };
-});
+  // On the PostgreSQL run pg-store.test.ts runs the same contract on PostgreSQL: this one would only repeat the SQLite run.
+}, describeSqlite);

@@ -1,6 +1,6 @@
 // Each store module against a real migrated database (no app, no HTTP): what it writes is what
 // its reads, and SQLite itself, then see.
-import { beforeEach, describe, expect, test } from "bun:test";
+import { beforeEach, expect, test } from "bun:test";
 import { openMigratedDatabase, type Db } from "../../src/db";
 import { createAppCountReads } from "../../src/store/app-counts";
 import { createBillingStore } from "../../src/store/billing";
@@ -15,6 +15,8 @@ import { createScoreStore } from "../../src/store/scores";
 import { createSegmentStore } from "../../src/store/segment";
 import { createSqliteApplier } from "../../src/store/sqlite/applier";
 import { Writer } from "../../src/store/writer";
+import { describeSqlite } from "../support/backend";
+// SQLite-only (skipped on TRACKD_TEST_BACKEND=postgres): the SQLite store modules called directly on bun:sqlite.
 
 const T0 = Date.UTC(2026, 0, 15, 12);
 const DAY = 86_400_000;
@@ -41,7 +43,7 @@ beforeEach(() => {
 const event = (name: string, customerId: string, at = T0, extra = {}) => ({ event: name, customerId, eventDate: at, eventData: null, verified: true, ...extra });
 const record = (...events: ReturnType<typeof event>[]) => applier.apply({ type: "RecordEvents", appId: "app_1", source: "server", events });
 
-describe("credentials", () => {
+describeSqlite("credentials", () => {
   test("a second app with a taken name is refused and stores nothing", () => {
     const store = createCredentialsStore(db);
     const taken = store.insertAppWithKey({ id: "app_2", name: "one", signingSecret: "s", createdAt: T0 }, () => ({ id: "key_2", appId: "app_2", secretHash: "00", scopes: "read", createdAt: T0 }));
@@ -61,7 +63,7 @@ describe("credentials", () => {
   });
 });
 
-describe("ingest and counts, through the applier", () => {
+describeSqlite("ingest and counts, through the applier", () => {
   test("events create their customer once and count per day, per name and app-wide", async () => {
     await record(event("a", "c1"), event("a", "c1"), event("b", "c1", T0 + DAY));
     const customer = createCustomerReads(db).byCustomerId.get({ appId: "app_1", value: "c1" })!;
@@ -111,7 +113,7 @@ describe("ingest and counts, through the applier", () => {
   });
 });
 
-describe("reads", () => {
+describeSqlite("reads", () => {
   test("events: newest first, scoped to the app", async () => {
     await record(event("a", "c1", T0), event("b", "c1", T0 + 1));
     const { pageQuery } = createEventReads(db);
@@ -136,7 +138,7 @@ describe("reads", () => {
   });
 });
 
-describe("scores and retention", () => {
+describeSqlite("scores and retention", () => {
   test("SetScores and SaveHealthRun write what the score store reads back", async () => {
     await record(event("a", "c1"));
     const scores = createScoreStore(db);
@@ -158,7 +160,7 @@ describe("scores and retention", () => {
   });
 });
 
-describe("billing and segment", () => {
+describeSqlite("billing and segment", () => {
   test("billing creates a customer named only by customerId once, and marks a provider event once", () => {
     const billing = createBillingStore(db);
     const pk = billing.customerPkFor("app_1", "cus_1", T0);

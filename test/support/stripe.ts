@@ -192,6 +192,6 @@ export async function deliver(h: Harness, appId: string, event: unknown, options
   return h.call("POST", `/v1/webhooks/stripe/${appId}`, { body: payload, headers: { "stripe-signature": header } });
 }
 
-export function enableWebhook(h: Harness, appId: string, secret = WEBHOOK_SECRET): void {
-  h.store.applyNow({ type: "UpdateAppSettings", appId, fields: { stripeWebhookSecret: secret } });
+export async function enableWebhook(h: Harness, appId: string, secret = WEBHOOK_SECRET): Promise<void> {
+  await h.store.apply({ type: "UpdateAppSettings", appId, fields: { stripeWebhookSecret: secret } });
 }

@@ -1,12 +1,14 @@
 // Durable commits synced off the main thread (src/db/wal-sync.ts): a batch's jobs settle only
 // after a sync begun after its COMMIT completes; a failed sync fails them; close() syncs first.
-import { afterEach, expect, test } from "bun:test";
+import { afterEach, expect } from "bun:test";
 import { Database } from "bun:sqlite";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { walSync, type CommitSync } from "../../src/db/wal-sync";
 import { Writer } from "../../src/store/writer";
+import { testSqlite } from "../support/backend";
+// SQLite-only (skipped on TRACKD_TEST_BACKEND=postgres): WAL sync off the main thread (synchronous=NORMAL + fsync worker): SQLite's file machinery.
 
 const dirs: string[] = [];
 afterEach(() => dirs.splice(0).forEach((dir) => rmSync(dir, { recursive: true, force: true })));
@@ -49,7 +51,7 @@ const settled = async (promise: Promise<unknown>) => {
   return done;
 };
 
-test("a committed batch settles only once its sync completes; a batch submitted meanwhile waits for it, then commits and is synced by the next", async () => {
+testSqlite("a committed batch settles only once its sync completes; a batch submitted meanwhile waits for it, then commits and is synced by the next", async () => {
   const { db, insert } = database();
   const { sync, complete, waiting } = manualSync();
   const writer = new Writer(db, { sync });
@@ -77,7 +79,7 @@ test("a committed batch settles only once its sync completes; a batch submitted 
   expect(db.query("select v from t order by rowid").values().flat()).toEqual(["a", "b", "c"]);
 });
 
-test("a full batch commits during a sync all the same, and the batches committed meanwhile share the next sync", async () => {
+testSqlite("a full batch commits during a sync all the same, and the batches committed meanwhile share the next sync", async () => {
   const { db, insert } = database();
   const { sync, complete, waiting } = manualSync();
   const writer = new Writer(db, { sync, maxBatch: 2 });
@@ -99,7 +101,7 @@ test("a full batch commits during a sync all the same, and the batches committed
   expect(sync.calls).toBe(2);
 });
 
-test("a failed sync fails its batch's jobs", async () => {
+testSqlite("a failed sync fails its batch's jobs", async () => {
   const { db, insert } = database();
   const { sync, complete } = manualSync();
   const writer = new Writer(db, { sync });
@@ -109,7 +111,7 @@ test("a failed sync fails its batch's jobs", async () => {
   await expect(job).rejects.toThrow("EIO");
 });
 
-test("the batch commits with synchronous=NORMAL and the connection's own setting is back after it", async () => {
+testSqlite("the batch commits with synchronous=NORMAL and the connection's own setting is back after it", async () => {
   const { db, insert } = database();
   const { sync, complete } = manualSync();
   const writer = new Writer(db, { sync });
@@ -125,7 +127,7 @@ test("the batch commits with synchronous=NORMAL and the connection's own setting
   expect((db.query("PRAGMA synchronous").get() as { synchronous: number }).synchronous).toBe(2); // FULL
 });
 
-test("close() commits what is queued and syncs it before returning", async () => {
+testSqlite("close() commits what is queued and syncs it before returning", async () => {
   const { db, insert } = database();
   const { sync } = manualSync();
   const writer = new Writer(db, { sync });
@@ -135,7 +137,7 @@ test("close() commits what is queued and syncs it before returning", async () =>
   await job;
 });
 
-test("with the real WAL sync, jobs settle and their rows are in the log", async () => {
+testSqlite("with the real WAL sync, jobs settle and their rows are in the log", async () => {
   const { path, db, insert } = database();
   const sync = walSync(path);
   const writer = new Writer(db, { sync });

@@ -1,10 +1,12 @@
-import { afterEach, describe, expect, test } from "bun:test";
+import { afterEach, expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AppError } from "../../src/errors";
 import { Writer } from "../../src/store/writer";
+import { describeSqlite } from "../support/backend";
+// SQLite-only (skipped on TRACKD_TEST_BACKEND=postgres): the SQLite group-commit writer's own internals (batching, savepoint-free rollback, deferred work).
 
 const dirs: string[] = [];
 afterEach(() => dirs.splice(0).forEach((dir) => rmSync(dir, { recursive: true, force: true })));
@@ -25,7 +27,7 @@ function fileWriter(options?: { maxBatch?: number }) {
   return { writer: new Writer(db, options), insert: (v: string, parent: number | null = null) => insert.run(v, parent), committed };
 }
 
-describe("Writer", () => {
+describeSqlite("Writer", () => {
   test("jobs submitted in one event-loop turn commit in one transaction", async () => {
     const { writer, insert, committed } = fileWriter();
     const results = await Promise.all(Array.from({ length: 50 }, (_, i) => writer.submit(() => (insert(`v${i}`), i))));
@@ -88,7 +90,7 @@ describe("Writer", () => {
   });
 });
 
-describe("Writer: deferred work", () => {
+describeSqlite("Writer: deferred work", () => {
   /** Gathers values in memory; its flush writes them as one row, like summed counts. */
   function summing(insert: (v: string) => unknown) {
     let gathered: string[] = [];

@@ -521,14 +521,19 @@ export function createPgIngest(tx: PgTx, sums: CountSums, attempt = 0) {
    */
   async function flushEvents(): Promise<void> {
     if (pending.length === 0) return;
+    // seq numbers the events in the order they were written, as SQLite's rowid does (the reads
+    // break ties of one eventDate by seq): taken before the rows are reordered below.
+    const seqs = await tx<{ seq: number }[]>`SELECT nextval(pg_get_serial_sequence('events', 'seq')) AS seq FROM generate_series(1, ${pending.length})`;
+    const ascending = seqs.map((row) => Number(row.seq)).sort((a, b) => a - b);
+    const seqOf = new Map(pending.map((row, i) => [row, ascending[i]!]));
     // In messageId order: two nodes inserting the same messageIds wait on each other's unique
     // index entries in the same order, rather than deadlocking.
     const rows = pending.sort((a, b) => compareKeys(a.appId, b.appId) || compareKeys(a.messageId, b.messageId));
     pending = [];
     const column = <K extends keyof PendingEvent>(key: K) => rows.map((row) => row[key]);
     const inserted = await tx<{ id: string }[]>`
-      INSERT INTO events (id, app_pk, customer_pk, user_pk, event, event_date, received_at, event_data, source, verified, message_id)
-      SELECT * FROM unnest(${column("id")}::text[], ${column("appPk")}::int8[], ${column("customerPk")}::int8[], ${column("userPk")}::int8[],
+      INSERT INTO events (seq, id, app_pk, customer_pk, user_pk, event, event_date, received_at, event_data, source, verified, message_id)
+      SELECT * FROM unnest(${rows.map((row) => seqOf.get(row)!)}::int8[], ${column("id")}::text[], ${column("appPk")}::int8[], ${column("customerPk")}::int8[], ${column("userPk")}::int8[],
         ${column("event")}::text[], ${column("eventDate")}::int8[], ${column("receivedAt")}::int8[], ${column("eventData")}::text[],
         ${column("source")}::text[], ${rows.map((row) => String(row.verified))}::text[]::boolean[], ${column("messageId")}::text[])
       ON CONFLICT (app_pk, message_id) WHERE message_id IS NOT NULL DO NOTHING

@@ -8,13 +8,13 @@ import { closePostgres, openPostgres, type PgDb } from "../../../src/db/postgres
 import type { AdminCommand, ResultOf } from "../../../src/store/commands";
 import { pgAdminHandlers } from "../../../src/store/pg/admin";
 import { createPgReads, type StoreReads } from "../../../src/store/pg/reads";
-import { setup, T0 } from "../../helpers";
+import { setupSqlite, T0, type SqliteHarness } from "../../helpers";
 import { describePg, freshDatabase, type TestDatabase } from "../../support/postgres";
 
 let database: TestDatabase;
 let pgDb: PgDb;
 let pg: StoreReads;
-let h: ReturnType<typeof setup>;
+let h: SqliteHarness;
 
 function onPg<C extends AdminCommand>(command: C): Promise<ResultOf<C>> {
   const handler = pgAdminHandlers[command.type] as unknown as (tx: unknown, command: C) => Promise<ResultOf<C>>;
@@ -56,9 +56,10 @@ describePg("admin commands on PostgreSQL", () => {
     database = await freshDatabase({ migrated: true });
     pgDb = openPostgres(database.url, { max: 4 });
     pg = createPgReads(pgDb);
-    h = setup({ now: T0 });
+    h = await setupSqlite({ now: T0, shared: true });
   });
   afterAll(async () => {
+    await h.close();
     await closePostgres(pgDb);
     await database.drop();
   });

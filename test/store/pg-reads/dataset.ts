@@ -4,7 +4,7 @@
 // attributes of every type, customers and users never seen, events over 40 days with ties on
 // time, B2B users, billing with NULL currencies and start dates, scores in every grade, keys,
 // revoked keys and dashboard accounts created in the same millisecond.
-import { setup, T0 } from "../../helpers";
+import { setupSqlite, T0 } from "../../helpers";
 import { DAY_MS } from "../../../src/periods";
 import type { BillingChange, StoredEvent, SubscriptionState } from "../../../src/store/commands";
 
@@ -26,10 +26,10 @@ const CUSTOMERS = [
 const NAMES = ["signup", "login", "Export", "export", "report.viewed", "ééé"];
 
 export async function buildDataset() {
-  const h = setup({ now: T0 });
+  const h = await setupSqlite({ now: T0, shared: true });
   // Created in the same millisecond: the lists order them by id.
-  const a = h.tenant("alpha");
-  const b = h.tenant("beta");
+  const a = await h.tenant("alpha");
+  const b = await h.tenant("beta");
   const apply = h.store.apply.bind(h.store);
   await apply({ type: "UpdateAppSettings", appId: a.appId, fields: { retentionDays: 30, healthWeights: { usage: 2, breadth: 1 }, allowedOrigins: "https://a.example" } });
   await apply({ type: "UpdateAppSettings", appId: b.appId, fields: { retentionDays: 7 } });

@@ -59,7 +59,7 @@ describePg("PostgreSQL reads equal SQLite's", () => {
     // A pool without int8 parsing: every number must be converted by the reads themselves.
     // (openPostgres parses int8 since the applier's merge: this pool is made by hand.)
     pgDb = drizzle({ client: postgres(database.url, { max: 4, onnotice: () => {} }), schema }) as PgDb;
-    await copySqliteToPg(built.h.db, pgDb);
+    await copySqliteToPg(built.h.sqlite.db, pgDb);
     lite = built.h.store;
     pg = createPgReads(pgDb);
     const parsing = postgres(database.url, { max: 4, types: { int8: { to: 20, from: [20], serialize: String, parse: Number } } });
@@ -68,6 +68,7 @@ describePg("PostgreSQL reads equal SQLite's", () => {
     pks = (await lite.scores.customerPks(appA)).concat(await lite.scores.customerPks(appB)).sort((x, y) => x - y);
   }, 120_000);
   afterAll(async () => {
+    await built.h.close();
     await closePostgres(pgDb);
     await closePostgres(parsedDb);
     await database.drop();

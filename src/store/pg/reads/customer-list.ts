@@ -87,6 +87,9 @@ const nameText = sql`(case jsonb_typeof(${customers.data} -> 'name')
  * by toLowerCase on SQLite): byte ranges in COLLATE "C", each alternative its own search.
  */
 function prefixMatch(appId: string, q: string): SQL {
+  // PostgreSQL's text holds no NUL (a parameter with one is an error, a 500): no stored value
+  // starts with such a prefix, so it matches nothing, as on SQLite.
+  if (q.includes("\0")) return sql`false`;
   const lower = q.toLowerCase();
   const search = (expression: SQL, prefix: string) =>
     sql`select ${customers.pk} from ${customers} where ${customers.appId} = ${appId}
