@@ -189,7 +189,7 @@ describeSqlite("0003, 0004 and 0005 (the counts) on a database that already hold
   });
 });
 
-describe("0013 (the integer app key) on a database that already holds events and counts", () => {
+describeSqlite("0013 (the integer app key) on a database that already holds events and counts", () => {
   test("numbers the apps and carries every event and count row over to its app's pk", () => {
     const before = join(mkdtempSync(join(tmpdir(), "trackd-migrations-")), "drizzle");
     tempDirs.push(join(before, ".."));
