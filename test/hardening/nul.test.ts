@@ -117,6 +117,14 @@ describe("Segment: a message holding a NUL is rejected on its own", () => {
     expect(await fingerprint(h)).toBe(before);
   });
 
+  test("a lone surrogate is rejected on its own the same way", async () => {
+    const { h, acme } = await world();
+    const res = await segment(h).batch(acme, [VALID, { type: "track", userId: "u\ud800", event: "E" }]);
+    expect(res.status).toBe(200);
+    expect(res.body.rejected).toEqual([expect.objectContaining({ index: 1, code: "invalid", field: "userId", path: "/batch/1/userId", message: expect.stringContaining("lone UTF-16 surrogate") })]);
+    expect(await h.count("events")).toBe(1);
+  });
+
   test("the batch's own context applies to every message: a NUL there refuses the request", async () => {
     const { h, acme } = await world();
     await refused(h, () => segment(h).batch(acme, [VALID], { context: { app: { name: "\u0000" } } }), "/context/app/name");
