@@ -4,6 +4,7 @@
 // Segment batch rejects the message on its own. Runs on either backend (TRACKD_TEST_BACKEND).
 import { describe, expect, test } from "bun:test";
 import { setup, type Harness } from "../helpers";
+import { createUser, login } from "../accounts/support";
 import { sendClient } from "../client/support";
 import { segment } from "../segment/support";
 import { fingerprint } from "./support";
@@ -128,6 +129,18 @@ describe("Segment: a message holding a NUL is rejected on its own", () => {
   test("the batch's own context applies to every message: a NUL there refuses the request", async () => {
     const { h, acme } = await world();
     await refused(h, () => segment(h).batch(acme, [VALID], { context: { app: { name: "\u0000" } } }), "/context/app/name");
+  });
+});
+
+describe("the dashboard's sign-in form (parsed by Elysia, not parseJson)", () => {
+  test("a NUL in the email is a 400 on the page, and no session is made", async () => {
+    const { h } = await world();
+    await createUser(h, "a@x.io", "admin");
+    const before = await fingerprint(h);
+    const res = await login(h, "a\u0000@x.io");
+    expect(res.status).toBe(400);
+    expect(await res.text()).toContain(NUL_REASON);
+    expect(await fingerprint(h)).toBe(before);
   });
 });
 
