@@ -18,6 +18,7 @@ import { createEventsService } from "./events/service";
 import { exportRoutes } from "./export/index";
 import { healthRoutes } from "./health/index";
 import { accessLog } from "./http/access-log";
+import { badTextInUrl } from "./http/text";
 import { methodsAt } from "./http/methods";
 import { noteErrorCode, observeRequests } from "./http/observe";
 import { requestIdOf } from "./http/request-id";
@@ -100,7 +101,7 @@ export function createHttpApp({
     })
     .use(observeRequests([accessLog({ logger, ...accessLogOptions, requestId: requestIdOf }), monitorRequests(monitoring)]))
     .use(monitoringRoutes({ monitoring, token: metricsToken }))
-    .onBeforeHandle({ as: "global" }, ({ params }) => {
+    .onBeforeHandle({ as: "global" }, ({ params, request }) => {
       // A path segment that is not percent-encoded UTF-8 (%ff) reaches routes as null: say so
       // rather than look up "null".
       for (const [name, value] of Object.entries(params ?? {})) {
@@ -109,6 +110,9 @@ export function createHttpApp({
           throw new AppError("VALIDATION_FAILED", message, { details: [{ path: `/${name}`, message }] });
         }
       }
+      // A NUL (%00) in a path or query parameter would reach SQL as an id or a filter.
+      const bad = badTextInUrl(params ?? {}, request.url);
+      if (bad !== undefined) throw new AppError("VALIDATION_FAILED", bad.message, { details: [bad] });
     })
     .onError(({ code, error, request, set }) => {
       const reply = (appError: AppError, requestId?: string) => {

@@ -4,6 +4,7 @@ import type { AppsService } from "../apps/service";
 import { AppError } from "../errors";
 import { clientIp, servedOverHttps } from "../http/client-ip";
 import { KB, readJsonBody } from "../http/body";
+import { textProblem } from "../http/text";
 import { checkCsrf, checkSameOrigin, CSRF_HEADER, isSafeMethod } from "./csrf";
 import { loginPage, messagePage, PAGE_SECURITY_HEADERS, setupPage } from "./pages";
 import type { AccountsService } from "./service";
@@ -27,9 +28,13 @@ const html = (body: string, status = 200, headers: Record<string, string> = {}) 
 const redirect = (location: string, headers: Record<string, string> = {}) =>
   new Response(null, { status: 303, headers: { location, "cache-control": "no-store", ...headers } });
 
+/** A form field (the sign-in and setup forms are parsed by Elysia, not parseJson): text rules apply. */
 const field = (body: unknown, name: string): string => {
   const value = (body as Record<string, unknown> | null)?.[name];
-  return typeof value === "string" ? value : "";
+  if (typeof value !== "string") return "";
+  const reason = textProblem(value);
+  if (reason !== undefined) throw new AppError("VALIDATION_FAILED", `${name} ${reason}`, { details: [{ path: `/${name}`, message: `${name} ${reason}` }] });
+  return value;
 };
 
 /** The signed-in session, or null. */

@@ -1,4 +1,5 @@
 import { AppError } from "../errors";
+import { badTextIn, mayHoldBadText } from "./text";
 import { fieldName } from "./validate";
 
 export const KB = 1024;
@@ -44,6 +45,13 @@ export async function readBodyBytes(request: Request, limit: number): Promise<Ui
 }
 
 export function parseJson(bytes: Uint8Array): unknown {
+  const { value, mayHoldBadText } = parseJsonText(bytes);
+  if (mayHoldBadText) refuseBadText(value);
+  return value;
+}
+
+/** The parsed body, and whether it may hold text that can't be stored (for the caller to check). */
+export function parseJsonText(bytes: Uint8Array): { value: unknown; mayHoldBadText: boolean } {
   if (bytes.byteLength === 0) throw new AppError("INVALID_JSON", "request body is empty; send a JSON document");
   let text: string;
   try {
@@ -59,50 +67,23 @@ export function parseJson(bytes: Uint8Array): unknown {
   } catch (error) {
     throw new AppError("INVALID_JSON", `request body is not valid JSON: ${(error as Error).message}`);
   }
-  // Only a \uD800-\uDFFF escape can make a lone surrogate (valid UTF-8 holds none), so the
-  // walk runs only for bodies that have one.
-  if (SURROGATE_ESCAPE.test(text)) {
-    const path = loneSurrogatePath(value);
-    if (path !== undefined) {
-      // In an array body (bulk, browser batches) the detail names the item, as batch.ts does.
-      const item = Array.isArray(value) ? /^\/(\d+)(\/.*)?$/.exec(path) : null;
-      const field = fieldName(item ? (item[2] ?? "") : path);
-      const message = `${field} holds a lone UTF-16 surrogate (an unpaired \\uD800-\\uDFFF escape), which can't be stored as text`;
-      const detail = item ? { index: Number(item[1]), field, path, message } : { path, message };
-      throw new AppError("VALIDATION_FAILED", message, { details: [detail] });
-    }
-  }
-  return value;
+  return { value, mayHoldBadText: mayHoldBadText(text) };
 }
-
-const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
 
 /**
- * The JSON Pointer of the first string or key holding a lone surrogate, if any. SQLite and
- * UTF-8 would replace it with U+FFFD: "m_\uD800" and "m_\uDBFF" would be stored as one id.
- * Iterative: a body may nest 100,000 levels deep.
+ * The body, or a 400 naming its first string or key that can't be stored as text (see
+ * text.ts). Segment's routes call it per message instead (src/segment/pipeline.ts).
  */
-export function loneSurrogatePath(root: unknown): string | undefined {
-  const stack: [unknown, string][] = [[root, ""]];
-  while (stack.length > 0) {
-    const [value, path] = stack.pop()!;
-    if (typeof value === "string") {
-      if (!value.isWellFormed()) return path;
-    } else if (Array.isArray(value)) {
-      for (let i = value.length - 1; i >= 0; i--) stack.push([value[i], `${path}/${i}`]);
-    } else if (typeof value === "object" && value !== null) {
-      for (const [key, item] of Object.entries(value).reverse()) {
-        const at = `${path}/${pointerEscape(key)}`;
-        if (!key.isWellFormed()) return at;
-        stack.push([item, at]);
-      }
-    }
-  }
-  return undefined;
+export function refuseBadText(value: unknown): void {
+  const bad = badTextIn(value);
+  if (bad === undefined) return;
+  // In an array body (bulk, browser batches) the detail names the item, as batch.ts does.
+  const item = Array.isArray(value) ? /^\/(\d+)(\/.*)?$/.exec(bad.path) : null;
+  const field = fieldName(item ? (item[2] ?? "") : bad.path);
+  const message = `${field} ${bad.reason}`;
+  const detail = item ? { index: Number(item[1]), field, path: bad.path, message } : { path: bad.path, message };
+  throw new AppError("VALIDATION_FAILED", message, { details: [detail] });
 }
-
-/** RFC 6901: "~" and "/" in a key are escaped in a JSON Pointer. */
-const pointerEscape = (key: string) => key.replaceAll("~", "~0").replaceAll("/", "~1");
 
 function tooLarge(limit: number): AppError {
   return new AppError("PAYLOAD_TOO_LARGE", `request body exceeds the ${limit / KB} KB limit for this route`);

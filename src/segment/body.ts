@@ -3,16 +3,20 @@
 // accepts it). The size limit holds for the JSON itself: a compressed body is inflated as a
 // stream and refused as soon as it passes the limit, so a small "gzip bomb" can't fill memory.
 import { AppError } from "../errors";
-import { KB, parseJson, readBodyBytes } from "../http/body";
+import { KB, parseJsonText, readBodyBytes } from "../http/body";
 
-export async function readSegmentBody(request: Request, limit: number): Promise<unknown> {
+/**
+ * The parsed body, and whether it may hold text trackd can't store: that is checked per message
+ * (src/segment/pipeline.ts), so that one bad message does not cost its neighbours.
+ */
+export async function readSegmentBody(request: Request, limit: number): Promise<{ value: unknown; mayHoldBadText: boolean }> {
   const encoding = request.headers.get("content-encoding")?.trim().toLowerCase();
   // Awaited here rather than readJsonBody's promise returned: one async frame and its ticks fewer.
-  if (encoding === undefined || encoding === "" || encoding === "identity") return parseJson(await readBodyBytes(request, limit));
+  if (encoding === undefined || encoding === "" || encoding === "identity") return parseJsonText(await readBodyBytes(request, limit));
   if (encoding !== "gzip") {
     throw new AppError("VALIDATION_FAILED", `content-encoding "${encoding}" is not supported here; send the body as is, or gzip`);
   }
-  return parseJson(await gunzip(await readBodyBytes(request, limit), limit));
+  return parseJsonText(await gunzip(await readBodyBytes(request, limit), limit));
 }
 
 async function gunzip(compressed: Uint8Array, limit: number): Promise<Uint8Array> {

@@ -67,7 +67,7 @@ export type BatchEnvelope = typeof BatchEnvelope.static;
  * and to the rejection hook (see index.ts): none is dropped silently.
  */
 export const REJECTION_CODES = [
-  "invalid", // a field is missing, malformed or of the wrong type
+  "invalid", // a field is missing, malformed or of the wrong type, or holds a NUL or a lone surrogate
   "too_large", // over 32 KB, or its properties over trackd's 32 KB eventData limit
   "anonymous_only", // only an anonymousId: no customer to record it for
   "unsupported_type", // alias, which trackd cannot map honestly

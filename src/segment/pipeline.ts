@@ -11,6 +11,8 @@ import { parseDate } from "../dates";
 import type { AppRow } from "../store/types";
 import { AppError, type ErrorDetail } from "../errors";
 import { retentionHorizon } from "../horizon";
+import { refuseBadText } from "../http/body";
+import { badTextIn, textProblem } from "../http/text";
 import { compile, fieldName, validationError } from "../http/validate";
 import type { IngestService, Step } from "../ingest/service";
 import type { Monitoring } from "../monitoring/service";
@@ -37,6 +39,8 @@ export interface SegmentRequest {
   headerKey?: string;
   app?: AppRow;
   body?: unknown;
+  /** The body has a \u0000 or surrogate escape: its envelope and each message are checked (http/text.ts). */
+  mayHoldBadText?: boolean;
   /** The body's messages, what the request adds to each, and where message i sits in the body. */
   items?: unknown[];
   envelope?: Envelope;
@@ -63,6 +67,7 @@ export function segmentRequest(request: Request, route: Route, receivedAt: numbe
     headerKey: undefined,
     app: undefined,
     body: undefined,
+    mayHoldBadText: false,
     items: undefined,
     envelope: undefined,
     prefix: undefined,
@@ -88,8 +93,9 @@ export const read: Step<SegmentRequest, "read"> = {
   name: "read",
   // Chained rather than async: see ONE_PROMISE in src/ingest/steps.ts.
   run: (ctx) =>
-    readSegmentBody(ctx.request, ctx.route === "batch" ? BATCH_LIMIT : MESSAGE_LIMIT).then((body) => {
-      ctx.body = body;
+    readSegmentBody(ctx.request, ctx.route === "batch" ? BATCH_LIMIT : MESSAGE_LIMIT).then(({ value, mayHoldBadText }) => {
+      ctx.body = value;
+      ctx.mayHoldBadText = mayHoldBadText;
     }),
 };
 
@@ -127,6 +133,8 @@ export const messages: Step<SegmentRequest, "messages"> = {
       return;
     }
     if (!batchEnvelope.check(body)) throw validationError(batchEnvelope.errors(body));
+    // What the batch adds to every message is checked here, all or nothing; the messages in normalise.
+    if (ctx.mayHoldBadText) refuseBadText({ ...body, batch: [] });
     const envelope: Envelope = { receivedAt, horizon, context: body.context };
     if (body.sentAt !== undefined) {
       const sentAt = parseDate(body.sentAt, "sentAt");
@@ -147,7 +155,7 @@ export const normalise: Step<SegmentRequest, "normalise"> = {
     const valid: { index: number; mapped: Mapped }[] = [];
     const rejected: Rejection[] = [];
     ctx.items!.forEach((item, index) => {
-      const result = checkRouteType(route, item) ?? normalizeMessage(item, envelope!);
+      const result = checkRouteType(route, item) ?? (ctx.mayHoldBadText ? badTextRejection(item) : undefined) ?? normalizeMessage(item, envelope!);
       if (result.ok) valid.push({ index, mapped: result.mapped });
       else rejected.push(rejectionOf(result, index, prefix!(index)));
     });
@@ -224,6 +232,18 @@ function checkRouteType(route: Route, item: unknown): Normalized | undefined {
   if (message.type === route) return undefined;
   const problem = { code: "invalid" as const, path: "/type", message: `type must be "${route}" on /v1/${route}, or left out` };
   return { ok: false, problem, messageId: messageIdOf(message) };
+}
+
+/** A message holding text that can't be stored (http/text.ts) is rejected on its own. */
+function badTextRejection(item: unknown): Normalized | undefined {
+  // Not an object: normalizeMessage says so.
+  if (typeof item !== "object" || item === null || Array.isArray(item)) return undefined;
+  const bad = badTextIn(item);
+  if (bad === undefined) return undefined;
+  const message = item as Record<string, unknown>;
+  const type = typeof message.type === "string" && textProblem(message.type) === undefined ? message.type : undefined;
+  const problem = { code: "invalid" as const, path: bad.path, message: `${fieldName(bad.path)} ${bad.reason}` };
+  return { ok: false, problem, type, messageId: messageIdOf(message) };
 }
 
 function rejectionOf(result: Extract<Normalized, { ok: false }>, index: number, prefix: string): Rejection {
