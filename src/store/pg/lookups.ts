@@ -1,8 +1,8 @@
-// What a batch's commands name, for phase 1 of the lock order (ingest.ts, prefetch.ts): the identifiers to
-// lock (advisory locks, in key order) and the customers, users and messageIds to look up (and
-// create ahead, where the outcome is certain), as events. Each command type says how its events
-// resolve their customers: RecordEvents with exactly their identity, a Segment track by its
-// groupId or else its userId (../segment-mapping.ts), the others only look up.
+// What a batch's commands name, for phase 1 of the lock order (ingest.ts, prefetch.ts): the
+// identifiers to lock (advisory locks, in key order) and the customers, users and messageIds to
+// look up (and create ahead, where the outcome is certain), as events. Each command type says
+// how its events resolve their customers: RecordEvents with exactly their identity, a Segment
+// track by its groupId or else its userId (../segment-mapping.ts), the others only look up.
 import type { BillingChange, Command, SegmentMessage, StoredEvent } from "../commands";
 
 /**
