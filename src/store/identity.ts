@@ -7,7 +7,7 @@
 // links or changes an existing customer: see attachUnverified.
 //
 // The rules are pure decisions (decideCustomer, unverifiedLookups), shared by both backends:
-// SQLite carries them out synchronously below, PostgreSQL asynchronously (pg/ingest.ts).
+// SQLite carries them out synchronously below, PostgreSQL asynchronously (pg/identities.ts).
 import type { ErrorDetail } from "../errors";
 import type { CustomerIdentity, IngestStore } from "./ingest";
 

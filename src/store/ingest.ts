@@ -4,6 +4,7 @@
 // (db/schema.ts). The writer runs them inside its batch transaction.
 import type { Db } from "../db";
 import type { EventSource } from "../db/schema";
+import type { StoredEvent } from "./commands";
 import { appKeysOf } from "./app-key";
 
 /** What identity resolution needs of a customer; attributes are read only when updated. */
@@ -33,6 +34,25 @@ export type NewEventRow = {
   verified: boolean;
   messageId: string | null;
 };
+
+/** The row an event is stored as, on either backend (pg/events.ts buffers it): what was sent, and whom it resolved to. */
+export function newEventRow(
+  event: StoredEvent,
+  resolved: Pick<NewEventRow, "id" | "appPk" | "customerPk" | "userPk">,
+  source: EventSource,
+  receivedAt: number,
+): NewEventRow {
+  return {
+    ...resolved,
+    event: event.event,
+    eventDate: event.eventDate,
+    receivedAt,
+    eventData: event.eventData,
+    source,
+    verified: event.verified,
+    messageId: event.messageId ?? null,
+  };
+}
 
 const IDENTITY = "pk, customer_id AS customerId, uid";
 

@@ -9,17 +9,16 @@
 import type postgres from "postgres";
 import type { AdminCommand, Applier, Command, CommandResults, ResultOf } from "../commands";
 import { weightOf } from "../commands";
-import { newCountSums, type CountSums } from "../counts";
+import { newCountSums } from "../counts";
 import { applyMessage } from "../segment-mapping";
 import { awaited, done, runAsync, type WriteSteps } from "../steps";
 import type { WriterObserver } from "../writer";
 import { createPgBilling } from "./billing";
 import { pgAdminHandlers } from "./admin";
 import { PgBatcher, type PgBatcherOptions, type PgTx } from "./batcher";
-import { flushCounts } from "./counts";
 import { eraseCustomer } from "./erase";
-import { compareKeys, createPgIngest, type Lookup, type PgIngest } from "./ingest";
-import { identityKeys, lookupsOf } from "./lookups";
+import { messageIds } from "./events";
+import { createPgIngest, type PgIngest } from "./ingest";
 import { purgeRetention } from "./retention";
 
 export interface PgApplierOptions extends PgBatcherOptions {
@@ -27,10 +26,9 @@ export interface PgApplierOptions extends PgBatcherOptions {
   clock: () => number;
 }
 
-/** What a batch's commands share: its transaction, its buffered events and summed counts. */
+/** What a batch's commands share: its transaction, and its ingest (buffered events, summed counts). */
 interface Context {
   tx: PgTx;
-  sums: CountSums;
   ingest: PgIngest;
   billing: () => ReturnType<typeof createPgBilling>;
   prepare(commands: unknown[]): Promise<void>;
@@ -50,37 +48,15 @@ export interface PgApplier extends Applier {
 
 export function createPgApplier({ sql, clock, ...options }: PgApplierOptions): PgApplier {
   function contextFor(tx: PgTx, attempt: number): Context {
-    const sums = newCountSums();
-    const ingest = createPgIngest(tx, sums, attempt);
+    const ingest = createPgIngest(tx, newCountSums(), attempt);
     let billing: ReturnType<typeof createPgBilling> | undefined;
     return {
       tx,
-      sums,
       ingest,
       billing: () => (billing ??= createPgBilling(tx, sql, clock)),
-      /**
-       * Phase 1 of the lock order (ingest.ts): the identifiers the batch's commands name, locked
-       * in key order, then the customers, users and messageIds they look up, at once, app by app
-       * in appId order (the customers locked FOR UPDATE). One round trip.
-       */
-      async prepare(commands) {
-        const lookupsByApp = new Map<string, Lookup[]>();
-        for (const command of commands as Command[]) {
-          const named = lookupsOf(command);
-          if (named) lookupsByApp.set(named.appId, [...(lookupsByApp.get(named.appId) ?? []), ...named.events]);
-        }
-        const apps = [...lookupsByApp].sort(([a], [b]) => compareKeys(a, b));
-        const keys = apps.flatMap(([appId, events]) => events.flatMap((event) => identityKeys(appId, event)));
-        // New customers and users are made ahead unless a command that finds customers its own
-        // way (erasure, billing) could meet one before the event that makes it.
-        const createAt = (commands as Command[]).some((command) => command.type === "EraseCustomer" || command.type === "ApplyBilling") ? undefined : clock();
-        await Promise.all([ingest.lockIdentities(keys), ...apps.map(([appId, events]) => ingest.prefetch(appId, events, createAt))]);
-      },
-      async finish() {
-        // Pipelined, in the lock order's phase 3: the customers' and users' locks, then the events' insert.
-        await Promise.all([ingest.flushRows(), ingest.flushEvents()]);
-        await flushCounts(tx, sums);
-      },
+      // The lock order's phase 1 (prefetch.ts) before the batch's commands, phase 3 after them (ingest.ts).
+      prepare: (commands) => ingest.prepare(commands as Command[], clock),
+      finish: () => ingest.flush(),
     };
   }
   const batcher = new PgBatcher(sql, contextFor, options);
@@ -109,10 +85,9 @@ export function createPgApplier({ sql, clock, ...options }: PgApplierOptions): P
       }
       return { customerPk: customer.pk, warnings };
     },
-    async EraseCustomer({ appId, by, value }, { tx, sums, ingest }) {
+    async EraseCustomer({ appId, by, value }, { tx, ingest }) {
       // The counts this batch has gathered so far are written first, so erasure subtracts them too.
-      await Promise.all([ingest.flushRows(), ingest.flushEvents()]);
-      await flushCounts(tx, sums);
+      await ingest.flush();
       const erased = await eraseCustomer(tx, appId, by, value);
       ingest.forget();
       return erased;
@@ -203,9 +178,4 @@ export function createPgApplier({ sql, clock, ...options }: PgApplierOptions): P
     },
     close: () => batcher.close(),
   };
-}
-
-
-function messageIds(events: { messageId?: string }[]): string[] {
-  return events.flatMap((event) => (event.messageId === undefined ? [] : [event.messageId]));
 }

@@ -1,10 +1,18 @@
-// What a batch's commands name, for phase 1 of the lock order (ingest.ts): the identifiers to
-// lock (advisory locks, in key order) and the customers, users and messageIds to look up (and
-// create ahead, where the outcome is certain), as events. Each command type says how its events
-// resolve their customers: RecordEvents with exactly their identity, a Segment track by its
-// groupId or else its userId (../segment-mapping.ts), the others only look up.
+// What a batch's commands name, for phase 1 of the lock order (ingest.ts, prefetch.ts): the
+// identifiers to lock (advisory locks, in key order) and the customers, users and messageIds to
+// look up (and create ahead, where the outcome is certain), as events. Each command type says
+// how its events resolve their customers: RecordEvents with exactly their identity, a Segment
+// track by its groupId or else its userId (../segment-mapping.ts), the others only look up.
 import type { BillingChange, Command, SegmentMessage, StoredEvent } from "../commands";
-import { identityLockKey, type Lookup } from "./ingest";
+
+/**
+ * What a command's event will look up, and whether it is known how the event resolves its
+ * customer, so that a new one can be created with the batch's others in one statement
+ * (create-ahead.ts): "exact", with exactly this identity (and user), as RecordEvents and a
+ * Segment track with a groupId do; "unlessAccount", with this identity only if its user's uid
+ * has no account yet (a Segment track without a groupId). Otherwise it is only looked up.
+ */
+export type Lookup = StoredEvent & { resolves?: "exact" | "unlessAccount"; segment?: true };
 
 /**
  * What a command will look up or create, as events (identifiers, user uids, messageIds): what
@@ -40,6 +48,14 @@ function billingCustomerId(change: BillingChange): string {
     default:
       return change.customerId;
   }
+}
+
+/**
+ * The advisory lock key of a customer identifier (phase 1 of the lock order): 64 bits of its
+ * hash, the same on every node. Two identifiers sharing a key only make their batches take turns.
+ */
+export function identityLockKey(appId: string, by: "customerId" | "uid" | "email", value: string): bigint {
+  return BigInt.asIntN(64, BigInt(Bun.hash.wyhash(`trackd ${by} ${appId} ${value}`)));
 }
 
 /** The advisory lock keys of what an event names: its customerId and uid, or its email when it names neither. */

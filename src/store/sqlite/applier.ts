@@ -12,7 +12,7 @@ import { createCounters } from "../counts";
 import { createCustomerReads } from "../customers";
 import { prepareErase } from "../erase";
 import { attachUnverified, resolveCustomer, resolveUser, type Resolved } from "../identity";
-import { createIngestStore } from "../ingest";
+import { createIngestStore, newEventRow } from "../ingest";
 import { createCredentialsStore } from "../credentials";
 import { preparePurge } from "../retention";
 import { createScoreStore } from "../scores";
@@ -72,19 +72,7 @@ export function createSqliteApplier({ db, writer, clock }: { db: Db; writer: Wri
     if (event.customerEmail !== undefined && event.verified) store.fillCustomerEmail(customer.pk, event.customerEmail, now);
     const user = event.user ? upsertUser(appId, customer.pk, event.user, now) : null;
     const id = `evt_${Bun.randomUUIDv7()}`;
-    store.insertEvent({
-      id,
-      appPk,
-      customerPk: customer.pk,
-      userPk: user?.pk ?? null,
-      event: event.event,
-      eventDate: event.eventDate,
-      receivedAt: now,
-      eventData: event.eventData,
-      source,
-      verified: event.verified,
-      messageId: event.messageId ?? null,
-    });
+    store.insertEvent(newEventRow(event, { id, appPk, customerPk: customer.pk, userPk: user?.pk ?? null }, source, now));
     counters.count({ appPk, customerPk: customer.pk, userPk: user?.pk ?? null, event: event.event, eventDate: event.eventDate });
     return { id, duplicate: false, warnings };
   }

@@ -182,7 +182,7 @@ describePg("the PostgreSQL applier gives the SQLite applier's results", () => {
     ]);
   });
 
-  test("new customers and users made ahead of their events (pg/ingest.ts createAhead) are the ones made one by one", async () => {
+  test("new customers and users made ahead of their events (pg/create-ahead.ts) are the ones made one by one", async () => {
     const batch = (...messages: Extract<Command, { type: "ApplySegmentBatch" }>["messages"]): Command => ({ type: "ApplySegmentBatch", appId: "app_1", receivedAt: T0, messages });
     const track = (messageId: string, ids: { userId?: string; groupId?: string }) => ({ kind: "event" as const, messageId, ...ids, event: event("track", {}, T0, { messageId }) });
     await parity([
