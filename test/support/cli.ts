@@ -11,6 +11,7 @@ import { closePostgres, openPostgres } from "../../src/db/postgres";
 import { silentLogger } from "../../src/log";
 import { createPgStore } from "../../src/store/pg/store";
 import { createSqliteStore } from "../../src/store/sqlite/store";
+import type { Store } from "../../src/store/types";
 import { Writer } from "../../src/store/writer";
 import { BACKEND } from "./backend";
 import { freshDatabase } from "./postgres";
@@ -126,25 +127,29 @@ export async function queryDb<T = Record<string, unknown>>(target: string, sql: 
 export const isPostgresUrl = (target: string) => /^postgres(ql)?:\/\//.test(target);
 
 /**
- * The real app built in this process on the database a command wrote (the store of its
- * backend): `use` gets its `handle`, and the store is closed after.
+ * The real store of the database's backend (a SQLite path or a postgres:// URL), opened in this
+ * process for `use` and closed after: to prepare what a process under test will serve.
  */
-export async function withAppOn<T>(target: string, use: (handle: (request: Request) => Promise<Response>) => Promise<T>): Promise<T> {
+export async function withStoreOn<T>(target: string, use: (store: Store) => Promise<T>): Promise<T> {
   if (isPostgresUrl(target)) {
     const store = await createPgStore({ db: openPostgres(target, { max: 2 }), clock: Date.now }); // closes its pool on close()
     try {
-      return await use((request) => createHttpApp({ store, logger: silentLogger }).handle(request));
+      return await use(store);
     } finally {
       await store.close();
     }
   }
   const db = openMigratedDatabase(target);
   try {
-    const store = createSqliteStore({ db, writer: new Writer(db.$client), clock: Date.now });
-    return await use((request) => createHttpApp({ store, logger: silentLogger }).handle(request));
+    return await use(createSqliteStore({ db, writer: new Writer(db.$client), clock: Date.now }));
   } finally {
     db.$client.close();
   }
+}
+
+/** The real app built in this process on that database (withStoreOn): `use` gets its `handle`. */
+export function withAppOn<T>(target: string, use: (handle: (request: Request) => Promise<Response>) => Promise<T>): Promise<T> {
+  return withStoreOn(target, (store) => use((request) => createHttpApp({ store, logger: silentLogger }).handle(request)));
 }
 
 /** The first row of queryDb(), or undefined. */
