@@ -5,7 +5,7 @@ import { afterEach, expect } from "bun:test";
 import { Database } from "bun:sqlite";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { createAppJson, readDb, removeScratches, scratch } from "../support/cli";
+import { createAppJson, readDb, removeScratches, sqliteScratch } from "../support/cli";
 import { cleanEnv, freePort, TRACKD_COMMAND, startTrackd } from "../support/process";
 import { testSqlite } from "../support/backend";
 // SQLite-only (skipped on TRACKD_TEST_BACKEND=postgres): `trackd backup` is SQLite's online snapshot (pg_dump on PostgreSQL).
@@ -16,7 +16,7 @@ const backup = (args: string[]) =>
   Bun.spawn([...TRACKD_COMMAND, "backup", ...args], { env: cleanEnv(), stdout: "pipe", stderr: "pipe" });
 
 testSqlite("a backup under load holds every acknowledged event and consistent counts, and serves", async () => {
-  const s = scratch();
+  const s = sqliteScratch();
   const { appId, apiKey } = createAppJson(s, "acme");
   const port = freePort();
   const server = await startTrackd(s.db, port, ["--health-interval", "0"]);
@@ -81,7 +81,7 @@ testSqlite("a backup under load holds every acknowledged event and consistent co
 }, 60_000);
 
 testSqlite("backup never overwrites a file and needs --out", async () => {
-  const s = scratch();
+  const s = sqliteScratch();
   createAppJson(s, "acme");
   const existing = join(s.dir, "taken.db");
   writeFileSync(existing, "precious");

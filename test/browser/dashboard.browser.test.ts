@@ -1,19 +1,13 @@
 // The dashboard in Debian's Chromium against trackd as a process (the compiled binary under
 // .ci/run): sign-in, every page with real seeded data checked against the API, live, erasure,
 // roles, CSRF from another origin, no third-party requests, and the JavaScript budget.
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Subprocess } from "bun";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { createAccountsService } from "../../src/accounts/service";
 import { createAppsService, type CreatedApp } from "../../src/apps/service";
-import { openMigratedDatabase } from "../../src/db";
 import { cleanEnv, ENTRY, freePort, TRACKD_COMMAND, startTrackd } from "../support/process";
-import { sqliteStore } from "../helpers";
-import { BACKEND, describeSqlite } from "../support/backend";
-// SQLite-only (skipped on TRACKD_TEST_BACKEND=postgres): runs trackd or its CLI as a process on a SQLite file (--db PATH), which TRACKD_TEST_BACKEND does not reach; on PostgreSQL the same would only repeat the SQLite run (the CLI and server on a PostgreSQL URL: test/pg/cli.test.ts, test/pg/multi-node.test.ts).
+import { removeScratches, scratch, withStoreOn } from "../support/cli";
 
 const CHROMIUM = "/usr/bin/chromium";
 const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
@@ -27,7 +21,6 @@ const LOCKED = { email: "locked@example.com", password: "locked password 1" };
 let browser: Browser;
 let trackd: Subprocess | undefined;
 let evil: ReturnType<typeof Bun.serve> | undefined;
-let dir: string;
 let app: CreatedApp;
 let base: string;
 
@@ -40,17 +33,16 @@ async function apiGet<T>(path: string): Promise<T> {
 const fmt = (n: number) => n.toLocaleString("en-US");
 
 beforeAll(async () => {
-  if (BACKEND !== "sqlite") return; // its tests are skipped: start nothing
-  dir = mkdtempSync(join(tmpdir(), "trackd-dashboard-"));
-  const dbPath = join(dir, "trackd.db");
-  const db = openMigratedDatabase(dbPath);
-  const store = sqliteStore(db);
-  app = await createAppsService(store).create("Acme");
-  const accounts = createAccountsService(store, Date.now);
-  await accounts.createUser(ADMIN.email, "admin", ADMIN.password);
-  await accounts.createUser(VIEWER.email, "viewer", VIEWER.password);
-  await accounts.createUser(LOCKED.email, "viewer", LOCKED.password);
-  db.$client.close();
+  // A database of the suite's backend (a SQLite file or a fresh PostgreSQL database).
+  const { db: dbPath } = await scratch();
+  app = await withStoreOn(dbPath, async (store) => {
+    const created = await createAppsService(store).create("Acme");
+    const accounts = createAccountsService(store, Date.now);
+    await accounts.createUser(ADMIN.email, "admin", ADMIN.password);
+    await accounts.createUser(VIEWER.email, "viewer", VIEWER.password);
+    await accounts.createUser(LOCKED.email, "viewer", LOCKED.password);
+    return created;
+  });
   // Real generated history through the write path; the server scores it when it starts.
   const seeded = Bun.spawnSync([process.execPath, ENTRY, "dev", "seed", "--app", app.appId, "--events", "3000", "--customers", "40", "--days", "90", "--db", dbPath], { env: cleanEnv(), stdout: "ignore", stderr: "pipe" });
   if (!seeded.success) throw new Error(`dev seed failed: ${seeded.stderr}`);
@@ -71,7 +63,8 @@ afterAll(async () => {
   await browser?.close();
   trackd?.kill("SIGKILL");
   evil?.stop(true);
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await trackd?.exited;
+  await removeScratches();
 });
 
 /** A fresh browser profile, signed in as `who`, with every request it makes recorded. */
@@ -88,7 +81,7 @@ async function signedIn(who: { email: string; password: string }, path = `/apps/
   return { context, page, requests };
 }
 
-describeSqlite("signing in", () => {
+describe("signing in", () => {
   test("a page asked for without a session goes to /login, and back there after signing in; Sign out ends it", async () => {
     const path = `/apps/${app.appId}/events`;
     const { context, page } = await signedIn(ADMIN, path);
@@ -124,7 +117,7 @@ describeSqlite("signing in", () => {
   }, BROWSER_TEST_MS);
 });
 
-describeSqlite("pages with real data", () => {
+describe("pages with real data", () => {
   test("overview, customers, customer and events show what the API says, loading nothing from another origin within the JS budget", async () => {
     const { context, page, requests } = await signedIn(ADMIN);
     const from = new Date(Date.now() - 29 * 86_400_000).toISOString().slice(0, 10);
@@ -212,7 +205,7 @@ describeSqlite("pages with real data", () => {
   }, BROWSER_TEST_MS);
 });
 
-describeSqlite("settings", () => {
+describe("settings", () => {
   test("an admin changes browser-event rules and retention on the Settings page; the API shows the change", async () => {
     const { context, page } = await signedIn(ADMIN, `/apps/${app.appId}/settings`);
     await page.getByLabel("Allowed origins").fill("https://app.example.com");
@@ -236,7 +229,7 @@ describeSqlite("settings", () => {
   }, BROWSER_TEST_MS);
 });
 
-describeSqlite("roles and CSRF", () => {
+describe("roles and CSRF", () => {
   test("a viewer sees no settings, and the server answers 403 to a viewer's admin requests", async () => {
     const { context, page } = await signedIn(VIEWER);
     await page.getByRole("link", { name: "Customers" }).waitFor();
@@ -271,11 +264,11 @@ describeSqlite("roles and CSRF", () => {
   }, BROWSER_TEST_MS);
 });
 
-describeSqlite("first run", () => {
+describe("first run", () => {
   test("the setup link serve prints creates the first admin, who lands on the app with the first curl to send", async () => {
-    const fresh = mkdtempSync(join(tmpdir(), "trackd-first-run-"));
+    const fresh = await scratch(); // removed (or dropped) with the others, after the server
     const port = freePort();
-    const proc = Bun.spawn([...TRACKD_COMMAND, "serve", "--db", join(fresh, "trackd.db"), "--port", String(port), "--host", "127.0.0.1", "--health-interval", "0"], { env: cleanEnv(), stdout: "pipe", stderr: "ignore" });
+    const proc = Bun.spawn([...TRACKD_COMMAND, "serve", "--db", fresh.db, "--port", String(port), "--host", "127.0.0.1", "--health-interval", "0"], { env: cleanEnv(), stdout: "pipe", stderr: "ignore" });
     try {
       let printed = "";
       const reader = proc.stdout.getReader();
@@ -300,7 +293,7 @@ describeSqlite("first run", () => {
       await context.close();
     } finally {
       proc.kill("SIGKILL");
-      rmSync(fresh, { recursive: true, force: true });
+      await proc.exited;
     }
   }, BROWSER_TEST_MS);
 });

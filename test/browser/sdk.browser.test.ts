@@ -1,20 +1,14 @@
 // The snippet in a real browser: Debian's Chromium driven by playwright-core. trackd runs as a
 // real process; the pages come from a second origin (another port), as on a customer's site.
-import { Database } from "bun:sqlite";
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Subprocess } from "bun";
 import { createHmac } from "node:crypto";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { existsSync } from "node:fs";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { createAppsService, type CreatedApp } from "../../src/apps/service";
-import { openMigratedDatabase } from "../../src/db";
 import { SDK_SOURCE } from "../../src/sdk/index";
 import { freePort, startTrackd } from "../support/process";
-import { sqliteStore } from "../helpers";
-import { BACKEND, describeSqlite } from "../support/backend";
-// SQLite-only (skipped on TRACKD_TEST_BACKEND=postgres): runs trackd or its CLI as a process on a SQLite file (--db PATH), which TRACKD_TEST_BACKEND does not reach; on PostgreSQL the same would only repeat the SQLite run (the CLI and server on a PostgreSQL URL: test/pg/cli.test.ts, test/pg/multi-node.test.ts).
+import { queryDb, removeScratches, scratch, withStoreOn } from "../support/cli";
 
 const CHROMIUM = "/usr/bin/chromium";
 // Without the background-networking flags Chromium keeps dialling Google, which this network refuses.
@@ -26,20 +20,16 @@ const QUEUE_STUB = `!function(w){var c=w.churnkey=w.churnkey||{};c.q=c.q||[];["i
 let browser: Browser;
 let trackd: Subprocess | undefined;
 let pages: ReturnType<typeof Bun.serve>;
-let dir: string;
+/** A database of the suite's backend: a SQLite file or a fresh PostgreSQL database's URL. */
 let dbPath: string;
 let port: number;
 let app: CreatedApp;
 let trackdBase: string;
 
 beforeAll(async () => {
-  if (BACKEND !== "sqlite") return; // its tests are skipped: start nothing
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (see README, Development)`);
-  dir = mkdtempSync(join(tmpdir(), "trackd-browser-"));
-  dbPath = join(dir, "trackd.db");
-  const db = openMigratedDatabase(dbPath);
-  app = await createAppsService(sqliteStore(db)).create("browser");
-  db.$client.close();
+  dbPath = (await scratch()).db;
+  app = await withStoreOn(dbPath, (store) => createAppsService(store).create("browser"));
   port = freePort();
   trackdBase = `http://127.0.0.1:${port}`;
   trackd = await startTrackd(dbPath, port);
@@ -51,7 +41,8 @@ afterAll(async () => {
   await browser?.close();
   trackd?.kill("SIGKILL");
   pages?.stop(true);
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await trackd?.exited;
+  await removeScratches();
 });
 
 /** Requests seen by /busy: the first is answered 429, the rest are passed on to trackd. */
@@ -122,25 +113,20 @@ interface StoredEvent {
   messageId: string;
 }
 
-/** What the database holds for a customer, read through a separate connection. */
-function storedFor(customerId: string): StoredEvent[] {
-  const db = new Database(dbPath, { readonly: true });
-  try {
-    return db
-      .query(
-        `select e.id, e.event, e.verified, e.source, e.message_id as messageId from events e
-         join customers c on c.pk = e.customer_pk where c.customer_id = ?1 or c.email = ?1 order by e.seq`,
-      )
-      .all(customerId) as StoredEvent[];
-  } finally {
-    db.close();
-  }
+/** What the database holds for a customer, read through a separate connection (either backend: verified as 0/1). */
+function storedFor(customerId: string): Promise<StoredEvent[]> {
+  return queryDb<StoredEvent>(
+    dbPath,
+    `select e.id, e.event, case when e.verified then 1 else 0 end as verified, e.source, e.message_id as "messageId" from events e
+     join customers c on c.pk = e.customer_pk where c.customer_id = ? or c.email = ? order by e.seq`,
+    [customerId, customerId],
+  );
 }
 
-async function eventually<T>(check: () => T | undefined, timeoutMs = 10_000): Promise<T> {
+async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const value = check();
+    const value = await check();
     if (value !== undefined) return value;
     if (Date.now() > deadline) throw new Error("timed out waiting");
     await Bun.sleep(50);
@@ -148,18 +134,16 @@ async function eventually<T>(check: () => T | undefined, timeoutMs = 10_000): Pr
 }
 
 const untilStored = (customerId: string, count: number, timeoutMs?: number) =>
-  eventually(() => {
-    const rows = storedFor(customerId);
+  eventually(async () => {
+    const rows = await storedFor(customerId);
     return rows.length >= count ? rows : undefined;
   }, timeoutMs);
 
 async function setAllowedOrigins(origins: string) {
-  const db = openMigratedDatabase(dbPath);
-  await createAppsService(sqliteStore(db)).updateSettings(app.appId, { allowedOrigins: [origins] });
-  db.$client.close();
+  await withStoreOn(dbPath, (store) => createAppsService(store).updateSettings(app.appId, { allowedOrigins: [origins] }));
 }
 
-describeSqlite("the snippet in Chromium", () => {
+describe("the snippet in Chromium", () => {
   test("a signed event is stored verified, and the promise resolves with its id", async () => {
     const { page } = await openPage("/");
     const result = await page.evaluate(
@@ -173,7 +157,7 @@ describeSqlite("the snippet in Chromium", () => {
         }),
       sign("cus_signed"),
     );
-    const stored = storedFor("cus_signed");
+    const stored = await storedFor("cus_signed");
     expect(stored).toEqual([expect.objectContaining({ id: result.id, event: "Post Created", verified: 1, source: "client" })]);
     await page.context().close();
   });
@@ -181,7 +165,7 @@ describeSqlite("the snippet in Chromium", () => {
   test("an unsigned event is stored unverified", async () => {
     const { page } = await openPage("/");
     await page.evaluate(() => (window as any).churnkey.event({ customerId: "cus_unsigned", event: "Page Viewed" }));
-    expect(storedFor("cus_unsigned")).toEqual([expect.objectContaining({ verified: 0 })]);
+    expect(await storedFor("cus_unsigned")).toEqual([expect.objectContaining({ verified: 0 })]);
     await page.context().close();
   });
 
@@ -197,7 +181,7 @@ describeSqlite("the snippet in Chromium", () => {
     expect(warnings.filter((text) => text.includes("signature did not match"))).toHaveLength(1);
     await Bun.sleep(1500); // a retry would have happened by now
     expect(requests).toHaveLength(1);
-    expect(storedFor("cus_forged")).toEqual([]);
+    expect(await storedFor("cus_forged")).toEqual([]);
     await page.context().close();
   });
 
@@ -207,7 +191,7 @@ describeSqlite("the snippet in Chromium", () => {
     expect(busyArrivals).toHaveLength(2);
     // The backoff alone would retry after about 1 s; Retry-After asked for 2.
     expect(busyArrivals[1] - busyArrivals[0]).toBeGreaterThanOrEqual(BUSY_RETRY_AFTER_S * 1000 - 50);
-    expect(storedFor("cus_busy")).toEqual([expect.objectContaining({ id: result.id })]);
+    expect(await storedFor("cus_busy")).toEqual([expect.objectContaining({ id: result.id })]);
     await page.context().close();
   });
 
@@ -222,7 +206,7 @@ describeSqlite("the snippet in Chromium", () => {
         ),
       sign("cus_batch"),
     );
-    const stored = storedFor("cus_batch");
+    const stored = await storedFor("cus_batch");
     expect(stored.map((row) => row.event)).toEqual(Array.from({ length: 25 }, (_, i) => `Step ${i} Done`));
     expect(stored.map((row) => row.id)).toEqual(ids);
     expect(new Set(stored.map((row) => row.messageId)).size).toBe(25);
@@ -253,7 +237,7 @@ describeSqlite("the snippet in Chromium", () => {
   test("the queue stub keeps calls made before the script loaded, and resolves them", async () => {
     const { page } = await openPage("/stub");
     const result = await page.evaluate(() => (window as any).early);
-    expect(storedFor("cus_stub")).toEqual([expect.objectContaining({ id: result.id, event: "Early Called" })]);
+    expect(await storedFor("cus_stub")).toEqual([expect.objectContaining({ id: result.id, event: "Early Called" })]);
     await page.context().close();
   });
 
@@ -266,7 +250,7 @@ describeSqlite("the snippet in Chromium", () => {
       return { version: ck.version, foreignInit: (window as any).foreignInit };
     });
     expect(state).toEqual({ version: "cancel-flow", foreignInit: "show" });
-    expect(storedFor("cus_foreign")).toHaveLength(1);
+    expect(await storedFor("cus_foreign")).toHaveLength(1);
     await page.context().close();
   });
 
@@ -319,12 +303,12 @@ describeSqlite("the snippet in Chromium", () => {
     } finally {
       await setAllowedOrigins("*");
     }
-    expect(storedFor("cus_cors").map((row) => row.event)).toEqual(["Preflight Passed"]);
+    expect((await storedFor("cus_cors")).map((row) => row.event)).toEqual(["Preflight Passed"]);
     await page.context().close();
   });
 });
 
-describeSqlite("the snippet and refusals", () => {
+describe("the snippet and refusals", () => {
   test("an origin the app disallows: the promises reject, the console says why once, the events are dropped and never retried", async () => {
     await setAllowedOrigins("https://elsewhere.test");
     try {
@@ -342,7 +326,7 @@ describeSqlite("the snippet and refusals", () => {
       expect(warnings.filter((text) => text.includes("may not send events"))).toHaveLength(1);
       await Bun.sleep(1500); // a retry would have happened by now
       expect(requests).toHaveLength(1);
-      expect(storedFor("cus_disallowed")).toEqual([]);
+      expect(await storedFor("cus_disallowed")).toEqual([]);
       await page.context().close();
     } finally {
       await setAllowedOrigins("*");
@@ -359,7 +343,7 @@ describeSqlite("the snippet and refusals", () => {
       return results.map((result) => (result.status === "fulfilled" ? result.value.id : `rejected: ${result.reason.message}`));
     });
     expect(outcome[1]).toBe("rejected: event must be a string of 1 to 255 characters");
-    const stored = storedFor("cus_partial");
+    const stored = await storedFor("cus_partial");
     expect(stored.map((row) => row.event)).toEqual(["First Done", "Third Done"]);
     expect(stored.map((row) => row.id)).toEqual([outcome[0], outcome[2]]);
     expect(requests).toHaveLength(2); // the refused batch, then the two valid events once
@@ -368,7 +352,7 @@ describeSqlite("the snippet and refusals", () => {
   });
 });
 
-describeSqlite("the snippet while trackd is down", () => {
+describe("the snippet while trackd is down", () => {
   async function restartTrackd() {
     trackd = await startTrackd(dbPath, port);
   }
@@ -383,10 +367,10 @@ describeSqlite("the snippet while trackd is down", () => {
       );
     });
     await Bun.sleep(2000); // the first send and a retry fail
-    expect(storedFor("cus_retry")).toEqual([]);
+    expect(await storedFor("cus_retry")).toEqual([]);
     await restartTrackd();
     const ids = await page.evaluate(() => (window as any).delivered.then((results: { id: string }[]) => results.map((r) => r.id)));
-    expect(storedFor("cus_retry").map((row) => row.id)).toEqual(ids);
+    expect((await storedFor("cus_retry")).map((row) => row.id)).toEqual(ids);
     await page.context().close();
   }, 40_000);
 
@@ -406,9 +390,9 @@ describeSqlite("the snippet while trackd is down", () => {
     await next.goto(pageUrl("/self-hosted"));
     const stored = await untilStored("cus_persisted", 3);
     expect(stored.map((row) => row.event)).toEqual(["Draft 0 Saved", "Draft 1 Saved", "Draft 2 Saved"]);
-    await eventually(() => (storedFor("cus_persisted").length === 3 ? true : undefined));
+    await eventually(async () => ((await storedFor("cus_persisted")).length === 3 ? true : undefined));
     await next.waitForFunction(() => JSON.parse(localStorage.getItem("trackd:queue") || "[]").length === 0);
-    expect(storedFor("cus_persisted")).toHaveLength(3);
+    expect(await storedFor("cus_persisted")).toHaveLength(3);
     await context.close();
   }, 40_000);
 });

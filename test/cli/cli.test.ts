@@ -1,28 +1,25 @@
-// The CLI as a real process: `bun src/index.ts …`, each test on its own temporary database file.
-import { afterEach, expect, test } from "bun:test";
+// The CLI as a real process (the compiled binary under TRACKD_TEST_BINARY, else `bun src/index.ts …`),
+// each test on a database of its own of the suite's backend (scratch(): a SQLite file or a fresh
+// PostgreSQL database). The --help/--version and usage-error tests are about argument handling
+// and run on both runs too (about 30 quick processes).
+import { afterEach, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import journal from "../../drizzle/meta/_journal.json";
+import pgJournal from "../../drizzle-pg/meta/_journal.json";
 import { version } from "../../package.json";
-import { createHttpApp } from "../../src/app";
-import { openMigratedDatabase } from "../../src/db";
-import { silentLogger } from "../../src/log";
 import { DEFAULT_WEIGHTS } from "../../src/scoring/weights";
-import { sqliteStore } from "../helpers";
-import { createAppJson, ok, readDb, removeScratches, scratch, trackd } from "../support/cli";
-import { describeSqlite } from "../support/backend";
-// SQLite-only (skipped on TRACKD_TEST_BACKEND=postgres): runs trackd or its CLI as a process on a SQLite file (--db PATH), which TRACKD_TEST_BACKEND does not reach; on PostgreSQL the same would only repeat the SQLite run (the CLI and server on a PostgreSQL URL: test/pg/cli.test.ts, test/pg/multi-node.test.ts).
+import { createAppJson, ok, queryDb, queryOne, readDb, removeScratches, scratch, tempDir, trackd, withAppOn, type Scratch } from "../support/cli";
+import { BACKEND, testSqlite } from "../support/backend";
 
 const API_KEY = /^tk_[0-9a-f]{12}_[0-9a-f]{64}$/;
 
 afterEach(removeScratches);
 
-/** Sends one event to the real app built in-process on the same database file; returns the status. */
-async function sendEvent(dbPath: string, appId: string, apiKey: string): Promise<number> {
-  const db = openMigratedDatabase(dbPath);
-  try {
-    const app = createHttpApp({ store: sqliteStore(db), logger: silentLogger });
-    const response = await app.handle(
+/** Sends one event to the real app built in-process on the same database; returns the status. */
+async function sendEvent(db: string, appId: string, apiKey: string): Promise<number> {
+  return withAppOn(db, async (handle) => {
+    const response = await handle(
       new Request("http://localhost/v1/api/events/new", {
         method: "POST",
         headers: { "x-ck-api-key": apiKey, "x-ck-app": appId, "content-type": "application/json" },
@@ -30,15 +27,13 @@ async function sendEvent(dbPath: string, appId: string, apiKey: string): Promise
       }),
     );
     return response.status;
-  } finally {
-    db.$client.close();
-  }
+  });
 }
 
 
-describeSqlite("trackd apps create", () => {
-  test("--json prints exactly one JSON object with appId, apiKey and signingSecret", () => {
-    const s = scratch();
+describe("trackd apps create", () => {
+  test("--json prints exactly one JSON object with appId, apiKey and signingSecret", async () => {
+    const s = await scratch();
     const result = trackd(["apps", "create", "--name", "Acme", "--json", "--db", s.db], { cwd: s.dir });
     expect(result.code).toBe(0);
     const lines = result.stdout.split("\n");
@@ -50,17 +45,14 @@ describeSqlite("trackd apps create", () => {
     expect(created.signingSecret).toMatch(/^[0-9a-f]{64}$/);
   });
 
-  test("the API key is stored only as a hash, the signing secret is retrievable", () => {
-    const s = scratch();
+  test("the API key is stored only as a hash, the signing secret is retrievable", async () => {
+    const s = await scratch();
     const created = createAppJson(s, "Acme");
     const secretPart = created.apiKey.split("_")[2];
     expect(secretPart).toHaveLength(64);
 
-    const { keyRows, signingSecret } = readDb(s.db, (db) => ({
-      keyRows: db.query("select * from api_keys").all() as Record<string, unknown>[],
-      signingSecret: (db.query("select signing_secret from apps where id = ?").get(created.appId) as { signing_secret: string })
-        .signing_secret,
-    }));
+    const keyRows = await queryDb(s.db, "select * from api_keys");
+    const { signing_secret: signingSecret } = (await queryOne<{ signing_secret: string }>(s.db, "select signing_secret from apps where id = ?", [created.appId]))!;
     expect(keyRows).toHaveLength(1);
     for (const row of keyRows) {
       for (const value of Object.values(row)) {
@@ -69,20 +61,27 @@ describeSqlite("trackd apps create", () => {
       }
     }
     expect(signingSecret).toBe(created.signingSecret);
-    // Nor anywhere in the file itself (the CLI has closed it, so the WAL is checkpointed).
+  });
+
+  // SQLite-only: about the bytes of the database file.
+  testSqlite("nor is the API key anywhere in the SQLite file", async () => {
+    const s = await scratch();
+    const created = createAppJson(s, "Acme");
+    const secretPart = created.apiKey.split("_")[2];
+    // The CLI has closed the file, so the WAL is checkpointed.
     const bytes = readFileSync(s.db).toString("latin1");
     expect(bytes).not.toContain(secretPart);
     expect(bytes).toContain(created.signingSecret);
   });
 
   test("the printed key authenticates its app", async () => {
-    const s = scratch();
+    const s = await scratch();
     const created = createAppJson(s, "Acme");
     expect(await sendEvent(s.db, created.appId, created.apiKey)).toBe(201);
   });
 
   test("human output shows the app id, the API key and the signing secret", async () => {
-    const s = scratch();
+    const s = await scratch();
     const result = trackd(["apps", "create", "--name", "Acme", "--db", s.db], { cwd: s.dir });
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('"Acme"');
@@ -92,15 +91,15 @@ describeSqlite("trackd apps create", () => {
     expect(appId).toBeDefined();
     expect(apiKey).toMatch(API_KEY);
     expect(secret).toBeDefined();
-    const stored = readDb(s.db, (db) => db.query("select id, signing_secret from apps").all());
+    const stored = await queryDb(s.db, "select id, signing_secret from apps");
     expect(stored).toEqual([{ id: appId, signing_secret: secret }]);
     expect(await sendEvent(s.db, appId!, apiKey!)).toBe(201);
   });
 });
 
-describeSqlite("trackd apps list", () => {
-  test("--json lists every app with its number of active keys", () => {
-    const s = scratch();
+describe("trackd apps list", () => {
+  test("--json lists every app with its number of active keys", async () => {
+    const s = await scratch();
     const acme = createAppJson(s, "Acme");
     const globex = createAppJson(s, "Globex");
     ok(["keys", "create", "--app", globex.appId], s);
@@ -113,14 +112,14 @@ describeSqlite("trackd apps list", () => {
     ]);
   });
 
-  test("--json on an empty database is an empty array", () => {
-    const s = scratch();
+  test("--json on an empty database is an empty array", async () => {
+    const s = await scratch();
     ok(["migrate"], s);
     expect(JSON.parse(ok(["apps", "list", "--json"], s).stdout)).toEqual([]);
   });
 
-  test("human output names each app", () => {
-    const s = scratch();
+  test("human output names each app", async () => {
+    const s = await scratch();
     const acme = createAppJson(s, "Acme Corp");
     createAppJson(s, "Globex");
     const result = ok(["apps", "list"], s);
@@ -132,9 +131,9 @@ describeSqlite("trackd apps list", () => {
 
 const DEFAULT_SETTINGS = { requireVerified: false, allowedOrigins: ["*"], stripeWebhook: false, healthWeights: DEFAULT_WEIGHTS, retentionDays: null };
 
-describeSqlite("trackd apps update", () => {
-  test("--require-verified and --allowed-origins change the stored settings", () => {
-    const s = scratch();
+describe("trackd apps update", () => {
+  test("--require-verified and --allowed-origins change the stored settings", async () => {
+    const s = await scratch();
     const { appId } = createAppJson(s, "Acme");
     const result = ok(
       ["apps", "update", appId, "--require-verified", "--allowed-origins", "https://app.acme.com, http://localhost:5173/", "--json"],
@@ -143,34 +142,34 @@ describeSqlite("trackd apps update", () => {
     const expected = { ...DEFAULT_SETTINGS, requireVerified: true, allowedOrigins: ["https://app.acme.com", "http://localhost:5173"] };
     expect(JSON.parse(result.stdout)).toEqual({ appId, ...expected });
     expect(JSON.parse(ok(["apps", "list", "--json"], s).stdout)[0]).toMatchObject(expected);
-    const stored = readDb(s.db, (db) => db.query("select require_verified, allowed_origins from apps").get());
+    const stored = await queryOne(s.db, "select case when require_verified then 1 else 0 end as require_verified, allowed_origins from apps");
     expect(stored).toEqual({ require_verified: 1, allowed_origins: "https://app.acme.com,http://localhost:5173" });
   });
 
-  test("--no-require-verified turns the requirement off and leaves the origins alone", () => {
-    const s = scratch();
+  test("--no-require-verified turns the requirement off and leaves the origins alone", async () => {
+    const s = await scratch();
     const { appId } = createAppJson(s, "Acme");
     ok(["apps", "update", appId, "--require-verified", "--allowed-origins", "https://a.com"], s);
     const result = ok(["apps", "update", appId, "--no-require-verified"], s);
     expect(result.stdout).toContain("unsigned browser events accepted, origins https://a.com");
   });
 
-  test("--stripe-webhook-secret stores the secret, never shows it back, and --no-stripe-webhook-secret removes it", () => {
-    const s = scratch();
+  test("--stripe-webhook-secret stores the secret, never shows it back, and --no-stripe-webhook-secret removes it", async () => {
+    const s = await scratch();
     const { appId } = createAppJson(s, "Acme");
     const secret = "whsec_0123456789abcdefABCDEF";
     const result = ok(["apps", "update", appId, "--stripe-webhook-secret", secret, "--json"], s);
     expect(JSON.parse(result.stdout)).toMatchObject({ appId, stripeWebhook: true });
     expect(result.stdout).not.toContain(secret);
     expect(ok(["apps", "list"], s).stdout).toContain("Stripe webhook on");
-    expect(readDb(s.db, (db) => db.query("select stripe_webhook_secret from apps").get())).toEqual({ stripe_webhook_secret: secret });
+    expect(await queryOne(s.db, "select stripe_webhook_secret from apps")).toEqual({ stripe_webhook_secret: secret });
 
     ok(["apps", "update", appId, "--no-stripe-webhook-secret"], s);
-    expect(readDb(s.db, (db) => db.query("select stripe_webhook_secret from apps").get())).toEqual({ stripe_webhook_secret: null });
+    expect(await queryOne(s.db, "select stripe_webhook_secret from apps")).toEqual({ stripe_webhook_secret: null });
   });
 
-  test('"*" among the origins means any origin', () => {
-    const s = scratch();
+  test('"*" among the origins means any origin', async () => {
+    const s = await scratch();
     const { appId } = createAppJson(s, "Acme");
     const result = ok(["apps", "update", appId, "--allowed-origins", "https://a.com,*", "--json"], s);
     expect(JSON.parse(result.stdout).allowedOrigins).toEqual(["*"]);
@@ -185,8 +184,8 @@ describeSqlite("trackd apps update", () => {
     [["--stripe-webhook-secret", "sk_test_123456789"], "--stripe-webhook-secret must look like whsec_"],
     [["--stripe-webhook-secret", "whsec_0123456789", "--no-stripe-webhook-secret"], "contradict each other"],
   ] as const) {
-    test(`${args.join(" ") || "no flags"} exits 2: ${message}`, () => {
-      const s = scratch();
+    test(`${args.join(" ") || "no flags"} exits 2: ${message}`, async () => {
+      const s = await scratch();
       const { appId } = createAppJson(s, "Acme");
       const result = trackd(["apps", "update", appId, ...args, "--db", s.db], { cwd: s.dir });
       expect(result.code).toBe(2);
@@ -195,8 +194,8 @@ describeSqlite("trackd apps update", () => {
     });
   }
 
-  test("an unknown app exits 1", () => {
-    const s = scratch();
+  test("an unknown app exits 1", async () => {
+    const s = await scratch();
     createAppJson(s, "Acme");
     const result = trackd(["apps", "update", "app_0000", "--require-verified", "--db", s.db], { cwd: s.dir });
     expect(result.code).toBe(1);
@@ -204,9 +203,9 @@ describeSqlite("trackd apps update", () => {
   });
 });
 
-describeSqlite("trackd keys create", () => {
+describe("trackd keys create", () => {
   test("--json gives a second key that works alongside the first", async () => {
-    const s = scratch();
+    const s = await scratch();
     const created = createAppJson(s, "Acme");
     const result = ok(["keys", "create", "--app", created.appId, "--json"], s);
     const key = JSON.parse(result.stdout);
@@ -222,27 +221,27 @@ describeSqlite("trackd keys create", () => {
   });
 
   test("a key of one app does not open another app", async () => {
-    const s = scratch();
+    const s = await scratch();
     const acme = createAppJson(s, "Acme");
     const globex = createAppJson(s, "Globex");
     const key = JSON.parse(ok(["keys", "create", "--app", acme.appId, "--json"], s).stdout);
     expect(await sendEvent(s.db, globex.appId, key.apiKey)).toBe(401);
   });
 
-  test("for an unknown app exits 1 with a message on stderr", () => {
-    const s = scratch();
+  test("for an unknown app exits 1 with a message on stderr", async () => {
+    const s = await scratch();
     ok(["migrate"], s);
     const result = trackd(["keys", "create", "--app", "app_nope", "--db", s.db], { cwd: s.dir });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain("app_nope");
     expect(result.stdout).toBe("");
-    expect(readDb(s.db, (db) => db.query("select count(*) as n from api_keys").get())).toEqual({ n: 0 });
+    expect(await queryOne(s.db, "select count(*) as n from api_keys")).toEqual({ n: 0 });
   });
 });
 
-describeSqlite("trackd keys create --scope", () => {
+describe("trackd keys create --scope", () => {
   test("a read-only key can read but is refused ingestion with 403", async () => {
-    const s = scratch();
+    const s = await scratch();
     const created = createAppJson(s, "Acme");
     const key = JSON.parse(ok(["keys", "create", "--app", created.appId, "--scope", "read", "--json"], s).stdout);
     expect(key.scopes).toEqual(["read"]);
@@ -250,8 +249,8 @@ describeSqlite("trackd keys create --scope", () => {
     expect(await sendEvent(s.db, created.appId, created.apiKey)).toBe(201);
   });
 
-  test.each([["ingest,write"], [""], ["READ"]])("--scope %p exits 2 and lists the valid scopes", (scope) => {
-    const s = scratch();
+  test.each([["ingest,write"], [""], ["READ"]])("--scope %p exits 2 and lists the valid scopes", async (scope) => {
+    const s = await scratch();
     const created = createAppJson(s, "Acme");
     const result = trackd(["keys", "create", "--app", created.appId, "--scope", scope, "--db", s.db], { cwd: s.dir });
     expect(result.code).toBe(2);
@@ -259,9 +258,9 @@ describeSqlite("trackd keys create --scope", () => {
   });
 });
 
-describeSqlite("trackd keys revoke", () => {
+describe("trackd keys revoke", () => {
   test("a revoked key is refused while the app's other key keeps working", async () => {
-    const s = scratch();
+    const s = await scratch();
     const created = createAppJson(s, "Acme");
     const second = JSON.parse(ok(["keys", "create", "--app", created.appId, "--json"], s).stdout);
     expect(await sendEvent(s.db, created.appId, second.apiKey)).toBe(201);
@@ -275,10 +274,10 @@ describeSqlite("trackd keys revoke", () => {
     expect(JSON.parse(ok(["apps", "list", "--json"], s).stdout)[0].activeKeys).toBe(1);
   });
 
-  test("revoking the same key again exits 1", () => {
-    const s = scratch();
+  test("revoking the same key again exits 1", async () => {
+    const s = await scratch();
     createAppJson(s, "Acme");
-    const { id } = readDb(s.db, (db) => db.query("select id from api_keys").get() as { id: string });
+    const { id } = (await queryOne<{ id: string }>(s.db, "select id from api_keys"))!;
     expect(trackd(["keys", "revoke", id, "--db", s.db], { cwd: s.dir }).code).toBe(0);
     const again = trackd(["keys", "revoke", id, "--db", s.db], { cwd: s.dir });
     expect(again.code).toBe(1);
@@ -286,7 +285,7 @@ describeSqlite("trackd keys revoke", () => {
   });
 
   test("an unknown key id exits 1 and revokes nothing", async () => {
-    const s = scratch();
+    const s = await scratch();
     const created = createAppJson(s, "Acme");
     const result = trackd(["keys", "revoke", "key_000000000000", "--db", s.db], { cwd: s.dir });
     expect(result.code).toBe(1);
@@ -295,9 +294,10 @@ describeSqlite("trackd keys revoke", () => {
   });
 });
 
-describeSqlite("trackd migrate", () => {
-  test("creates the database file, with its folder, on a fresh path", () => {
-    const s = scratch();
+describe("trackd migrate", () => {
+  // SQLite-only: about creating the file and its folder.
+  testSqlite("creates the database file, with its folder, on a fresh path", async () => {
+    const s = await scratch();
     const path = join(s.dir, "nested", "deeper", "fresh.db");
     const result = trackd(["migrate", "--db", path], { cwd: s.dir });
     expect(result.code).toBe(0);
@@ -308,62 +308,62 @@ describeSqlite("trackd migrate", () => {
     expect(tables).toEqual(expect.arrayContaining(["apps", "api_keys", "customers", "users", "events"]));
   });
 
-  test("running it again changes nothing and keeps the data", () => {
-    const s = scratch();
+  test("running it again changes nothing and keeps the data", async () => {
+    const s = await scratch();
     expect(trackd(["migrate", "--db", s.db], { cwd: s.dir }).code).toBe(0);
     const created = createAppJson(s, "Acme");
-    const snapshot = () =>
-      readDb(s.db, (db) => ({
-        schema: db.query("select type, name, sql from sqlite_master order by name").all(),
-        migrations: db.query("select * from __drizzle_migrations").all(),
-        apps: db.query("select * from apps").all(),
-      }));
-    const before = snapshot();
+    const snapshot = async () => ({
+      schema: await queryDb(s.db, BACKEND === "sqlite" ? SQLITE_SCHEMA : PG_SCHEMA),
+      migrations: await queryDb(s.db, `select * from ${MIGRATIONS_TABLE}`),
+      apps: await queryDb(s.db, "select * from apps"),
+    });
+    const before = await snapshot();
 
     expect(trackd(["migrate", "--db", s.db], { cwd: s.dir }).code).toBe(0);
-    expect(snapshot()).toEqual(before);
+    expect(await snapshot()).toEqual(before);
     expect(before.apps).toEqual([expect.objectContaining({ id: created.appId })]);
   });
 });
 
-describeSqlite("trackd --help and --version", () => {
-  test.each([["--help"], ["-h"], ["help"]])("%s prints usage and exits 0", (flag) => {
-    const s = scratch();
-    const result = trackd([flag], { cwd: s.dir });
+const SQLITE_SCHEMA = "select type, name, sql from sqlite_master order by name";
+const PG_SCHEMA = `select table_schema, table_name, column_name, data_type, column_default, is_nullable from information_schema.columns
+  where table_schema in ('public', 'drizzle') order by table_schema, table_name, ordinal_position`;
+const MIGRATIONS_TABLE = BACKEND === "sqlite" ? "__drizzle_migrations" : "drizzle.__drizzle_migrations";
+const MIGRATIONS = (BACKEND === "sqlite" ? journal : pgJournal).entries.length;
+
+describe("trackd --help and --version", () => {
+  test.each([["--help"], ["-h"], ["help"]])("%s prints usage and exits 0", async (flag) => {
+    const dir = tempDir();
+    const result = trackd([flag], { cwd: dir });
     expect(result.code).toBe(0);
     expect(result.stdout).toContain("Usage: trackd");
     for (const command of ["serve", "apps create", "apps list", "keys create", "keys revoke", "migrate"]) {
       expect(result.stdout).toContain(command);
     }
-    expect(existsSync(join(s.dir, "data"))).toBe(false);
+    expect(existsSync(join(dir, "data"))).toBe(false);
   });
 
-  test.each([["--version"], ["-v"], ["version"]])("%s prints the package version and exits 0", (flag) => {
-    const s = scratch();
-    const result = trackd([flag], { cwd: s.dir });
+  test.each([["--version"], ["-v"], ["version"]])("%s prints the package version and exits 0", async (flag) => {
+    const result = trackd([flag], { cwd: tempDir() });
     expect(result.code).toBe(0);
     expect(result.stdout.trim()).toBe(version);
   });
 });
 
-describeSqlite("TRACKD_DB", () => {
-  type Scratch = ReturnType<typeof scratch>;
+describe("TRACKD_DB", () => {
   // Each case: prepare the database through --db, run the command with only TRACKD_DB, check its effect.
-  test.each<[string, (s: Scratch) => string[], (s: Scratch, stdout: string) => void]>([
+  test.each<[string, (s: Scratch) => string[] | Promise<string[]>, (s: Scratch, stdout: string) => Promise<void>]>([
     [
       "migrate",
       () => ["migrate"],
-      (s) =>
-        expect(readDb(s.db, (db) => db.query("select count(*) as n from __drizzle_migrations").get())).toEqual({
-          n: journal.entries.length,
-        }),
+      async (s) => expect(await queryOne(s.db, `select count(*) as n from ${MIGRATIONS_TABLE}`)).toEqual({ n: MIGRATIONS }),
     ],
     [
       "apps create",
       () => ["apps", "create", "--name", "FromEnv", "--json"],
-      (s, stdout) => {
+      async (s, stdout) => {
         const { appId } = JSON.parse(stdout);
-        expect(readDb(s.db, (db) => db.query("select name from apps where id = ?").get(appId))).toEqual({ name: "FromEnv" });
+        expect(await queryOne(s.db, "select name from apps where id = ?", [appId])).toEqual({ name: "FromEnv" });
       },
     ],
     [
@@ -372,45 +372,44 @@ describeSqlite("TRACKD_DB", () => {
         createAppJson(s, "Listed");
         return ["apps", "list", "--json"];
       },
-      (_, stdout) => expect(JSON.parse(stdout).map((app: { name: string }) => app.name)).toEqual(["Listed"]),
+      async (_, stdout) => expect(JSON.parse(stdout).map((app: { name: string }) => app.name)).toEqual(["Listed"]),
     ],
     [
       "keys create",
       (s) => ["keys", "create", "--app", createAppJson(s, "Acme").appId, "--json"],
-      (s, stdout) => {
+      async (s, stdout) => {
         const { keyId } = JSON.parse(stdout);
-        expect(readDb(s.db, (db) => db.query("select count(*) as n from api_keys where id = ?").get(keyId))).toEqual({ n: 1 });
+        expect(await queryOne(s.db, "select count(*) as n from api_keys where id = ?", [keyId])).toEqual({ n: 1 });
       },
     ],
     [
       "keys revoke",
-      (s) => {
+      async (s) => {
         createAppJson(s, "Acme");
-        return ["keys", "revoke", readDb(s.db, (db) => (db.query("select id from api_keys").get() as { id: string }).id)];
+        return ["keys", "revoke", (await queryOne<{ id: string }>(s.db, "select id from api_keys"))!.id];
       },
-      (s) =>
-        expect(readDb(s.db, (db) => db.query("select count(*) as n from api_keys where revoked_at is not null").get())).toEqual({ n: 1 }),
+      async (s) => expect(await queryOne(s.db, "select count(*) as n from api_keys where revoked_at is not null")).toEqual({ n: 1 }),
     ],
-  ])("%s uses the database named by TRACKD_DB when --db is absent", (_, prepare, check) => {
-    const s = scratch();
-    const args = prepare(s);
+  ])("%s uses the database named by TRACKD_DB when --db is absent", async (_, prepare, check) => {
+    const s = await scratch();
+    const args = await prepare(s);
     const result = trackd(args, { cwd: s.dir, env: { TRACKD_DB: s.db } });
     expect(result.code).toBe(0);
-    check(s, result.stdout);
+    await check(s, result.stdout);
     expect(existsSync(join(s.dir, "data"))).toBe(false); // not the default ./data/trackd.db
   });
 
-  test("--db wins over TRACKD_DB", () => {
-    const s = scratch();
+  test("--db wins over TRACKD_DB", async () => {
+    const s = await scratch();
     const other = join(s.dir, "other.db");
     const result = trackd(["apps", "create", "--name", "Flag", "--json", "--db", s.db], { cwd: s.dir, env: { TRACKD_DB: other } });
     expect(result.code).toBe(0);
-    expect(readDb(s.db, (db) => db.query("select name from apps").all())).toEqual([{ name: "Flag" }]);
+    expect(await queryDb(s.db, "select name from apps")).toEqual([{ name: "Flag" }]);
     expect(existsSync(other)).toBe(false);
   });
 });
 
-describeSqlite("usage errors", () => {
+describe("usage errors", () => {
   test.each([
     ["unknown command", ["frobnicate"], "frobnicate"],
     ["unknown apps subcommand", ["apps", "delete"], "delete"],
@@ -422,8 +421,8 @@ describeSqlite("usage errors", () => {
     ["unknown durability", ["serve", "--durability", "sometimes"], "sometimes"],
     ["a negative drain timeout", ["serve", "--drain-timeout", "-1"], "--drain-timeout"],
     ["a queue cap below 100 events", ["serve", "--max-pending", "5"], "--max-pending must be a whole number from 100"],
-  ])("%s exits 2 and names the bad word on stderr", (_, args, word) => {
-    const s = scratch();
+  ])("%s exits 2 and names the bad word on stderr", async (_, args, word) => {
+    const s = await scratch();
     const result = trackd([...args, "--db", s.db], { cwd: s.dir });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain(word);
@@ -434,20 +433,21 @@ describeSqlite("usage errors", () => {
   test.each([
     ["TRACKD_PORT", "99999"],
     ["TRACKD_DURABILITY", "sometimes"],
-  ])("a bad %s from the environment exits 2 and names the variable", (name, value) => {
-    const s = scratch();
+  ])("a bad %s from the environment exits 2 and names the variable", async (name, value) => {
+    const s = await scratch();
     const result = trackd(["serve", "--db", s.db], { cwd: s.dir, env: { [name]: value } });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain(`${name} must be`);
     expect(result.stderr).toContain(value);
   });
 
-  test.each([
+  // SQLite-only: about a mistyped file path (a PostgreSQL URL names a server, not a file to create).
+  testSqlite.each([
     ["apps list", ["apps", "list"]],
     ["keys create", ["keys", "create", "--app", "app_0000000000000000"]],
     ["keys revoke", ["keys", "revoke", "key_000000000000"]],
-  ])("%s on a database that does not exist exits 2 and creates nothing", (_, args) => {
-    const s = scratch();
+  ])("%s on a database that does not exist exits 2 and creates nothing", async (_, args) => {
+    const s = await scratch();
     const typo = join(s.dir, "typo.db");
     const result = trackd([...args, "--db", typo], { cwd: s.dir });
     expect(result.code).toBe(2);
@@ -459,8 +459,8 @@ describeSqlite("usage errors", () => {
     ["apps create without --name", ["apps", "create"], "--name"],
     ["keys create without --app", ["keys", "create"], "--app"],
     ["keys revoke without a key id", ["keys", "revoke"], "KEY_ID"],
-  ])("%s exits 2 and says what is missing", (_, args, missing) => {
-    const s = scratch();
+  ])("%s exits 2 and says what is missing", async (_, args, missing) => {
+    const s = await scratch();
     const result = trackd([...args, "--db", s.db], { cwd: s.dir });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain(missing);

@@ -3,10 +3,12 @@
 import { afterEach, expect } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { removeScratches, scratch, trackd } from "../support/cli";
+import { removeScratches, sqliteScratch, trackd } from "../support/cli";
 import { freePort, startTrackd } from "../support/process";
 import { testSqlite } from "../support/backend";
-// SQLite-only (skipped on TRACKD_TEST_BACKEND=postgres): runs trackd or its CLI as a process on a SQLite file (--db PATH), which TRACKD_TEST_BACKEND does not reach; on PostgreSQL the same would only repeat the SQLite run (the CLI and server on a PostgreSQL URL: test/pg/cli.test.ts, test/pg/multi-node.test.ts).
+// SQLite-only (skipped on TRACKD_TEST_BACKEND=postgres): about the image, whose database is the
+// SQLite file /data/trackd.db (its ENV TRACKD_DB); the rest reads the Dockerfile and stores nothing,
+// so the PostgreSQL run would only repeat it.
 
 afterEach(removeScratches);
 
@@ -49,7 +51,7 @@ testSqlite("the HEALTHCHECK is `trackd healthcheck`, and with the image's ENV it
   expect(dockerfile).toMatch(/^HEALTHCHECK .*CMD \["\/usr\/local\/bin\/trackd", "healthcheck"\]$/m);
   const env = imageEnv();
   expect(env).toMatchObject({ TRACKD_HOST: "0.0.0.0", TRACKD_PORT: "3000" });
-  const s = scratch();
+  const s = sqliteScratch();
   const port = freePort(); // 3000 may be taken here; the image's is free in its container
   const server = await startTrackd(s.db, port, ["--host", "0.0.0.0"]);
   try {

@@ -1,14 +1,8 @@
-// trackd export: the app's events from the database file to a file or stdout, as a process.
-import { afterEach, expect, test } from "bun:test";
+// trackd export: the app's events from the database (the suite's backend) to a file or stdout, as a process.
+import { afterEach, describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { createHttpApp } from "../../src/app";
-import { openMigratedDatabase } from "../../src/db";
-import { silentLogger } from "../../src/log";
-import { sqliteStore } from "../helpers";
-import { createAppJson, ok, removeScratches, scratch, trackd, type Scratch } from "../support/cli";
-import { describeSqlite } from "../support/backend";
-// SQLite-only (skipped on TRACKD_TEST_BACKEND=postgres): runs trackd or its CLI as a process on a SQLite file (--db PATH), which TRACKD_TEST_BACKEND does not reach; on PostgreSQL the same would only repeat the SQLite run (the CLI and server on a PostgreSQL URL: test/pg/cli.test.ts, test/pg/multi-node.test.ts).
+import { createAppJson, ok, removeScratches, scratch, trackd, withAppOn, type Scratch } from "../support/cli";
 
 afterEach(removeScratches);
 
@@ -18,33 +12,32 @@ const iso = (ms: number) => new Date(ms).toISOString();
 /** An app with `count` events (one per minute back from T, customers cus_0 … cus_4), written through the real app. */
 async function appWithEvents(s: Scratch, count: number) {
   const app = createAppJson(s, "Acme");
-  const db = openMigratedDatabase(s.db);
-  const server = createHttpApp({ store: sqliteStore(db), logger: silentLogger });
-  for (let i = 0; i < count; i += 100) {
-    const batch = Array.from({ length: Math.min(100, count - i) }, (_, j) => ({
-      event: "Row Imported",
-      customerId: `cus_${(i + j) % 5}`,
-      eventDate: iso(T - (i + j) * 60_000),
-      eventData: { n: i + j, note: "a,b" },
-    }));
-    const res = await server.handle(
-      new Request("http://localhost/v1/api/events/bulk", {
-        method: "POST",
-        headers: { "x-ck-api-key": app.apiKey, "x-ck-app": app.appId, "content-type": "application/json" },
-        body: JSON.stringify(batch),
-      }),
-    );
-    expect(res.status).toBe(201);
-  }
-  db.$client.close();
+  await withAppOn(s.db, async (handle) => {
+    for (let i = 0; i < count; i += 100) {
+      const batch = Array.from({ length: Math.min(100, count - i) }, (_, j) => ({
+        event: "Row Imported",
+        customerId: `cus_${(i + j) % 5}`,
+        eventDate: iso(T - (i + j) * 60_000),
+        eventData: { n: i + j, note: "a,b" },
+      }));
+      const res = await handle(
+        new Request("http://localhost/v1/api/events/bulk", {
+          method: "POST",
+          headers: { "x-ck-api-key": app.apiKey, "x-ck-app": app.appId, "content-type": "application/json" },
+          body: JSON.stringify(batch),
+        }),
+      );
+      expect(res.status).toBe(201);
+    }
+  });
   return app;
 }
 
 const ndjson = (text: string) => text.split("\n").filter(Boolean).map((line) => JSON.parse(line));
 
-describeSqlite("trackd export", () => {
+describe("trackd export", () => {
   test("writes every event as NDJSON, oldest first, reports progress and a summary on stderr", async () => {
-    const s = scratch();
+    const s = await scratch();
     const { appId } = await appWithEvents(s, 2500);
     const out = join(s.dir, "events.ndjson");
     const result = ok(["export", "--app", appId, "--out", out], s);
@@ -60,7 +53,7 @@ describeSqlite("trackd export", () => {
   });
 
   test("CSV by the file's extension or --format; --from, --to and --customer-id narrow it", async () => {
-    const s = scratch();
+    const s = await scratch();
     const { appId } = await appWithEvents(s, 300);
     const csv = join(s.dir, "events.csv");
     ok(["export", "--app", appId, "--out", csv, "--from", iso(T - 9 * 60_000), "--to", iso(T - 4 * 60_000)], s);
@@ -77,7 +70,7 @@ describeSqlite("trackd export", () => {
   });
 
   test("--out - writes to stdout, keeping the summary on stderr", async () => {
-    const s = scratch();
+    const s = await scratch();
     const { appId } = await appWithEvents(s, 10);
     const result = ok(["export", "--app", appId, "--out", "-"], s);
     expect(ndjson(result.stdout)).toHaveLength(10);
@@ -85,7 +78,7 @@ describeSqlite("trackd export", () => {
   });
 
   test("usage errors exit 2 with the reason and write no file", async () => {
-    const s = scratch();
+    const s = await scratch();
     const { appId } = await appWithEvents(s, 1);
     const out = join(s.dir, "out.ndjson");
     const cases: [string[], string][] = [
@@ -117,14 +110,14 @@ describeSqlite("trackd export", () => {
   });
 
   test("reads the same events as GET /v1/api/export", async () => {
-    const s = scratch();
+    const s = await scratch();
     const app = await appWithEvents(s, 120);
     const out = join(s.dir, "cli.ndjson");
     ok(["export", "--app", app.appId, "--out", out], s);
-    const db = openMigratedDatabase(s.db);
-    const server = createHttpApp({ store: sqliteStore(db), logger: silentLogger });
-    const res = await server.handle(new Request("http://localhost/v1/api/export", { headers: { "x-ck-api-key": app.apiKey, "x-ck-app": app.appId } }));
-    expect(readFileSync(out, "utf8")).toBe(await res.text());
-    db.$client.close();
+    const served = await withAppOn(s.db, async (handle) => {
+      const res = await handle(new Request("http://localhost/v1/api/export", { headers: { "x-ck-api-key": app.apiKey, "x-ck-app": app.appId } }));
+      return res.text();
+    });
+    expect(readFileSync(out, "utf8")).toBe(served);
   });
 });

@@ -1,21 +1,22 @@
 // A new user's first hour with the CLI (the compiled binary under TRACKD_TEST_BINARY): help on
 // every command, keys listed and revoked the way they are printed, a closed pipe, a database
 // URL, what migrate did, one exit code for "no such app", unique app names, the health probe.
-import { afterEach, expect, test } from "bun:test";
+import { afterEach, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import journal from "../../drizzle/meta/_journal.json";
 import { COMMANDS } from "../../src/cli/usage";
-import { createAppJson, ok, readDb, removeScratches, scratch, trackd } from "../support/cli";
+import { createAppJson, ok, queryOne, removeScratches, scratch, tempDir, trackd } from "../support/cli";
 import { cleanEnv, freePort, startTrackd, TRACKD_COMMAND } from "../support/process";
-import { describeSqlite, testSqlite } from "../support/backend";
-// SQLite-only (skipped on TRACKD_TEST_BACKEND=postgres): runs trackd or its CLI as a process on a SQLite file (--db PATH), which TRACKD_TEST_BACKEND does not reach; on PostgreSQL the same would only repeat the SQLite run (the CLI and server on a PostgreSQL URL: test/pg/cli.test.ts, test/pg/multi-node.test.ts).
+import { testSqlite } from "../support/backend";
+// Each test that stores anything does it on scratch(), the suite's backend. The --help and
+// --db-refusal tests touch no database (argument handling): they run on both runs too.
 
 afterEach(removeScratches);
 
 const README = readFileSync(join(import.meta.dir, "..", "..", "README.md"), "utf8");
 
-describeSqlite("--help", () => {
+describe("--help", () => {
   // Every command, with the arguments a user would already have typed when asking for help.
   const invocations: [string, string[]][] = [
     ["serve", ["serve", "--help"]],
@@ -40,34 +41,31 @@ describeSqlite("--help", () => {
     ["stripe sync", ["stripe", "sync", "--help"]],
   ];
 
-  test("every command has a row here", () => {
+  test("every command has a row here", async () => {
     expect(new Set(invocations.map(([name]) => name))).toEqual(new Set(Object.keys(COMMANDS)));
   });
 
   test.each(invocations)("%s: `trackd %p` prints that command's usage and exits 0, touching no database", (name, args) => {
-    const s = scratch();
-    const result = trackd(args, { cwd: s.dir });
+    const dir = tempDir();
+    const result = trackd(args, { cwd: dir });
     expect(result.code).toBe(0);
     expect(result.stdout).toContain(`trackd ${name}`);
     expect(result.stderr).toBe("");
-    expect(existsSync(join(s.dir, "data"))).toBe(false);
+    expect(existsSync(join(dir, "data"))).toBe(false);
   });
 
   test.each([["apps"], ["keys"], ["users"]])("`trackd %s --help` lists its subcommands", (group) => {
-    const s = scratch();
-    const result = trackd([group, "--help"], { cwd: s.dir });
+    const result = trackd([group, "--help"], { cwd: tempDir() });
     expect(result.code).toBe(0);
     for (const name of Object.keys(COMMANDS).filter((n) => n.startsWith(`${group} `))) expect(result.stdout).toContain(`trackd ${name}`);
   });
 
   test("`trackd frobnicate --help` is still an unknown command: exit 2", () => {
-    const s = scratch();
-    expect(trackd(["frobnicate", "--help"], { cwd: s.dir }).code).toBe(2);
+    expect(trackd(["frobnicate", "--help"], { cwd: tempDir() }).code).toBe(2);
   });
 
   test("`trackd --help` names every flag and command the README's CLI and Configuration sections name", () => {
-    const s = scratch();
-    const help = trackd(["--help"], { cwd: s.dir }).stdout;
+    const help = trackd(["--help"], { cwd: tempDir() }).stdout;
     const cli = README.slice(README.indexOf("## CLI"), README.indexOf("## Data model"));
     const config = README.slice(README.indexOf("## Configuration"), README.indexOf("## CLI"));
     const flags = new Set([...`${cli}\n${config}`.matchAll(/(?<![\w-])--[a-z][a-z-]+/g)].map(([flag]) => flag));
@@ -78,9 +76,9 @@ describeSqlite("--help", () => {
   });
 });
 
-describeSqlite("trackd keys list and keys revoke", () => {
+describe("trackd keys list and keys revoke", () => {
   test("a key a server accepted is listed with when it was last used", async () => {
-    const s = scratch();
+    const s = await scratch();
     const app = createAppJson(s, "Acme");
     const port = freePort();
     const server = await startTrackd(s.db, port);
@@ -92,8 +90,8 @@ describeSqlite("trackd keys list and keys revoke", () => {
       });
       expect(sent.status).toBe(201);
       // Recorded after the answer, through the writer: wait for it (bounded by the test's timeout).
-      const recorded = () => readDb(s.db, (db) => db.query("select last_used_at as at from api_keys").get() as { at: number | null }).at;
-      while (recorded() === null) await Bun.sleep(20);
+      const recorded = async () => (await queryOne<{ at: number | null }>(s.db, "select last_used_at as at from api_keys"))!.at;
+      while ((await recorded()) === null) await Bun.sleep(20);
     } finally {
       server.kill("SIGTERM");
       await server.exited; // a clean stop commits what was queued
@@ -103,15 +101,15 @@ describeSqlite("trackd keys list and keys revoke", () => {
     expect(ok(["keys", "list", "--app", app.appId], s).stdout).toContain(`last used ${key.lastUsedAt}`);
   });
 
-  function appWithTwoKeys() {
-    const s = scratch();
+  async function appWithTwoKeys() {
+    const s = await scratch();
     const app = createAppJson(s, "Acme");
     const second = JSON.parse(ok(["keys", "create", "--app", app.appId, "--scope", "ingest", "--json"], s).stdout);
     return { s, app, second: second as { keyId: string; apiKey: string } };
   }
 
-  test("--json lists every key of the app with its scopes, creation and revocation, and no secret", () => {
-    const { s, app, second } = appWithTwoKeys();
+  test("--json lists every key of the app with its scopes, creation and revocation, and no secret", async () => {
+    const { s, app, second } = await appWithTwoKeys();
     ok(["keys", "revoke", second.keyId], s);
     const result = ok(["keys", "list", "--app", app.appId, "--json"], s);
     const keys = JSON.parse(result.stdout);
@@ -129,8 +127,8 @@ describeSqlite("trackd keys list and keys revoke", () => {
     expect(result.stdout).not.toContain(app.apiKey.split("_")[2]);
   });
 
-  test("the text listing shows each key id as `keys revoke` takes it, its scopes and its state", () => {
-    const { s, app, second } = appWithTwoKeys();
+  test("the text listing shows each key id as `keys revoke` takes it, its scopes and its state", async () => {
+    const { s, app, second } = await appWithTwoKeys();
     const listed = ok(["keys", "list", "--app", app.appId], s).stdout.trim().split("\n");
     expect(listed).toHaveLength(2);
     expect(listed[1]).toMatch(new RegExp(`^${second.keyId} +ingest +created \\S+ +never used +active$`));
@@ -143,8 +141,8 @@ describeSqlite("trackd keys list and keys revoke", () => {
     ["key_<12 hex>, as listed", (key: { keyId: string }) => key.keyId],
     ["the 12 hex digits, the middle part of the API key (as the README says)", (key: { apiKey: string }) => key.apiKey.split("_")[1]],
     ["the whole API key", (key: { apiKey: string }) => key.apiKey],
-  ])("keys revoke takes %s", (_, form) => {
-    const { s, app, second } = appWithTwoKeys();
+  ])("keys revoke takes %s", async (_, form) => {
+    const { s, app, second } = await appWithTwoKeys();
     const result = ok(["keys", "revoke", form(second)], s);
     expect(result.stdout).toBe(`Revoked key ${second.keyId}\n`);
     expect(result.stdout).not.toContain(second.apiKey.split("_")[2]);
@@ -152,8 +150,8 @@ describeSqlite("trackd keys list and keys revoke", () => {
     expect(keys.map((k: { revokedAt: string | null }) => k.revokedAt !== null)).toEqual([false, true]);
   });
 
-  test("a malformed key id is refused without echoing it: it may hold a secret", () => {
-    const { s, second } = appWithTwoKeys();
+  test("a malformed key id is refused without echoing it: it may hold a secret", async () => {
+    const { s, second } = await appWithTwoKeys();
     const secret = second.apiKey.split("_")[2];
     for (const given of [`${second.apiKey}x`, `tk_${secret}`, secret]) {
       const result = trackd(["keys", "revoke", given, "--db", s.db], { cwd: s.dir });
@@ -163,16 +161,16 @@ describeSqlite("trackd keys list and keys revoke", () => {
     }
   });
 
-  test("keys list for an unknown app exits 1; without --app exits 2", () => {
-    const s = scratch();
+  test("keys list for an unknown app exits 1; without --app exits 2", async () => {
+    const s = await scratch();
     createAppJson(s, "Acme");
     expect(trackd(["keys", "list", "--app", "app_nope", "--db", s.db], { cwd: s.dir }).code).toBe(1);
     expect(trackd(["keys", "list", "--db", s.db], { cwd: s.dir }).code).toBe(2);
   });
 });
 
-testSqlite("`trackd export --out - | head` ends quietly: exit 0, nothing on stderr but progress", () => {
-  const s = scratch();
+test("`trackd export --out - | head` ends quietly: exit 0, nothing on stderr but progress", async () => {
+  const s = await scratch();
   const { appId } = createAppJson(s, "Acme");
   ok(["dev", "seed", "--app", appId, "--events", "20000", "--customers", "50"], s);
   // 20,000 events are megabytes: far past a pipe's buffer once head has gone.
@@ -190,12 +188,12 @@ testSqlite("`trackd export --out - | head` ends quietly: exit 0, nothing on stde
   expect(stderr).not.toContain("exported 20000");
 });
 
-describeSqlite("--db", () => {
+describe("--db", () => {
   // postgres:// URLs select PostgreSQL (test/cli/postgres.test.ts); any other scheme is refused.
   test.each([["mysql://user:hunter2@db.example.com/trackd"], ["sqlite:///tmp/x.db"], ["MySQL://h/db"]])(
     "%s is refused: exit 2, no file or folder made, no password shown",
     (url) => {
-      const s = scratch();
+      const s = { dir: tempDir() };
       for (const args of [["migrate"], ["apps", "create", "--name", "x"], ["serve", "--port", "0"]]) {
         const result = trackd([...args, "--db", url], { cwd: s.dir });
         expect(result.code).toBe(2);
@@ -209,8 +207,9 @@ describeSqlite("--db", () => {
     },
   );
 
-  test("migrate on a new path says it created the database and how many migrations it applied; again, up to date", () => {
-    const s = scratch();
+  // SQLite-only: about creating the file (PostgreSQL's wording: test/pg/cli.test.ts).
+  testSqlite("migrate on a new path says it created the database and how many migrations it applied; again, up to date", async () => {
+    const s = await scratch();
     const n = journal.entries.length;
     const first = trackd(["migrate", "--db", s.db], { cwd: s.dir });
     expect(first.stdout).toBe(`created ${s.db} and applied ${n} migration${n === 1 ? "" : "s"}\n`);
@@ -223,7 +222,7 @@ function readDirNames(dir: string): string[] {
   return [...new Bun.Glob("*").scanSync({ cwd: dir, onlyFiles: false })];
 }
 
-testSqlite.each([
+test.each([
   ["apps update", ["apps", "update", "app_nope", "--require-verified"]],
   ["keys create", ["keys", "create", "--app", "app_nope"]],
   ["keys list", ["keys", "list", "--app", "app_nope"]],
@@ -231,28 +230,28 @@ testSqlite.each([
   ["health score", ["health", "score", "--app", "app_nope"]],
   ["dev seed", ["dev", "seed", "--app", "app_nope", "--events", "1", "--customers", "1"]],
   ["stripe sync", ["stripe", "sync", "--app", "app_nope", "--api-key", "sk_test_x", "--api-base", "http://127.0.0.1:9"]],
-])("no app with id: %s exits 1 with the same message", (_, args) => {
-  const s = scratch();
+])("no app with id: %s exits 1 with the same message", async (_, args) => {
+  const s = await scratch();
   createAppJson(s, "Acme");
   const result = trackd([...args, "--db", s.db], { cwd: s.dir });
   expect(result.code).toBe(1);
   expect(result.stderr).toBe("trackd: no app with id app_nope (see 'trackd apps list')\n");
 });
 
-testSqlite("a second app with the same name is refused (exit 1) and nothing is created", () => {
-  const s = scratch();
+test("a second app with the same name is refused (exit 1) and nothing is created", async () => {
+  const s = await scratch();
   const first = createAppJson(s, "Acme");
   const result = trackd(["apps", "create", "--name", " Acme ", "--db", s.db], { cwd: s.dir });
   expect(result.code).toBe(1);
   expect(result.stderr).toContain(`an app named "Acme" already exists (${first.appId})`);
   expect(result.stdout).not.toContain("API key");
-  expect(readDb(s.db, (db) => db.query("select count(*) as n from apps").get())).toEqual({ n: 1 });
-  expect(readDb(s.db, (db) => db.query("select count(*) as n from api_keys").get())).toEqual({ n: 1 });
+  expect(await queryOne(s.db, "select count(*) as n from apps")).toEqual({ n: 1 });
+  expect(await queryOne(s.db, "select count(*) as n from api_keys")).toEqual({ n: 1 });
 });
 
-describeSqlite("trackd healthcheck", () => {
+describe("trackd healthcheck", () => {
   test("exit 0 when the server answers, found by --port, by TRACKD_PORT, and with host 0.0.0.0 on loopback", async () => {
-    const s = scratch();
+    const s = await scratch();
     const port = freePort();
     const server = await startTrackd(s.db, port);
     try {
@@ -273,9 +272,8 @@ describeSqlite("trackd healthcheck", () => {
   });
 
   test("exit 1 when nothing answers, naming where it looked", () => {
-    const s = scratch();
     const port = freePort();
-    const result = trackd(["healthcheck", "--port", String(port)], { cwd: s.dir });
+    const result = trackd(["healthcheck", "--port", String(port)], { cwd: tempDir() });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(`unhealthy: http://127.0.0.1:${port}/healthz did not answer`);
   });

@@ -1,31 +1,23 @@
 // `trackd serve` as a real process on a real port: first-run credentials, where the database
-// goes, and a graceful drain on SIGTERM.
-import { Database } from "bun:sqlite";
-import { afterEach, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+// goes, and a graceful drain on SIGTERM. Each test serves a database of its own of the suite's
+// backend (scratch() of ../support/cli: a SQLite file or a fresh PostgreSQL database).
+import { afterEach, describe, expect, test } from "bun:test";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { cleanEnv, ENTRY, freePort, TRACKD_COMMAND } from "../support/process";
-import { describeSqlite } from "../support/backend";
-// SQLite-only (skipped on TRACKD_TEST_BACKEND=postgres): runs trackd or its CLI as a process on a SQLite file (--db PATH), which TRACKD_TEST_BACKEND does not reach; on PostgreSQL the same would only repeat the SQLite run (the CLI and server on a PostgreSQL URL: test/pg/cli.test.ts, test/pg/multi-node.test.ts).
+import { BACKEND, testSqlite } from "../support/backend";
+import { queryDb, readDb, removeScratches, scratch as database, tempDir } from "../support/cli";
 
 
-const tempDirs: string[] = [];
 const processes: Subprocess[] = [];
 afterEach(async () => {
   for (const proc of processes.splice(0)) {
     if (proc.exitCode === null && proc.signalCode === null) proc.kill("SIGKILL");
     await proc.exited;
   }
-  for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  await removeScratches(); // after the servers: a PostgreSQL database is dropped once nobody uses it
 });
-
-function scratch(): string {
-  const dir = mkdtempSync(join(tmpdir(), "trackd-serve-"));
-  tempDirs.push(dir);
-  return dir;
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -168,10 +160,9 @@ async function firstRunCredentials(server: Server) {
   return { appId, apiKey, signingSecret };
 }
 
-describeSqlite("trackd serve", () => {
+describe("trackd serve", () => {
   test("the first start prints working credentials for the app \"default\", a restart does not", async () => {
-    const dir = scratch();
-    const db = join(dir, "trackd.db");
+    const { dir, db } = await database();
 
     const first = await startServer({ args: ["--db", db], cwd: dir });
     const creds = await firstRunCredentials(first);
@@ -193,18 +184,13 @@ describeSqlite("trackd serve", () => {
     expect(stdout).not.toContain("API key");
     expect(stdout).not.toContain("Signing secret");
 
-    const stored = new Database(db, { readonly: true });
-    try {
-      expect(stored.query("select name from apps").all()).toEqual([{ name: "default" }]);
-      expect(stored.query("select count(*) as n from events").get()).toEqual({ n: 2 });
-    } finally {
-      stored.close();
-    }
+    expect(await queryDb(db, "select name from apps")).toEqual([{ name: "default" }]);
+    expect(await queryDb(db, "select count(*) as n from events")).toEqual([{ n: 2 }]);
   });
 
   test("--log-format json: every stderr line is one JSON object, with an access line per request and no key in any", async () => {
-    const dir = scratch();
-    const server = await startServer({ args: ["--db", join(dir, "t.db"), "--log-format", "json"], cwd: dir });
+    const { dir, db } = await database();
+    const server = await startServer({ args: ["--db", db, "--log-format", "json"], cwd: dir });
     const creds = await firstRunCredentials(server);
     expect((await postEvent(server.base, creds, { event: "Logged", customerId: "cus_1" })).status).toBe(201);
     await fetch(`${server.base}/no/such/route`, { headers: { "x-request-id": "trace-me" } });
@@ -221,8 +207,8 @@ describeSqlite("trackd serve", () => {
   });
 
   test("--log-level warn keeps the access log and info lines out", async () => {
-    const dir = scratch();
-    const server = await startServer({ args: ["--db", join(dir, "t.db"), "--log-level", "warn"], cwd: dir });
+    const { dir, db } = await database();
+    const server = await startServer({ args: ["--db", db, "--log-level", "warn"], cwd: dir });
     const creds = await firstRunCredentials(server);
     expect((await postEvent(server.base, creds, { event: "Quiet", customerId: "cus_1" })).status).toBe(201);
     const { code, stderr } = await stopServer(server);
@@ -230,40 +216,35 @@ describeSqlite("trackd serve", () => {
     expect(stderr).not.toContain(" info ");
   });
 
-  test("--db in a folder that does not exist yet creates the folder", async () => {
-    const dir = scratch();
+  // SQLite-only: about the file and its folder.
+  testSqlite("--db in a folder that does not exist yet creates the folder", async () => {
+    const dir = tempDir();
     const db = join(dir, "not", "yet", "here", "trackd.db");
     const server = await startServer({ args: ["--db", db], cwd: dir });
     expect(existsSync(db)).toBe(true);
     expect((await stopServer(server)).code).toBe(0);
   });
 
-  test("without --db or TRACKD_DB the database is ./data/trackd.db in the working directory", async () => {
-    const dir = scratch();
+  // SQLite-only: the default is a SQLite file.
+  testSqlite("without --db or TRACKD_DB the database is ./data/trackd.db in the working directory", async () => {
+    const dir = tempDir();
     const server = await startServer({ cwd: dir });
     expect(existsSync(join(dir, "data", "trackd.db"))).toBe(true);
     expect((await stopServer(server)).code).toBe(0);
   });
 
   test("TRACKD_DB names the database when --db is absent", async () => {
-    const dir = scratch();
-    const db = join(dir, "from-env", "events.db");
+    const { dir, db } = await database();
     const server = await startServer({ cwd: dir, env: { TRACKD_DB: db } });
     const creds = await firstRunCredentials(server);
     expect((await postEvent(server.base, creds, { event: "Test Done", customerId: "cus_1" })).status).toBe(201);
     expect((await stopServer(server)).code).toBe(0);
     expect(existsSync(join(dir, "data"))).toBe(false);
-    const stored = new Database(db, { readonly: true });
-    try {
-      expect(stored.query("select count(*) as n from events").get()).toEqual({ n: 1 });
-    } finally {
-      stored.close();
-    }
+    expect(await queryDb(db, "select count(*) as n from events")).toEqual([{ n: 1 }]);
   });
 
   test("SIGTERM lets a request that is still arriving finish: answered 201, stored, then exit 0", async () => {
-    const dir = scratch();
-    const db = join(dir, "trackd.db");
+    const { dir, db } = await database();
     const server = await startServer({ args: ["--db", db], cwd: dir });
     const creds = await firstRunCredentials(server);
     const port = Number(new URL(server.base).port);
@@ -298,17 +279,12 @@ describeSqlite("trackd serve", () => {
     const id = JSON.parse(json).id;
     expect(await within(server.proc.exited, 10_000, "still running after SIGTERM")).toBe(0);
 
-    const stored = new Database(db, { readonly: true });
-    try {
-      expect(stored.query("select id, event from events where message_id = 'slow-1'").all()).toEqual([{ id, event: "Slow Upload Done" }]);
-    } finally {
-      stored.close();
-    }
+    expect(await queryDb(db, "select id, event from events where message_id = 'slow-1'")).toEqual([{ id, event: "Slow Upload Done" }]);
   });
 
   test("a client that stalls mid-request cannot hold the shutdown hostage: exit 0 after --drain-timeout", async () => {
-    const dir = scratch();
-    const server = await startServer({ args: ["--db", join(dir, "trackd.db"), "--drain-timeout", "0.5"], cwd: dir });
+    const { dir, db } = await database();
+    const server = await startServer({ args: ["--db", db, "--drain-timeout", "0.5"], cwd: dir });
     const creds = await firstRunCredentials(server);
     const conn = await stalledRequest(server, creds);
     const { code, stderr } = await stopServer(server);
@@ -318,8 +294,8 @@ describeSqlite("trackd serve", () => {
   });
 
   test("a second signal during the drain exits at once with code 1", async () => {
-    const dir = scratch();
-    const server = await startServer({ args: ["--db", join(dir, "trackd.db"), "--drain-timeout", "60"], cwd: dir });
+    const { dir, db } = await database();
+    const server = await startServer({ args: ["--db", db, "--drain-timeout", "60"], cwd: dir });
     const creds = await firstRunCredentials(server);
     await stalledRequest(server, creds);
     server.proc.kill("SIGTERM");
@@ -335,9 +311,9 @@ describeSqlite("trackd serve", () => {
     ...(process.env.TRACKD_TEST_BINARY ? [["the compiled binary", TRACKD_COMMAND] as const] : []),
   ] as const;
   test.each(startScripts)("one Ctrl-C on `bun run start` (%s) drains and exits 0", async (_, command) => {
-    const dir = scratch();
+    const { dir, db } = await database();
     const port = freePort();
-    const script = [...command, "serve", "--port", String(port), "--host", "127.0.0.1", "--db", join(dir, "trackd.db"), "--drain-timeout", "1"];
+    const script = [...command, "serve", "--port", String(port), "--host", "127.0.0.1", "--db", db, "--drain-timeout", "1"];
     await Bun.write(join(dir, "package.json"), JSON.stringify({ scripts: { start: script.map((part) => JSON.stringify(part)).join(" ") } }));
     // detached: its own process group, as a shell gives a foreground job, so -pid signals all of it.
     const proc = Bun.spawn([process.execPath, "run", "start"], { cwd: dir, env: cleanEnv(), detached: true, stdout: "pipe", stderr: "pipe" });
@@ -355,8 +331,8 @@ describeSqlite("trackd serve", () => {
   });
 
   test("SIGINT twice at once (one Ctrl-C, echoed by `bun run`) drains once and exits 0", async () => {
-    const dir = scratch();
-    const server = await startServer({ args: ["--db", join(dir, "trackd.db"), "--drain-timeout", "1"], cwd: dir });
+    const { dir, db } = await database();
+    const server = await startServer({ args: ["--db", db, "--drain-timeout", "1"], cwd: dir });
     await stalledRequest(server, await firstRunCredentials(server));
     server.proc.kill("SIGINT");
     server.proc.kill("SIGINT");
@@ -367,8 +343,8 @@ describeSqlite("trackd serve", () => {
   });
 
   test("a second Ctrl-C after the first one's echo has passed still means \"now\": exit 1", async () => {
-    const dir = scratch();
-    const server = await startServer({ args: ["--db", join(dir, "trackd.db"), "--drain-timeout", "60"], cwd: dir });
+    const { dir, db } = await database();
+    const server = await startServer({ args: ["--db", db, "--drain-timeout", "60"], cwd: dir });
     await stalledRequest(server, await firstRunCredentials(server));
     server.proc.kill("SIGINT");
     await waitForText(server.stderr, /draining/);
@@ -378,9 +354,9 @@ describeSqlite("trackd serve", () => {
   });
 
   /** `trackd serve` on a port someone holds: the exit code and what it printed. */
-  function serveOnTakenPort(port: number) {
-    const dir = scratch();
-    const result = Bun.spawnSync([...TRACKD_COMMAND, "serve", "--port", String(port), "--host", "127.0.0.1", "--db", join(dir, "t.db")], {
+  async function serveOnTakenPort(port: number) {
+    const { dir, db } = await database();
+    const result = Bun.spawnSync([...TRACKD_COMMAND, "serve", "--port", String(port), "--host", "127.0.0.1", "--db", db], {
       cwd: dir,
       env: cleanEnv(),
       timeout: 15_000,
@@ -392,10 +368,10 @@ describeSqlite("trackd serve", () => {
     ["another program", false],
     // SO_REUSEPORT on the holder's side: trackd used to set it too, and then both served.
     ["another program that allows port sharing", true],
-  ])("a port held by %s: exit 2 with a clear message, no credentials printed", (_, reusePort) => {
+  ])("a port held by %s: exit 2 with a clear message, no credentials printed", async (_, reusePort) => {
     const squatter = Bun.serve({ port: 0, hostname: "127.0.0.1", reusePort, fetch: () => new Response("busy") });
     try {
-      const { code, stdout, stderr } = serveOnTakenPort(squatter.port!);
+      const { code, stdout, stderr } = await serveOnTakenPort(squatter.port!);
       expect(code).toBe(2);
       expect(stderr).toContain(`port ${squatter.port} on 127.0.0.1 is already in use`);
       expect(stdout).not.toContain("API key");
@@ -405,10 +381,10 @@ describeSqlite("trackd serve", () => {
   });
 
   test("a second trackd on the same port exits 2 and the first keeps serving alone", async () => {
-    const dir = scratch();
-    const first = await startServer({ args: ["--db", join(dir, "trackd.db")], cwd: dir });
+    const { dir, db } = await database();
+    const first = await startServer({ args: ["--db", db], cwd: dir });
     const port = Number(new URL(first.base).port);
-    const second = serveOnTakenPort(port);
+    const second = await serveOnTakenPort(port);
     expect(second.code).toBe(2);
     expect(second.stderr).toContain(`port ${port} on 127.0.0.1 is already in use`);
     expect((await fetch(`${first.base}/healthz`)).status).toBe(200);
@@ -416,8 +392,7 @@ describeSqlite("trackd serve", () => {
   });
 
   test("SIGTERM drains: in-flight requests finish, every acknowledged event is stored, exit 0", async () => {
-    const dir = scratch();
-    const db = join(dir, "trackd.db");
+    const { dir, db } = await database();
     const server = await startServer({ args: ["--db", db], cwd: dir });
     const creds = await firstRunCredentials(server);
 
@@ -469,13 +444,9 @@ describeSqlite("trackd serve", () => {
     expect(acknowledged.length).toBeGreaterThanOrEqual(100);
     expect(answeredAfterSignal).toBeGreaterThan(0); // the signal really met requests in flight
 
-    const stored = new Database(db, { readonly: true });
-    try {
-      const ids = new Set((stored.query("select message_id from events").all() as { message_id: string }[]).map((r) => r.message_id));
-      expect(acknowledged.filter((id) => !ids.has(id))).toEqual([]);
-      expect(stored.query("pragma integrity_check").all()).toEqual([{ integrity_check: "ok" }]);
-    } finally {
-      stored.close();
-    }
+    const ids = new Set((await queryDb<{ message_id: string }>(db, "select message_id from events")).map((r) => r.message_id));
+    expect(acknowledged.filter((id) => !ids.has(id))).toEqual([]);
+    // The SQLite file's own check (PostgreSQL has no such pragma; its WAL is its own business).
+    if (BACKEND === "sqlite") expect(readDb(db, (file) => file.query("pragma integrity_check").all())).toEqual([{ integrity_check: "ok" }]);
   });
 });

@@ -1,19 +1,16 @@
 // trackd stripe sync: the real CLI process against a local server that answers as Stripe's API
 // does, read through the official stripe package's auto-pagination into a real database.
-import { Database } from "bun:sqlite";
-import { afterEach, expect, test } from "bun:test";
-import { createAppJson, removeScratches, scratch, trackd, trackdAsync, type Scratch } from "../support/cli";
+import { afterEach, describe, expect, test } from "bun:test";
+import { createAppJson, queryDb, removeScratches, scratch, trackd, trackdAsync, type Scratch } from "../support/cli";
 import { freePort } from "../support/process";
 import { customerObject, subscriptionObject } from "../support/stripe";
 import { fakeStripeApi, type StripeLists } from "../support/stripe-api";
-import { describeSqlite } from "../support/backend";
-// SQLite-only (skipped on TRACKD_TEST_BACKEND=postgres): runs trackd or its CLI as a process on a SQLite file (--db PATH), which TRACKD_TEST_BACKEND does not reach; on PostgreSQL the same would only repeat the SQLite run (the CLI and server on a PostgreSQL URL: test/pg/cli.test.ts, test/pg/multi-node.test.ts).
 
 const KEY = "sk_test_trackdSyncTests0123456789";
 const stops: (() => void)[] = [];
-afterEach(() => {
+afterEach(async () => {
   for (const stop of stops.splice(0)) stop();
-  removeScratches();
+  await removeScratches();
 });
 
 const pad = (i: number) => String(i).padStart(4, "0");
@@ -53,22 +50,15 @@ function stripeServer(lists = account()) {
 
 const sync = (s: Scratch, args: string[], env?: Record<string, string>) => trackdAsync(["stripe", "sync", ...args, "--db", s.db], { cwd: s.dir, env: { STRIPE_API_KEY: "", ...env } });
 
-/** Reads the scratch database with its own connection, closed again before the next run. */
-function query<T>(s: Scratch, sql: string, ...params: string[]): T[] {
-  const db = new Database(s.db, { readonly: true });
-  try {
-    return db.query(sql).all(...params) as T[];
-  } finally {
-    db.close();
-  }
-}
+/** Reads the scratch database (either backend) with its own connection, closed again before the next run. */
+const query = <T>(s: Scratch, sql: string, ...params: string[]) => queryDb<T>(s.db, sql, params);
 
-const count = (s: Scratch, table: string) => query<{ n: number }>(s, `SELECT count(*) AS n FROM ${table}`)[0]!.n;
+const count = async (s: Scratch, table: string) => (await query<{ n: number }>(s, `SELECT count(*) AS n FROM ${table}`))[0]!.n;
 const SUMMARY = /^synced 250 customers and 120 subscriptions from Stripe in [\d.]+ s: (\d+) MRR movements recorded\n$/;
 
-describeSqlite("trackd stripe sync", () => {
+describe("trackd stripe sync", () => {
   test("pages through every list and stores customers, subscriptions with their MRR, and each customer's summary", async () => {
-    const s = scratch();
+    const s = await scratch();
     const { appId } = createAppJson(s, "Acme");
     const api = stripeServer();
     const before = Date.now();
@@ -90,22 +80,22 @@ describeSqlite("trackd stripe sync", () => {
     expect(subscriptionPages.every((url) => url.searchParams.get("status") === "all")).toBe(true);
     expect(subscriptionPages[0]!.searchParams.get("expand[0]")).toBe("data.discounts.source.coupon");
 
-    expect(count(s, "customers")).toBe(250); // not the deleted one
-    expect(query(s, "SELECT email, data ->> '$.name' AS name, data ->> '$.segment' AS segment FROM customers WHERE customer_id = ?", "cus_0007")).toEqual([
+    expect(await count(s, "customers")).toBe(250); // not the deleted one
+    expect(await query(s, "SELECT email, data ->> 'name' AS name, data ->> 'segment' AS segment FROM customers WHERE customer_id = ?", "cus_0007")).toEqual([
       { email: "owner7@example.com", name: "Company 7", segment: "smb" },
     ]);
 
-    const SUBSCRIPTIONS = "SELECT subscription_id AS id, status, mrr, quantity, plan, plan_name AS planName FROM subscriptions WHERE subscription_id IN ('sub_yearly', 'sub_seats', 'sub_discounted', 'sub_trial', 'sub_canceled') ORDER BY pk";
-    expect(query(s, SUBSCRIPTIONS)).toEqual([
+    const SUBSCRIPTIONS = "SELECT subscription_id AS id, status, mrr, quantity, plan, plan_name AS \"planName\" FROM subscriptions WHERE subscription_id IN ('sub_yearly', 'sub_seats', 'sub_discounted', 'sub_trial', 'sub_canceled') ORDER BY pk";
+    expect(await query(s, SUBSCRIPTIONS)).toEqual([
       { id: "sub_yearly", status: "active", mrr: 1_000, quantity: 1, plan: "price_basic_yearly", planName: "Basic" }, // 12,000 a year
       { id: "sub_seats", status: "active", mrr: 14_700, quantity: 3, plan: "price_team", planName: "Team" }, // 3 × 4,900
       { id: "sub_discounted", status: "active", mrr: 7_500, quantity: 1, plan: "price_team_big", planName: "Team" }, // 10,000 less 25%
       { id: "sub_trial", status: "trialing", mrr: 0, quantity: 1, plan: "price_basic", planName: "Basic" },
       { id: "sub_canceled", status: "canceled", mrr: 0, quantity: 1, plan: "price_legacy", planName: "Legacy" }, // an archived product's name
     ]);
-    expect(count(s, "subscriptions")).toBe(120);
+    expect(await count(s, "subscriptions")).toBe(120);
     const summaries = "SELECT customer_id AS id, mrr, billing_status AS status, plan FROM customers WHERE customer_id IN ('cus_0000', 'cus_0001', 'cus_0003', 'cus_0004', 'cus_0100', 'cus_0249') ORDER BY customer_id";
-    expect(query(s, summaries)).toEqual([
+    expect(await query(s, summaries)).toEqual([
       { id: "cus_0000", mrr: 1_000, status: "active", plan: "price_basic_yearly" },
       { id: "cus_0001", mrr: 14_700, status: "active", plan: "price_team" },
       { id: "cus_0003", mrr: 0, status: "trialing", plan: "price_basic" },
@@ -115,33 +105,33 @@ describeSqlite("trackd stripe sync", () => {
     ]);
 
     // One moment for the whole sync, its start: webhook events created after it win.
-    const moments = query<{ at: number }>(s, "SELECT DISTINCT source_updated_at AS at FROM subscriptions");
+    const moments = await query<{ at: number }>(s, "SELECT DISTINCT source_updated_at AS at FROM subscriptions");
     expect(moments).toHaveLength(1);
     expect(moments[0]!.at).toBeGreaterThanOrEqual(before);
     expect(moments[0]!.at).toBeLessThanOrEqual(Date.now());
   });
 
   test("a second run (key from STRIPE_API_KEY) changes nothing and adds no billing history", async () => {
-    const s = scratch();
+    const s = await scratch();
     const { appId } = createAppJson(s, "Acme");
     const api = stripeServer();
     expect((await sync(s, ["--app", appId, "--api-key", KEY, "--api-base", api.base])).code).toBe(0);
-    const snapshot = () => ({
-      customers: query(s, "SELECT customer_id, email, data, mrr, currency, billing_status, plan FROM customers ORDER BY pk"),
-      subscriptions: query(s, "SELECT subscription_id, customer_pk, status, plan, plan_name, items, discounts, quantity, mrr FROM subscriptions ORDER BY pk"),
-      billingEvents: query(s, "SELECT * FROM billing_events ORDER BY pk"),
+    const snapshot = async () => ({
+      customers: await query(s, "SELECT customer_id, email, data, mrr, currency, billing_status, plan FROM customers ORDER BY pk"),
+      subscriptions: await query(s, "SELECT subscription_id, customer_pk, status, plan, plan_name, items, discounts, quantity, mrr FROM subscriptions ORDER BY pk"),
+      billingEvents: await query(s, "SELECT * FROM billing_events ORDER BY pk"),
     });
-    const first = snapshot();
+    const first = await snapshot();
     expect(first.billingEvents).toHaveLength(120);
 
     const again = await sync(s, ["--app", appId, "--api-base", api.base], { STRIPE_API_KEY: KEY });
     expect(again.code).toBe(0);
     expect(again.stdout.match(SUMMARY)?.[1]).toBe("0");
-    expect(snapshot()).toEqual(first);
+    expect(await snapshot()).toEqual(first);
   });
 
   test("a wrong API key exits 1 with Stripe's reason, never printing the key, and stores nothing", async () => {
-    const s = scratch();
+    const s = await scratch();
     const { appId } = createAppJson(s, "Acme");
     const api = stripeServer();
     const wrong = "sk_test_notTheRightOne42";
@@ -152,11 +142,11 @@ describeSqlite("trackd stripe sync", () => {
     expect(result.stderr).not.toMatch(/^\s+at /m); // no stack trace
     expect(result.stdout).toBe("");
     expect(api.requestsFor("/v1/products")).toHaveLength(1); // a 401 is not retried
-    expect(count(s, "customers")).toBe(0);
+    expect(await count(s, "customers")).toBe(0);
   });
 
   test("an unreachable API exits 1 naming the address", async () => {
-    const s = scratch();
+    const s = await scratch();
     const { appId } = createAppJson(s, "Acme");
     const base = `http://127.0.0.1:${freePort()}`;
     const result = await sync(s, ["--app", appId, "--api-key", KEY, "--api-base", base]);
@@ -165,8 +155,8 @@ describeSqlite("trackd stripe sync", () => {
     expect(result.stderr).not.toMatch(/^\s+at /m);
   });
 
-  test("usage errors exit 2 with the reason", () => {
-    const s = scratch();
+  test("usage errors exit 2 with the reason", async () => {
+    const s = await scratch();
     const { appId } = createAppJson(s, "Acme");
     const cases: [string[], string][] = [
       [["stripe"], "stripe needs a command: sync"],

@@ -1,32 +1,25 @@
 // Bodies over a route's limit, against a real listening trackd (app.handle can't show what the
 // runtime does before the app sees a request): every route answers 413 in the error shape,
 // sized or chunked, and a chunked body is cut off once it passes the route's own limit.
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Subprocess } from "bun";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { createAppsService, type CreatedApp } from "../../src/apps/service";
-import { openMigratedDatabase } from "../../src/db";
 import { cleanEnv, freePort, TRACKD_COMMAND, untilHealthy } from "../support/process";
-import { sqliteStore } from "../helpers";
-import { BACKEND, describeSqlite } from "../support/backend";
-// SQLite-only (skipped on TRACKD_TEST_BACKEND=postgres): runs trackd or its CLI as a process on a SQLite file (--db PATH), which TRACKD_TEST_BACKEND does not reach; on PostgreSQL the same would only repeat the SQLite run (the CLI and server on a PostgreSQL URL: test/pg/cli.test.ts, test/pg/multi-node.test.ts).
+import { removeScratches, scratch, withStoreOn } from "../support/cli";
 
 let trackd: Subprocess<"ignore", "ignore", "pipe">;
-let dir: string;
 let port: number;
 let app: CreatedApp;
 
 beforeAll(async () => {
-  if (BACKEND !== "sqlite") return; // its tests are skipped: start nothing
-  dir = mkdtempSync(join(tmpdir(), "trackd-limits-"));
-  const dbPath = join(dir, "trackd.db");
-  const db = openMigratedDatabase(dbPath);
-  const apps = createAppsService(sqliteStore(db));
-  app = await apps.create("limits");
-  await apps.updateSettings(app.appId, { stripeWebhookSecret: "whsec_test" });
-  db.$client.close();
+  // A database of the suite's backend (a SQLite file or a fresh PostgreSQL database).
+  const { db: dbPath } = await scratch();
+  app = await withStoreOn(dbPath, async (store) => {
+    const apps = createAppsService(store);
+    const created = await apps.create("limits");
+    await apps.updateSettings(created.appId, { stripeWebhookSecret: "whsec_test" });
+    return created;
+  });
   port = freePort();
   // Started here rather than by startTrackd, to keep its log: nothing here may log an error.
   trackd = Bun.spawn([...TRACKD_COMMAND, "serve", "--db", dbPath, "--port", String(port), "--host", "127.0.0.1"], {
@@ -37,9 +30,10 @@ beforeAll(async () => {
   await untilHealthy(`http://127.0.0.1:${port}`, trackd);
 });
 
-afterAll(() => {
+afterAll(async () => {
   trackd?.kill("SIGKILL");
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await trackd?.exited;
+  await removeScratches();
 });
 
 const KB = 1024;
@@ -111,7 +105,7 @@ function postChunked(path: string, total: number): Promise<RawReply> {
   });
 }
 
-describeSqlite("bodies over the limit, against a real server", () => {
+describe("bodies over the limit, against a real server", () => {
   test.each(ROUTES)("%s: a sized body of 3 MB is a 413 in the error shape", async (path, limitKb) => {
     const res = await fetch(`http://127.0.0.1:${port}${pathOf(path)}`, {
       method: "POST",

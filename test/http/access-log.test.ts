@@ -1,23 +1,20 @@
 // The access log: one line per request with the route pattern, status, duration and app,
 // never a key; sampling; and the JSON format a log shipper reads.
-import { expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { Elysia } from "elysia";
 import { createHttpApp } from "../../src/app";
-import { openMigratedDatabase } from "../../src/db";
 import { accessLog } from "../../src/http/access-log";
 import { observeRequests } from "../../src/http/observe";
 import { createLogger, type LogLevel } from "../../src/log";
-import { createAppNow, sqliteStore } from "../helpers";
-import { describeSqlite, testSqlite } from "../support/backend";
-// SQLite-only (skipped on TRACKD_TEST_BACKEND=postgres): runs trackd or its CLI as a process on a SQLite file (--db PATH), which TRACKD_TEST_BACKEND does not reach; on PostgreSQL the same would only repeat the SQLite run (the CLI and server on a PostgreSQL URL: test/pg/cli.test.ts, test/pg/multi-node.test.ts).
+import { setup } from "../helpers";
 
-function harness(options: { sample?: number; random?: () => number; level?: LogLevel } = {}) {
+/** The real app with a logger of its own on setup()'s store (the suite's backend). */
+async function harness(options: { sample?: number; random?: () => number; level?: LogLevel } = {}) {
   const lines: string[] = [];
-  const db = openMigratedDatabase(":memory:");
+  const { store, tenant: newTenant } = await setup();
   const logger = createLogger({ format: "json", level: options.level ?? "info", write: (line) => lines.push(line) });
-  const store = sqliteStore(db);
   const app = createHttpApp({ store, logger, accessLog: { sample: options.sample ?? 1, random: options.random } });
-  const tenant = createAppNow(store, "logged");
+  const tenant = await newTenant("logged");
   const headers = { "x-ck-api-key": tenant.apiKey, "x-ck-app": tenant.appId, "content-type": "application/json" };
   const send = async (method: string, path: string, init: { headers?: Record<string, string>; body?: string } = {}) => {
     const response = await app.handle(new Request(`http://localhost${path}`, { method, ...init }));
@@ -31,9 +28,9 @@ function harness(options: { sample?: number; random?: () => number; level?: LogL
 
 const EVENT = JSON.stringify({ event: "Logged In", customerId: "cus_log" });
 
-describeSqlite("access log", () => {
+describe("access log", () => {
   test("a stored event logs its route pattern, status, duration and app, and no key", async () => {
-    const { lines, entries, send, tenant, headers } = harness();
+    const { lines, entries, send, tenant, headers } = await harness();
     expect((await send("POST", "/v1/api/events/new", { headers, body: EVENT })).status).toBe(201);
     expect((await send("GET", "/v1/api/customers/cus_log", { headers })).status).toBe(200);
     const [stored, read] = entries();
@@ -47,7 +44,7 @@ describeSqlite("access log", () => {
   });
 
   test("errors are logged with their status and request id: 401 with a wrong key, 404 with no route", async () => {
-    const { lines, entries, send, headers } = harness();
+    const { lines, entries, send, headers } = await harness();
     const wrongKey = { ...headers, "x-ck-api-key": "tk_wrong_secret_value" };
     expect((await send("POST", "/v1/api/events/new", { headers: wrongKey, body: EVENT })).status).toBe(401);
     expect((await send("GET", "/nowhere", { headers: { "x-request-id": "trace-404" } })).status).toBe(404);
@@ -61,7 +58,7 @@ describeSqlite("access log", () => {
   });
 
   test("a handler's own Response reports its status (an unchanged /sdk.js is a 304)", async () => {
-    const { entries, send } = harness();
+    const { entries, send } = await harness();
     const first = await send("GET", "/sdk.js");
     expect(first.status).toBe(200);
     const again = await send("GET", "/sdk.js", { headers: { "if-none-match": first.headers.get("etag")! } });
@@ -75,7 +72,7 @@ describeSqlite("access log", () => {
     { sample: 1, expected: 4 },
   ])("sample $sample logs $expected of 4 requests", async ({ sample, expected }) => {
     const draws = [0.1, 0.9, 0.3, 0.7];
-    const { entries, send } = harness({ sample, random: () => draws.shift()! });
+    const { entries, send } = await harness({ sample, random: () => draws.shift()! });
     for (let i = 0; i < 4; i++) await send("GET", "/healthz");
     expect(entries()).toHaveLength(expected);
   });
@@ -96,7 +93,7 @@ describeSqlite("access log", () => {
   });
 });
 
-testSqlite("a server error is logged even when sampling is off", async () => {
+test("a server error is logged even when sampling is off", async () => {
   const lines: string[] = [];
   const logger = createLogger({ format: "json", write: (line) => lines.push(line) });
   const app = new Elysia()

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import postgres from "postgres";
 import journal from "../../drizzle-pg/meta/_journal.json";
 import { closePostgres, openPostgres } from "../../src/db/postgres";
-import { createAppJson, ok, removeScratches, scratch, trackdAsync } from "../support/cli";
+import { createAppJson, ok, removeScratches, sqliteScratch, tempDir, trackdAsync } from "../support/cli";
 import { cleanEnv, freePort, TRACKD_COMMAND, untilHealthy } from "../support/process";
 import { describePg, freshDatabase } from "../support/postgres";
 
@@ -13,7 +13,7 @@ const PASSWORD = "Hunter2-not-for-logs";
 const METRICS_TOKEN = "metrics-token-for-the-test";
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
-  removeScratches();
+  await removeScratches();
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
@@ -27,7 +27,7 @@ async function databaseUrl(options: { migrated?: boolean } = {}): Promise<string
 }
 
 async function run(args: string[], env: Record<string, string> = {}) {
-  const result = await trackdAsync(args, { cwd: scratch().dir, env });
+  const result = await trackdAsync(args, { cwd: tempDir(), env });
   expect(result.stdout + result.stderr).not.toContain(PASSWORD);
   return result;
 }
@@ -100,7 +100,7 @@ describePg("the CLI on PostgreSQL", () => {
   // bun:test's 5 s default when this 2-core machine is busy, hence the longer timeout.
   test("every store command runs on PostgreSQL: apps, keys, users, health, export, dev seed; stripe sync reaches the store", async () => {
     const url = await databaseUrl();
-    const at = (args: string[], stdin?: string) => trackdAsync([...args, "--db", url], { cwd: scratch().dir, stdin });
+    const at = (args: string[], stdin?: string) => trackdAsync([...args, "--db", url], { cwd: tempDir(), stdin });
     const expectOk = async (args: string[], stdin?: string) => {
       const result = await at(args, stdin);
       expect(result.stdout + result.stderr).not.toContain(PASSWORD);
@@ -119,7 +119,7 @@ describePg("the CLI on PostgreSQL", () => {
     expect((await expectOk(["users", "list"])).stdout).toContain("a@b.example");
     await expectOk(["dev", "seed", "--app", appId, "--events", "300", "--customers", "20"]);
     await expectOk(["health", "score"]);
-    const dir = scratch().dir;
+    const dir = tempDir();
     const exported = await trackdAsync(["export", "--app", appId, "--out", "all.ndjson", "--db", url], { cwd: dir });
     expect(exported.code).toBe(0);
     expect((await Bun.file(`${dir}/all.ndjson`).text()).trim().split("\n")).toHaveLength(300);
@@ -155,7 +155,7 @@ describePg("the CLI on PostgreSQL", () => {
 
 describePg("trackd migrate-to", () => {
   test("copies a seeded SQLite file, prints each table's count, and refuses a second run into the same database", async () => {
-    const s = scratch();
+    const s = sqliteScratch(); // migrate-to copies FROM a SQLite file
     const { appId } = createAppJson(s, "Acme");
     ok(["dev", "seed", "--app", appId, "--events", "3000", "--customers", "40"], s);
     const url = await databaseUrl();
@@ -180,7 +180,7 @@ describePg("trackd migrate-to", () => {
       ["--db a URL", () => ["migrate-to", "--db", `postgres://u:${PASSWORD}@h/db`, "--to", "postgres://h/db"], "copies FROM a SQLite file"],
       ["--db missing", () => ["migrate-to", "--db", "/nonexistent/trackd.db", "--to", "postgres://127.0.0.1:1/db"], "no database at /nonexistent/trackd.db"],
     ])("%s", async (_, args, message) => {
-      const s = scratch();
+      const s = sqliteScratch(); // migrate-to copies FROM a SQLite file
       ok(["migrate"], s);
       const result = await run(args(s.db));
       expect(result.code).toBe(2);

@@ -173,7 +173,7 @@ describe("retention", () => {
 describe("trackd apps update --retention-days", () => {
   test("sets, shows and removes an app's retention period; refuses a bad one", async () => {
     const { scratch, ok, trackd, createAppJson, removeScratches } = await import("../support/cli");
-    const s = scratch();
+    const s = await scratch();
     try {
       const { appId } = createAppJson(s, "acme");
       expect(JSON.parse(ok(["apps", "update", appId, "--retention-days", "90", "--json"], s).stdout).retentionDays).toBe(90);
@@ -184,7 +184,7 @@ describe("trackd apps update --retention-days", () => {
         expect([result.code, result.stderr]).toEqual([2, expect.stringContaining("--retention-days must be a whole number of days from 1 to 36500")]);
       }
     } finally {
-      removeScratches();
+      await removeScratches();
     }
   }, 30_000); // six processes: slow on a loaded machine
 });

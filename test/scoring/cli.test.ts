@@ -1,28 +1,27 @@
 // The CLI as a real process: per-app weights (apps update --health-weights), `trackd health
 // score`, and the server's scheduled pass (--health-interval).
-import { afterEach, expect, test } from "bun:test";
+import { afterEach, describe, expect, test } from "bun:test";
 import { DEFAULT_WEIGHTS } from "../../src/scoring/weights";
-import { createAppJson, ok, readDb, removeScratches, scratch, trackd, type Scratch } from "../support/cli";
+import { createAppJson, ok, queryDb, queryOne, removeScratches, scratch, trackd, type Scratch } from "../support/cli";
 import { freePort, startTrackd } from "../support/process";
-import { describeSqlite } from "../support/backend";
-// SQLite-only (skipped on TRACKD_TEST_BACKEND=postgres): runs trackd or its CLI as a process on a SQLite file (--db PATH), which TRACKD_TEST_BACKEND does not reach; on PostgreSQL the same would only repeat the SQLite run (the CLI and server on a PostgreSQL URL: test/pg/cli.test.ts, test/pg/multi-node.test.ts).
+import { testSqlite } from "../support/backend";
 
 afterEach(removeScratches);
 
 
 /** An app with 20 customers' worth of generated events. */
-function seeded(): Scratch & { appId: string } {
-  const s = scratch();
+async function seeded(): Promise<Scratch & { appId: string }> {
+  const s = await scratch();
   const { appId } = createAppJson(s, "Acme");
   ok(["dev", "seed", "--app", appId, "--events", "200", "--customers", "20", "--days", "60"], s);
   return { ...s, appId };
 }
 
-const scored = (db: string) => readDb(db, (sqlite) => (sqlite.query("select count(health_score) as n from customers").get() as { n: number }).n);
+const scored = async (db: string) => (await queryOne<{ n: number }>(db, "select count(health_score) as n from customers"))!.n;
 
-describeSqlite("trackd apps update --health-weights", () => {
-  test("named factors change, the others keep their default; apps list shows them; default resets", () => {
-    const s = scratch();
+describe("trackd apps update --health-weights", () => {
+  test("named factors change, the others keep their default; apps list shows them; default resets", async () => {
+    const s = await scratch();
     const { appId } = createAppJson(s, "Acme");
     const updated = JSON.parse(ok(["apps", "update", appId, "--health-weights", "activity=40, seats=0", "--json"], s).stdout);
     const expected = { ...DEFAULT_WEIGHTS, activity: 40, seats: 0 };
@@ -31,12 +30,12 @@ describeSqlite("trackd apps update --health-weights", () => {
     expect(ok(["apps", "list"], s).stdout).toContain("health weights activity=40,recency=20,breadth=15,seats=0,billing=20,trial=10");
 
     ok(["apps", "update", appId, "--health-weights", "default"], s);
-    expect(readDb(s.db, (db) => db.query("select health_weights from apps").get())).toEqual({ health_weights: null });
+    expect(await queryOne(s.db, "select health_weights from apps")).toEqual({ health_weights: null });
     expect(JSON.parse(ok(["apps", "list", "--json"], s).stdout)[0].healthWeights).toEqual(DEFAULT_WEIGHTS);
   });
 
-  test("a bad list exits 2 naming --health-weights and the problem, and stores nothing", () => {
-    const s = scratch();
+  test("a bad list exits 2 naming --health-weights and the problem, and stores nothing", async () => {
+    const s = await scratch();
     const { appId } = createAppJson(s, "Acme");
     for (const [weights, message] of [
       ["usage=10", 'unknown factor "usage"'],
@@ -49,27 +48,27 @@ describeSqlite("trackd apps update --health-weights", () => {
       expect(result.code).toBe(2);
       expect(result.stderr).toContain(`--health-weights: ${message}`);
     }
-    expect(readDb(s.db, (db) => db.query("select health_weights from apps").get())).toEqual({ health_weights: null });
+    expect(await queryOne(s.db, "select health_weights from apps")).toEqual({ health_weights: null });
   });
 });
 
-describeSqlite("trackd health score", () => {
-  test("scores every customer now and says how many and how long, per app", () => {
-    const s = seeded();
+describe("trackd health score", () => {
+  test("scores every customer now and says how many and how long, per app", async () => {
+    const s = await seeded();
     const result = ok(["health", "score"], s);
     expect(result.stdout).toMatch(new RegExp(`^${s.appId}: scored 20 customers \\(20 changed, median breadth \\d+\\) in \\d+ ms\\n$`));
-    expect(scored(s.db)).toBe(20);
+    expect(await scored(s.db)).toBe(20);
     const [again] = JSON.parse(ok(["health", "score", "--app", s.appId, "--json"], s).stdout);
     expect(again).toEqual({ appId: s.appId, customersScored: 20, changed: 0, medianBreadth: expect.any(Number), durationMs: expect.any(Number) });
   });
 
-  test("--app limits it to one app", () => {
-    const s = seeded();
+  test("--app limits it to one app", async () => {
+    const s = await seeded();
     const other = createAppJson(s, "Other");
     const [only, ...rest] = JSON.parse(ok(["health", "score", "--app", other.appId, "--json"], s).stdout);
     expect(rest).toEqual([]);
     expect(only).toMatchObject({ appId: other.appId, customersScored: 0 });
-    expect(scored(s.db)).toBe(0);
+    expect(await scored(s.db)).toBe(0);
   });
 
   test.each([
@@ -77,49 +76,50 @@ describeSqlite("trackd health score", () => {
     ["no subcommand exits 2", ["health"], 2, "health needs a command: score"],
     ["an unknown subcommand exits 2", ["health", "check"], 2, 'unknown health command "check"'],
     ["an unknown flag exits 2", ["health", "score", "--all"], 2, "--all"],
-  ])("%s", (_, args, code, message) => {
-    const s = scratch();
+  ])("%s", async (_, args, code, message) => {
+    const s = await scratch();
     createAppJson(s, "Acme");
     const result = trackd(args, { cwd: s.dir, env: { TRACKD_DB: s.db } });
     expect(result.code).toBe(code);
     expect(result.stderr).toContain(message);
   });
 
-  test("a database that does not exist exits 2 and is not created", () => {
-    const s = scratch();
+  // SQLite-only: about a file path that names no database.
+  testSqlite("a database that does not exist exits 2 and is not created", async () => {
+    const s = await scratch();
     const result = trackd(["health", "score", "--db", s.db], { cwd: s.dir });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain(`no database at ${s.db}`);
   });
 });
 
-describeSqlite("trackd serve --health-interval", () => {
+describe("trackd serve --health-interval", () => {
   test("the server scores every customer at start, and stops cleanly on SIGTERM", async () => {
-    const s = seeded();
+    const s = await seeded();
     const server = await startTrackd(s.db, freePort());
     const deadline = Date.now() + 5_000;
-    while (scored(s.db) < 20 && Date.now() < deadline) await Bun.sleep(25);
-    expect(scored(s.db)).toBe(20);
+    while ((await scored(s.db)) < 20 && Date.now() < deadline) await Bun.sleep(25);
+    expect(await scored(s.db)).toBe(20);
     server.kill("SIGTERM");
     expect(await server.exited).toBe(0);
-    expect(readDb(s.db, (db) => db.query("select customers_scored from app_health_runs").all())).toEqual([{ customers_scored: 20 }]);
+    expect(await queryDb(s.db, "select customers_scored from app_health_runs")).toEqual([{ customers_scored: 20 }]);
   });
 
   test("0 turns the scheduled pass off", async () => {
-    const s = seeded();
+    const s = await seeded();
     const server = await startTrackd(s.db, freePort(), ["--health-interval", "0"]);
     await Bun.sleep(300);
     server.kill("SIGTERM");
     expect(await server.exited).toBe(0);
-    expect(scored(s.db)).toBe(0);
+    expect(await scored(s.db)).toBe(0);
   });
 
   test.each([
     [["--health-interval", "5.5"], {}, '--health-interval must be a whole number from 0 to 1440, got "5.5"'],
     [["--health-interval", "1441"], {}, '--health-interval must be a whole number from 0 to 1440, got "1441"'],
     [[], { TRACKD_HEALTH_INTERVAL: "-1" }, 'TRACKD_HEALTH_INTERVAL must be a whole number from 0 to 1440, got "-1"'],
-  ])("%p %p exits 2 naming where the value came from", (args, env, message) => {
-    const s = scratch();
+  ])("%p %p exits 2 naming where the value came from", async (args, env, message) => {
+    const s = await scratch();
     const result = trackd(["serve", ...args, "--db", s.db], { cwd: s.dir, env });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain(message);

@@ -2,46 +2,42 @@
 // `writeKey`, against trackd as a process on a loopback port (the compiled binary under
 // .ci/run); results read back through trackd's own customer API. The write-queue test runs
 // trackd in process instead, with a writer whose flushes the test holds back.
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Subprocess } from "bun";
 import { Analytics } from "@segment/analytics-node";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { createHttpApp } from "../../src/app";
 import { createAppsService, type CreatedApp } from "../../src/apps/service";
 import { openMigratedDatabase } from "../../src/db";
+import { removeScratches, scratch, withStoreOn } from "../support/cli";
 import { silentLogger } from "../../src/log";
 import { Writer } from "../../src/store/writer";
 import { freePort, startTrackd } from "../support/process";
-import { createAppNow, sqliteStore } from "../helpers";
+import { createAppNow } from "../helpers";
 import { createSqliteStore } from "../../src/store/sqlite/store";
-import { BACKEND, describeSqlite } from "../support/backend";
-// SQLite-only (skipped on TRACKD_TEST_BACKEND=postgres): runs trackd or its CLI as a process on a SQLite file (--db PATH), which TRACKD_TEST_BACKEND does not reach; on PostgreSQL the same would only repeat the SQLite run (the CLI and server on a PostgreSQL URL: test/pg/cli.test.ts, test/pg/multi-node.test.ts).
+import { describeSqlite } from "../support/backend";
 
 const RETRY_TEST_TIMEOUT = 30_000;
 
-let dir: string;
 let trackd: Subprocess | undefined;
 let base: string;
 const tenants: Record<string, CreatedApp> = {};
 
 beforeAll(async () => {
-  if (BACKEND !== "sqlite") return; // its tests are skipped: start nothing
-  dir = mkdtempSync(join(tmpdir(), "trackd-segment-"));
-  const dbPath = join(dir, "trackd.db");
-  const db = openMigratedDatabase(dbPath);
-  const apps = createAppsService(sqliteStore(db));
-  for (const name of ["b2c", "b2b", "batching", "mixed", "retry-429", "retry-503", "isolation"]) tenants[name] = await apps.create(name);
-  db.$client.close();
+  // A database of the suite's backend (a SQLite file or a fresh PostgreSQL database).
+  const { db: dbPath } = await scratch();
+  await withStoreOn(dbPath, async (store) => {
+    const apps = createAppsService(store);
+    for (const name of ["b2c", "b2b", "batching", "mixed", "retry-429", "retry-503", "isolation"]) tenants[name] = await apps.create(name);
+  });
   const port = freePort();
   base = `http://127.0.0.1:${port}`;
   trackd = await startTrackd(dbPath, port);
 });
 
-afterAll(() => {
+afterAll(async () => {
   trackd?.kill("SIGKILL");
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await trackd?.exited;
+  await removeScratches();
 });
 
 /** An SDK as a team configures it, plus what it reported: errors, and each request and status. */
@@ -64,7 +60,7 @@ async function read(tenant: CreatedApp, path: string, host = base) {
   return (await res.json()) as any;
 }
 
-describeSqlite("@segment/analytics-node against trackd", () => {
+describe("@segment/analytics-node against trackd", () => {
   test("B2C: identify and track become one customer (userId), its attributes and its events", async () => {
     const tenant = tenants.b2c;
     const { analytics, seen } = sdk(tenant);
@@ -192,6 +188,7 @@ describeSqlite("@segment/analytics-node against trackd", () => {
   });
 });
 
+// SQLite-only: holds back the SQLite writer's flushes (writer.schedule) to keep its queue full.
 describeSqlite("@segment/analytics-node against trackd's full write queue", () => {
   test(
     "a 503 from trackd (write queue full) is retried by the SDK with the same messageIds, and stored once",
