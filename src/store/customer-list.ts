@@ -14,7 +14,8 @@ import type { Db } from "../db";
 import { customerDailyCounts, customerDailyTotals, customerEventStats, customers, events, users, type CustomerRow } from "../db/schema";
 import { dayOf } from "../periods";
 import { GRADE_RANGES, type Grade } from "../grades";
-import { decodeListCursor, didEventRanges, encodeListCursor, sortField, toListRow, type CustomerListRow, type ListFilter, type SortKey } from "./shapes";
+import { didEvent } from "./did-event";
+import { decodeListCursor, encodeListCursor, sortField, toListRow, type CustomerListRow, type ListFilter, type SortKey } from "./shapes";
 
 export { DEFAULT_SORT, SORT_KEYS, SORTS, type CustomerListRow, type ListFilter, type Sort, type SortKey } from "./shapes";
 
@@ -88,7 +89,7 @@ function filterConditions(appId: string, filter: ListFilter, walkSortIndex: bool
     // Never seen at all counts as inactive.
     filter.inactiveSince === undefined ? undefined : or(lt(customers.lastSeen, filter.inactiveSince), isNull(customers.lastSeen)),
     ...filter.attributes.map(([key, value]) => attributeEquals(key, value)),
-    filter.event === undefined ? undefined : didEvent(filter.event),
+    filter.event === undefined ? undefined : didEvent({ customers, customerEventStats, customerDailyCounts, events }, filter.event),
     filter.health === undefined ? undefined : inGrade(filter.health, walkSortIndex),
     filter.status === undefined ? undefined : eq(customers.billingStatus, filter.status),
     filter.plan === undefined ? undefined : eq(customers.plan, filter.plan),
@@ -119,26 +120,6 @@ function attributeEquals(key: string, value: string): SQL {
   return sql`(case json_type(${customers.data}, ${path})
     when 'true' then 'true' when 'false' then 'false' when 'null' then 'null'
     else cast(json_extract(${customers.data}, ${path}) as text) end) = ${value}`;
-}
-
-/** Did the event in the range: see didEventRanges (shapes.ts) for which table answers what. */
-function didEvent({ name, from, to }: { name: string; from?: number; to?: number }): SQL {
-  if (from === undefined && to === undefined) {
-    return sql`exists (select 1 from ${customerEventStats} where ${customerEventStats.customerPk} = ${customers.pk} and ${customerEventStats.event} = ${name})`;
-  }
-  const inEvents = ({ from: start, to: end }: { from?: number; to?: number }) =>
-    sql`exists (select 1 from ${events} where ${events.customerPk} = ${customers.pk}
-      and ${events.eventDate} >= ${start ?? Number.MIN_SAFE_INTEGER} and ${events.eventDate} < ${end ?? Number.MAX_SAFE_INTEGER}
-      and ${events.event} = ${name})`;
-  const { days, partial } = didEventRanges(from, to);
-  const alternatives: SQL[] = partial.map(inEvents);
-  if (days) {
-    alternatives.unshift(sql`exists (select 1 from ${customerDailyCounts} where ${customerDailyCounts.customerPk} = ${customers.pk}
-      and ${customerDailyCounts.day} >= ${days.from ?? Number.MIN_SAFE_INTEGER}
-      and ${customerDailyCounts.day} < ${days.to ?? Number.MAX_SAFE_INTEGER}
-      and ${customerDailyCounts.event} = ${name})`);
-  }
-  return alternatives.length === 0 ? sql`0` : or(...alternatives)!;
 }
 
 /**

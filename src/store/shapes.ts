@@ -5,7 +5,6 @@ import type { CustomerRow } from "../db/schema";
 import { AppError } from "../errors";
 import { toIso } from "../dates";
 import { gradeOf, type Grade } from "../grades";
-import { DAY_MS, dayOf } from "../periods";
 
 export const ROLES = ["admin", "viewer"] as const;
 export type Role = (typeof ROLES)[number];
@@ -125,23 +124,4 @@ export function toListRow(row: CustomerRow, totals: { last7d: number; last30d: n
     billingStatus: row.billingStatus,
     plan: row.plan,
   };
-}
-
-/**
- * Where "did this event in [from, to)" is answered: whole UTC days from the per-day counts (one
- * primary-key probe per customer), and a range that starts or ends inside a day from that day's
- * events, so the answer is exact. Undefined bounds are open; `days` is absent when no whole day
- * lies in the range. Both backends build their SQL from this.
- */
-export function didEventRanges(from: number | undefined, to: number | undefined): { days?: { from?: number; to?: number }; partial: { from?: number; to?: number }[] } {
-  const firstWholeDay = from === undefined ? undefined : Math.ceil(from / DAY_MS);
-  const endWholeDays = to === undefined ? undefined : dayOf(to); // exclusive
-  const days = firstWholeDay === undefined || endWholeDays === undefined || firstWholeDay < endWholeDays ? { from: firstWholeDay, to: endWholeDays } : undefined;
-  const partial: { from?: number; to?: number }[] = [];
-  // The partial days at either end (when the whole range is inside one day, it is one of them).
-  if (from !== undefined && from % DAY_MS !== 0) partial.push({ from, to: Math.min(firstWholeDay! * DAY_MS, to ?? Infinity) });
-  if (to !== undefined && to % DAY_MS !== 0 && (from === undefined || endWholeDays! * DAY_MS >= from)) {
-    partial.push({ from: Math.max(endWholeDays! * DAY_MS, from ?? -Infinity), to });
-  }
-  return { days, partial };
 }

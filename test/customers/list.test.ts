@@ -178,6 +178,9 @@ describe("GET /v1/api/customers: filters", () => {
     // Whole UTC days, as YYYY-MM-DD: from the per-day counts.
     const day = (daysAgo: number) => iso(T0 - daysAgo * DAY).slice(0, 10);
     expect(await ids(h, acme, `event=Account%20Created&from=${day(20)}&to=${day(9)}&sort=customerId`)).toEqual(["cus_A1", "cus_b2"]);
+    // An empty range (from = to, to exclusive) holds no event, and is a 200 with no one, not an error.
+    expect(await ids(h, acme, `event=Report%20Created&from=${day(8)}&to=${day(8)}`)).toEqual([]);
+    expect(await ids(h, acme, `event=Report%20Created&from=${at(8)}&to=${at(8)}`)).toEqual([]);
   });
 
   test("filters combine with each other, a sort and pagination", async () => {

@@ -15,7 +15,8 @@ import { customerDailyCounts, customerDailyTotals, customerEventStats, customers
 import type { CustomerRow } from "../../../db/schema";
 import { GRADE_RANGES } from "../../../grades";
 import { dayOf } from "../../../periods";
-import { decodeListCursor, didEventRanges, encodeListCursor, sortField, toListRow, type ListFilter, type SortKey } from "../../shapes";
+import { didEvent } from "../../did-event";
+import { decodeListCursor, encodeListCursor, sortField, toListRow, type ListFilter, type SortKey } from "../../shapes";
 import type { CustomerListReads } from "../../types";
 import { C } from "./collate";
 
@@ -70,7 +71,7 @@ function filterConditions(appId: string, filter: ListFilter): (SQL | undefined)[
     // Never seen at all counts as inactive.
     filter.inactiveSince === undefined ? undefined : or(lt(customers.lastSeen, filter.inactiveSince), isNull(customers.lastSeen)),
     ...filter.attributes.map(([key, value]) => attributeEquals(key, value)),
-    filter.event === undefined ? undefined : didEvent(filter.event),
+    filter.event === undefined ? undefined : didEvent({ customers, customerEventStats, customerDailyCounts, events }, filter.event),
     health === undefined ? undefined : between(customers.healthScore, health.min, health.max),
     filter.status === undefined ? undefined : eq(customers.billingStatus, filter.status),
     filter.plan === undefined ? undefined : eq(customers.plan, filter.plan),
@@ -102,26 +103,6 @@ function prefixMatch(appId: string, q: string): SQL {
 function attributeEquals(key: string, value: string): SQL {
   return sql`(case jsonb_typeof(${customers.data} -> ${key}) when 'null' then 'null'
     else ${customers.data} ->> ${key} end) = ${value}`;
-}
-
-/** As on SQLite: whole UTC days from the per-day counts, the partial days at either end from the events. */
-function didEvent({ name, from, to }: { name: string; from?: number; to?: number }): SQL {
-  if (from === undefined && to === undefined) {
-    return sql`exists (select 1 from ${customerEventStats} where ${customerEventStats.customerPk} = ${customers.pk} and ${customerEventStats.event} = ${name})`;
-  }
-  const inEvents = ({ from: start, to: end }: { from?: number; to?: number }) =>
-    sql`exists (select 1 from ${events} where ${events.customerPk} = ${customers.pk}
-      and ${events.eventDate} >= ${start ?? Number.MIN_SAFE_INTEGER} and ${events.eventDate} < ${end ?? Number.MAX_SAFE_INTEGER}
-      and ${events.event} = ${name})`;
-  const { days, partial } = didEventRanges(from, to);
-  const alternatives: SQL[] = partial.map(inEvents);
-  if (days) {
-    alternatives.unshift(sql`exists (select 1 from ${customerDailyCounts} where ${customerDailyCounts.customerPk} = ${customers.pk}
-      and ${customerDailyCounts.day} >= ${days.from ?? Number.MIN_SAFE_INTEGER}
-      and ${customerDailyCounts.day} < ${days.to ?? Number.MAX_SAFE_INTEGER}
-      and ${customerDailyCounts.event} = ${name})`);
-  }
-  return alternatives.length === 0 ? sql`false` : or(...alternatives)!;
 }
 
 /** The page's 7/30-day totals and user counts, two statements over the page's pks. */
