@@ -11,6 +11,9 @@
 //   --drop-index NAME      an experiment: the same, without that index (repeatable), to price it
 //   --sql STATEMENT        an experiment: run this SQL after migrating (repeatable), e.g. to price
 //                          a replacement index
+//   --counts-every N       an experiment: the counts summed in memory are written every Nth batch
+//                          instead of every batch (0: never), to price writing them apart from
+//                          their events (issue 18's open design question; see bench/README)
 //   --short-app-id         an experiment: the app's id is "a" instead of "app_" + 16 hex. It priced
 //                          the integer app key before migration 0013; since then it changes only
 //                          customers' and users' app_id
@@ -38,6 +41,7 @@ const { values: flags } = parseArgs({
     traffic: { type: "string", default: "zipf" },
     "drop-index": { type: "string", multiple: true, default: [] },
     "short-app-id": { type: "boolean", default: false },
+    "counts-every": { type: "string", default: "1" },
     sql: { type: "string", multiple: true, default: [] },
   },
 });
@@ -52,6 +56,15 @@ for (const index of flags["drop-index"]!) db.$client.run(`DROP INDEX ${index}`);
 for (const statement of flags.sql!) db.$client.run(statement);
 const checkpointer = flags.checkpoints === "worker" ? await startCheckpointer(db, { path, durability }) : undefined;
 const writer = new Writer(db.$client);
+const countsEvery = Number(flags["counts-every"]);
+if (countsEvery !== 1) {
+  // The sums keep adding up across batches until a flush drains them, as a timer would.
+  const defer = writer.defer.bind(writer);
+  writer.defer = (participant) => {
+    let batches = 0;
+    defer({ flush: () => void (countsEvery > 0 && ++batches % countsEvery === 0 && participant.flush()), discard: () => participant.discard() });
+  };
+}
 const store = createSqliteStore({ db, writer, clock: Date.now });
 const created = (await createAppsService(store).create("bench")).appId;
 if (flags["short-app-id"]) {
@@ -94,7 +107,7 @@ const micros = ((performance.now() - started) * 1000) / EVENTS;
 const cpu = process.cpuUsage(cpuBefore);
 const cpuMicros = (cpu.user + cpu.system) / EVENTS;
 console.log(
-  `${micros.toFixed(1)} µs per event, ${cpuMicros.toFixed(1)} µs of CPU (${EVENTS} events, ${flags.traffic} customers, batches of ${BATCH}, durability ${durability}, checkpoints: ${flags.checkpoints})`,
+  `${micros.toFixed(1)} µs per event, ${cpuMicros.toFixed(1)} µs of CPU (${EVENTS} events, ${flags.traffic} customers, batches of ${BATCH}, durability ${durability}, checkpoints: ${flags.checkpoints}, counts every ${countsEvery} batches)`,
 );
 
 await checkpointer?.stop();
