@@ -2,7 +2,7 @@ import { timingSafeEqual } from "node:crypto";
 import type { NewApiKey } from "../store/commands";
 import type { ApiKeyRow, AppRow, Store } from "../store/types";
 import { digestOf, generateKey, generateSigningSecret, parseKey, randomId, SCOPES, type Scope } from "./keys";
-import { weightsOf, type Weights } from "../scoring/service";
+import { weightsOf, type Weights } from "../health-weights";
 import { originAllowed } from "./origins";
 import { createSessions, ROLE_SCOPES, type Session } from "../accounts/service";
 
