@@ -6,9 +6,11 @@
 //             features see only its interface: types.ts (Store), commands.ts, shapes.ts
 //   shared    src/*.ts helpers (dates, periods, errors, charts, grades, …) and src/http/
 //
-// Nothing imports a layer above its own. A feature's public surface is its index.ts (the routes
-// plugin), service.ts, model.ts and openapi.ts, plus apps/auth.ts (the key-checking plugin every
-// route uses); another feature imports nothing else of it.
+// Nothing imports a layer above its own, and the feature folders are layered among themselves
+// too: no loop of folders (issue 18), checked per folder as well as per file. A feature's public
+// surface is its index.ts (the routes plugin), service.ts, model.ts and openapi.ts, plus
+// apps/auth.ts (the key-checking plugin every route uses); another feature imports nothing else
+// of it.
 const FEATURES = "(apps|billing|client|customers|dev|events|export|health|ingest|metrics|monitoring|retention|scoring|sdk|segment|accounts|dashboard|live|settings)";
 const TOP = "^src/(app\\.ts|index\\.ts|cli/|openapi/)";
 const SHARED_FILES = "^src/(?!app\\.ts|index\\.ts|config\\.ts)[^/]+\\.ts$";
@@ -46,10 +48,10 @@ module.exports = {
     },
     {
       name: "features-import-nothing-above",
-      comment: "No feature imports the app, the CLI or the OpenAPI assembly.",
+      comment: "No feature imports the app, the CLI, the OpenAPI assembly or the config (parsed once, at the top, and handed down).",
       severity: "error",
       from: { path: `^src/${FEATURES}/` },
-      to: { path: TOP },
+      to: { path: [TOP, "^src/config\\.ts$"] },
     },
     {
       name: "feature-internals-stay-inside",
@@ -65,6 +67,19 @@ module.exports = {
       name: "no-circular",
       comment: "Modules that import each other, directly or round a loop, cannot be layered.",
       severity: "error",
+      from: { path: "^src/" },
+      to: { circular: true },
+    },
+    {
+      // Files need not loop for their folders to: apps/service.ts -> scoring, scoring/service.ts ->
+      // billing, billing/index.ts -> apps is no loop of files, yet no folder of the three is
+      // below the others. Files directly in src/ all count as the folder src, which this rule
+      // cannot see through; the rules above keep them out of any loop instead (shared files import
+      // no feature; no feature imports the top files or config.ts).
+      name: "no-circular-folders",
+      comment: "Feature folders (and the store's, the db's, http's) form layers: no folder imports, through any chain, one that imports it back (issue 18).",
+      severity: "error",
+      scope: "folder",
       from: { path: "^src/" },
       to: { circular: true },
     },

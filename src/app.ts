@@ -84,14 +84,16 @@ export function createHttpApp({
   const recordUse = recordKeyUse
     ? (keyId: string, at: number) => void store.apply({ type: "RecordKeyUse", keyId, at }).catch(() => {})
     : undefined;
-  const apps = createAppsService(store, clock, { recordUse });
+  const accounts = createAccountsService(store, clock, { ...DEFAULT_ACCOUNTS_OPTIONS, ...dashboard });
+  // A dashboard session may stand in for a key on the API routes: accounts hands apps' key check
+  // what it needs (apps cannot import accounts, whose routes use apps).
+  const apps = createAppsService(store, clock, { recordUse, sessionAuth: accounts.sessionAuth });
   const customers = createCustomersService(store);
   const ingest = createIngestService({ store, clock, customers, live, monitoring });
   const events = createEventsService(store);
   const metrics = createMetricsService(store);
   const scoring = createScoringService(store);
   const billing = createBillingService({ store });
-  const accounts = createAccountsService(store, clock, { ...DEFAULT_ACCOUNTS_OPTIONS, ...dashboard });
   const dashboardOptions = { trustProxy: dashboard.trustProxy ?? client.trustProxy, publicUrl: dashboard.publicUrl };
 
   const app = new Elysia()

@@ -32,6 +32,11 @@ export function checkSameOrigin(request: Request): void {
   if (originHost !== host) throw new AppError("FORBIDDEN", `cross-site request refused (Origin: ${origin})`);
 }
 
+/** Both checks for a state-changing request (not GET, HEAD or OPTIONS) made with the session whose token is `token`. */
+export function checkCsrfUnlessSafe(request: Request, token: string): void {
+  if (!isSafeMethod(request.method)) checkCsrf(request, token, request.headers.get(CSRF_HEADER));
+}
+
 /** Both checks, for a state-changing request made with the session whose token is `token`. */
 export function checkCsrf(request: Request, token: string, sent: string | null | undefined): void {
   checkSameOrigin(request);

@@ -5,10 +5,10 @@ import { AppError } from "../errors";
 import { clientIp, servedOverHttps } from "../http/client-ip";
 import { KB, readJsonBody } from "../http/body";
 import { textProblem } from "../http/text";
-import { checkCsrf, checkSameOrigin, CSRF_HEADER, isSafeMethod } from "./csrf";
+import { checkCsrf, checkCsrfUnlessSafe, checkSameOrigin, CSRF_HEADER } from "./csrf";
 import { loginPage, messagePage, PAGE_SECURITY_HEADERS, setupPage } from "./pages";
 import type { AccountsService } from "./service";
-import { readCookie, SESSION_ABSOLUTE_MS, SESSION_COOKIE, type Session } from "./sessions";
+import { SESSION_ABSOLUTE_MS, SESSION_COOKIE, sessionTokenOf, type Session } from "./sessions";
 
 export interface DashboardOptions {
   /** Behind your own proxy: client IP from X-Forwarded-For, HTTPS from X-Forwarded-Proto. */
@@ -39,7 +39,7 @@ const field = (body: unknown, name: string): string => {
 
 /** The signed-in session, or null. */
 export async function sessionOf(accounts: AccountsService, request: Request): Promise<{ token: string; session: Session } | null> {
-  const token = readCookie(request.headers.get("cookie"), SESSION_COOKIE);
+  const token = sessionTokenOf(request);
   const session = token ? await accounts.sessions.find(token) : null;
   return token && session ? { token, session } : null;
 }
@@ -74,7 +74,7 @@ export function accountRoutes(deps: { accounts: AccountsService; apps: AppsServi
   async function admin(request: Request): Promise<Session> {
     const signedIn = await sessionOf(accounts, request);
     if (!signedIn) throw new AppError("UNAUTHORIZED", "not signed in");
-    if (!isSafeMethod(request.method)) checkCsrf(request, signedIn.token, request.headers.get(CSRF_HEADER));
+    checkCsrfUnlessSafe(request, signedIn.token);
     if (signedIn.session.user.role !== "admin") throw new AppError("FORBIDDEN", `a ${signedIn.session.user.role} cannot do this: it needs an admin`);
     return signedIn.session;
   }

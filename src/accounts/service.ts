@@ -1,15 +1,15 @@
 // Dashboard accounts: creating and changing them (CLI and settings page), and signing in.
 import { randomBytes, timingSafeEqual } from "node:crypto";
+import type { SessionAuth } from "../apps/service";
 import { randomId } from "../ids";
 import { AppError } from "../errors";
 import { RateLimiter, type RateLimit } from "../http/rate-limit";
 import { ROLES } from "../store/shapes";
 import type { DashboardUser, Role, Store } from "../store/types";
-import { createSessions } from "./sessions";
+import { checkCsrfUnlessSafe } from "./csrf";
+import { createSessions, ROLE_SCOPES, sessionTokenOf } from "./sessions";
 
-// What other features use of accounts: sessions (apps/ authenticates with them), CSRF checks, page headers.
-export { createSessions, csrfMatches, readCookie, ROLE_SCOPES, SESSION_COOKIE, type Session } from "./sessions";
-export { checkCsrf, CSRF_HEADER, isSafeMethod } from "./csrf";
+// What another feature uses of accounts beside the service: the dashboard's pages send the same headers.
 export { PAGE_SECURITY_HEADERS } from "./pages";
 
 export const MIN_PASSWORD_LENGTH = 10;
@@ -110,8 +110,19 @@ export function createAccountsService(store: Store, clock: () => number, options
     return created;
   }
 
+  /** How apps' key check lets a dashboard session in instead of a key (createHttpApp hands it to the apps service). */
+  const sessionAuth: SessionAuth = {
+    tokenOf: sessionTokenOf,
+    async find(token) {
+      const session = await sessions.find(token);
+      return session && { role: session.user.role, scopes: ROLE_SCOPES[session.user.role] };
+    },
+    checkCsrf: checkCsrfUnlessSafe,
+  };
+
   return {
     sessions,
+    sessionAuth,
     createUser,
     listUsers: () => users.listUsers(),
     countUsers: () => users.countUsers(),

@@ -52,6 +52,11 @@ export function readCookie(header: string | null | undefined, name: string): str
   return undefined;
 }
 
+/** The session token a request's cookie carries, if any. */
+export function sessionTokenOf(request: Request): string | undefined {
+  return readCookie(request.headers.get("cookie"), SESSION_COOKIE);
+}
+
 export function createSessions(store: Store, clock: () => number) {
   return {
     async start(userId: string): Promise<string> {

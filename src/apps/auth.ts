@@ -1,5 +1,4 @@
 import { Elysia } from "elysia";
-import { checkCsrf, CSRF_HEADER, isSafeMethod, readCookie, SESSION_COOKIE } from "../accounts/service";
 import { AppError } from "../errors";
 import type { Scope } from "./keys";
 import type { AppsService } from "./service";
@@ -17,15 +16,14 @@ export function apiKeyAuth(apps: AppsService, scope: Scope, options: { sessionSc
   return new Elysia({ name: `api-key-auth:${scope}:${sessionScope}`, seed: apps }).resolve({ as: "scoped" }, async ({ headers, request }) => {
     const apiKey = headers["x-ck-api-key"];
     const appId = headers["x-ck-app"];
-    const sessionToken = apiKey ? undefined : readCookie(headers.cookie, SESSION_COOKIE);
+    const sessionToken = apiKey ? undefined : apps.sessionAuth.tokenOf(request);
     if (sessionToken) {
       if (!appId) throw new AppError("UNAUTHORIZED", "missing x-ck-app header");
       const signedIn = await apps.authenticateSession(appId, sessionToken);
       if (!signedIn) throw new AppError("UNAUTHORIZED", "session expired or app unknown: sign in again");
-      if (!isSafeMethod(request.method)) checkCsrf(request, sessionToken, headers[CSRF_HEADER]);
+      apps.sessionAuth.checkCsrf(request, sessionToken);
       if (!signedIn.scopes.has(sessionScope)) {
-        const role = signedIn.session.user.role;
-        throw new AppError("FORBIDDEN", sessionScope === "admin" ? `a ${role} cannot do this: it needs an admin` : `this route needs an API key with the "${sessionScope}" scope, not a dashboard session`);
+        throw new AppError("FORBIDDEN", sessionScope === "admin" ? `a ${signedIn.role} cannot do this: it needs an admin` : `this route needs an API key with the "${sessionScope}" scope, not a dashboard session`);
       }
       return { app: signedIn.app, apiKeyId: undefined };
     }

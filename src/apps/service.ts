@@ -1,10 +1,9 @@
 import { timingSafeEqual } from "node:crypto";
 import type { NewApiKey } from "../store/commands";
-import type { ApiKeyRow, AppRow, Store } from "../store/types";
+import type { ApiKeyRow, AppRow, Role, Store } from "../store/types";
 import { digestOf, generateKey, generateSigningSecret, parseKey, randomId, SCOPES, type Scope } from "./keys";
-import { weightsOf, type Weights } from "../scoring/service";
+import { weightsOf, type Weights } from "../health-weights";
 import { originAllowed } from "./origins";
-import { createSessions, ROLE_SCOPES, type Session } from "../accounts/service";
 
 export { originAllowed, parseAllowedOrigins } from "./origins";
 
@@ -88,12 +87,31 @@ const DUMMY_DIGEST = digestOf("");
  */
 export const KEY_USE_INTERVAL_MS = 5 * 60_000;
 
+/**
+ * Dashboard sessions, as the key check (auth.ts) lets them in instead of a key. accounts/
+ * implements this and createHttpApp hands it in: accounts' routes list and create apps, so apps
+ * (below every feature's routes) cannot import accounts back.
+ */
+export interface SessionAuth {
+  /** The session token the request's cookie carries, if any. */
+  tokenOf(request: Request): string | undefined;
+  /** The signed-in user's role and what it may do, or null when the session is unknown or has expired. */
+  find(token: string): Promise<{ role: Role; scopes: ReadonlySet<Scope> } | null>;
+  /** Throws 403 when a state-changing request made with the session fails the CSRF checks. */
+  checkCsrf(request: Request, token: string): void;
+}
+
+/** Without a dashboard (the CLI, scripts) no cookie signs a request in. */
+const NO_SESSIONS: SessionAuth = { tokenOf: () => undefined, find: async () => null, checkCsrf: () => {} };
+
 export interface AppsServiceOptions {
   /**
    * Records a key's use off the request's path (the server passes a RecordKeyUse command). Without it
    * (the CLI, most tests) key use is not recorded.
    */
   recordUse?: (keyId: string, at: number) => void;
+  /** Dashboard sessions (accounts/); without them only keys authenticate. */
+  sessionAuth?: SessionAuth;
 }
 
 /** The rows and command that make a new app and its first key (which can do everything). */
@@ -112,7 +130,7 @@ function keyRow(appId: string, key: ReturnType<typeof generateKey>, scopes: read
 
 export function createAppsService(store: Store, clock: () => number = Date.now, options: AppsServiceOptions = {}) {
   const credentials = store.credentials;
-  const sessions = createSessions(store, clock);
+  const sessionAuth = options.sessionAuth ?? NO_SESSIONS;
   const lastRecorded = new Map<string, number>();
   // What a key row becomes for checking (its digest as bytes, its scopes as a set), worked out
   // once per row the store hands back: a cached row is the same object until it changes.
@@ -200,6 +218,7 @@ export function createAppsService(store: Store, clock: () => number = Date.now, 
     },
 
     noteUse,
+    sessionAuth,
 
     /** The app named by a browser request (no key there): cached like keys. */
     findApp(appId: string): Promise<AppRow | undefined> {
@@ -254,11 +273,11 @@ export function createAppsService(store: Store, clock: () => number = Date.now, 
     },
 
     /** A dashboard session instead of a key: any app, with the scopes of the user's role. */
-    async authenticateSession(appId: string, token: string): Promise<(Omit<Authenticated, "keyId"> & { session: Session }) | null> {
-      const session = await sessions.find(token);
-      const app = session ? await credentials.app(appId) : undefined;
-      if (!session || !app) return null;
-      return { app, scopes: ROLE_SCOPES[session.user.role], session };
+    async authenticateSession(appId: string, token: string): Promise<(Omit<Authenticated, "keyId"> & { role: Role }) | null> {
+      const user = await sessionAuth.find(token);
+      const app = user ? await credentials.app(appId) : undefined;
+      if (!user || !app) return null;
+      return { app, scopes: user.scopes, role: user.role };
     },
 
     /**

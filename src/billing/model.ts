@@ -3,7 +3,7 @@
 import { Type } from "@sinclair/typebox";
 import { t } from "elysia";
 import { Chars } from "../http/chars";
-import { EventDate, Identifier } from "../ingest/model";
+import { EventDate, Identifier } from "../http/fields";
 import { SUBSCRIPTION_STATUSES } from "../subscriptions";
 
 export type { BillingCustomer, ChangeSource, PaymentOutcome, SubscriptionState } from "../store/commands";

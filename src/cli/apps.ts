@@ -4,7 +4,7 @@ import { parseKeyId, parseScopes, SCOPES } from "../apps/keys";
 import { parseAllowedOrigins } from "../apps/origins";
 import { UsageError } from "../config";
 import { MAX_RETENTION_DAYS } from "../horizon";
-import { formatWeights, parseWeights } from "../scoring/weights";
+import { formatWeights, parseWeights } from "../health-weights";
 import { CommandError, dbOption, jsonOption, parseCommandArgs } from "./args";
 import { withStore } from "./db";
 

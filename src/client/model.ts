@@ -1,7 +1,7 @@
 import { t } from "elysia";
 import { KB } from "../http/body";
 import type { RateLimit } from "../http/rate-limit";
-import { Attributes, Email, EventDate, Identifier } from "../ingest/model";
+import { Attributes, Email, EventDate, Identifier } from "../http/fields";
 
 export const CLIENT_PATH = "/v1/api/events/client";
 export const CLIENT_MAX_EVENTS = 100;

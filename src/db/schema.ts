@@ -18,7 +18,7 @@ export const apps = sqliteTable("apps", {
   allowedOrigins: text("allowed_origins").notNull().default("*"),
   // Stripe's webhook signing secret (whsec_...), kept retrievable to recompute signatures.
   stripeWebhookSecret: text("stripe_webhook_secret"),
-  // Health score weights per factor; null means the defaults (src/scoring/weights.ts).
+  // Health score weights per factor; null means the defaults (src/health-weights.ts).
   healthWeights: text("health_weights", { mode: "json" }).$type<Record<string, number>>(),
   // Raw events older than this many days are purged in the background (src/retention); null keeps them forever.
   retentionDays: integer("retention_days"),

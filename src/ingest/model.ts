@@ -1,13 +1,5 @@
 import { t } from "elysia";
-import { Chars } from "../http/chars";
-
-// Field schemas shared by every ingestion route (the browser one included).
-export const Identifier = Chars(1, 255, { error: "must be a string of 1 to 255 characters" });
-export const Attributes = t.Record(t.String(), t.Unknown(), { error: "must be a JSON object" });
-export const EventDate = t.Union([t.String(), t.Number()], {
-  error: "must be YYYY-MM-DD, an ISO 8601 date-time with offset, or epoch milliseconds",
-});
-export const Email = Chars(3, 320, { pattern: "^[^\\s@]+@[^\\s@]+$", error: "must be an email address" });
+import { Attributes, Email, EventDate, Identifier } from "../http/fields";
 
 export const UserInput = t.Object({ uid: Identifier, data: t.Optional(Attributes) }, { additionalProperties: false });
 
@@ -41,4 +33,3 @@ export const CustomerUpdateInput = t.Object(
 export type EventInput = typeof EventInput.static;
 export type UserInput = typeof UserInput.static;
 export type CustomerUpdateInput = typeof CustomerUpdateInput.static;
-export type Attributes = typeof Attributes.static;

@@ -2,10 +2,11 @@
 // the reasons it was refused out. Pure: no database, the clock is passed in.
 import { EARLIEST_EVENT_DATE, happenedAtProblem, MAX_FUTURE_MS, parseDate } from "../dates";
 import type { ErrorDetail } from "../errors";
+import type { Attributes } from "../http/fields";
 import { compile } from "../http/validate";
 import { attributeProblems, nestingProblem } from "./attributes";
 import type { Normalized } from "./batch";
-import { EventInput, type Attributes, type UserInput } from "./model";
+import { EventInput, type UserInput } from "./model";
 
 export const MAX_EVENT_DATA_BYTES = 32 * 1024;
 export { EARLIEST_EVENT_DATE, MAX_FUTURE_MS };

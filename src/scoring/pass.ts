@@ -6,7 +6,7 @@
 import type { Store } from "../store/types";
 import { scoreHealth } from "./score";
 import { medianOf, prepareGathering, RANGE_SIZE } from "./service";
-import { weightsOf } from "./weights";
+import { weightsOf } from "../health-weights";
 
 export interface PassResult {
   appId: string;

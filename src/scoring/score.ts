@@ -3,7 +3,7 @@
 // health, which is what lets the scheduled pass and the live profile agree.
 import { toIso } from "../dates";
 import { DAY_MS } from "../periods";
-import { FACTORS, type Factor, type Weights } from "./weights";
+import { FACTORS, type Factor, type Weights } from "../health-weights";
 
 import { gradeOf, type Grade } from "../grades";
 

@@ -5,9 +5,7 @@ import { currentSubscription } from "../billing/service";
 import type { AppRow, CustomerRow, ScoreReads, Store } from "../store/types";
 import { DAY_MS, dayOf } from "../periods";
 import { scoreHealth, type Health, type HealthInputs } from "./score";
-import { weightsOf } from "./weights";
-
-export { formatWeights, parseWeights, weightsOf, type Weights } from "./weights";
+import { weightsOf } from "../health-weights";
 
 /** A customer ready to score, with the score stored now (null until a pass has scored it). */
 export interface Scorable {

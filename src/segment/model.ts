@@ -5,7 +5,7 @@
 import { Type } from "@sinclair/typebox";
 import { t } from "elysia";
 import { KB } from "../http/body";
-import { Attributes, Email, EventDate, Identifier } from "../ingest/model";
+import { Attributes, Email, EventDate, Identifier } from "../http/fields";
 
 /** Segment's documented limits: 32 KB per message, 500 KB per batch request. */
 export const MESSAGE_LIMIT = 32 * KB;

@@ -5,7 +5,7 @@
 import { happenedAtProblem, parseDate } from "../dates";
 import { compile, type Validator } from "../http/validate";
 import { nestingProblem } from "../ingest/service";
-import type { Attributes } from "../ingest/model";
+import type { Attributes } from "../http/fields";
 import { MAX_EVENT_DATA_BYTES, type NormalizedEvent } from "../ingest/service";
 import {
   ContextGroup,

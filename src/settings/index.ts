@@ -7,7 +7,7 @@ import type { AppsService, SettingsChange } from "../apps/service";
 import { AppError } from "../errors";
 import { KB, readJsonBody } from "../http/body";
 import { compile, validate } from "../http/validate";
-import { formatWeights, parseWeights } from "../scoring/service";
+import { formatWeights, parseWeights } from "../health-weights";
 import { KeyCreate, SettingsPatch } from "./model";
 
 const settingsPatch = compile(SettingsPatch);

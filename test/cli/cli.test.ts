@@ -8,7 +8,7 @@ import { join } from "node:path";
 import journal from "../../drizzle/meta/_journal.json";
 import pgJournal from "../../drizzle-pg/meta/_journal.json";
 import { version } from "../../package.json";
-import { DEFAULT_WEIGHTS } from "../../src/scoring/weights";
+import { DEFAULT_WEIGHTS } from "../../src/health-weights";
 import { createAppJson, ok, queryDb, queryOne, readDb, removeScratches, scratch, tempDir, trackd, withAppOn, type Scratch } from "../support/cli";
 import { BACKEND, testSqlite } from "../support/backend";
 

@@ -1,7 +1,7 @@
 // The CLI as a real process: per-app weights (apps update --health-weights), `trackd health
 // score`, and the server's scheduled pass (--health-interval).
 import { afterEach, describe, expect, test } from "bun:test";
-import { DEFAULT_WEIGHTS } from "../../src/scoring/weights";
+import { DEFAULT_WEIGHTS } from "../../src/health-weights";
 import { createAppJson, ok, queryDb, queryOne, removeScratches, scratch, trackd, type Scratch } from "../support/cli";
 import { freePort, startTrackd } from "../support/process";
 import { testSqlite } from "../support/backend";

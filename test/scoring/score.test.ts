@@ -2,7 +2,7 @@
 // combine them, grades, and determinism for a given clock.
 import { describe, expect, spyOn, test } from "bun:test";
 import { GRADE_RANGES, GRADES, gradeOf, scoreHealth, type HealthInputs } from "../../src/scoring/score";
-import { DEFAULT_WEIGHTS, type Factor } from "../../src/scoring/weights";
+import { DEFAULT_WEIGHTS, type Factor } from "../../src/health-weights";
 import { T0 } from "../helpers";
 
 const DAY = 86_400_000;

@@ -1,6 +1,6 @@
 // Parsing `--health-weights` and reading stored weights.
 import { describe, expect, test } from "bun:test";
-import { DEFAULT_WEIGHTS, formatWeights, parseWeights, weightsOf } from "../../src/scoring/weights";
+import { DEFAULT_WEIGHTS, formatWeights, parseWeights, weightsOf } from "../../src/health-weights";
 
 describe("parseWeights: accepted", () => {
   test("named factors take the given weights, the others their default", () => {

@@ -1,6 +1,8 @@
 // How much each factor counts in a customer's health score. Weights are relative (a factor
 // that doesn't apply to a customer drops out and the others share its part), so any
 // non-negative numbers work; the defaults add up to 100 to read as percentages.
+// Shared by scoring (which weighs the factors), apps (whose settings hold an app's weights) and
+// the settings route and CLI (which parse and show them), so it sits below all of them.
 
 export const FACTORS = ["activity", "recency", "breadth", "seats", "billing", "trial"] as const;
 export type Factor = (typeof FACTORS)[number];
