@@ -60,20 +60,38 @@ let flushesOnExit = false;
 function writeStderr(line: string): void {
   if (!flushesOnExit) {
     flushesOnExit = true;
-    process.once("exit", flushStderr);
+    process.once("exit", () => flushStderr(EXIT_STALL_MS));
   }
-  if (pending.length === 0) setImmediate(flushStderr);
+  if (pending.length === 0) setImmediate(() => flushStderr());
   pending.push(line);
 }
 
-function flushStderr(): void {
+/** At exit, how long a full stderr pipe may go without making room before the rest is given up. */
+const EXIT_STALL_MS = 1_000;
+
+// stderr is normally a blocking descriptor: writeSync waits while the pipe is full, and the
+// server with it. One inherited non-blocking (the flag belongs to the pipe: a parent can leave it
+// set, and Bun sets it once anything touches process.stderr) answers EAGAIN instead. The
+// fallback that was here, process.stderr.write of the rest, let later batches overtake it (lines
+// cut and interleaved) and was lost at process.exit(): 3,359 of 5,000 lines in a test with a slow
+// reader. So wait for the reader here too, in 1 ms sleeps, as a blocking stderr would; at exit
+// only up to EXIT_STALL_MS without progress, so a reader that stopped reading cannot keep a
+// stopped server from exiting.
+function flushStderr(stallMs = Infinity): void {
   if (pending.length === 0) return;
   const bytes = Buffer.from(`${pending.join("\n")}\n`);
   pending = [];
   let written = 0;
-  try {
-    while (written < bytes.length) written += writeSync(2, bytes, written);
-  } catch {
-    process.stderr.write(bytes.subarray(written)); // a full non-blocking pipe (EAGAIN): let the stream queue it
+  let stalledSince: number | undefined;
+  while (written < bytes.length) {
+    try {
+      written += writeSync(2, bytes, written);
+      stalledSince = undefined;
+    } catch (error) {
+      if ((error as { code?: string }).code !== "EAGAIN") return; // stderr is closed or gone: nowhere to write
+      stalledSince ??= performance.now();
+      if (performance.now() - stalledSince > stallMs) return;
+      Bun.sleepSync(1);
+    }
   }
 }
