@@ -176,9 +176,11 @@ async function measureExport(port: number, appId: string, apiKey: string, db: st
 
   console.error("-- export baseline: the same rows read straight from SQLite");
   const sqlite = new Database(db, { readonly: true });
+  // A --binary from before migration 0013 keys events by the app's text id: read its database in its own index's order.
+  const appColumn = sqlite.query("select 1 from pragma_table_info('events') where name = 'app_pk'").get() ? "app_pk" : "app_id";
   const rawStarted = performance.now();
   let rows = 0;
-  for (const _ of sqlite.query("select e.*, c.customer_id, c.uid, c.email from events e join customers c on c.pk = e.customer_pk order by e.app_pk, e.event_date, e.seq").iterate()) rows++;
+  for (const _ of sqlite.query(`select e.*, c.customer_id, c.uid, c.email from events e join customers c on c.pk = e.customer_pk order by e.${appColumn}, e.event_date, e.seq`).iterate()) rows++;
   const rawSeconds = (performance.now() - rawStarted) / 1000;
   sqlite.close();
   return {
