@@ -36,7 +36,7 @@ module.exports = {
       comment: "Shared helpers (src/*.ts, src/http/) sit below the store and every feature (the schema's row types excepted).",
       severity: "error",
       from: { path: [SHARED_FILES, "^src/http/"] },
-      to: { path: [`^src/${FEATURES}/`, TOP, "^src/(store|db)/"], pathNot: "^src/db/schema\\.ts$" },
+      to: { path: [`^src/${FEATURES}/`, TOP, "^src/config\\.ts$", "^src/(store|db)/"], pathNot: "^src/db/schema\\.ts$" },
     },
     {
       name: "features-use-the-store-interface",

@@ -13,7 +13,9 @@
 //                          a replacement index
 //   --counts-every N       an experiment: the counts summed in memory are written every Nth batch
 //                          instead of every batch (0: never), to price writing them apart from
-//                          their events (issue 18's open design question; see bench/README)
+//                          their events (issue 18's design question; see bench/README). It counts
+//                          the writer's deferred flushes, one per batch here because this bench's
+//                          jobs never fail (a batch with a failed job flushes once per job)
 //   --short-app-id         an experiment: the app's id is "a" instead of "app_" + 16 hex. It priced
 //                          the integer app key before migration 0013; since then it changes only
 //                          customers' and users' app_id
@@ -57,6 +59,7 @@ for (const statement of flags.sql!) db.$client.run(statement);
 const checkpointer = flags.checkpoints === "worker" ? await startCheckpointer(db, { path, durability }) : undefined;
 const writer = new Writer(db.$client);
 const countsEvery = Number(flags["counts-every"]);
+if (!Number.isInteger(countsEvery) || countsEvery < 0) throw new Error(`--counts-every must be a whole number, 0 or more: ${flags["counts-every"]}`);
 if (countsEvery !== 1) {
   // The sums keep adding up across batches until a flush drains them, as a timer would.
   const defer = writer.defer.bind(writer);

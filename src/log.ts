@@ -74,9 +74,10 @@ const EXIT_STALL_MS = 1_000;
 // set, and Bun sets it once anything touches process.stderr) answers EAGAIN instead. The
 // fallback that was here, process.stderr.write of the rest, let later batches overtake it (lines
 // cut and interleaved) and was lost at process.exit(): 3,359 of 5,000 lines in a test with a slow
-// reader. So wait for the reader here too, in 1 ms sleeps, as a blocking stderr would; at exit
-// only up to EXIT_STALL_MS without progress, so a reader that stopped reading cannot keep a
-// stopped server from exiting.
+// reader. So wait for the reader here too, in 1 ms sleeps, as a blocking stderr would (and, as
+// with one, a reader that stopped reading stalls the server, signal handlers included); at exit
+// only up to EXIT_STALL_MS without progress, so a stuck reader cannot keep a server that has
+// finished its shutdown from exiting.
 function flushStderr(stallMs = Infinity): void {
   if (pending.length === 0) return;
   const bytes = Buffer.from(`${pending.join("\n")}\n`);

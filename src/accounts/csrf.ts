@@ -9,7 +9,7 @@ import { csrfMatches } from "./sessions";
 
 export const CSRF_HEADER = "x-csrf-token";
 
-export function isSafeMethod(method: string): boolean {
+function isSafeMethod(method: string): boolean {
   return method === "GET" || method === "HEAD" || method === "OPTIONS";
 }
 

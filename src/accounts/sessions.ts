@@ -43,7 +43,7 @@ export function csrfMatches(token: string, sent: string | undefined | null): boo
 }
 
 /** The value of one cookie from a Cookie header. */
-export function readCookie(header: string | null | undefined, name: string): string | undefined {
+function readCookie(header: string | null | undefined, name: string): string | undefined {
   if (!header) return undefined;
   for (const part of header.split(";")) {
     const eq = part.indexOf("=");

@@ -3,23 +3,18 @@
 // tables (schema.ts or schema.pg.ts, which share column names) and gets the same condition.
 import { or, sql, type AnyColumn, type SQL, type Table } from "drizzle-orm";
 import { DAY_MS, dayOf } from "../periods";
+import type { ListFilter } from "./shapes";
 
 /** The four tables the filter reads, as either backend's schema declares them. */
-export interface DidEventTables {
+interface DidEventTables {
   customers: Table & { pk: AnyColumn };
   customerEventStats: Table & { customerPk: AnyColumn; event: AnyColumn };
   customerDailyCounts: Table & { customerPk: AnyColumn; day: AnyColumn; event: AnyColumn };
   events: Table & { customerPk: AnyColumn; eventDate: AnyColumn; event: AnyColumn };
 }
 
-export interface DidEventFilter {
-  name: string;
-  from?: number;
-  to?: number;
-}
-
 /** Did the customer of the row being filtered do the event in [from, to)? See didEventRanges. */
-export function didEvent(tables: DidEventTables, { name, from, to }: DidEventFilter): SQL {
+export function didEvent(tables: DidEventTables, { name, from, to }: NonNullable<ListFilter["event"]>): SQL {
   const { customers, customerEventStats: stats, customerDailyCounts: daily, events } = tables;
   if (from === undefined && to === undefined) {
     return sql`exists (select 1 from ${stats} where ${stats.customerPk} = ${customers.pk} and ${stats.event} = ${name})`;

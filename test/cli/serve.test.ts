@@ -456,8 +456,8 @@ describe("trackd serve", () => {
   // paused (SIGSTOP) while a wave of requests and the SIGTERM reach it, so that both wait for
   // the same turn and the hooks are still queued when the shutdown starts; whether they then
   // ran before the exit was down to thread timing (the checkpoint worker's reply), so several
-  // rounds. Before the fix, 1 to 3 rounds in 8 lost every line of the wave; this test failed 5
-  // runs of 6.
+  // rounds. Before the fix, a round that lost lines lost every line of the wave, and this test
+  // (6 rounds) failed 5 runs of 6.
   test("every request answered before the server exits has its access line on stderr", async () => {
     const ROUNDS = 6;
     const WAVE = 100;
