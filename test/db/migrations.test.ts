@@ -24,6 +24,24 @@ function freshPath(): string {
   return join(dir, "trackd.db");
 }
 
+/**
+ * A new database migrated as far as the migration named `tag`, not including it: the migrations
+ * as they were then, from a copy of drizzle/ with a shortened journal. The test then fills it and
+ * runs the rest, to see the migration carry existing rows over.
+ */
+function migratedUpTo(tag: string): Db {
+  const before = join(mkdtempSync(join(tmpdir(), "trackd-migrations-")), "drizzle");
+  tempDirs.push(join(before, ".."));
+  cpSync(join(import.meta.dir, "..", "..", "drizzle"), before, { recursive: true });
+  const index = journal.entries.findIndex((entry) => entry.tag === tag);
+  if (index === -1) throw new Error(`no migration ${tag} in drizzle/meta/_journal.json`);
+  writeFileSync(join(before, "meta", "_journal.json"), JSON.stringify({ ...journal, entries: journal.entries.slice(0, index) }));
+  const db = openDatabase(freshPath());
+  open.push(db);
+  migrate(db, { migrationsFolder: before });
+  return db;
+}
+
 function openAt(path: string, durability?: Durability): Db {
   const db = openMigratedDatabase(path, durability);
   open.push(db);
@@ -124,16 +142,7 @@ describeSqlite("connection settings", () => {
 
 describeSqlite("0003, 0004 and 0005 (the counts) on a database that already holds events", () => {
   test("backfill the per-customer, per-day and per-app counts from the events", () => {
-    // The migrations as they were before 0003, in a copy of drizzle/ with a shortened journal.
-    const before = join(mkdtempSync(join(tmpdir(), "trackd-migrations-")), "drizzle");
-    tempDirs.push(join(before, ".."));
-    cpSync(join(import.meta.dir, "..", "..", "drizzle"), before, { recursive: true });
-    const index = journal.entries.findIndex((entry) => entry.tag === "0003_event_counts");
-    writeFileSync(join(before, "meta", "_journal.json"), JSON.stringify({ ...journal, entries: journal.entries.slice(0, index) }));
-
-    const db = openDatabase(freshPath());
-    open.push(db);
-    migrate(db, { migrationsFolder: before });
+    const db = migratedUpTo("0003_event_counts");
     const day = 86_400_000;
     db.$client.run("insert into apps (id, name, signing_secret, created_at) values ('app_1', 'Acme', 's', 1)");
     db.$client.run("insert into customers (pk, app_id, customer_id, created_at, updated_at) values (1, 'app_1', 'cus_1', 1, 1), (2, 'app_1', 'cus_2', 1, 1)");
@@ -191,14 +200,7 @@ describeSqlite("0003, 0004 and 0005 (the counts) on a database that already hold
 
 describeSqlite("0013 (the integer app key) on a database that already holds events and counts", () => {
   test("numbers the apps and carries every event and count row over to its app's pk", () => {
-    const before = join(mkdtempSync(join(tmpdir(), "trackd-migrations-")), "drizzle");
-    tempDirs.push(join(before, ".."));
-    cpSync(join(import.meta.dir, "..", "..", "drizzle"), before, { recursive: true });
-    const index = journal.entries.findIndex((entry) => entry.tag === "0013_integer_app_key");
-    writeFileSync(join(before, "meta", "_journal.json"), JSON.stringify({ ...journal, entries: journal.entries.slice(0, index) }));
-    const db = openDatabase(freshPath());
-    open.push(db);
-    migrate(db, { migrationsFolder: before });
+    const db = migratedUpTo("0013_integer_app_key");
     const run = (sql: string) => db.$client.run(sql);
     run("insert into apps (id, name, signing_secret, created_at) values ('app_a', 'A', 's', 1), ('app_b', 'B', 's', 2)");
     run("insert into customers (pk, app_id, customer_id, created_at, updated_at) values (1, 'app_a', 'c1', 1, 1), (2, 'app_b', 'c2', 1, 1)");

@@ -3,9 +3,8 @@
 // any other; lengths count characters (code points), not UTF-16 units.
 import { describe, expect, test } from "bun:test";
 import { MAX_NESTING } from "../../src/ingest/attributes";
-import { setup, type Harness } from "../helpers";
 import { CLIENT, sendClient } from "../client/support";
-import { fingerprint } from "./support";
+import { fingerprint, refusedAndUnchanged, world } from "./support";
 
 /** JSON text of `levels` nested objects and arrays around 1 (built as text: JSON.stringify recurses). */
 const nested = (levels: number): string => {
@@ -13,20 +12,6 @@ const nested = (levels: number): string => {
   for (let i = 0; i < levels; i++) opens.push(i % 2 === 0 ? '{"a":' : "[");
   return opens.join("") + "1" + opens.reverse().map((open) => (open === "[" ? "]" : "}")).join("");
 };
-
-async function world() {
-  const h = await setup();
-  return { h, acme: await h.tenant() };
-}
-
-async function refusedAndUnchanged(h: Harness, send: () => Promise<{ status: number; body: any }>, path: string) {
-  const before = await fingerprint(h);
-  const res = await send();
-  expect(res.status).toBe(400);
-  expect(res.body.error.details.map((detail: { path: string }) => detail.path)).toContain(path);
-  expect(await fingerprint(h)).toBe(before);
-  return res;
-}
 
 describe(`free-form values nest at most ${MAX_NESTING} levels`, () => {
   // Each builds the JSON text of a request whose free-form field is `value` (JSON text too).

@@ -1,7 +1,8 @@
 // Shared by the hardening and property tests: a fingerprint of every row of every table, to
 // show that a refused request changed nothing at all (not just that no event was added).
+import { expect } from "bun:test";
 import { createHash } from "node:crypto";
-import type { Harness } from "../helpers";
+import { setup, type Harness } from "../helpers";
 
 const TABLES = {
   sqlite: "select name from sqlite_master where type = 'table' order by name",
@@ -34,4 +35,20 @@ export function expectErrorShape(body: unknown): { code: string; message: string
     }
   }
   return error as ReturnType<typeof expectErrorShape>;
+}
+
+/** A harness with one tenant, for tests that send one request and look at what it left. */
+export async function world() {
+  const h = await setup();
+  return { h, acme: await h.tenant() };
+}
+
+/** A 400 that names `path` among its details, and no row of any table changed. */
+export async function refusedAndUnchanged(h: Harness, send: () => Promise<{ status: number; body: any }>, path: string) {
+  const before = await fingerprint(h);
+  const res = await send();
+  expect(res.status).toBe(400);
+  expect(res.body.error.details.map((detail: { path: string }) => detail.path)).toContain(path);
+  expect(await fingerprint(h)).toBe(before);
+  return res;
 }
