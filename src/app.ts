@@ -104,15 +104,8 @@ export function createHttpApp({
     .use(observeRequests([accessLog({ logger, ...accessLogOptions, requestId: requestIdOf }), monitorRequests(monitoring)]))
     .use(monitoringRoutes({ monitoring, token: metricsToken }))
     .onBeforeHandle({ as: "global" }, ({ params, request }) => {
-      // A path segment that is not percent-encoded UTF-8 (%ff) reaches routes as null: say so
-      // rather than look up "null".
-      for (const [name, value] of Object.entries(params ?? {})) {
-        if (typeof value !== "string") {
-          const message = `${name} in the path is not valid percent-encoded UTF-8`;
-          throw new AppError("VALIDATION_FAILED", message, { details: [{ path: `/${name}`, message }] });
-        }
-      }
-      // A NUL (%00) in a path or query parameter would reach SQL as an id or a filter.
+      // A NUL (%00) in a path or query parameter would reach SQL as an id or a filter, and a
+      // path segment that is not UTF-8 (%ff) would be looked up as "null".
       const bad = badTextInUrl(params ?? {}, request.url);
       if (bad !== undefined) throw new AppError("VALIDATION_FAILED", bad.message, { details: [bad] });
     })

@@ -50,10 +50,11 @@ export function badTextIn(root: unknown): { path: string; reason: string } | und
 /**
  * The first path parameter or query parameter (name or value) of a request that can't be
  * stored as text, as a detail naming it. Such a value would reach SQL as a filter or an id.
+ * A path segment that is not percent-encoded UTF-8 (%ff) reaches here as null, not text.
  */
 export function badTextInUrl(params: Record<string, unknown>, url: string): ErrorDetail | undefined {
   for (const [name, value] of Object.entries(params)) {
-    const reason = typeof value === "string" ? textProblem(value) : undefined;
+    const reason = typeof value === "string" ? textProblem(value) : "is not valid percent-encoded UTF-8";
     if (reason !== undefined) return { path: `/${name}`, message: `${name} in the path ${reason}` };
   }
   // Decoded query text holds U+0000 only where the URL has "%00" (a URL can't carry it raw);
