@@ -139,8 +139,19 @@ const untilStored = (customerId: string, count: number, timeoutMs?: number) =>
     return rows.length >= count ? rows : undefined;
   }, timeoutMs);
 
+/**
+ * Through the server's own settings route, so that the change is in force for the very next
+ * request on either backend: on PostgreSQL another process's change reaches the server's
+ * credentials cache only by NOTIFY or the version poll (within --pg-cache-poll), and a request
+ * sent right after it could still be let in.
+ */
 async function setAllowedOrigins(origins: string) {
-  await withStoreOn(dbPath, (store) => createAppsService(store).updateSettings(app.appId, { allowedOrigins: [origins] }));
+  const response = await fetch(`${trackdBase}/v1/api/settings`, {
+    method: "PATCH",
+    headers: { "x-ck-api-key": app.apiKey, "x-ck-app": app.appId, "content-type": "application/json" },
+    body: JSON.stringify({ allowedOrigins: origins }),
+  });
+  expect(response.status).toBe(200);
 }
 
 describe("the snippet in Chromium", () => {
